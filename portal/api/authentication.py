@@ -1,0 +1,118 @@
+"""API-key authentication: ``Authorization: Bearer <key>`` or Basic with the key as user name.
+
+The key decides the merchant and the mode (test/live). Failed attempts are
+counted per client address; past the limit the address gets 429 for a minute.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from django.conf import settings
+from django_ratelimit.core import is_ratelimited
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
+
+from portal import errors, selectors, services
+from portal.errors import PortalError
+from portal.models import ApiKey, Mode
+
+KEY_FORMAT = re.compile(r"^[pm]_(test|live)_[A-Za-z0-9]{20,80}$")
+
+
+class ApiPrincipal:
+    """``request.user`` of an API request: the merchant and mode a key stands for."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, key: ApiKey):
+        self.key = key
+        self.merchant = key.merchant
+        self.mode = key.mode
+        self.is_public_key = key.kind == ApiKey.Kind.PUBLIC
+        self.is_live = key.mode == Mode.LIVE
+
+    def __str__(self) -> str:
+        return f"{self.merchant.public_id}/{self.mode}/{self.key.kind}"
+
+
+def _rate() -> str:
+    return f"{settings.API_AUTH_FAILURES_PER_MINUTE}/m"
+
+
+def _address_key(group, request) -> str:
+    return getattr(request, "client_address", None) or request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _failures_exceeded(django_request) -> bool:
+    return is_ratelimited(
+        django_request, group="api-auth-failures", key=_address_key, rate=_rate(), increment=False
+    )
+
+
+def _count_failure(django_request) -> None:
+    is_ratelimited(django_request, group="api-auth-failures", key=_address_key, rate=_rate(), increment=True)
+
+
+def parse_authorization(header: str) -> str:
+    """The API key from an Authorization header; raises PortalError if malformed."""
+    scheme, _, credentials = header.strip().partition(" ")
+    credentials = credentials.strip()
+    scheme = scheme.lower()
+    if scheme == "bearer" and credentials:
+        return credentials
+    if scheme == "basic" and credentials:
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            raise PortalError(errors.AUTH_MALFORMED) from exc
+        user, _, _password = decoded.partition(":")
+        if user:
+            return user
+    raise PortalError(errors.AUTH_MALFORMED)
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if not header:
+            return None
+        django_request = request._request
+        if _failures_exceeded(django_request):
+            raise PortalError(errors.AUTH_TOO_MANY_FAILURES, headers={"Retry-After": "60"})
+        try:
+            raw = parse_authorization(header)
+            if not KEY_FORMAT.match(raw):
+                raise PortalError(errors.AUTH_INVALID_KEY)
+            key = selectors.api_key_by_hash(services.hash_api_key(raw))
+            if key is None:
+                raise PortalError(errors.AUTH_INVALID_KEY)
+            if not key.is_usable():
+                raise PortalError(errors.AUTH_REVOKED_KEY)
+        except PortalError:
+            _count_failure(django_request)
+            raise
+        if key.mode == Mode.LIVE and not key.merchant.live_enabled:
+            raise PortalError(errors.AUTH_MERCHANT_INACTIVE)
+        services.api_key_touch(key=key)
+        return ApiPrincipal(key), key
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """OpenAPI: the secret or public key as a bearer token (Basic with the key as user name works too)."""
+
+    target_class = "portal.api.authentication.ApiKeyAuthentication"
+    name = "ApiKeyBearer"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A secret key (m_test_…/m_live_…), or a public key (p_…) where an operation says so.",
+        }

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+from django.db.models.signals import post_migrate
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "Merchant onboarding"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from portal.roles import ensure_operator_groups
+
+        # Groups reference permissions, which exist only after migrate has run.
+        post_migrate.connect(ensure_operator_groups, dispatch_uid="portal.ensure_operator_groups")
+
+
+class PortalAdminConfig(AdminConfig):
+    default_site = "portal.admin_site.PortalAdminSite"

@@ -1,0 +1,91 @@
+"""Web forms of the merchant pages. Domain validation lives in the services; the
+forms shape input and show the services' field errors next to the right field."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from portal.models import ApplicationDocument, BusinessCategory, PayType, Role
+
+
+class SignupForm(forms.Form):
+    merchant_name = forms.CharField(label="Company or shop name", max_length=200)
+    email = forms.EmailField(label="E-mail", max_length=254)
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=128, strip=False)
+    password_confirm = forms.CharField(
+        label="Password (again)", widget=forms.PasswordInput, max_length=128, strip=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_confirm"):
+            self.add_error("password_confirm", "The passwords do not match.")
+        return data
+
+
+class InvitationSignupForm(forms.Form):
+    password = forms.CharField(
+        label="Choose a password", widget=forms.PasswordInput, max_length=128, strip=False
+    )
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"autofocus": True})
+    )
+
+
+class ApplicationForm(forms.Form):
+    legal_name = forms.CharField(label="Legal name", max_length=200, required=False)
+    legal_name_kana = forms.CharField(label="Legal name (katakana)", max_length=200, required=False)
+    corporate_number = forms.CharField(
+        label="Corporate number (13 digits)",
+        max_length=13,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    representative_name = forms.CharField(label="Representative", max_length=100, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=8, required=False)
+    address = forms.CharField(label="Address", max_length=300, required=False)
+    phone = forms.CharField(label="Phone", max_length=20, required=False)
+    website = forms.CharField(label="Website", max_length=300, required=False)
+    business_category = forms.ChoiceField(label="Business category", required=False)
+    expected_monthly_volume = forms.IntegerField(
+        label="Expected monthly volume (JPY)", required=False, min_value=0, max_value=10**13
+    )
+    requested_methods = forms.MultipleChoiceField(
+        label="Payment methods", choices=PayType.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["business_category"].choices = [("", "—")] + [
+            (c.code, c.name) for c in BusinessCategory.objects.order_by("name")
+        ]
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(choices=ApplicationDocument.Kind.choices)
+    file = forms.FileField(help_text="PDF, PNG or JPEG.")
+
+
+class ApiKeyCreateForm(forms.Form):
+    mode = forms.ChoiceField(choices=[("test", "Test"), ("live", "Live")])
+    kind = forms.ChoiceField(choices=[("secret", "Secret"), ("public", "Public")])
+    label = forms.CharField(max_length=100, required=False)
+
+
+class ApiKeyRollForm(forms.Form):
+    grace_hours = forms.IntegerField(
+        min_value=0, max_value=168, initial=24, label="Keep the old key working for (hours)"
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.DEVELOPER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

@@ -1,0 +1,483 @@
+"""Merchant onboarding: users, merchants, applications, contracts, API keys, audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from portal.ids import id_factory
+
+
+class PayType(models.TextChoices):
+    """Payment methods, named as fincode's ``pay_type`` (Bnpl is our extension)."""
+
+    CARD = "Card", "Card"
+    KONBINI = "Konbini", "Konbini (convenience store)"
+    PAYPAY = "Paypay", "QR wallet (PayPay and others)"
+    VIRTUALACCOUNT = "Virtualaccount", "Bank transfer (virtual account)"
+    BNPL = "Bnpl", "Buy now, pay later"
+
+
+class Mode(models.TextChoices):
+    TEST = "test", "Test"
+    LIVE = "live", "Live"
+
+
+# --- Users ----------------------------------------------------------------------
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        extra.setdefault("email_verified_at", timezone.now())
+        return self._create(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: a merchant user, an operator (``is_staff``), or both."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=id_factory("us"), editable=False)
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False, help_text="Operators: may sign in to the admin.")
+    is_active = models.BooleanField(default=True)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+# --- Merchants ------------------------------------------------------------------
+
+
+class Merchant(models.Model):
+    class Status(models.TextChoices):
+        ONBOARDING = "onboarding", "Onboarding"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        REJECTED = "rejected", "Rejected"
+
+    # Allowed status changes; applied only by portal.services.merchant_transition.
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.ONBOARDING: {Status.ACTIVE, Status.REJECTED},
+        Status.ACTIVE: {Status.SUSPENDED},
+        Status.SUSPENDED: {Status.ACTIVE},
+        Status.REJECTED: {Status.ONBOARDING},
+    }
+
+    public_id = models.CharField(max_length=40, unique=True, default=id_factory("mc"), editable=False)
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ONBOARDING)
+    status_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("suspend_merchant", "Can suspend and reinstate merchants")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.public_id})"
+
+    @property
+    def live_enabled(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    DEVELOPER = "developer", "Developer"
+    VIEWER = "viewer", "Viewer"
+
+
+# What each merchant role may do in the merchant pages and onboarding API.
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset({"view", "edit_application", "manage_keys", "manage_team", "manage_owners"}),
+    Role.ADMIN: frozenset({"view", "edit_application", "manage_keys", "manage_team"}),
+    Role.DEVELOPER: frozenset({"view", "manage_keys"}),
+    Role.VIEWER: frozenset({"view"}),
+}
+
+
+class Membership(models.Model):
+    public_id = models.CharField(max_length=40, unique=True, default=id_factory("mem"), editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "merchant"], name="membership_unique_user_merchant")
+        ]
+        ordering = ["merchant_id", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.merchant.name} ({self.role})"
+
+    def can(self, capability: str) -> bool:
+        return capability in ROLE_CAPABILITIES[self.role]
+
+
+class Invitation(models.Model):
+    public_id = models.CharField(max_length=40, unique=True, default=id_factory("inv"), editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.merchant.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+# --- Applications -----------------------------------------------------------------
+
+
+class BusinessCategory(models.Model):
+    """Business categories a merchant can declare; operators mark prohibited ones."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    prohibited = models.BooleanField(default=False)
+    prohibited_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "business categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Application(models.Model):
+    """A merchant's application to accept payments; one per merchant, revised in place."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        IN_REVIEW = "in_review", "In review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.DRAFT: {Status.SUBMITTED},
+        Status.SUBMITTED: {Status.IN_REVIEW},
+        Status.IN_REVIEW: {Status.CHANGES_REQUESTED, Status.APPROVED, Status.REJECTED},
+        Status.CHANGES_REQUESTED: {Status.SUBMITTED},
+        Status.APPROVED: set(),
+        Status.REJECTED: set(),
+    }
+    EDITABLE = {Status.DRAFT, Status.CHANGES_REQUESTED}
+
+    public_id = models.CharField(max_length=40, unique=True, default=id_factory("app"), editable=False)
+    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, related_name="application")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+
+    legal_name = models.CharField(max_length=200, blank=True)
+    legal_name_kana = models.CharField(max_length=200, blank=True)
+    corporate_number = models.CharField(max_length=13, blank=True, db_index=True)
+    representative_name = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=7, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    website = models.URLField(max_length=300, blank=True)
+    business_category = models.ForeignKey(BusinessCategory, on_delete=models.PROTECT, null=True, blank=True)
+    expected_monthly_volume = models.BigIntegerField(
+        null=True, blank=True, help_text="Expected monthly volume in JPY (integer yen)."
+    )
+
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    screened_at = models.DateTimeField(null=True, blank=True)
+    reviewer = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["submitted_at"]
+        permissions = [("review_application", "Can review merchant applications")]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name or self.merchant.name} [{self.get_status_display()}]"
+
+
+class ApplicationMethod(models.Model):
+    """A payment method requested in an application, with the reviewer's decision."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="methods")
+    pay_type = models.CharField(max_length=20, choices=PayType.choices)
+    decision = models.CharField(max_length=20, choices=Decision.choices, default=Decision.PENDING)
+    comment = models.TextField(blank=True, help_text="Shown to the merchant.")
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pay_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "pay_type"], name="application_method_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pay_type}: {self.decision}"
+
+
+def _document_path(instance: ApplicationDocument, filename: str) -> str:
+    # Never trust the client's file name for storage.
+    return f"applications/{instance.application.public_id}/{instance.public_id}.{instance.extension}"
+
+
+class ApplicationDocument(models.Model):
+    class Kind(models.TextChoices):
+        REGISTRY = "registry", "Certificate of registered matters"
+        IDENTITY = "identity", "Representative's identity document"
+        SITE = "site", "Website / product evidence"
+        OTHER = "other", "Other"
+
+    CONTENT_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+    public_id = models.CharField(max_length=40, unique=True, default=id_factory("doc"), editable=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    file = models.FileField(upload_to=_document_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+    @property
+    def extension(self) -> str:
+        return self.CONTENT_TYPES.get(self.content_type, "bin")
+
+
+class ScreeningFlag(models.Model):
+    """A finding of the automatic screening of a submitted application."""
+
+    class Code(models.TextChoices):
+        CORPORATE_NUMBER_CHECK_DIGIT = "corporate_number_check_digit", "Corporate number check digit"
+        PROHIBITED_CATEGORY = "prohibited_category", "Prohibited business category"
+        DUPLICATE_CORPORATE_NUMBER = "duplicate_corporate_number", "Duplicate corporate number"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="flags")
+    code = models.CharField(max_length=40, choices=Code.choices)
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["application", "code"], name="screening_flag_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()}: {self.reason}"
+
+
+# --- Contracts --------------------------------------------------------------------
+
+
+class Contract(models.Model):
+    """The terms under which a merchant accepts one payment method.
+
+    The traffic limits (``concurrency_window``, ``rate_per_second``,
+    ``burst_factor``) are enforced by admission control in front of the API.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    public_id = models.CharField(max_length=40, unique=True, default=id_factory("ct"), editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="contracts")
+    pay_type = models.CharField(max_length=20, choices=PayType.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    currency = models.CharField(max_length=3, default="JPY")
+    fee_rate_bps = models.PositiveIntegerField(help_text="Fee in basis points (360 = 3.60%).")
+    max_amount = models.BigIntegerField(help_text="Maximum amount per transaction, in minor units.")
+    concurrency_window = models.PositiveIntegerField(help_text="Concurrent payment sessions allowed.")
+    rate_per_second = models.PositiveIntegerField(help_text="Normal throughput, payments per second.")
+    burst_factor = models.PositiveSmallIntegerField(
+        default=5, help_text="Bursts are admitted up to this multiple of the normal throughput."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["merchant_id", "pay_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "pay_type"], name="contract_unique_merchant_pay_type"
+            ),
+            models.CheckConstraint(condition=Q(fee_rate_bps__lte=10_000), name="contract_fee_rate_bps_range"),
+            models.CheckConstraint(condition=Q(max_amount__gt=0), name="contract_max_amount_positive"),
+            models.CheckConstraint(condition=Q(burst_factor__gte=1), name="contract_burst_factor_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant.name} · {self.pay_type}"
+
+
+# --- API keys ---------------------------------------------------------------------
+
+
+class ApiKey(models.Model):
+    """A merchant API key. Secret keys are stored only as a SHA-256 hash.
+
+    Format (fincode's scheme): ``p_test_…`` / ``p_live_…`` (public) and
+    ``m_test_…`` / ``m_live_…`` (secret). The key decides merchant and mode.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLIC = "public", "Public"
+        SECRET = "secret", "Secret"
+
+    PREFIXES = {Kind.PUBLIC: "p", Kind.SECRET: "m"}
+
+    public_id = models.CharField(max_length=40, unique=True, default=id_factory("key"), editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys")
+    mode = models.CharField(max_length=4, choices=Mode.choices)
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    label = models.CharField(max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    display_prefix = models.CharField(max_length=20, help_text="First characters, for display and support.")
+    last4 = models.CharField(max_length=4)
+    # Public keys are not secrets (they are embedded in web pages): kept in full.
+    public_value = models.CharField(max_length=80, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Set when the key is rolled.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaces"
+    )
+
+    class Meta:
+        ordering = ["merchant_id", "mode", "kind", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="secret", public_value="") | Q(kind="public"),
+                name="api_key_secret_never_stored",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.masked
+
+    @property
+    def masked(self) -> str:
+        return f"{self.display_prefix}…{self.last4}"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+# --- Audit log --------------------------------------------------------------------
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a state change. Never updated or deleted.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE on the table too.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(
+        max_length=200, help_text="Who acted: a user's e-mail, an API key, or 'system'."
+    )
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=80, db_index=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "-created_at"], name="audit_merchant_time")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")

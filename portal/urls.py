@@ -1,0 +1,92 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
+
+from portal import docs, errorviews, health, views
+from portal.api import onboarding
+from portal.forms import LoginForm
+
+handler400 = "portal.errorviews.bad_request"
+handler403 = "portal.errorviews.permission_denied"
+handler404 = "portal.errorviews.not_found"
+handler500 = "portal.errorviews.server_error"
+
+merchant_pages = [
+    path("", views.dashboard, name="merchant-dashboard"),
+    path("application/", views.application_page, name="merchant-application"),
+    path("application/documents/", views.document_upload, name="merchant-document-upload"),
+    path(
+        "application/documents/<str:document_id>/delete/",
+        views.document_delete,
+        name="merchant-document-delete",
+    ),
+    path("keys/", views.api_keys, name="merchant-keys"),
+    path("keys/<str:key_id>/roll/", views.api_key_roll, name="merchant-key-roll"),
+    path("keys/<str:key_id>/revoke/", views.api_key_revoke, name="merchant-key-revoke"),
+    path("team/", views.team, name="merchant-team"),
+    path("team/<str:member_id>/role/", views.member_role, name="merchant-member-role"),
+    path("team/<str:member_id>/remove/", views.member_remove, name="merchant-member-remove"),
+    path(
+        "invitations/<str:invitation_id>/revoke/", views.invitation_revoke, name="merchant-invitation-revoke"
+    ),
+    path("activity/", views.activity, name="merchant-activity"),
+]
+
+api_v1 = [
+    path(
+        "openapi.json",
+        SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]),
+        name="openapi",
+    ),
+    path("onboarding/application", onboarding.ApplicationView.as_view(), name="api-onboarding-application"),
+    path(
+        "onboarding/application/documents",
+        onboarding.ApplicationDocumentsView.as_view(),
+        name="api-onboarding-documents",
+    ),
+    path(
+        "onboarding/application/submit",
+        onboarding.ApplicationSubmitView.as_view(),
+        name="api-onboarding-submit",
+    ),
+    path(
+        "onboarding/business_categories",
+        onboarding.BusinessCategoriesView.as_view(),
+        name="api-business-categories",
+    ),
+]
+
+urlpatterns = [
+    path("", views.signup, name="home"),
+    path("signup/", views.signup, name="signup"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            form_class=LoginForm, template_name="portal/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("verify-email/<str:token>/", views.verify_email, name="verify-email"),
+    path("verify-email-resend/", views.resend_verification, name="verify-email-resend"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("m/", views.merchant_home, name="merchant-home"),
+    path("m/<str:merchant_id>/", include(merchant_pages)),
+    path("documents/<str:document_id>/", views.document_download, name="document-download"),
+    path("admin/", admin.site.urls),
+    path("healthz", csrf_exempt(health.healthz), name="healthz"),
+    path("readyz", csrf_exempt(health.readyz), name="readyz"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="openapi", authentication_classes=[], permission_classes=[]
+        ),
+        name="api-docs",
+    ),
+    path("docs/errors/", docs.error_codes, name="api-docs-errors"),
+    path("v1/", include(api_v1)),
+    # Unknown API routes answer in the API's error format, whatever DEBUG says.
+    re_path(r"^v1(?:/.*)?$", csrf_exempt(errorviews.api_not_found)),
+]

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make run`: prepare the database and start the product.
+# Without DATABASE_URL / REDIS_URL / CELERY_BROKER_URL it runs on SQLite (var/),
+# an embedded Redis stand-in and eager Celery. With CELERY_BROKER_URL set it
+# starts web, Celery worker and beat together (Procfile, via honcho).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+export PORTAL_BASE_URL=${PORTAL_BASE_URL:-http://$HOST:$PORT}
+PY=.venv/bin/python
+
+$PY manage.py migrate --noinput -v0
+if [ "${PORTAL_ENV:-development}" != "production" ]; then
+  $PY manage.py load_demo -v0 2>/dev/null || $PY manage.py load_demo
+fi
+$PY manage.py collectstatic --noinput -v0
+
+db=$(DJANGO_SETTINGS_MODULE=portal.settings $PY -c 'from django.conf import settings; print(settings.DATABASES["default"]["ENGINE"].rsplit(".",1)[-1])' 2>/dev/null || echo "?")
+cat <<BANNER
+
+  Merchant Portal is starting on http://$HOST:$PORT/
+    sign-up page        http://$HOST:$PORT/signup/
+    merchant sign-in    http://$HOST:$PORT/login/       owner@example.com / demo-password-123
+    operators (admin)   http://$HOST:$PORT/admin/       operator@example.com / demo-password-123
+                                                         reviewer@example.com / demo-password-123
+    API docs            http://$HOST:$PORT/docs/        (OpenAPI: /v1/openapi.json)
+    demo test key       m_test_DemoSecretKeyForLocalDevelopmentOnly000
+    database: $db · redis: ${REDIS_URL:-embedded stand-in} · celery: ${CELERY_BROKER_URL:-eager (no broker)}
+
+BANNER
+
+if [ -n "${CELERY_BROKER_URL:-}" ]; then
+  exec .venv/bin/honcho start -f Procfile -p "$PORT"
+fi
+exec .venv/bin/gunicorn portal.wsgi --config python:portal.gunicorn_conf --bind "$HOST:$PORT"

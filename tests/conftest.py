@@ -1,0 +1,56 @@
+"""Test fixtures. The suite runs against real PostgreSQL and Redis (see scripts/test.sh)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+from tests.support import ApiClient, MerchantKeys, make_merchant
+
+
+def pytest_configure(config):
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql" and not os.environ.get("PORTAL_TEST_ALLOW_EMBEDDED"):
+        raise pytest.UsageError(
+            "The tests run against PostgreSQL and Redis: use `make test`, or set DATABASE_URL and REDIS_URL."
+        )
+    if not settings.REDIS_URL and not os.environ.get("PORTAL_TEST_ALLOW_EMBEDDED"):
+        raise pytest.UsageError("REDIS_URL is not set: use `make test`.")
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis():
+    """Each test starts with an empty Redis database (the test database only, never db 0)."""
+    from django.core.cache import cache
+
+    from portal.redis import get_redis
+
+    if settings.REDIS_URL and settings.REDIS_URL.rstrip("/").endswith("/0"):
+        raise pytest.UsageError("Refusing to flush Redis database 0; point REDIS_URL at a test database.")
+    get_redis().flushdb()
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def merchant(db) -> MerchantKeys:
+    """An approved merchant (all methods) with test and live keys."""
+    return make_merchant(name="Test Shop", approved=True)
+
+
+@pytest.fixture
+def other_merchant(db) -> MerchantKeys:
+    return make_merchant(name="Other Shop", approved=True)
+
+
+@pytest.fixture
+def api(merchant) -> ApiClient:
+    """API client authenticated with the merchant's test secret key."""
+    return ApiClient(merchant.test_secret)
+
+
+@pytest.fixture
+def live_api(merchant) -> ApiClient:
+    return ApiClient(merchant.live_secret)

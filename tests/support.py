@@ -1,0 +1,96 @@
+"""Helpers shared by the tests: merchants made through the real services, an API client."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from rest_framework.test import APIClient
+
+from portal import services
+from portal.models import ApiKey, Merchant, Mode, PayType, User
+
+_counter = iter(range(1, 10**9))
+
+
+@dataclass
+class MerchantKeys:
+    merchant: Merchant
+    owner: User
+    keys: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def test_secret(self) -> str:
+        return self.keys[(Mode.TEST, ApiKey.Kind.SECRET)]
+
+    @property
+    def test_public(self) -> str:
+        return self.keys[(Mode.TEST, ApiKey.Kind.PUBLIC)]
+
+    @property
+    def live_secret(self) -> str:
+        return self.keys[(Mode.LIVE, ApiKey.Kind.SECRET)]
+
+    @property
+    def live_public(self) -> str:
+        return self.keys[(Mode.LIVE, ApiKey.Kind.PUBLIC)]
+
+
+def make_user(email: str | None = None, password: str = "correct-horse-battery", **extra) -> User:
+    from django.utils import timezone
+
+    email = email or f"user{next(_counter)}@example.com"
+    extra.setdefault("email_verified_at", timezone.now())
+    return User.objects.create_user(email=email, password=password, **extra)
+
+
+def make_merchant(
+    name: str = "Shop", approved: bool = True, methods: list[str] | None = None, owner: User | None = None
+) -> MerchantKeys:
+    owner = owner or make_user()
+    merchant = services.merchant_create(name=name, owner=owner, actor=None)
+    result = MerchantKeys(merchant=merchant, owner=owner)
+    modes = [Mode.TEST]
+    if approved:
+        services.application_fast_track(
+            application=merchant.application, pay_types=methods or list(PayType.values), actor=None
+        )
+        modes.append(Mode.LIVE)
+    for mode in modes:
+        for kind in (ApiKey.Kind.PUBLIC, ApiKey.Kind.SECRET):
+            result.keys[(mode, kind)] = services.api_key_create(
+                merchant=merchant, mode=mode, kind=kind, actor=None
+            ).raw
+    result.merchant = Merchant.objects.get(pk=merchant.pk)
+    return result
+
+
+class ApiClient(APIClient):
+    """DRF's test client with a bearer key, JSON bodies and decoded answers."""
+
+    def __init__(self, key: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if key:
+            self.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict | None = None,
+        raw: str | bytes | None = None,
+    ):
+        kwargs: dict[str, Any] = {}
+        if raw is not None:
+            kwargs.update(data=raw, content_type="application/json")
+        elif body is not None:
+            kwargs.update(data=json.dumps(body), content_type="application/json")
+        for name, value in (headers or {}).items():
+            kwargs["HTTP_" + name.upper().replace("-", "_")] = value
+        return getattr(self, method.lower())(path, **kwargs)
+
+
+def error_codes(response) -> list[str]:
+    return [e["error_code"] for e in response.json()["errors"]]
