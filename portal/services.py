@@ -537,7 +537,9 @@ def _clean_methods(value: Any) -> list[str]:
 
 
 def _lock_application(application: Application) -> Application:
-    return Application.objects.select_for_update().select_related("merchant").get(pk=application.pk)
+    return (
+        Application.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=application.pk)
+    )
 
 
 @transaction.atomic
@@ -718,7 +720,9 @@ def application_screen(*, application_id: int) -> list[ScreeningFlag]:
     Idempotent: re-running replaces the flags with the current findings.
     """
     application = (
-        Application.objects.select_for_update().select_related("business_category").get(pk=application_id)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("business_category")
+        .get(pk=application_id)
     )
     findings: dict[str, str] = {}
     number = application.corporate_number

@@ -54,3 +54,35 @@ def api(merchant) -> ApiClient:
 @pytest.fixture
 def live_api(merchant) -> ApiClient:
     return ApiClient(merchant.live_secret)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real Celery worker process on the test database and a Redis broker.
+
+    While it runs, tasks queued by the test process go to the broker instead of
+    running eagerly.
+    """
+    from portal.celery import app
+    from tests import processes
+
+    processes.purge_broker()
+    worker = processes.start_worker(tmp_path)
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        processes.use_broker(app, None)
+        processes.purge_broker()
+
+
+@pytest.fixture
+def server(transactional_db, tmp_path):
+    """The product served by gunicorn (as in production) on the test database; yields its base URL."""
+    from tests import processes
+
+    proc, url = processes.start_server(tmp_path)
+    try:
+        yield url
+    finally:
+        proc.stop()
