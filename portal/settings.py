@@ -110,6 +110,8 @@ if PRODUCTION:
         _missing.append("CELERY_BROKER_URL")
     if not _env_or_file("CARD_ENCRYPTION_KEYS"):
         _missing.append("CARD_ENCRYPTION_KEYS")
+    if not _env_or_file("CARD_HASH_KEY"):
+        _missing.append("CARD_HASH_KEY")
     if _missing:
         raise ImproperlyConfigured("PORTAL_ENV=production refuses to start without: " + ", ".join(_missing))
 
@@ -321,9 +323,32 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "portal-purge-idempotency-keys": {"task": "portal.idempotency.purge_expired", "schedule": 3600.0},
+    "payments-sweep-pending": {"task": "payments.sweep_pending", "schedule": 30.0},
+    "payments-purge-card-secrets": {"task": "payments.purge_card_secrets", "schedule": 300.0},
 }
 
 # --- Payments -------------------------------------------------------------------
+# Card data: AES-GCM keys "id:base64key,…" (first encrypts, all decrypt) and the
+# HMAC key of card_no_hash. Development derives both from SECRET_KEY.
+CARD_ENCRYPTION_KEYS = _env_or_file("CARD_ENCRYPTION_KEYS") or ""
+CARD_HASH_KEY = _env_or_file("CARD_HASH_KEY") or ""
+CARD_TOKEN_TTL_SECONDS = 30 * 60
+# The card acquirer: test mode uses the simulator served by this product under
+# /simulators/acquirer (or a separate process, via ACQUIRER_SIMULATOR_URL);
+# live mode needs a real acquirer (ACQUIRER_LIVE_URL), or refuses.
+ACQUIRER_SIMULATOR_URL = env.str("ACQUIRER_SIMULATOR_URL", default=f"{PORTAL_BASE_URL}/simulators/acquirer")
+ACQUIRER_LIVE_URL = env.str("ACQUIRER_LIVE_URL", default="")
+ACQUIRER_CONNECT_TIMEOUT = env.float("ACQUIRER_CONNECT_TIMEOUT", default=1.0)
+ACQUIRER_TIMEOUT = env.float("ACQUIRER_TIMEOUT", default=5.0)
+# Simulated acquirer latency (seconds) for benchmarks and demos.
+ACQUIRER_SIMULATOR_LATENCY = env.float("ACQUIRER_SIMULATOR_LATENCY", default=0.0)
+# The test card that makes the simulator hang longer than ACQUIRER_TIMEOUT.
+ACQUIRER_SIMULATOR_TIMEOUT_DELAY = env.float("ACQUIRER_SIMULATOR_TIMEOUT_DELAY", default=8.0)
+# Pending provider operations older than this are reconciled by the sweeper.
+PAYMENTS_RECONCILE_AFTER_SECONDS = env.int("PAYMENTS_RECONCILE_AFTER_SECONDS", default=30)
+# Authorisations are valid this many days (auth_max_date).
+CARD_AUTH_VALID_DAYS = 60
+
 # Default terms of a new contract per payment method (operators edit them per
 # merchant). Amounts are integer minor units (JPY has none: 1 = ¥1).
 CONTRACT_DEFAULTS = {

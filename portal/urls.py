@@ -56,6 +56,7 @@ api_v1 = [
         onboarding.BusinessCategoriesView.as_view(),
         name="api-business-categories",
     ),
+    path("", include("payments.urls")),
 ]
 
 urlpatterns = [
@@ -87,6 +88,7 @@ urlpatterns = [
     ),
     path("docs/errors/", docs.error_codes, name="api-docs-errors"),
     path("v1/", include(api_v1)),
+    path("", include("payments.web_urls")),
     # Unknown API routes answer in the API's error format, whatever DEBUG says.
     re_path(r"^v1(?:/.*)?$", csrf_exempt(errorviews.api_not_found)),
 ]

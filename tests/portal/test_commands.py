@@ -102,6 +102,7 @@ def test_check_deploy_passes_without_warnings_in_production():
             "REDIS_URL": "redis://127.0.0.1:6379/9",
             "CELERY_BROKER_URL": "redis://127.0.0.1:6379/10",
             "CARD_ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=",
+            "CARD_HASH_KEY": "B" * 43 + "=",
         },
         "check",
         "--deploy",

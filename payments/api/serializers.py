@@ -1,0 +1,415 @@
+"""Request validation and response shapes of the payments API, named as fincode's."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rest_framework import serializers
+
+from payments import selectors
+from payments.models import Card, Customer, JobCode, Payment, Status
+from portal.models import PayType
+
+JST = ZoneInfo("Asia/Tokyo")
+PAY_TIMES = ["3", "5", "6", "10", "12", "15", "18", "20", "24"]
+# pay_type values fincode knows (we accept them so that the answer is "not supported", not "invalid").
+FINCODE_PAY_TYPES = [*PayType.values, "Applepay", "Googlepay", "Directdebit"]
+
+
+def fincode_time(value) -> str | None:
+    """``yyyy/MM/dd HH:mm:ss.SSS`` in Japan time, as fincode answers."""
+    if value is None:
+        return None
+    local = value.astimezone(JST)
+    return local.strftime("%Y/%m/%d %H:%M:%S.") + f"{local.microsecond // 1000:03d}"
+
+
+class NumericString(serializers.Field):
+    """fincode sends amounts as numeric strings ("1000"); integers are accepted too. Never floats."""
+
+    default_error_messages = {
+        "invalid": 'must be a whole number written with digits (e.g. "1000")',
+        "max_length": "must have at most {digits} digits",
+        "min_value": "must be at least {minimum}",
+    }
+
+    def __init__(self, *, digits: int = 7, minimum: int = 0, **kwargs):
+        self.digits, self.minimum = digits, minimum
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("invalid")
+        text = str(data).strip()
+        if not re.fullmatch(r"\d+", text):
+            self.fail("invalid")
+        if len(text.lstrip("0") or "0") > self.digits:
+            self.fail("max_length", digits=self.digits)
+        value = int(text)
+        if value < self.minimum:
+            self.fail("min_value", minimum=self.minimum)
+        return value
+
+    def to_representation(self, value: int) -> int:
+        return value
+
+
+class OrderId(serializers.RegexField):
+    def __init__(self, **kwargs):
+        super().__init__(r"^[A-Za-z0-9_\-]{1,30}$", max_length=30, **kwargs)
+        self.error_messages["invalid"] = "use 1 to 30 letters, digits, '-' or '_'"
+
+
+def _text(max_length: int, **kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_null=True, allow_blank=True, **kwargs
+    )
+
+
+# --- Requests ----------------------------------------------------------------------------
+
+
+class PaymentRegisterRequest(serializers.Serializer):
+    id = OrderId(required=False, allow_null=True)
+    pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
+    job_code = serializers.ChoiceField(choices=JobCode.values, required=False)
+    amount = NumericString(required=False)
+    tax = NumericString(required=False, allow_null=True)
+    tds_type = serializers.ChoiceField(choices=["0", "2"], required=False, allow_null=True)
+    tds2_type = serializers.ChoiceField(choices=["2", "3"], required=False, allow_null=True)
+    td_tenant_name = _text(25)
+    client_field_1 = _text(100)
+    client_field_2 = _text(100)
+    client_field_3 = _text(100)
+
+    def validate(self, attrs):
+        if attrs.get("pay_type") == PayType.CARD:
+            if not attrs.get("job_code"):
+                raise serializers.ValidationError(
+                    {"job_code": serializers.ErrorDetail("is required", code="required")}
+                )
+            if attrs["job_code"] != JobCode.CHECK:
+                if "amount" not in attrs:
+                    raise serializers.ValidationError(
+                        {"amount": serializers.ErrorDetail("is required", code="required")}
+                    )
+                if attrs["amount"] < 1:
+                    raise serializers.ValidationError(
+                        {"amount": serializers.ErrorDetail("must be at least 1", code="min_value")}
+                    )
+        attrs.setdefault("amount", 0)
+        attrs["tax"] = attrs.get("tax") or 0
+        return attrs
+
+
+class PaymentExecuteRequest(serializers.Serializer):
+    pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
+    access_id = serializers.CharField(max_length=24)
+    token = serializers.CharField(max_length=512, required=False, allow_null=True, allow_blank=True)
+    customer_id = serializers.CharField(max_length=60, required=False, allow_null=True, allow_blank=True)
+    card_id = serializers.CharField(max_length=25, required=False, allow_null=True, allow_blank=True)
+    method = serializers.ChoiceField(choices=["1", "2", "5"], required=False, allow_null=True)
+    pay_times = serializers.ChoiceField(choices=PAY_TIMES, required=False, allow_null=True)
+    tds2_ret_url = serializers.URLField(max_length=256, required=False, allow_null=True)
+    return_url = serializers.URLField(max_length=256, required=False, allow_null=True)
+    return_url_on_failure = serializers.URLField(max_length=256, required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if attrs.get("method") == "2" and not attrs.get("pay_times"):
+            raise serializers.ValidationError(
+                {"pay_times": serializers.ErrorDetail("is required for method 2", code="required")}
+            )
+        return attrs
+
+
+class PaymentActionRequest(serializers.Serializer):
+    """capture / cancel / secure: pay_type and access_id (and method/pay_times for capture)."""
+
+    pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
+    access_id = serializers.CharField(max_length=24)
+    method = serializers.ChoiceField(choices=["1", "2", "5"], required=False, allow_null=True)
+    pay_times = serializers.ChoiceField(choices=PAY_TIMES, required=False, allow_null=True)
+    pa_res = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=8000)
+
+
+class PaymentReauthorizeRequest(PaymentActionRequest):
+    method = serializers.ChoiceField(choices=["1", "2", "5"])
+
+
+class PaymentChangeRequest(serializers.Serializer):
+    pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
+    access_id = serializers.CharField(max_length=24)
+    job_code = serializers.ChoiceField(choices=[JobCode.AUTH, JobCode.CAPTURE])
+    amount = NumericString(minimum=1)
+    tax = NumericString(required=False, allow_null=True)
+
+
+class Secure2Request(serializers.Serializer):
+    param = serializers.CharField(max_length=2000)
+    pay_type = serializers.ChoiceField(choices=["Card", "Googlepay"], required=False, allow_null=True)
+
+
+class PaymentListQuery(serializers.Serializer):
+    pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
+    id = serializers.CharField(max_length=30, required=False)
+    customer_id = serializers.CharField(max_length=60, required=False)
+    client_field_1 = serializers.CharField(max_length=100, required=False)
+    client_field_2 = serializers.CharField(max_length=100, required=False)
+    client_field_3 = serializers.CharField(max_length=100, required=False)
+    status = serializers.CharField(max_length=300, required=False)
+    total_amount_min = serializers.IntegerField(min_value=0, max_value=99_999_999, required=False)
+    total_amount_max = serializers.IntegerField(min_value=0, max_value=99_999_999, required=False)
+    process_date_from = serializers.CharField(required=False, max_length=10)
+    process_date_to = serializers.CharField(required=False, max_length=10)
+    update_date_from = serializers.CharField(required=False, max_length=10)
+    update_date_to = serializers.CharField(required=False, max_length=10)
+    auth_max_date_from = serializers.CharField(required=False, max_length=10)
+    auth_max_date_to = serializers.CharField(required=False, max_length=10)
+    sort = serializers.CharField(required=False, max_length=200)
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
+    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=20)
+    count_only = serializers.BooleanField(required=False, default=False)
+
+    def validate_status(self, value: str) -> list[str]:
+        statuses = [s.strip() for s in value.split(",") if s.strip()]
+        unknown = [s for s in statuses if s not in Status.values]
+        if unknown:
+            raise serializers.ValidationError("unknown status", code="invalid_choice")
+        return statuses
+
+    def validate(self, attrs):
+        for name in list(attrs):
+            if name.endswith(("_from", "_to")):
+                attrs[name] = selectors.parse_day(attrs[name], area="10", field=name)
+        return attrs
+
+
+class CustomerRequest(serializers.Serializer):
+    id = serializers.RegexField(r"^[A-Za-z0-9_\-]{1,60}$", max_length=60, required=False, allow_null=True)
+    name = _text(384)
+    email = serializers.EmailField(max_length=254, required=False, allow_null=True, allow_blank=True)
+    phone_cc = serializers.RegexField(r"^\d{1,3}$", required=False, allow_null=True, allow_blank=True)
+    phone_no = serializers.RegexField(r"^\d{1,15}$", required=False, allow_null=True, allow_blank=True)
+    addr_country = serializers.RegexField(r"^\d{3}$", required=False, allow_null=True, allow_blank=True)
+    addr_state = serializers.RegexField(r"^\d{1,3}$", required=False, allow_null=True, allow_blank=True)
+    addr_city = _text(50)
+    addr_line_1 = _text(50)
+    addr_line_2 = _text(50)
+    addr_line_3 = _text(50)
+    addr_post_code = _text(16)
+
+
+class CustomerUpdateRequest(CustomerRequest):
+    id = None
+
+
+class CustomerListQuery(serializers.Serializer):
+    id = serializers.CharField(max_length=60, required=False)
+    name = serializers.CharField(max_length=384, required=False)
+    email = serializers.CharField(max_length=254, required=False)
+    created_from = serializers.CharField(required=False, max_length=10)
+    created_to = serializers.CharField(required=False, max_length=10)
+    sort = serializers.CharField(required=False, max_length=200)
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
+    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=20)
+    count_only = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        for name in ("created_from", "created_to"):
+            if attrs.get(name):
+                attrs[name] = selectors.parse_day(attrs[name], area="12", field=name)
+        return attrs
+
+
+class CardCreateRequest(serializers.Serializer):
+    token = serializers.CharField(max_length=512)
+    default_flag = serializers.ChoiceField(choices=["0", "1"])
+
+
+class CardUpdateRequest(serializers.Serializer):
+    token = serializers.CharField(max_length=512, required=False, allow_null=True, allow_blank=True)
+    default_flag = serializers.ChoiceField(choices=["0", "1"], required=False, allow_null=True)
+    holder_name = serializers.CharField(max_length=50, required=False, allow_null=True, allow_blank=True)
+    expire = serializers.RegexField(r"^\d{2}(0[1-9]|1[0-2])$", required=False, allow_null=True)
+
+    def validate_default_flag(self, value):
+        return None if value is None else value == "1"
+
+
+class TokenRequest(serializers.Serializer):
+    card_no = serializers.CharField(max_length=19, trim_whitespace=True)
+    expire = serializers.CharField(max_length=4)
+    holder_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    security_code = serializers.CharField(max_length=4)
+
+
+# --- Responses ----------------------------------------------------------------------------
+
+
+class FincodeTime(serializers.Field):
+    def to_representation(self, value):
+        return fincode_time(value)
+
+
+class PaymentCardResponse(serializers.Serializer):
+    shop_id = serializers.CharField(source="merchant.public_id")
+    id = serializers.CharField(source="order_id")
+    access_id = serializers.CharField()
+    pay_type = serializers.CharField()
+    job_code = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.values)
+    amount = serializers.IntegerField()
+    tax = serializers.IntegerField()
+    total_amount = serializers.IntegerField()
+    currency = serializers.CharField(help_text="Extension: ISO 4217 currency of the amounts (JPY).")
+    client_field_1 = serializers.CharField(allow_null=True)
+    client_field_2 = serializers.CharField(allow_null=True)
+    client_field_3 = serializers.CharField(allow_null=True)
+    process_date = FincodeTime(allow_null=True)
+    customer_id = serializers.SerializerMethodField()
+    customer_group_id = serializers.SerializerMethodField()
+    card_id = serializers.SerializerMethodField()
+    brand = serializers.CharField(allow_null=True)
+    card_no = serializers.CharField(allow_null=True)
+    expire = serializers.CharField(allow_null=True)
+    holder_name = serializers.CharField(allow_null=True)
+    card_no_hash = serializers.CharField(allow_null=True)
+    method = serializers.CharField(allow_null=True)
+    pay_times = serializers.IntegerField(allow_null=True)
+    bulk_payment_id = serializers.SerializerMethodField()
+    subscription_id = serializers.SerializerMethodField()
+    tds_type = serializers.CharField(allow_null=True)
+    tds2_type = serializers.CharField(allow_null=True)
+    tds2_ret_url = serializers.CharField(allow_null=True)
+    return_url = serializers.CharField(allow_null=True)
+    return_url_on_failure = serializers.CharField(allow_null=True)
+    tds2_status = serializers.CharField(allow_null=True)
+    merchant_name = serializers.CharField(source="td_tenant_name", allow_null=True)
+    forward = serializers.CharField(allow_null=True)
+    issuer = serializers.CharField(allow_null=True)
+    transaction_id = serializers.CharField(allow_null=True)
+    approve = serializers.CharField(allow_null=True)
+    auth_max_date = FincodeTime(allow_null=True)
+    item_code = serializers.CharField(allow_null=True)
+    error_code = serializers.CharField(allow_null=True)
+    created = FincodeTime()
+    updated = FincodeTime()
+
+    def get_customer_id(self, payment: Payment) -> str | None:
+        return payment.customer.customer_id if payment.customer_id else None
+
+    def get_card_id(self, payment: Payment) -> str | None:
+        return payment.card.card_id if payment.card_id else None
+
+    def get_customer_group_id(self, payment: Payment) -> None:
+        return None
+
+    def get_bulk_payment_id(self, payment: Payment) -> None:
+        return None
+
+    def get_subscription_id(self, payment: Payment) -> None:
+        return None
+
+
+class PaymentCardExecuteResponse(PaymentCardResponse):
+    acs_url = serializers.CharField(
+        allow_null=True, help_text="3-D Secure: where the buyer goes (tds2_ret_url flow)."
+    )
+    redirect_url = serializers.CharField(
+        allow_null=True, help_text="3-D Secure: where the buyer goes (redirect flow)."
+    )
+
+
+class ListEnvelope(serializers.Serializer):
+    total_count = serializers.IntegerField()
+    last_page = serializers.IntegerField()
+    current_page = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    link_next = serializers.CharField(allow_null=True)
+    link_previous = serializers.CharField(allow_null=True)
+
+
+class PaymentCardList(ListEnvelope):
+    list = PaymentCardResponse(many=True)
+
+
+class Secure2Response(serializers.Serializer):
+    pay_type = serializers.CharField(default="Card")
+    tds2_trans_result = serializers.CharField()
+    tds2_trans_result_reason = serializers.CharField(allow_null=True)
+    challenge_url = serializers.CharField(allow_null=True, required=False)
+
+
+class CustomerResponse(serializers.Serializer):
+    id = serializers.CharField(source="customer_id")
+    name = serializers.CharField(allow_null=True)
+    email = serializers.CharField(allow_null=True)
+    phone_cc = serializers.CharField(allow_null=True)
+    phone_no = serializers.CharField(allow_null=True)
+    addr_country = serializers.CharField(allow_null=True)
+    addr_state = serializers.CharField(allow_null=True)
+    addr_city = serializers.CharField(allow_null=True)
+    addr_line_1 = serializers.CharField(allow_null=True)
+    addr_line_2 = serializers.CharField(allow_null=True)
+    addr_line_3 = serializers.CharField(allow_null=True)
+    addr_post_code = serializers.CharField(allow_null=True)
+    card_registration = serializers.SerializerMethodField()
+    directdebit_registration = serializers.SerializerMethodField()
+    created = FincodeTime()
+    updated = FincodeTime()
+
+    def to_representation(self, instance: Customer) -> dict:
+        data = super().to_representation(instance)
+        return {k: (None if v == "" else v) for k, v in data.items()}
+
+    def get_card_registration(self, customer: Customer) -> str:
+        return "1" if customer.cards.exists() else "0"
+
+    def get_directdebit_registration(self, customer: Customer) -> str:
+        return "0"
+
+
+class CustomerList(ListEnvelope):
+    list = CustomerResponse(many=True)
+
+
+class CardResponse(serializers.Serializer):
+    id = serializers.CharField(source="card_id")
+    customer_id = serializers.CharField(source="customer.customer_id")
+    default_flag = serializers.SerializerMethodField()
+    card_no = serializers.CharField()
+    expire = serializers.CharField()
+    holder_name = serializers.CharField(allow_null=True)
+    type = serializers.CharField()
+    brand = serializers.CharField()
+    card_no_hash = serializers.CharField()
+    created = FincodeTime()
+    updated = FincodeTime()
+
+    def get_default_flag(self, card: Card) -> str:
+        return "1" if card.default_flag else "0"
+
+
+class CardList(serializers.Serializer):
+    list = CardResponse(many=True)
+
+
+class DeletedCustomer(serializers.Serializer):
+    id = serializers.CharField()
+    delete_flag = serializers.CharField()
+
+
+class DeletedCard(DeletedCustomer):
+    customer_id = serializers.CharField()
+
+
+class TokenResponse(serializers.Serializer):
+    token = serializers.CharField()
+    card_no = serializers.CharField()
+    brand = serializers.CharField()
+    expire = serializers.CharField()
+    expire_at = serializers.CharField(help_text="ISO 8601 time after which the token cannot be used.")
+    holder_name = serializers.CharField(allow_blank=True)
+    card_no_hash = serializers.CharField()

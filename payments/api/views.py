@@ -1,0 +1,392 @@
+"""The payments API (fincode-compatible): thin views that validate, call one service, shape the answer."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from payments import errors, selectors, services
+from payments.api import serializers as s
+from payments.models import Payment, Status
+from portal.api.permissions import PublicOrSecretKey
+from portal.errors import PortalError
+from portal.idempotency import IdempotentMixin
+
+IDEMPOTENCY_HEADERS = [
+    OpenApiParameter(
+        "idempotent_key",
+        str,
+        OpenApiParameter.HEADER,
+        description="Idempotency key (fincode's header; `Idempotency-Key` works too). Same key and body within "
+        "24 h replays the first answer.",
+    )
+]
+
+
+def _valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _list_links(request, page: selectors.Page) -> dict:
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    return {
+        "total_count": page.total_count,
+        "last_page": page.last_page,
+        "current_page": page.current_page,
+        "limit": page.limit,
+        "link_next": link(page.current_page + 1) if page.current_page < page.last_page else None,
+        "link_previous": link(page.current_page - 1) if 1 < page.current_page <= page.last_page + 1 else None,
+    }
+
+
+class MerchantApiView(IdempotentMixin, APIView):
+    error_area = "10"
+
+    @property
+    def merchant(self):
+        return self.request.user.merchant
+
+    @property
+    def mode(self) -> str:
+        return self.request.user.mode
+
+
+def payment_answer(request, payment: Payment, *, executing: bool = False) -> Response:
+    serializer_class = s.PaymentCardExecuteResponse if executing else s.PaymentCardResponse
+    data = serializer_class(payment).data
+    if executing:
+        data["acs_url"] = data["redirect_url"] = None
+        if payment.status == Status.AUTHENTICATED:
+            if payment.tds2_ret_url:
+                data["acs_url"] = request.build_absolute_uri(reverse("tds-method", args=[payment.access_id]))
+            else:
+                data["redirect_url"] = request.build_absolute_uri(
+                    reverse("tds-redirect", args=[payment.access_id])
+                )
+    return Response(data)
+
+
+class PaymentsView(MerchantApiView):
+    @extend_schema(
+        operation_id="createPayment",
+        summary="Register a payment",
+        request=s.PaymentRegisterRequest,
+        responses=s.PaymentCardResponse,
+        parameters=IDEMPOTENCY_HEADERS,
+        tags=["Payments"],
+    )
+    def post(self, request):
+        data = _valid(s.PaymentRegisterRequest, request.data)
+        payment = services.payment_register(
+            merchant=self.merchant, mode=self.mode, data=data, actor=request.auth
+        )
+        return payment_answer(request, payment)
+
+    @extend_schema(
+        operation_id="retrievePaymentList",
+        summary="List payments",
+        parameters=[s.PaymentListQuery],
+        responses=s.PaymentCardList,
+        tags=["Payments"],
+    )
+    def get(self, request):
+        query = _valid(s.PaymentListQuery, request.query_params)
+        payments = selectors.payment_list(
+            merchant=self.merchant, mode=self.mode, filters=query
+        ).select_related("merchant", "customer", "card")
+        page = selectors.paginate(
+            payments, page=query["page"], limit=query["limit"], count_only=query["count_only"]
+        )
+        return Response(
+            {**_list_links(request, page), "list": s.PaymentCardResponse(page.items, many=True).data}
+        )
+
+
+class PaymentDetailView(MerchantApiView):
+    def payment(self, order_id: str) -> Payment:
+        return selectors.payment_get(merchant=self.merchant, mode=self.mode, order_id=order_id)
+
+    def checked(self, order_id: str, data: dict) -> Payment:
+        payment = self.payment(order_id)
+        if data.get("pay_type") and data["pay_type"] != payment.pay_type:
+            raise PortalError(errors.PAY_TYPE_MISMATCH, field="pay_type")
+        if "access_id" in data and data["access_id"] != payment.access_id:
+            raise PortalError(errors.ACCESS_ID_MISMATCH, field="access_id")
+        return payment
+
+    @extend_schema(
+        operation_id="retrievePayment",
+        summary="Retrieve a payment",
+        parameters=[
+            OpenApiParameter(
+                "pay_type", str, OpenApiParameter.QUERY, required=False, enum=s.FINCODE_PAY_TYPES
+            )
+        ],
+        responses=s.PaymentCardResponse,
+        tags=["Payments"],
+    )
+    def get(self, request, order_id: str):
+        payment = self.checked(order_id, {"pay_type": request.query_params.get("pay_type")})
+        return payment_answer(request, payment)
+
+    @extend_schema(
+        operation_id="executePayment",
+        summary="Execute a payment (card token or saved card; 3-D Secure when registered with tds_type=2)",
+        request=s.PaymentExecuteRequest,
+        responses=s.PaymentCardExecuteResponse,
+        parameters=IDEMPOTENCY_HEADERS,
+        tags=["Payments"],
+    )
+    def put(self, request, order_id: str):
+        data = _valid(s.PaymentExecuteRequest, request.data)
+        payment = services.payment_execute(
+            payment=self.checked(order_id, data), data=data, actor=request.auth
+        )
+        return payment_answer(request, payment, executing=True)
+
+
+def _action(name: str, request_serializer, summary: str, operation_id: str):
+    service = {
+        "capture": lambda payment, data, actor: services.payment_capture(
+            payment=payment, data=data, actor=actor
+        ),
+        "cancel": lambda payment, data, actor: services.payment_cancel(payment=payment, actor=actor),
+        "auth": lambda payment, data, actor: services.payment_reauthorize(
+            payment=payment, data=data, actor=actor
+        ),
+        "change": lambda payment, data, actor: services.payment_change(
+            payment=payment, data=data, actor=actor
+        ),
+        "secure": lambda payment, data, actor: services.payment_secure(payment=payment, actor=actor),
+    }[name]
+
+    class ActionView(PaymentDetailView):
+        http_method_names = ["put", "options"]
+
+        @extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            request=request_serializer,
+            responses=s.PaymentCardResponse,
+            parameters=IDEMPOTENCY_HEADERS,
+            tags=["Payments"],
+        )
+        def put(self, request, order_id: str):
+            data = _valid(request_serializer, request.data)
+            payment = service(self.checked(order_id, data), data, request.auth)
+            return payment_answer(request, payment)
+
+    ActionView.__name__ = ActionView.__qualname__ = f"Payment{name.title()}View"
+    return ActionView
+
+
+PaymentCaptureView = _action(
+    "capture", s.PaymentActionRequest, "Capture an authorised payment", "capturePayment"
+)
+PaymentCancelView = _action("cancel", s.PaymentActionRequest, "Cancel a payment", "cancelPayment")
+PaymentReauthorizeView = _action(
+    "auth", s.PaymentReauthorizeRequest, "Authorise a cancelled payment again", "authorizePayment"
+)
+PaymentChangeView = _action(
+    "change", s.PaymentChangeRequest, "Change a payment's amount", "changeAmountOfPayment"
+)
+PaymentSecureView = _action(
+    "secure",
+    s.PaymentActionRequest,
+    "Execute a payment after 3-D Secure authentication",
+    "executePaymentAfterThreeDSecure",
+)
+
+
+class Secure2View(MerchantApiView):
+    error_area = "13"
+
+    def payment(self, access_id: str) -> Payment:
+        return selectors.payment_by_access_id(merchant=self.merchant, mode=self.mode, access_id=access_id)
+
+    @staticmethod
+    def answer(session, request) -> Response:
+        body = {
+            "pay_type": "Card",
+            "tds2_trans_result": session.trans_result,
+            "tds2_trans_result_reason": session.trans_result_reason or None,
+        }
+        if session.trans_result == "C":
+            body["challenge_url"] = request.build_absolute_uri(
+                reverse("tds-challenge", args=[session.payment.access_id])
+            )
+        return Response(body)
+
+    @extend_schema(
+        operation_id="authenticateSecure2",
+        summary="Run 3-D Secure 2 authentication (after the 3DS method event)",
+        request=s.Secure2Request,
+        responses=s.Secure2Response,
+        parameters=IDEMPOTENCY_HEADERS,
+        tags=["3-D Secure"],
+    )
+    def put(self, request, access_id: str):
+        data = _valid(s.Secure2Request, request.data)
+        session = services.tds_authenticate(payment=self.payment(access_id), param=data["param"])
+        return self.answer(session, request)
+
+    @extend_schema(
+        operation_id="retrieveSecure2Result",
+        summary="Confirm the 3-D Secure 2 result (after the challenge)",
+        responses=s.Secure2Response,
+        tags=["3-D Secure"],
+    )
+    def get(self, request, access_id: str):
+        session = services.tds_result(payment=self.payment(access_id))
+        return self.answer(session, request)
+
+
+class TokensView(MerchantApiView):
+    """Card tokenisation from a browser: public key (a secret key works too)."""
+
+    error_area = "11"
+    permission_classes = [PublicOrSecretKey]
+
+    @extend_schema(
+        operation_id="createCardToken",
+        summary="Tokenise a card (public key)",
+        request=s.TokenRequest,
+        responses=s.TokenResponse,
+        tags=["Cards"],
+    )
+    def post(self, request):
+        data = _valid(s.TokenRequest, request.data)
+        issued = services.token_create(merchant=self.merchant, mode=self.mode, **data)
+        token = issued.token
+        return Response(
+            {
+                "token": issued.raw,
+                "card_no": token.card_no,
+                "brand": token.brand,
+                "expire": token.expire,
+                "expire_at": timezone.localtime(token.expires_at).isoformat(timespec="seconds"),
+                "holder_name": token.holder_name,
+                "card_no_hash": token.card_no_hash,
+            }
+        )
+
+
+class CustomersView(MerchantApiView):
+    error_area = "12"
+
+    @extend_schema(
+        operation_id="createCustomer",
+        request=s.CustomerRequest,
+        responses=s.CustomerResponse,
+        parameters=IDEMPOTENCY_HEADERS,
+        tags=["Customers"],
+    )
+    def post(self, request):
+        data = _valid(s.CustomerRequest, request.data)
+        customer = services.customer_create(merchant=self.merchant, mode=self.mode, data=data)
+        return Response(s.CustomerResponse(customer).data)
+
+    @extend_schema(
+        operation_id="retrieveCustomerList",
+        parameters=[s.CustomerListQuery],
+        responses=s.CustomerList,
+        tags=["Customers"],
+    )
+    def get(self, request):
+        query = _valid(s.CustomerListQuery, request.query_params)
+        customers = selectors.customer_list(merchant=self.merchant, mode=self.mode, filters=query)
+        page = selectors.paginate(
+            customers, page=query["page"], limit=query["limit"], count_only=query["count_only"]
+        )
+        return Response(
+            {**_list_links(request, page), "list": s.CustomerResponse(page.items, many=True).data}
+        )
+
+
+class CustomerDetailView(MerchantApiView):
+    error_area = "12"
+
+    def customer(self, customer_id: str):
+        return selectors.customer_get(merchant=self.merchant, mode=self.mode, customer_id=customer_id)
+
+    @extend_schema(operation_id="retrieveCustomer", responses=s.CustomerResponse, tags=["Customers"])
+    def get(self, request, customer_id: str):
+        return Response(s.CustomerResponse(self.customer(customer_id)).data)
+
+    @extend_schema(
+        operation_id="updateCustomer",
+        request=s.CustomerUpdateRequest,
+        responses=s.CustomerResponse,
+        parameters=IDEMPOTENCY_HEADERS,
+        tags=["Customers"],
+    )
+    def put(self, request, customer_id: str):
+        data = _valid(s.CustomerUpdateRequest, request.data)
+        customer = services.customer_update(customer=self.customer(customer_id), data=data)
+        return Response(s.CustomerResponse(customer).data)
+
+    @extend_schema(operation_id="deleteCustomer", responses=s.DeletedCustomer, tags=["Customers"])
+    def delete(self, request, customer_id: str):
+        services.customer_delete(customer=self.customer(customer_id))
+        return Response({"id": customer_id, "delete_flag": "1"})
+
+
+class CardsView(CustomerDetailView):
+    error_area = "11"
+    http_method_names = ["get", "post", "options"]
+
+    @extend_schema(
+        operation_id="createCustomerCard",
+        request=s.CardCreateRequest,
+        responses=s.CardResponse,
+        parameters=IDEMPOTENCY_HEADERS,
+        tags=["Cards"],
+    )
+    def post(self, request, customer_id: str):
+        data = _valid(s.CardCreateRequest, request.data)
+        card = services.card_create(
+            customer=self.customer(customer_id), token=data["token"], default_flag=data["default_flag"] == "1"
+        )
+        return Response(s.CardResponse(card).data)
+
+    @extend_schema(operation_id="retrieveCustomerCardList", responses=s.CardList, tags=["Cards"])
+    def get(self, request, customer_id: str):
+        cards = self.customer(customer_id).cards.select_related("customer").order_by("created", "id")
+        return Response({"list": s.CardResponse(cards, many=True).data})
+
+
+class CardDetailView(CustomerDetailView):
+    error_area = "11"
+
+    def card(self, customer_id: str, card_id: str):
+        return selectors.card_get(customer=self.customer(customer_id), card_id=card_id)
+
+    @extend_schema(operation_id="retrieveCustomerCard", responses=s.CardResponse, tags=["Cards"])
+    def get(self, request, customer_id: str, card_id: str):
+        return Response(s.CardResponse(self.card(customer_id, card_id)).data)
+
+    @extend_schema(
+        operation_id="updateCustomerCard",
+        request=s.CardUpdateRequest,
+        responses=s.CardResponse,
+        parameters=IDEMPOTENCY_HEADERS,
+        tags=["Cards"],
+    )
+    def put(self, request, customer_id: str, card_id: str):
+        data = _valid(s.CardUpdateRequest, request.data)
+        card = services.card_update(card=self.card(customer_id, card_id), data=data)
+        return Response(s.CardResponse(card).data)
+
+    @extend_schema(operation_id="deleteCustomerCard", responses=s.DeletedCard, tags=["Cards"])
+    def delete(self, request, customer_id: str, card_id: str):
+        services.card_delete(card=self.card(customer_id, card_id))
+        return Response({"id": card_id, "customer_id": customer_id, "delete_flag": "1"})

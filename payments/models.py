@@ -1,0 +1,293 @@
+"""Payments, customers, saved cards, card tokens and the encrypted card vault.
+
+Field names follow the fincode API. Money is integer minor units (JPY has no
+decimals: ``amount=1000`` is ¥1,000) plus an ISO currency.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from portal.ids import id_factory
+from portal.models import Merchant, Mode, PayType
+
+
+class Status(models.TextChoices):
+    """fincode's PaymentStatus."""
+
+    UNPROCESSED = "UNPROCESSED"
+    CHECKED = "CHECKED"
+    AUTHORIZED = "AUTHORIZED"
+    AWAITING_CUSTOMER_PAYMENT = "AWAITING_CUSTOMER_PAYMENT"
+    AWAITING_PAYMENT_APPROVAL = "AWAITING_PAYMENT_APPROVAL"
+    CAPTURED = "CAPTURED"
+    CANCELED = "CANCELED"
+    EXPIRED = "EXPIRED"
+    AUTHENTICATED = "AUTHENTICATED"
+    FAILED = "FAILED"
+
+
+class JobCode(models.TextChoices):
+    CHECK = "CHECK"
+    AUTH = "AUTH"
+    CAPTURE = "CAPTURE"
+
+
+class CardSecret(models.Model):
+    """A card number, AES-GCM encrypted, kept only while a provider needs it.
+
+    Purposes: a single-use token (30 minutes), a saved card (until deleted), a
+    payment between execute and authorisation (3-D Secure). Never the security code.
+    """
+
+    class Purpose(models.TextChoices):
+        TOKEN = "token"  # noqa: S105 -- a purpose name, not a secret
+        CARD = "card"
+        PAYMENT = "payment"
+
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    key_id = models.CharField(max_length=32, help_text="Which encryption key; for rotation.")
+    nonce = models.BinaryField(max_length=12)
+    ciphertext = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key_id"], name="cardsecret_key_id")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} secret #{self.pk} ({self.key_id})"
+
+
+class CardFields(models.Model):
+    """What may be shown of a card: masked number, brand, expiry, holder, hash."""
+
+    card_no = models.CharField(max_length=16, help_text="Masked: ************1111")
+    brand = models.CharField(max_length=10, blank=True)
+    expire = models.CharField(max_length=4, help_text="YYMM")
+    holder_name = models.CharField(max_length=50, blank=True)
+    card_no_hash = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class CardToken(CardFields):
+    """A single-use card token from ``POST /v1/tokens/cards`` (public key)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    mode = models.CharField(max_length=4, choices=Mode.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    secret = models.ForeignKey(CardSecret, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"token {self.card_no}"
+
+
+class Customer(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="customers")
+    mode = models.CharField(max_length=4, choices=Mode.choices)
+    customer_id = models.CharField(max_length=60, default=id_factory("c", 22))
+    name = models.CharField(max_length=384, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone_cc = models.CharField(max_length=3, blank=True)
+    phone_no = models.CharField(max_length=15, blank=True)
+    addr_country = models.CharField(max_length=3, blank=True)
+    addr_state = models.CharField(max_length=3, blank=True)
+    addr_city = models.CharField(max_length=50, blank=True)
+    addr_line_1 = models.CharField(max_length=50, blank=True)
+    addr_line_2 = models.CharField(max_length=50, blank=True)
+    addr_line_3 = models.CharField(max_length=50, blank=True)
+    addr_post_code = models.CharField(max_length=16, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "mode", "customer_id"], name="customer_unique_id"),
+        ]
+        indexes = [models.Index(fields=["merchant", "mode", "-created"], name="customer_list")]
+
+    def __str__(self) -> str:
+        return self.customer_id
+
+
+class Card(CardFields):
+    """A customer's saved card."""
+
+    class CardType(models.TextChoices):
+        UNKNOWN = "0"
+        DEBIT = "1"
+        PREPAID = "2"
+        CREDIT = "3"
+
+    card_id = models.CharField(max_length=25, unique=True, default=id_factory("cs", 22))
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="cards")
+    default_flag = models.BooleanField(default=False)
+    type = models.CharField(max_length=1, choices=CardType.choices, default=CardType.UNKNOWN)
+    secret = models.ForeignKey(CardSecret, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(default_flag=True), name="card_one_default_per_customer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.card_no}"
+
+
+class Payment(models.Model):
+    """One payment (fincode: 決済). ``order_id`` is fincode's ``id``."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payments")
+    mode = models.CharField(max_length=4, choices=Mode.choices)
+    order_id = models.CharField(max_length=30, default=id_factory("o", 22))
+    access_id = models.CharField(max_length=24, unique=True, default=id_factory("a", 22))
+    pay_type = models.CharField(max_length=20, choices=PayType.choices)
+    job_code = models.CharField(max_length=7, choices=JobCode.choices)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.UNPROCESSED)
+    currency = models.CharField(max_length=3, default="JPY")
+    amount = models.BigIntegerField()
+    tax = models.BigIntegerField(default=0)
+    client_field_1 = models.CharField(max_length=100, null=True, blank=True)
+    client_field_2 = models.CharField(max_length=100, null=True, blank=True)
+    client_field_3 = models.CharField(max_length=100, null=True, blank=True)
+
+    # Card details of the payment (masked; never the number).
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="payments"
+    )
+    card = models.ForeignKey(Card, on_delete=models.SET_NULL, null=True, blank=True, related_name="payments")
+    card_no = models.CharField(max_length=16, null=True, blank=True)
+    brand = models.CharField(max_length=10, null=True, blank=True)
+    expire = models.CharField(max_length=4, null=True, blank=True)
+    holder_name = models.CharField(max_length=50, null=True, blank=True)
+    card_no_hash = models.CharField(max_length=64, null=True, blank=True)
+    method = models.CharField(max_length=1, null=True, blank=True)
+    pay_times = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The card number while 3-D Secure is in progress; deleted once authorised or failed.
+    card_secret = models.ForeignKey(
+        CardSecret, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    # 3-D Secure 2
+    tds_type = models.CharField(max_length=1, null=True, blank=True)
+    tds2_type = models.CharField(max_length=1, null=True, blank=True)
+    tds2_status = models.CharField(max_length=20, null=True, blank=True)
+    tds2_ret_url = models.CharField(max_length=256, null=True, blank=True)
+    return_url = models.CharField(max_length=256, null=True, blank=True)
+    return_url_on_failure = models.CharField(max_length=256, null=True, blank=True)
+    td_tenant_name = models.CharField(max_length=25, null=True, blank=True)
+
+    # Acquirer results
+    forward = models.CharField(max_length=7, null=True, blank=True)
+    issuer = models.CharField(max_length=7, null=True, blank=True)
+    transaction_id = models.CharField(max_length=28, null=True, blank=True)
+    approve = models.CharField(max_length=7, null=True, blank=True)
+    auth_max_date = models.DateTimeField(null=True, blank=True)
+    item_code = models.CharField(max_length=7, null=True, blank=True)
+    error_code = models.CharField(max_length=11, null=True, blank=True)
+
+    # An operation sent to the provider whose outcome is not known yet
+    # (timeout, crash). Reconciliation resolves it by querying the provider.
+    pending_operation = models.CharField(max_length=20, null=True, blank=True)
+    pending_reference = models.CharField(max_length=64, null=True, blank=True)
+    pending_since = models.DateTimeField(null=True, blank=True, db_index=True)
+    pending_amount = models.BigIntegerField(null=True, blank=True)
+    operation_seq = models.PositiveIntegerField(default=0, help_text="Provider operations sent so far.")
+
+    process_date = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "mode", "order_id"], name="payment_unique_order_id"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(tax__gte=0), name="payment_amounts_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "mode", "pay_type", "-created"], name="payment_list"),
+            models.Index(fields=["merchant", "mode", "status"], name="payment_status"),
+        ]
+        permissions = [("reconcile_payment", "Can reconcile payments with the provider")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.pay_type} {self.status}"
+
+    @property
+    def total_amount(self) -> int:
+        return self.amount + self.tax
+
+
+class PaymentEvent(models.Model):
+    """A payment's history: every transition and provider outcome, with time and actor."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30, blank=True)
+    actor = models.CharField(max_length=100, help_text="api_key:…, operator e-mail, provider:…, or system.")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_status}→{self.to_status}"
+
+
+class ThreeDSecureSession(models.Model):
+    """State of 3-D Secure 2 for one payment, kept by our (simulated) 3DS server."""
+
+    class Profile(models.TextChoices):
+        FRICTIONLESS = "frictionless"
+        CHALLENGE = "challenge"
+        FAIL = "fail"
+        NOT_ENROLLED = "not_enrolled"
+
+    payment = models.OneToOneField(Payment, on_delete=models.CASCADE, related_name="tds")
+    profile = models.CharField(max_length=20, choices=Profile.choices)
+    trans_result = models.CharField(max_length=1, blank=True)
+    trans_result_reason = models.CharField(max_length=2, blank=True)
+    challenge_attempts = models.PositiveSmallIntegerField(default=0)
+    method_completed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"3DS {self.payment.access_id} {self.trans_result or self.profile}"
+
+
+class SimulatedAcquirerTransaction(models.Model):
+    """State of the test-mode card acquirer simulator (the "outside world").
+
+    Kept apart from the gateway's own tables: the gateway knows it only over HTTP.
+    Each operation is recorded under the gateway's reference, so a repeated call
+    with the same reference returns the first result (no double charge).
+    """
+
+    reference = models.CharField(max_length=64, unique=True)
+    transaction_id = models.CharField(max_length=28, db_index=True)
+    operation = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=20)
+    amount = models.BigIntegerField(default=0)
+    decline_reason = models.CharField(max_length=40, blank=True)
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(F("created_at").desc(), name="simacq_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.operation} {self.outcome}"

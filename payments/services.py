@@ -1,0 +1,895 @@
+"""Writes of the payments domain: tokens, customers, cards, and card payments.
+
+State changes go through ``payment_transition`` and the table ``TRANSITIONS``.
+Operations that call the acquirer follow one pattern, so that concurrent calls
+are serialised without holding a database lock during network I/O:
+
+1. ``_begin``: lock the row, check the status, mark ``pending_operation`` with a
+   fresh provider reference, commit;
+2. call the acquirer with that reference (strict timeouts);
+3. ``_complete``/``_abandon``: lock the row, apply the outcome if the reference is
+   still the pending one, commit.
+
+A second operation arriving meanwhile sees the pending mark and gets an error. A
+timeout or a crash leaves the mark; reconciliation (``payment_reconcile``, run by
+Celery) asks the acquirer what became of the reference and finishes the job —
+never a double charge, never a payment stuck forever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from payments import errors, vault
+from payments.models import (
+    Card,
+    CardSecret,
+    CardToken,
+    Customer,
+    JobCode,
+    Payment,
+    PaymentEvent,
+    Status,
+    ThreeDSecureSession,
+)
+from payments.providers.base import (
+    AuthorizeRequest,
+    Declined,
+    NotConfigured,
+    OperationResult,
+    ProviderError,
+    ProviderFailure,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+from payments.providers.registry import card_acquirer
+from payments.simulators.cards import behaviour
+from portal.errors import FieldError, PortalError
+from portal.ids import random_token
+from portal.models import Merchant, Mode, PayType
+
+logger = logging.getLogger(__name__)
+
+# The one table of allowed status changes (fincode's PaymentStatus).
+TRANSITIONS: dict[str, set[str]] = {
+    Status.UNPROCESSED: {Status.CHECKED, Status.AUTHORIZED, Status.CAPTURED, Status.AUTHENTICATED},
+    Status.AUTHENTICATED: {
+        Status.CHECKED,
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.FAILED,
+        Status.CANCELED,
+    },
+    Status.CHECKED: {Status.CANCELED},
+    Status.AUTHORIZED: {Status.AUTHORIZED, Status.CAPTURED, Status.CANCELED},
+    Status.CAPTURED: {Status.CAPTURED, Status.CANCELED},
+    Status.CANCELED: {Status.AUTHORIZED, Status.CAPTURED},
+    Status.FAILED: set(),
+    Status.EXPIRED: set(),
+}
+
+# Operations and the statuses they start from.
+OPERATION_FROM: dict[str, set[str]] = {
+    "execute": {Status.UNPROCESSED},
+    "secure": {Status.AUTHENTICATED},
+    "capture": {Status.AUTHORIZED},
+    "cancel": {Status.AUTHORIZED, Status.CAPTURED, Status.CHECKED, Status.AUTHENTICATED},
+    "change": {Status.AUTHORIZED, Status.CAPTURED},
+    "reauthorize": {Status.CANCELED},
+}
+
+_DECLINES = {
+    "insufficient_funds": errors.INSUFFICIENT_FUNDS,
+    "expired_card": errors.CARD_EXPIRED,
+}
+
+
+def actor_label(actor: Any) -> str:
+    from portal.models import ApiKey, User
+
+    if isinstance(actor, ApiKey):
+        return f"api_key:{actor.masked}"
+    if isinstance(actor, User):
+        return actor.email
+    return str(actor) if actor else "system"
+
+
+# --- Status machine -------------------------------------------------------------------
+
+
+def payment_transition(
+    *, payment: Payment, to: str, action: str, actor: str, detail: dict | None = None, **fields: Any
+) -> Payment:
+    """Apply ``payment.status -> to`` (and ``fields``) conditionally on the current status.
+
+    Call inside a transaction, with the row locked or known. Raises a 4xx domain
+    error for a change the table does not allow.
+    """
+    current = payment.status
+    if to not in TRANSITIONS.get(current, set()):
+        raise PortalError(
+            errors.INVALID_STATUS_TRANSITION, f"The payment is {current}; it cannot become {to} by {action}."
+        )
+    now = timezone.now()
+    updates = {"status": to, "updated": now, **fields}
+    if Payment.objects.filter(pk=payment.pk, status=current).update(**updates) != 1:
+        raise PortalError(errors.PAYMENT_BUSY)
+    for key, value in updates.items():
+        setattr(payment, key, value)
+    PaymentEvent.objects.create(
+        payment=payment, action=action, from_status=current, to_status=to, actor=actor, detail=detail or {}
+    )
+    return payment
+
+
+def _event(payment: Payment, action: str, actor: str, **detail: Any) -> None:
+    PaymentEvent.objects.create(
+        payment=payment,
+        action=action,
+        from_status=payment.status,
+        to_status=payment.status,
+        actor=actor,
+        detail=detail,
+    )
+
+
+# --- Tokens --------------------------------------------------------------------------
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass
+class IssuedToken:
+    token: CardToken
+    raw: str
+
+
+@transaction.atomic
+def token_create(
+    *, merchant: Merchant, mode: str, card_no: str, expire: str, holder_name: str, security_code: str
+) -> IssuedToken:
+    """Tokenise a card after Luhn and expiry checks. The security code is checked, never kept."""
+    for field, problem in (
+        ("card_no", vault.card_number_problem(card_no)),
+        ("expire", vault.expire_problem(expire)),
+        ("security_code", vault.security_code_problem(security_code)),
+    ):
+        if problem:
+            raise FieldError("11", field, "invalid", problem)
+    ttl = timedelta(seconds=settings.CARD_TOKEN_TTL_SECONDS)
+    secret = vault.seal(
+        vault.ClearCard(card_no, expire, holder_name), purpose=CardSecret.Purpose.TOKEN, ttl=ttl
+    )
+    raw = "tk_" + random_token(40)
+    token = CardToken.objects.create(
+        merchant=merchant,
+        mode=mode,
+        token_hash=_token_hash(raw),
+        secret=secret,
+        card_no=vault.mask(card_no),
+        brand=vault.brand_of(card_no),
+        expire=expire,
+        holder_name=holder_name,
+        card_no_hash=vault.card_hash(card_no),
+        expires_at=secret.expires_at,
+    )
+    return IssuedToken(token=token, raw=raw)
+
+
+def _token_consume(
+    *, merchant: Merchant, mode: str, raw: str, area: str = "10"
+) -> tuple[CardToken, vault.ClearCard]:
+    """Use a token once (conditional update); returns its card. Call inside a transaction."""
+    now = timezone.now()
+    token = (
+        CardToken.objects.select_related("secret")
+        .filter(token_hash=_token_hash(raw or ""), merchant=merchant, mode=mode)
+        .first()
+    )
+    if token is None or token.secret is None:
+        raise PortalError(errors.TOKEN_INVALID, field="token")
+    used = CardToken.objects.filter(pk=token.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+    if not used:
+        raise PortalError(errors.TOKEN_INVALID, field="token")
+    card = vault.unseal(token.secret)
+    secret_id = token.secret_id
+    CardToken.objects.filter(pk=token.pk).update(secret=None)
+    CardSecret.objects.filter(pk=secret_id).delete()
+    return token, card
+
+
+# --- Customers and saved cards -------------------------------------------------------------
+
+CUSTOMER_FIELDS = (
+    "name", "email", "phone_cc", "phone_no", "addr_country", "addr_state", "addr_city",
+    "addr_line_1", "addr_line_2", "addr_line_3", "addr_post_code",
+)  # fmt: skip
+
+
+def customer_create(*, merchant: Merchant, mode: str, data: dict[str, Any]) -> Customer:
+    fields = {f: data[f] or "" for f in CUSTOMER_FIELDS if f in data}
+    if data.get("id"):
+        fields["customer_id"] = data["id"]
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(merchant=merchant, mode=mode, **fields)
+    except IntegrityError as exc:
+        raise PortalError(errors.CUSTOMER_EXISTS, field="id") from exc
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, data: dict[str, Any]) -> Customer:
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    fields = [f for f in CUSTOMER_FIELDS if f in data]
+    for field in fields:
+        setattr(customer, field, data[field] or "")
+    customer.save(update_fields=[*fields, "updated"])
+    return customer
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer) -> None:
+    secrets = list(Card.objects.filter(customer=customer).values_list("secret_id", flat=True))
+    Card.objects.filter(customer=customer).delete()
+    CardSecret.objects.filter(pk__in=secrets).delete()
+    customer.delete()
+
+
+@transaction.atomic
+def card_create(*, customer: Customer, token: str, default_flag: bool) -> Card:
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    token_row, clear = _token_consume(merchant=customer.merchant, mode=customer.mode, raw=token, area="11")
+    secret = vault.seal(clear, purpose=CardSecret.Purpose.CARD)
+    has_cards = Card.objects.filter(customer=customer).exists()
+    make_default = default_flag or not has_cards
+    if make_default:
+        Card.objects.filter(customer=customer, default_flag=True).update(default_flag=False)
+    return Card.objects.create(
+        customer=customer,
+        secret=secret,
+        default_flag=make_default,
+        card_no=token_row.card_no,
+        brand=token_row.brand,
+        expire=token_row.expire,
+        holder_name=token_row.holder_name,
+        card_no_hash=token_row.card_no_hash,
+    )
+
+
+@transaction.atomic
+def card_update(*, card: Card, data: dict[str, Any]) -> Card:
+    customer = Customer.objects.select_for_update().get(pk=card.customer_id)
+    card = Card.objects.select_for_update().get(pk=card.pk)
+    fields: list[str] = []
+    if data.get("token"):
+        token_row, clear = _token_consume(
+            merchant=customer.merchant, mode=customer.mode, raw=data["token"], area="11"
+        )
+        old_secret = card.secret_id
+        card.secret = vault.seal(clear, purpose=CardSecret.Purpose.CARD)
+        for name in ("card_no", "brand", "expire", "holder_name", "card_no_hash"):
+            setattr(card, name, getattr(token_row, name))
+        fields += ["secret", "card_no", "brand", "expire", "holder_name", "card_no_hash"]
+        transaction.on_commit(lambda: CardSecret.objects.filter(pk=old_secret).delete())
+    if data.get("holder_name") is not None and "holder_name" not in fields:
+        card.holder_name = data["holder_name"]
+        fields.append("holder_name")
+    if data.get("expire") and "expire" not in fields:
+        card.expire = data["expire"]
+        fields.append("expire")
+    if data.get("default_flag") is not None:
+        wanted = bool(data["default_flag"])
+        if wanted and not card.default_flag:
+            Card.objects.filter(customer=customer, default_flag=True).update(default_flag=False)
+        card.default_flag = wanted
+        fields.append("default_flag")
+    if fields:
+        card.save(update_fields=[*fields, "updated"])
+    return card
+
+
+@transaction.atomic
+def card_delete(*, card: Card) -> None:
+    secret_id = card.secret_id
+    card.delete()
+    CardSecret.objects.filter(pk=secret_id).delete()
+
+
+# --- Registration ------------------------------------------------------------------------
+
+
+def contract_limit(*, merchant: Merchant, mode: str, pay_type: str) -> int:
+    """Maximum total per payment: the contract's in live mode, the default terms in test mode."""
+    from portal.models import Contract
+
+    contract = (
+        Contract.objects.filter(merchant=merchant, pay_type=pay_type).only("max_amount", "status").first()
+    )
+    if mode == Mode.LIVE:
+        if contract is None or contract.status != Contract.Status.ACTIVE:
+            raise PortalError(errors.PAY_TYPE_NOT_CONTRACTED, field="pay_type")
+        return contract.max_amount
+    return contract.max_amount if contract else settings.CONTRACT_DEFAULTS[pay_type]["max_amount"]
+
+
+SUPPORTED_PAY_TYPES = {PayType.CARD}
+REGISTER_FIELDS = (
+    "job_code", "amount", "tax", "tds_type", "tds2_type", "td_tenant_name",
+    "client_field_1", "client_field_2", "client_field_3",
+)  # fmt: skip
+
+
+def payment_register(*, merchant: Merchant, mode: str, data: dict[str, Any], actor: Any) -> Payment:
+    """Register a payment (no charge yet). ``data`` is validated input (serializer)."""
+    pay_type = data["pay_type"]
+    if pay_type not in SUPPORTED_PAY_TYPES:
+        raise PortalError(errors.PAY_TYPE_NOT_SUPPORTED, field="pay_type")
+    amount, tax = data.get("amount", 0), data.get("tax", 0)
+    if amount + tax > contract_limit(merchant=merchant, mode=mode, pay_type=pay_type):
+        raise PortalError(errors.AMOUNT_OVER_LIMIT, field="amount")
+    fields = {f: data[f] for f in REGISTER_FIELDS if data.get(f) is not None}
+    fields.setdefault("tds_type", "0")
+    if fields["tds_type"] == "2":
+        fields.setdefault("tds2_type", "2")
+    if data.get("id"):
+        fields["order_id"] = data["id"]
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(merchant=merchant, mode=mode, pay_type=pay_type, **fields)
+            PaymentEvent.objects.create(
+                payment=payment,
+                action="register",
+                to_status=payment.status,
+                actor=actor_label(actor),
+                detail={"amount": payment.amount, "tax": payment.tax, "job_code": payment.job_code},
+            )
+    except IntegrityError as exc:
+        raise PortalError(errors.ORDER_ID_EXISTS, field="id") from exc
+    return payment
+
+
+# --- Provider operations: begin / complete / abandon -------------------------------------------
+
+
+def _begin(*, payment: Payment, operation: str, actor: str, amount: int | None = None) -> tuple[Payment, str]:
+    """Lock, check, and mark a provider operation as pending. Call inside a transaction."""
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    if locked.pending_operation:
+        raise PortalError(errors.PAYMENT_BUSY)
+    if locked.status not in OPERATION_FROM[operation]:
+        raise PortalError(
+            errors.INVALID_STATUS_TRANSITION,
+            f"{operation} is not allowed on a payment that is {locked.status}.",
+        )
+    locked.operation_seq += 1
+    reference = f"{locked.access_id}-{locked.operation_seq}"
+    locked.pending_operation, locked.pending_reference = operation, reference
+    locked.pending_since, locked.pending_amount = timezone.now(), amount
+    locked.save(
+        update_fields=[
+            "operation_seq",
+            "pending_operation",
+            "pending_reference",
+            "pending_since",
+            "pending_amount",
+        ]
+    )
+    return locked, reference
+
+
+def _clear_pending() -> dict[str, Any]:
+    return {
+        "pending_operation": None,
+        "pending_reference": None,
+        "pending_since": None,
+        "pending_amount": None,
+    }
+
+
+def _target_status(outcome: str, payment: Payment) -> str:
+    return {
+        "checked": Status.CHECKED,
+        "authorized": Status.AUTHORIZED,
+        "captured": Status.CAPTURED,
+        "canceled": Status.CANCELED,
+    }.get(outcome, payment.status)
+
+
+@transaction.atomic
+def _complete(
+    *, payment_id: int, reference: str, result: OperationResult, actor: str, extra: dict | None = None
+):
+    """Apply a provider result if ``reference`` is still the pending operation."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.pending_reference != reference:
+        return payment  # already resolved (by reconciliation or a retry)
+    operation = payment.pending_operation
+    fields: dict[str, Any] = {
+        **_clear_pending(),
+        "process_date": timezone.now(),
+        "error_code": None,
+        **(extra or {}),
+    }
+    if result.transaction_id:
+        fields["transaction_id"] = result.transaction_id
+    if operation in ("execute", "secure", "reauthorize"):
+        fields.update(
+            approve=result.approve or None, forward=result.forward or None, issuer=result.issuer or None
+        )
+        fields["auth_max_date"] = result.authorized_until if result.outcome == "authorized" else None
+    if operation == "change":
+        fields["amount"] = payment.pending_amount
+    if operation in ("execute", "secure") and payment.card_secret_id:
+        secret_id = payment.card_secret_id
+        fields["card_secret"] = None
+        transaction.on_commit(lambda: CardSecret.objects.filter(pk=secret_id).delete())
+    to = _target_status(result.outcome, payment)
+    if operation == "capture":
+        fields["auth_max_date"] = None
+    return payment_transition(
+        payment=payment,
+        to=to,
+        action=operation,
+        actor=actor,
+        detail={"reference": reference, "outcome": result.outcome, "amount": result.amount},
+        **fields,
+    )
+
+
+@transaction.atomic
+def _abandon(*, payment_id: int, reference: str, actor: str, reason: str, error_code: str | None) -> Payment:
+    """The operation certainly did not happen (declined, unreachable): clear the pending mark."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.pending_reference != reference:
+        return payment
+    fields = {**_clear_pending(), "error_code": error_code}
+    Payment.objects.filter(pk=payment.pk).update(**fields, updated=timezone.now())
+    for key, value in fields.items():
+        setattr(payment, key, value)
+    _event(
+        payment,
+        f"{payment.pending_operation or 'operation'}_failed",
+        actor,
+        reference=reference,
+        reason=reason,
+    )
+    return payment
+
+
+def _schedule_reconcile(payment: Payment, countdown: int = 10) -> None:
+    from payments.tasks import reconcile_payment
+
+    payment_id = payment.pk
+
+    def send() -> None:
+        try:
+            reconcile_payment.apply_async(kwargs={"payment_id": payment_id}, countdown=countdown)
+        except Exception:  # the periodic sweeper picks it up anyway
+            logger.warning("could not queue reconciliation of payment %s", payment_id, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def _call(payment: Payment, reference: str, actor: str, fn) -> Payment:
+    """Run a provider call for a pending operation and apply its outcome."""
+    try:
+        result = fn()
+    except Declined as exc:
+        spec = _DECLINES.get(exc.reason, errors.CARD_DECLINED)
+        _abandon(
+            payment_id=payment.pk, reference=reference, actor=actor, reason=exc.reason, error_code=spec.code
+        )
+        raise PortalError(spec) from exc
+    except ProviderUnavailable as exc:
+        _abandon(payment_id=payment.pk, reference=reference, actor=actor, reason=str(exc), error_code=None)
+        raise PortalError(errors.PROVIDER_UNAVAILABLE) from exc
+    except (ProviderTimeout, ProviderFailure) as exc:
+        logger.warning("payment %s: %s; left pending for reconciliation", payment.access_id, exc)
+        with transaction.atomic():
+            _event(payment, "provider_outcome_unknown", actor, reference=reference, reason=str(exc))
+            _schedule_reconcile(payment, countdown=2 if isinstance(exc, ProviderFailure) else 10)
+        spec = errors.PROVIDER_TIMEOUT if isinstance(exc, ProviderTimeout) else errors.PROVIDER_ERROR
+        raise PortalError(spec) from exc
+    return _complete(payment_id=payment.pk, reference=reference, result=result, actor=actor)
+
+
+def _acquirer(mode: str):
+    try:
+        return card_acquirer(mode)
+    except NotConfigured as exc:
+        raise PortalError(errors.LIVE_ACQUIRER_MISSING) from exc
+
+
+# --- Execute ---------------------------------------------------------------------------------
+
+
+def _card_snapshot(source: CardToken | Card) -> dict[str, Any]:
+    return {
+        "card_no": source.card_no,
+        "brand": source.brand,
+        "expire": source.expire,
+        "holder_name": source.holder_name,
+        "card_no_hash": source.card_no_hash,
+    }
+
+
+def _resolve_card(payment: Payment, data: dict[str, Any]) -> tuple[vault.ClearCard, dict[str, Any]]:
+    """The card for execute: a token (used once) or a saved card. Inside the execute transaction."""
+    if data.get("token"):
+        token, card = _token_consume(merchant=payment.merchant, mode=payment.mode, raw=data["token"])
+        return card, {**_card_snapshot(token), "customer": None, "card": None}
+    if not data.get("customer_id"):
+        raise PortalError(errors.CARD_SOURCE_REQUIRED, field="token")
+    customer = Customer.objects.filter(
+        merchant=payment.merchant, mode=payment.mode, customer_id=data["customer_id"]
+    ).first()
+    if customer is None:
+        raise PortalError(errors.CUSTOMER_NOT_FOUND, field="customer_id")
+    cards = Card.objects.select_related("secret").filter(customer=customer)
+    saved = (
+        cards.filter(card_id=data["card_id"]).first()
+        if data.get("card_id")
+        else cards.filter(default_flag=True).first()
+    )
+    if saved is None:
+        raise PortalError(
+            errors.CARD_NOT_FOUND if data.get("card_id") else errors.NO_DEFAULT_CARD, field="card_id"
+        )
+    if vault.expire_problem(saved.expire):
+        raise PortalError(errors.CARD_EXPIRED, field="card_id")
+    return vault.unseal(saved.secret), {**_card_snapshot(saved), "customer": customer, "card": saved}
+
+
+def _authorize_request(payment: Payment, reference: str, card: vault.ClearCard, authentication: str = ""):
+    return AuthorizeRequest(
+        reference=reference,
+        card=card,
+        amount=payment.total_amount,
+        currency=payment.currency,
+        capture=payment.job_code == JobCode.CAPTURE,
+        check_only=payment.job_code == JobCode.CHECK,
+        method=payment.method or "1",
+        pay_times=payment.pay_times,
+        merchant_ref=payment.merchant.public_id,
+        authentication=authentication,
+    )
+
+
+def payment_execute(*, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
+    """Execute a registered card payment with a token or a saved card.
+
+    With ``tds_type=2`` the payment waits for 3-D Secure (AUTHENTICATED); otherwise
+    the acquirer authorises it within this request.
+    """
+    label = actor_label(actor)
+    acquirer = _acquirer(payment.mode)
+    tds_profile = None
+    with transaction.atomic():
+        payment, reference = _begin(payment=payment, operation="execute", actor=label)
+        card, snapshot = _resolve_card(payment, data)
+        extra = {
+            **snapshot,
+            "method": data.get("method") or "1",
+            "pay_times": int(data["pay_times"]) if data.get("pay_times") else None,
+        }
+        for name in ("tds2_ret_url", "return_url", "return_url_on_failure"):
+            if data.get(name):
+                extra[name] = data[name]
+        for key, value in extra.items():
+            setattr(payment, key, value)
+        Payment.objects.filter(pk=payment.pk).update(**extra)
+        if payment.tds_type == "2":
+            tds_profile = behaviour(card.number).tds
+            if tds_profile == ThreeDSecureSession.Profile.NOT_ENROLLED and payment.tds2_type != "3":
+                raise PortalError(errors.TDS_NOT_ENROLLED)
+        if tds_profile and tds_profile != ThreeDSecureSession.Profile.NOT_ENROLLED:
+            # The card is kept (encrypted) until the payment is authorised after 3-D Secure.
+            secret = vault.seal(card, purpose=CardSecret.Purpose.PAYMENT, ttl=timedelta(days=1))
+            ThreeDSecureSession.objects.update_or_create(payment=payment, defaults={"profile": tds_profile})
+            return payment_transition(
+                payment=payment,
+                to=Status.AUTHENTICATED,
+                action="execute",
+                actor=label,
+                detail={"tds": "started"},
+                card_secret=secret,
+                tds2_status="AUTHENTICATING",
+                process_date=timezone.now(),
+                **_clear_pending(),
+            )
+    return _call(
+        payment, reference, label, lambda: acquirer.authorize(_authorize_request(payment, reference, card))
+    )
+
+
+# --- 3-D Secure 2 ---------------------------------------------------------------------------
+
+_TDS_SALT = "payments.tds2.param"
+
+
+def tds_param(payment: Payment, event: str) -> str:
+    """The opaque ``param`` our 3DS server posts to the merchant's tds2_ret_url."""
+    return signing.dumps({"a": payment.access_id, "e": event}, salt=_TDS_SALT)
+
+
+def _check_param(payment: Payment, param: str) -> None:
+    try:
+        value = signing.loads(param or "", salt=_TDS_SALT, max_age=3600)
+    except signing.BadSignature as exc:
+        raise PortalError(errors.TDS_PARAM_INVALID, field="param") from exc
+    if value.get("a") != payment.access_id:
+        raise PortalError(errors.TDS_PARAM_INVALID, field="param")
+
+
+REASON_FOR_RESULT = {"Y": "", "A": "", "C": "", "N": "01", "R": "11", "U": "08"}
+
+
+@transaction.atomic
+def tds_authenticate(*, payment: Payment, param: str) -> ThreeDSecureSession:
+    """``PUT /v1/secure2/{access_id}``: run authentication after the 3DS method.
+
+    Frictionless → Y; challenge required → C (the buyer goes to challenge_url); failing card → N.
+    """
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status != Status.AUTHENTICATED:
+        raise PortalError(errors.TDS_NOT_IN_PROGRESS)
+    _check_param(payment, param)
+    session = ThreeDSecureSession.objects.select_for_update().get(payment=payment)
+    if not session.trans_result:
+        result = {"frictionless": "Y", "not_enrolled": "Y", "challenge": "C", "fail": "N"}[session.profile]
+        session.trans_result, session.trans_result_reason = result, REASON_FOR_RESULT[result]
+        session.method_completed_at = timezone.now()
+        if result != "C":
+            session.completed_at = session.method_completed_at
+        session.save(
+            update_fields=["trans_result", "trans_result_reason", "method_completed_at", "completed_at"]
+        )
+        tds2_status = "CHALLENGE" if result == "C" else "AUTHENTICATED"
+        Payment.objects.filter(pk=payment.pk).update(tds2_status=tds2_status)
+        _event(payment, "tds_authenticate", "3ds-server", result=result)
+    return session
+
+
+@transaction.atomic
+def tds_challenge_answer(*, payment: Payment, code: str) -> ThreeDSecureSession:
+    """The buyer answered the challenge on our (simulated) ACS page."""
+    from payments.simulators.cards import CHALLENGE_CODE
+
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    session = ThreeDSecureSession.objects.select_for_update().get(payment=payment)
+    if payment.status != Status.AUTHENTICATED or session.trans_result != "C":
+        raise PortalError(errors.TDS_NOT_IN_PROGRESS)
+    session.challenge_attempts += 1
+    if code == CHALLENGE_CODE:
+        session.trans_result, session.trans_result_reason = "Y", ""
+    elif session.challenge_attempts >= 3:
+        session.trans_result, session.trans_result_reason = "N", "01"
+    else:
+        session.save(update_fields=["challenge_attempts"])
+        return session
+    session.completed_at = timezone.now()
+    session.save(update_fields=["trans_result", "trans_result_reason", "challenge_attempts", "completed_at"])
+    Payment.objects.filter(pk=payment.pk).update(tds2_status="AUTHENTICATED")
+    _event(payment, "tds_challenge", "3ds-acs", result=session.trans_result)
+    return session
+
+
+def tds_result(*, payment: Payment) -> ThreeDSecureSession:
+    session = ThreeDSecureSession.objects.filter(payment=payment).first()
+    if session is None or not session.trans_result:
+        raise PortalError(errors.TDS_NOT_IN_PROGRESS)
+    return session
+
+
+def payment_secure(*, payment: Payment, actor: Any) -> Payment:
+    """``PUT /v1/payments/{id}/secure``: authorise after 3-D Secure (Y/A), or fail the payment."""
+    label = actor_label(actor)
+    acquirer = _acquirer(payment.mode)
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        session = ThreeDSecureSession.objects.filter(payment=locked).first()
+        if locked.status != Status.AUTHENTICATED or session is None:
+            raise PortalError(errors.TDS_NOT_IN_PROGRESS)
+        if session.trans_result in ("", "C"):
+            raise PortalError(errors.TDS_NOT_COMPLETED)
+        if session.trans_result not in ("Y", "A"):
+            secret_id = locked.card_secret_id
+            payment_transition(
+                payment=locked,
+                to=Status.FAILED,
+                action="secure",
+                actor=label,
+                detail={"tds2_trans_result": session.trans_result},
+                error_code=errors.TDS_AUTHENTICATION_FAILED.code,
+                card_secret=None,
+                process_date=timezone.now(),
+            )
+            CardSecret.objects.filter(pk=secret_id).delete()
+            failed = True
+        else:
+            failed = False
+            payment, reference = _begin(payment=locked, operation="secure", actor=label)
+            card = vault.unseal(CardSecret.objects.get(pk=payment.card_secret_id))
+    if failed:
+        raise PortalError(errors.TDS_AUTHENTICATION_FAILED)
+    request = _authorize_request(payment, reference, card, authentication=session.trans_result)
+    return _call(payment, reference, label, lambda: acquirer.authorize(request))
+
+
+# --- Capture, cancel, change, re-authorise --------------------------------------------------------
+
+
+def payment_capture(*, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
+    label = actor_label(actor)
+    acquirer = _acquirer(payment.mode)
+    with transaction.atomic():
+        payment, reference = _begin(payment=payment, operation="capture", actor=label)
+        updates = {k: data[k] for k in ("method",) if data.get(k)}
+        if data.get("pay_times"):
+            updates["pay_times"] = int(data["pay_times"])
+        if updates:
+            Payment.objects.filter(pk=payment.pk).update(**updates)
+    return _call(
+        payment,
+        reference,
+        label,
+        lambda: acquirer.capture(
+            reference=reference, transaction_id=payment.transaction_id, amount=payment.total_amount
+        ),
+    )
+
+
+def payment_cancel(*, payment: Payment, actor: Any) -> Payment:
+    label = actor_label(actor)
+    if payment.status == Status.AUTHENTICATED:
+        return _cancel_before_authorisation(payment=payment, actor=label)
+    acquirer = _acquirer(payment.mode)
+    with transaction.atomic():
+        payment, reference = _begin(payment=payment, operation="cancel", actor=label)
+    return _call(
+        payment,
+        reference,
+        label,
+        lambda: acquirer.cancel(reference=reference, transaction_id=payment.transaction_id),
+    )
+
+
+@transaction.atomic
+def _cancel_before_authorisation(*, payment: Payment, actor: str) -> Payment:
+    """3-D Secure abandoned: nothing was authorised, so nothing to ask the acquirer."""
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    if locked.pending_operation:
+        raise PortalError(errors.PAYMENT_BUSY)
+    secret_id = locked.card_secret_id
+    payment_transition(
+        payment=locked,
+        to=Status.CANCELED,
+        action="cancel",
+        actor=actor,
+        card_secret=None,
+        process_date=timezone.now(),
+    )
+    CardSecret.objects.filter(pk=secret_id).delete()
+    return locked
+
+
+def payment_change(*, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
+    """Change the amount of an AUTHORIZED (job_code AUTH) or CAPTURED (CAPTURE) payment."""
+    label = actor_label(actor)
+    expected = {Status.AUTHORIZED: JobCode.AUTH, Status.CAPTURED: JobCode.CAPTURE}.get(payment.status)
+    if expected and data["job_code"] != expected:
+        raise PortalError(errors.JOB_CODE_MISMATCH, field="job_code")
+    amount, tax = data["amount"], data.get("tax", payment.tax)
+    if amount + tax > contract_limit(merchant=payment.merchant, mode=payment.mode, pay_type=payment.pay_type):
+        raise PortalError(errors.AMOUNT_OVER_LIMIT, field="amount")
+    acquirer = _acquirer(payment.mode)
+    with transaction.atomic():
+        payment, reference = _begin(payment=payment, operation="change", actor=label, amount=amount)
+        if payment.status == Status.CAPTURED and amount + tax > payment.total_amount:
+            raise PortalError(errors.AMOUNT_INCREASE_NOT_ALLOWED, field="amount")
+        if tax != payment.tax:
+            Payment.objects.filter(pk=payment.pk).update(tax=tax)
+            payment.tax = tax
+    return _call(
+        payment,
+        reference,
+        label,
+        lambda: acquirer.change_amount(
+            reference=reference, transaction_id=payment.transaction_id, amount=amount + tax
+        ),
+    )
+
+
+def payment_reauthorize(*, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
+    """``/auth``: authorise a cancelled payment again (same card, via the acquirer's transaction)."""
+    label = actor_label(actor)
+    acquirer = _acquirer(payment.mode)
+    with transaction.atomic():
+        payment, reference = _begin(payment=payment, operation="reauthorize", actor=label)
+        if not payment.transaction_id or payment.job_code == JobCode.CHECK:
+            raise PortalError(errors.INVALID_STATUS_TRANSITION, "This payment was never authorised.")
+        updates = {"method": data.get("method") or payment.method or "1"}
+        if data.get("pay_times"):
+            updates["pay_times"] = int(data["pay_times"])
+        Payment.objects.filter(pk=payment.pk).update(**updates)
+    capture = payment.job_code == JobCode.CAPTURE
+    return _call(
+        payment,
+        reference,
+        label,
+        lambda: acquirer.reauthorize(
+            reference=reference,
+            transaction_id=payment.transaction_id,
+            amount=payment.total_amount,
+            capture=capture,
+        ),
+    )
+
+
+# --- Reconciliation -------------------------------------------------------------------------------
+
+
+def payment_reconcile(*, payment_id: int) -> str:
+    """Resolve a pending provider operation by asking the acquirer what became of it.
+
+    Returns what happened: ``none`` (nothing pending), ``completed``, ``abandoned``
+    or ``processing`` (ask again later). Safe to run any number of times, anywhere.
+    """
+    payment = Payment.objects.get(pk=payment_id)
+    reference = payment.pending_reference
+    if not reference:
+        return "none"
+    try:
+        answer = _acquirer(payment.mode).query(reference)
+    except PortalError:
+        return "processing"
+    except ProviderError as exc:
+        logger.warning("reconciliation of %s: acquirer unreachable (%s)", payment.access_id, exc)
+        return "processing"
+    if answer.state == "done" and answer.result is not None:
+        _complete(payment_id=payment.pk, reference=reference, result=answer.result, actor="reconciliation")
+        return "completed"
+    if answer.state == "declined":
+        spec = _DECLINES.get(answer.decline_reason, errors.CARD_DECLINED)
+        _abandon(
+            payment_id=payment.pk,
+            reference=reference,
+            actor="reconciliation",
+            reason=answer.decline_reason,
+            error_code=spec.code,
+        )
+        return "abandoned"
+    if answer.state == "unknown":
+        _abandon(
+            payment_id=payment.pk,
+            reference=reference,
+            actor="reconciliation",
+            reason="not received by the acquirer",
+            error_code=errors.PROVIDER_ERROR.code,
+        )
+        return "abandoned"
+    return "processing"
+
+
+def purge_card_secrets() -> int:
+    """Delete card data no provider needs any more: expired tokens, abandoned 3-D Secure."""
+    now = timezone.now()
+    expired_tokens = CardToken.objects.filter(secret__isnull=False, expires_at__lte=now)
+    secret_ids = list(expired_tokens.values_list("secret_id", flat=True))
+    expired_tokens.update(secret=None)
+    abandoned = Payment.objects.filter(card_secret__isnull=False, card_secret__expires_at__lte=now)
+    secret_ids += list(abandoned.values_list("card_secret_id", flat=True))
+    abandoned.update(card_secret=None)
+    deleted, _ = CardSecret.objects.filter(pk__in=secret_ids).delete()
+    return deleted

@@ -1,0 +1,52 @@
+"""Celery tasks of the payments domain: thin wrappers around services."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from payments import services
+from payments.models import Payment
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="payments.reconcile_payment",
+    acks_late=True,  # idempotent: resolving an already resolved payment changes nothing
+    soft_time_limit=30,
+    time_limit=60,
+    max_retries=20,
+)
+def reconcile_payment(*, payment_id: int, **kwargs) -> str:
+    """Ask the acquirer what became of a payment's pending operation, and apply it."""
+    outcome = services.payment_reconcile(payment_id=payment_id)
+    if outcome == "processing":
+        # Still running at the acquirer (or unreachable): ask again with backoff.
+        retries = reconcile_payment.request.retries
+        raise reconcile_payment.retry(countdown=min(300, 5 * 2**retries))
+    return outcome
+
+
+@shared_task(name="payments.sweep_pending", soft_time_limit=120, time_limit=180)
+def sweep_pending_payments(**kwargs) -> int:
+    """Periodic: queue reconciliation of every payment left pending longer than the threshold."""
+    threshold = timezone.now() - timedelta(seconds=settings.PAYMENTS_RECONCILE_AFTER_SECONDS)
+    ids = list(
+        Payment.objects.filter(pending_operation__isnull=False, pending_since__lt=threshold).values_list(
+            "pk", flat=True
+        )[:1000]
+    )
+    for payment_id in ids:
+        reconcile_payment.apply_async(kwargs={"payment_id": payment_id})
+    return len(ids)
+
+
+@shared_task(name="payments.purge_card_secrets", soft_time_limit=120, time_limit=180)
+def purge_card_secrets(**kwargs) -> int:
+    """Periodic: delete card data that no provider needs any more."""
+    return services.purge_card_secrets()

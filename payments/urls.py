@@ -1,0 +1,25 @@
+"""Routes of the payments API under /v1/ (fincode's paths)."""
+
+from django.urls import path
+
+from payments.api import views
+
+urlpatterns = [
+    path("payments", views.PaymentsView.as_view(), name="api-payments"),
+    path("payments/<str:order_id>", views.PaymentDetailView.as_view(), name="api-payment"),
+    path("payments/<str:order_id>/capture", views.PaymentCaptureView.as_view(), name="api-payment-capture"),
+    path("payments/<str:order_id>/cancel", views.PaymentCancelView.as_view(), name="api-payment-cancel"),
+    path("payments/<str:order_id>/auth", views.PaymentReauthorizeView.as_view(), name="api-payment-auth"),
+    path("payments/<str:order_id>/change", views.PaymentChangeView.as_view(), name="api-payment-change"),
+    path("payments/<str:order_id>/secure", views.PaymentSecureView.as_view(), name="api-payment-secure"),
+    path("secure2/<str:access_id>", views.Secure2View.as_view(), name="api-secure2"),
+    path("tokens/cards", views.TokensView.as_view(), name="api-tokens-cards"),
+    path("customers", views.CustomersView.as_view(), name="api-customers"),
+    path("customers/<str:customer_id>", views.CustomerDetailView.as_view(), name="api-customer"),
+    path("customers/<str:customer_id>/cards", views.CardsView.as_view(), name="api-customer-cards"),
+    path(
+        "customers/<str:customer_id>/cards/<str:card_id>",
+        views.CardDetailView.as_view(),
+        name="api-customer-card",
+    ),
+]

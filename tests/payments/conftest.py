@@ -1,0 +1,36 @@
+"""Payments tests run the acquirer simulator in-process over HTTP (WSGI), unless they start a server."""
+
+import httpx
+import pytest
+from django.test.client import ClientHandler
+
+from payments.providers import acquirer_http
+from tests.support import ApiClient
+
+
+def in_process_wsgi():
+    """A WSGI app around Django's test handler (which keeps the test's DB transaction intact)."""
+    handler = ClientHandler(enforce_csrf_checks=False)
+
+    def app(environ, start_response):
+        response = handler(environ)
+        start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
+        return [response.content]
+
+    return app
+
+
+@pytest.fixture(autouse=True)
+def acquirer_in_process(settings, request):
+    if "server" in request.fixturenames or "live_server" in request.fixturenames:
+        yield
+        return
+    settings.ACQUIRER_SIMULATOR_URL = "http://testserver/simulators/acquirer"
+    acquirer_http.set_transport(httpx.WSGITransport(app=in_process_wsgi()))
+    yield
+    acquirer_http.set_transport(None)
+
+
+@pytest.fixture
+def public_api(merchant) -> ApiClient:
+    return ApiClient(merchant.test_public)
