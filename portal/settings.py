@@ -304,6 +304,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentStatusEnum": "payments.models.Status",
+        "ApplicationStatusEnum": "portal.models.Application.Status",
+        "PayTypeEnum": "payments.api.serializers.FINCODE_PAY_TYPES",
+        "Secure2PayTypeEnum": ["Card", "Googlepay"],
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from payments import selectors
@@ -26,6 +27,7 @@ def fincode_time(value) -> str | None:
     return local.strftime("%Y/%m/%d %H:%M:%S.") + f"{local.microsecond // 1000:03d}"
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{1,7}$", "example": "1000"})
 class NumericString(serializers.Field):
     """fincode sends amounts as numeric strings ("1000"); integers are accepted too. Never floats."""
 
@@ -248,6 +250,7 @@ class TokenRequest(serializers.Serializer):
 # --- Responses ----------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "example": "2026/01/31 12:34:56.789", "nullable": True})
 class FincodeTime(serializers.Field):
     def to_representation(self, value):
         return fincode_time(value)
@@ -259,7 +262,7 @@ class PaymentCardResponse(serializers.Serializer):
     access_id = serializers.CharField()
     pay_type = serializers.CharField()
     job_code = serializers.CharField()
-    status = serializers.ChoiceField(choices=Status.values)
+    status = serializers.ChoiceField(choices=Status.choices)
     amount = serializers.IntegerField()
     tax = serializers.IntegerField()
     total_amount = serializers.IntegerField()
@@ -303,13 +306,13 @@ class PaymentCardResponse(serializers.Serializer):
     def get_card_id(self, payment: Payment) -> str | None:
         return payment.card.card_id if payment.card_id else None
 
-    def get_customer_group_id(self, payment: Payment) -> None:
+    def get_customer_group_id(self, payment: Payment) -> str | None:
         return None
 
-    def get_bulk_payment_id(self, payment: Payment) -> None:
+    def get_bulk_payment_id(self, payment: Payment) -> str | None:
         return None
 
-    def get_subscription_id(self, payment: Payment) -> None:
+    def get_subscription_id(self, payment: Payment) -> str | None:
         return None
 
 

@@ -99,3 +99,11 @@ def test_public_api_client_without_key_gets_401(client):
     assert response.status_code == 401
     assert error_codes(response) == ["E0100000001"]
     assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "/v1/payments/{order_id}/capture" in target.read_text()
