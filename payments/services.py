@@ -430,21 +430,22 @@ def _complete(
         fields["auth_max_date"] = result.authorized_until if result.outcome == "authorized" else None
     if operation == "change":
         fields["amount"] = payment.pending_amount
-    if operation in ("execute", "secure") and payment.card_secret_id:
-        secret_id = payment.card_secret_id
-        fields["card_secret"] = None
-        transaction.on_commit(lambda: CardSecret.objects.filter(pk=secret_id).delete())
-    to = _target_status(result.outcome, payment)
+    secret_id = payment.card_secret_id if operation in ("execute", "secure") else None
+    if secret_id:
+        fields["card_secret"] = None  # authorised: the card number is not needed any more
     if operation == "capture":
         fields["auth_max_date"] = None
-    return payment_transition(
+    payment = payment_transition(
         payment=payment,
-        to=to,
+        to=_target_status(result.outcome, payment),
         action=operation,
         actor=actor,
         detail={"reference": reference, "outcome": result.outcome, "amount": result.amount},
         **fields,
     )
+    if secret_id:
+        CardSecret.objects.filter(pk=secret_id).delete()
+    return payment
 
 
 @transaction.atomic
@@ -498,7 +499,8 @@ def _call(payment: Payment, reference: str, actor: str, fn) -> Payment:
         logger.warning("payment %s: %s; left pending for reconciliation", payment.access_id, exc)
         with transaction.atomic():
             _event(payment, "provider_outcome_unknown", actor, reference=reference, reason=str(exc))
-            _schedule_reconcile(payment, countdown=2 if isinstance(exc, ProviderFailure) else 10)
+            first_delay = settings.PAYMENTS_RECONCILE_FIRST_DELAY
+            _schedule_reconcile(payment, countdown=2 if isinstance(exc, ProviderFailure) else first_delay)
         spec = errors.PROVIDER_TIMEOUT if isinstance(exc, ProviderTimeout) else errors.PROVIDER_ERROR
         raise PortalError(spec) from exc
     return _complete(payment_id=payment.pk, reference=reference, result=result, actor=actor)

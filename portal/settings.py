@@ -352,6 +352,8 @@ ACQUIRER_SIMULATOR_LATENCY = env.float("ACQUIRER_SIMULATOR_LATENCY", default=0.0
 ACQUIRER_SIMULATOR_TIMEOUT_DELAY = env.float("ACQUIRER_SIMULATOR_TIMEOUT_DELAY", default=8.0)
 # Pending provider operations older than this are reconciled by the sweeper.
 PAYMENTS_RECONCILE_AFTER_SECONDS = env.int("PAYMENTS_RECONCILE_AFTER_SECONDS", default=30)
+# A timed-out provider call is first reconciled this many seconds later (then with backoff).
+PAYMENTS_RECONCILE_FIRST_DELAY = env.int("PAYMENTS_RECONCILE_FIRST_DELAY", default=10)
 # Authorisations are valid this many days (auth_max_date).
 CARD_AUTH_VALID_DAYS = 60
 

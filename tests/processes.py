@@ -107,7 +107,9 @@ def start_worker(
     ]  # fmt: skip
     if queues:
         args += ["--queues", queues]
-    proc = spawn(args, child_env(CELERY_BROKER_URL=broker, **env), tmp_path / f"worker-{time.time_ns()}.log")
+    proc = spawn(
+        args, child_env(**{"CELERY_BROKER_URL": broker, **env}), tmp_path / f"worker-{time.time_ns()}.log"
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.process.poll() is not None:

@@ -1,0 +1,121 @@
+"""3-D Secure 2 as fincode: tds2_ret_url flow (acs_url, secure2, challenge) and the redirect flow."""
+
+import re
+
+import pytest
+
+from payments.models import CardSecret, Payment
+from tests.payments.helpers import CHALLENGE, NOT_ENROLLED, TDS_FAIL, VISA, action, execute, register, token
+from tests.support import error_codes
+
+pytestmark = pytest.mark.django_db
+
+RET = "https://shop.example.com/3ds/callback"
+
+
+def _posted_fields(html: bytes) -> dict:
+    return dict(re.findall(rb'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def _start(api, public_api, card: str, **register_extra):
+    payment = register(api, tds_type="2", **register_extra)
+    executed = execute(api, payment, token(public_api, card), tds2_ret_url=RET)
+    assert executed.status_code == 200, executed.content
+    return payment, executed.json()
+
+
+def test_frictionless(api, public_api, client):
+    payment, body = _start(api, public_api, VISA)
+    assert body["status"] == "AUTHENTICATED" and body["tds2_status"] == "AUTHENTICATING"
+    assert body["acs_url"].endswith(f"/tds/method/{payment['access_id']}/") and body["redirect_url"] is None
+    assert CardSecret.objects.filter(purpose="payment").count() == 1
+    page = client.get(body["acs_url"])
+    assert page.status_code == 200
+    assert RET.encode() in page.content
+    assert (
+        "form-action" in page["Content-Security-Policy"]
+        and "https://shop.example.com" in page["Content-Security-Policy"]
+    )
+    fields = _posted_fields(page.content)
+    assert fields[b"event"] == b"ThreeDSecureMethodFinished"
+    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields[b"param"].decode()})
+    assert auth.status_code == 200, auth.content
+    assert auth.json()["tds2_trans_result"] == "Y"
+    assert "challenge_url" not in auth.json()
+    secured = action(api, payment, "secure")
+    assert secured.status_code == 200, secured.content
+    assert secured.json()["status"] == "AUTHORIZED"
+    assert not CardSecret.objects.exists()
+
+
+def test_challenge_flow(api, public_api, client):
+    payment, body = _start(api, public_api, CHALLENGE, job_code="CAPTURE")
+    fields = _posted_fields(client.get(body["acs_url"]).content)
+    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields[b"param"].decode()}).json()
+    assert auth["tds2_trans_result"] == "C"
+    challenge_url = auth["challenge_url"]
+    early = action(api, payment, "secure")
+    assert early.status_code == 409 and error_codes(early) == ["E1300000004"]
+    page = client.get(challenge_url)
+    assert b"123456" in page.content
+    param = _posted_fields(page.content)[b"param"].decode()
+    wrong = client.post(challenge_url, {"param": param, "code": "000000"})
+    assert wrong.status_code == 400 and b"Attempts left: 2" in wrong.content
+    done = client.post(challenge_url, {"param": param, "code": "123456"})
+    assert _posted_fields(done.content)[b"event"] == b"AuthResultReady"
+    result = api.call("GET", f"/v1/secure2/{payment['access_id']}").json()
+    assert result["tds2_trans_result"] == "Y"
+    assert action(api, payment, "secure").json()["status"] == "CAPTURED"
+
+
+def test_authentication_failure_fails_the_payment(api, public_api, client):
+    payment, body = _start(api, public_api, TDS_FAIL)
+    fields = _posted_fields(client.get(body["acs_url"]).content)
+    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields[b"param"].decode()}).json()
+    assert auth["tds2_trans_result"] == "N" and auth["tds2_trans_result_reason"] == "01"
+    failed = action(api, payment, "secure")
+    assert failed.status_code == 402 and error_codes(failed) == ["E1300000002"]
+    stored = Payment.objects.get(order_id=payment["id"])
+    assert stored.status == "FAILED" and stored.card_secret_id is None
+    assert not CardSecret.objects.exists()
+
+
+def test_forged_param_is_refused(api, public_api):
+    payment, _ = _start(api, public_api, VISA)
+    response = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": "forged"})
+    assert response.status_code == 400 and error_codes(response) == ["E1300000005"]
+
+
+def test_not_enrolled_card_with_tds2_type_2_stops_and_3_continues(api, public_api):
+    payment = register(api, tds_type="2", tds2_type="2")
+    tok = token(public_api, NOT_ENROLLED)
+    stopped = execute(api, payment, tok, tds2_ret_url=RET)
+    assert stopped.status_code == 402 and error_codes(stopped) == ["E1300000003"]
+    assert Payment.objects.get(order_id=payment["id"]).status == "UNPROCESSED"
+    # The token was not used up by the refused attempt.
+    other = register(api, tds_type="2", tds2_type="3")
+    continued = execute(api, other, tok, tds2_ret_url=RET)
+    assert continued.status_code == 200, continued.content
+    assert continued.json()["status"] == "AUTHORIZED"
+
+
+def test_redirect_flow_with_challenge_returns_to_the_shop(api, public_api, client):
+    payment = register(api, tds_type="2")
+    body = execute(
+        api, payment, token(public_api, CHALLENGE),
+        return_url="https://shop.example.com/ok", return_url_on_failure="https://shop.example.com/ng",
+    ).json()  # fmt: skip
+    assert body["acs_url"] is None and "/tds/redirect/" in body["redirect_url"]
+    first = client.get(body["redirect_url"])
+    assert first.status_code == 302 and "/tds/challenge/" in first["Location"]
+    param = _posted_fields(client.get(first["Location"]).content)[b"param"].decode()
+    done = client.post(first["Location"], {"param": param, "code": "123456"})
+    assert b'action="https://shop.example.com/ok"' in done.content
+    assert _posted_fields(done.content)[b"status"] == b"AUTHORIZED"
+    assert Payment.objects.get(order_id=payment["id"]).status == "AUTHORIZED"
+
+
+def test_cancel_during_3ds_drops_the_card(api, public_api):
+    payment, _ = _start(api, public_api, VISA)
+    assert action(api, payment, "cancel").json()["status"] == "CANCELED"
+    assert not CardSecret.objects.exists()
