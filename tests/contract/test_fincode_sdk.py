@@ -1,0 +1,64 @@
+"""fincode's official Node.js SDK, unchanged, drives the product over HTTP (gunicorn)."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import processes
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def sdk_stack(tmp_path):
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed: the fincode SDK contract test needs it")
+    if not (HERE / "node_modules" / "@fincode" / "node").exists():
+        pytest.skip("run `npm ci --prefix tests/contract` (make test does) to install the fincode SDK")
+    acquirer, acquirer_url = processes.start_server(tmp_path, threads=8)
+    web, url = processes.start_server(
+        tmp_path, threads=8, ACQUIRER_SIMULATOR_URL=f"{acquirer_url}/simulators/acquirer"
+    )
+    try:
+        yield url
+    finally:
+        web.stop()
+        acquirer.stop()
+
+
+def test_fincode_node_sdk_flows(sdk_stack, merchant):
+    result = subprocess.run(
+        ["node", str(HERE / "flow.js")],
+        cwd=HERE,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "PORTAL_URL": sdk_stack,
+            "SECRET_KEY": merchant.test_secret,
+            "PUBLIC_KEY": merchant.test_public,
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    steps = {line["step"]: line for line in map(json.loads, result.stdout.splitlines())}
+    assert list(steps) == [
+        "card",
+        "error",
+        "change-cancel-auth",
+        "3ds",
+        "customer",
+        "list",
+        "idempotency",
+        "done",
+    ]
+    assert steps["card"]["status"] == "CAPTURED"
+    assert steps["3ds"] == {**steps["3ds"], "result": "Y", "status": "CAPTURED"}
+    assert steps["error"]["code"] == "E1000000002"
