@@ -15,6 +15,9 @@ REVIEWER_PERMISSIONS = [
     "portal.view_businesscategory",
     "portal.view_auditevent",
     "portal.view_membership",
+    "payments.view_payment",
+    "payments.view_paymentevent",
+    "payments.view_customer",
 ]
 
 OPERATOR_PERMISSIONS = [
@@ -29,6 +32,8 @@ OPERATOR_PERMISSIONS = [
     "portal.view_invitation",
     "portal.view_user",
     "portal.change_user",
+    "payments.reconcile_payment",
+    "payments.view_simulatedacquirertransaction",
 ]
 
 GROUPS: dict[str, list[str]] = {"reviewer": REVIEWER_PERMISSIONS, "operator": OPERATOR_PERMISSIONS}

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
+from payments import views as payment_views
 from portal import docs, errorviews, health, views
 from portal.api import onboarding
 from portal.forms import LoginForm
@@ -32,6 +33,9 @@ merchant_pages = [
         "invitations/<str:invitation_id>/revoke/", views.invitation_revoke, name="merchant-invitation-revoke"
     ),
     path("activity/", views.activity, name="merchant-activity"),
+    path("payments/", payment_views.payment_list, name="merchant-payments"),
+    path("payments/<str:mode>/<str:order_id>/", payment_views.payment_detail, name="merchant-payment"),
+    path("checkout/", payment_views.checkout, name="merchant-checkout"),
 ]
 
 api_v1 = [

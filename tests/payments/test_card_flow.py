@@ -96,3 +96,54 @@ def test_invalid_transitions_are_4xx(api, public_api):
     twice = action(api, payment, "capture")
     assert twice.status_code == 409
     assert error_codes(execute(api, payment, token(public_api))) == ["E1000000002"]
+
+
+def test_cors_only_on_the_token_endpoint(client):
+    preflight = client.options(
+        "/v1/tokens/cards",
+        HTTP_ORIGIN="https://shop.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization,content-type",
+    )
+    assert preflight["Access-Control-Allow-Origin"] == "*"
+    other = client.options(
+        "/v1/payments", HTTP_ORIGIN="https://shop.example.com", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert "Access-Control-Allow-Origin" not in other
+
+
+def test_merchant_pages_show_payments_and_history(client, api, public_api, merchant, other_merchant):
+    payment = register(api)
+    execute(api, payment, token(public_api))
+    client.force_login(merchant.owner)
+    listing = client.get(f"/m/{merchant.merchant.public_id}/payments/?mode=test")
+    assert payment["id"].encode() in listing.content
+    detail = client.get(f"/m/{merchant.merchant.public_id}/payments/test/{payment['id']}/")
+    assert detail.status_code == 200
+    assert (
+        b"register" in detail.content
+        and b"AUTHORIZED" in detail.content
+        and b"************1111" in detail.content
+    )
+    assert client.get(f"/m/{merchant.merchant.public_id}/payments/live/{payment['id']}/").status_code == 404
+    assert (
+        client.get(f"/m/{other_merchant.merchant.public_id}/payments/test/{payment['id']}/").status_code
+        == 404
+    )
+    assert client.get(f"/m/{merchant.merchant.public_id}/checkout/").status_code == 200
+
+
+def test_admin_shows_payment_history(client, api, public_api):
+    from django.contrib.auth.models import Group
+
+    from tests.support import make_user
+
+    payment = register(api)
+    execute(api, payment, token(public_api))
+    operator = make_user(is_staff=True)
+    operator.groups.add(Group.objects.get(name="operator"))
+    client.force_login(operator)
+    stored = Payment.objects.get(order_id=payment["id"])
+    page = client.get(f"/admin/payments/payment/{stored.pk}/change/")
+    assert page.status_code == 200
+    assert b"execute" in page.content and b"AUTHORIZED" in page.content

@@ -1,0 +1,67 @@
+"""Operators' view of payments: read-only, with the history, and reconciliation on demand."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from payments import services
+from payments.models import Customer, Payment, PaymentEvent, SimulatedAcquirerTransaction
+
+
+class PaymentEventInline(admin.TabularInline):
+    model = PaymentEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "action", "from_status", "to_status", "actor", "detail"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["order_id", "merchant", "mode", "pay_type", "status", "amount", "tax", "card_no", "pending_operation", "created"]
+    list_filter = ["mode", "pay_type", "status", "job_code"]
+    search_fields = ["order_id", "access_id", "merchant__name", "merchant__public_id", "transaction_id"]
+    date_hierarchy = "created"
+    list_select_related = ["merchant"]
+    inlines = [PaymentEventInline]
+    exclude = ["card_secret"]
+    actions = ["reconcile"]
+
+    @admin.action(description="Reconcile pending operations with the provider", permissions=["reconcile"])
+    def reconcile(self, request, queryset):
+        outcomes = [services.payment_reconcile(payment_id=p.pk) for p in queryset.filter(pending_operation__isnull=False)]
+        self.message_user(request, f"Reconciled {len(outcomes)} payment(s): {', '.join(outcomes) or 'nothing pending'}.", messages.INFO)
+
+    def has_reconcile_permission(self, request) -> bool:
+        return request.user.has_perm("payments.reconcile_payment")
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    list_display = ["customer_id", "merchant", "mode", "name", "email", "created"]
+    list_filter = ["mode"]
+    search_fields = ["customer_id", "name", "email", "merchant__name"]
+
+
+@admin.register(SimulatedAcquirerTransaction)
+class SimulatedAcquirerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "reference", "operation", "outcome", "amount", "transaction_id", "decline_reason"]
+    list_filter = ["operation", "outcome"]
+    search_fields = ["reference", "transaction_id"]

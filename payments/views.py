@@ -1,0 +1,70 @@
+"""Merchant web pages for payments: list with filters, one payment with its history, a test checkout."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from payments.models import Payment, Status
+from payments.simulators.cards import TEST_CARDS
+from portal.models import ApiKey, Mode, PayType
+from portal.views import merchant_page
+
+
+@merchant_page()
+def payment_list(request, membership):
+    merchant = membership.merchant
+    mode = request.GET.get("mode") if request.GET.get("mode") in Mode.values else Mode.TEST
+    payments = Payment.objects.filter(merchant=merchant, mode=mode).select_related("customer").order_by("-created", "-id")
+    status = request.GET.get("status")
+    if status in Status.values:
+        payments = payments.filter(status=status)
+    pay_type = request.GET.get("pay_type")
+    if pay_type in PayType.values:
+        payments = payments.filter(pay_type=pay_type)
+    query = (request.GET.get("q") or "").strip()[:60]
+    if query:
+        payments = payments.filter(order_id__startswith=query) | payments.filter(access_id=query)
+    page = Paginator(payments, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "payments/list.html",
+        {
+            "membership": membership,
+            "merchant": merchant,
+            "page": page,
+            "mode": mode,
+            "status": status,
+            "pay_type": pay_type,
+            "q": query,
+            "statuses": Status.values,
+            "pay_types": PayType.values,
+        },
+    )
+
+
+@merchant_page()
+def payment_detail(request, membership, mode: str, order_id: str):
+    payment = get_object_or_404(
+        Payment.objects.select_related("customer", "card"), merchant=membership.merchant, mode=mode, order_id=order_id
+    )
+    return render(
+        request,
+        "payments/detail.html",
+        {"membership": membership, "merchant": membership.merchant, "payment": payment, "events": payment.events.all()},
+    )
+
+
+@merchant_page()
+def checkout(request, membership):
+    """A test checkout: the product's tokenizer script turns a card into a token with the public key."""
+    key = (
+        ApiKey.objects.filter(
+            merchant=membership.merchant, mode=Mode.TEST, kind=ApiKey.Kind.PUBLIC, revoked_at__isnull=True
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    return render(
+        request, "payments/checkout.html", {"membership": membership, "merchant": membership.merchant, "public_key": key, "test_cards": TEST_CARDS}
+    )
