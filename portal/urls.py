@@ -56,6 +56,7 @@ api_v1 = [
         onboarding.BusinessCategoriesView.as_view(),
         name="api-business-categories",
     ),
+    path("credit/", include("credit.api.urls")),
 ]
 
 urlpatterns = [
