@@ -296,7 +296,9 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ApplicationMethod:
+            super().save_formset(request, form, formset, change)  # read-only inlines: nothing changes
             return
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for method_form in formset.forms:
             if not method_form.has_changed() or method_form.instance.pk is None:
                 continue

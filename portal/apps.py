@@ -10,9 +10,11 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from portal.roles import ensure_operator_groups
+        from portal.seed import ensure_business_categories
 
         # Groups reference permissions, which exist only after migrate has run.
         post_migrate.connect(ensure_operator_groups, dispatch_uid="portal.ensure_operator_groups")
+        post_migrate.connect(ensure_business_categories, dispatch_uid="portal.ensure_business_categories")
 
 
 class PortalAdminConfig(AdminConfig):

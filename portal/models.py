@@ -481,3 +481,32 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")
+
+
+# --- Idempotency ------------------------------------------------------------------
+
+
+class IdempotencyRecord(models.Model):
+    """One idempotency key of a merchant and mode, and the response it produced (see portal.idempotency)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    mode = models.CharField(max_length=4, choices=Mode.choices)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    leased_until = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "mode", "key"], name="idempotency_unique_merchant_mode_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mode}:{self.key}"

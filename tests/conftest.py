@@ -86,3 +86,14 @@ def server(transactional_db, tmp_path):
         yield url
     finally:
         proc.stop()
+
+
+@pytest.fixture
+def applicant(db) -> MerchantKeys:
+    """A merchant still onboarding (draft application), with test keys only."""
+    return make_merchant(name="Applicant Shop", approved=False)
+
+
+@pytest.fixture
+def applicant_api(applicant) -> ApiClient:
+    return ApiClient(applicant.test_secret)

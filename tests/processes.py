@@ -124,9 +124,13 @@ def start_worker(
 
 def use_broker(app, broker: str | None) -> None:
     """Send tasks from this (test) process to ``broker``; None: back to eager execution."""
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()
     if broker:
         app.conf.update(broker_url=broker, task_always_eager=False)
     else:

@@ -11,7 +11,7 @@ import binascii
 import re
 
 from django.conf import settings
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 
@@ -48,9 +48,10 @@ def _address_key(group, request) -> str:
 
 
 def _failures_exceeded(django_request) -> bool:
-    return is_ratelimited(
+    usage = get_usage(
         django_request, group="api-auth-failures", key=_address_key, rate=_rate(), increment=False
     )
+    return usage is not None and usage["count"] >= usage["limit"]
 
 
 def _count_failure(django_request) -> None:

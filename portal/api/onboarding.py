@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import selectors, services
+from portal.idempotency import IdempotentMixin
 from portal.models import Application, ApplicationDocument, BusinessCategory, PayType
 
 
@@ -87,7 +88,7 @@ class BusinessCategorySerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class OnboardingView(APIView):
+class OnboardingView(IdempotentMixin, APIView):
     error_area = "02"
 
     def application(self, request) -> Application:

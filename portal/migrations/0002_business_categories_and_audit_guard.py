@@ -1,25 +1,5 @@
 from django.db import migrations
 
-CATEGORIES = [
-    ("retail-goods", "Retail: physical goods", False, ""),
-    ("food-beverage", "Food and beverage", False, ""),
-    ("apparel", "Apparel and accessories", False, ""),
-    ("digital-content", "Digital content and software", False, ""),
-    ("saas", "SaaS and subscriptions", False, ""),
-    ("travel", "Travel and accommodation", False, ""),
-    ("education", "Education and lessons", False, ""),
-    ("events-tickets", "Events and tickets", False, ""),
-    ("professional-services", "Professional services", False, ""),
-    ("health-beauty", "Health and beauty", False, ""),
-    ("donations", "Donations (registered non-profits)", False, ""),
-    ("gambling", "Gambling and lotteries", True, "Not permitted under our acquirer agreements."),
-    ("adult", "Adult content and services", True, "Not permitted under card scheme rules."),
-    ("weapons", "Weapons and ammunition", True, "Not permitted."),
-    ("mlm", "Multi-level marketing", True, "Specified Commercial Transactions Act risk."),
-    ("crypto-exchange", "Crypto-asset exchange", True, "Requires FSA registration; not supported."),
-    ("money-transfer", "Money transfer and stored value", True, "Funds Settlement Act licence required; not supported."),
-    ("counterfeit", "Replicas and counterfeit goods", True, "Not permitted."),
-]
 
 # Audit events are append-only: on PostgreSQL the database itself refuses to change them.
 GUARD_SQL = """
@@ -39,11 +19,9 @@ DROP FUNCTION IF EXISTS portal_auditevent_append_only();
 
 
 def seed_categories(apps, schema_editor):
-    BusinessCategory = apps.get_model("portal", "BusinessCategory")
-    for code, name, prohibited, reason in CATEGORIES:
-        BusinessCategory.objects.get_or_create(
-            code=code, defaults={"name": name, "prohibited": prohibited, "prohibited_reason": reason}
-        )
+    from portal.seed import ensure_business_categories
+
+    ensure_business_categories(apps.get_model("portal", "BusinessCategory"))
 
 
 def guard(apps, schema_editor):
