@@ -16,6 +16,7 @@ from credit.identity import normalize_phone
 from credit.models import CreditCheck
 from credit.types import Address, CheckInput, Item
 from portal.errors import PortalError
+from portal.idempotency import IdempotentMixin, idempotency_key_of
 from portal.models import Mode
 
 POSTAL_CODE = re.compile(r"^\d{3}-?\d{4}$")
@@ -153,7 +154,9 @@ class CreditView(APIView):
     error_area = errors.AREA
 
 
-class ChecksView(CreditView):
+class ChecksView(IdempotentMixin, CreditView):
+    """Idempotent like the payment API: ``idempotent_key`` / ``Idempotency-Key`` replays the first answer."""
+
     @extend_schema(
         operation_id="credit_check_create",
         request=CheckRequestSerializer,
@@ -164,7 +167,10 @@ class ChecksView(CreditView):
         serializer = CheckRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.credit_check_run(
-            merchant=request.user.merchant, mode=request.user.mode, application=serializer.to_input()
+            merchant=request.user.merchant,
+            mode=request.user.mode,
+            application=serializer.to_input(),
+            idempotency_key=idempotency_key_of(request),
         )
         return Response(CheckSerializer(result.check).data)
 

@@ -130,3 +130,18 @@ def test_checks_are_private_to_merchant_and_mode(api, live_api, other_merchant, 
         response = client.call("GET", f"/v1/credit/checks/{check_id}")
         assert response.status_code == 404 and error_codes(response) == ["E2000000001"]
     assert ShadowDecision.objects.count() == 0
+
+
+def test_idempotent_like_the_payment_api(api, live_rules, live_model):
+    first = api.call("POST", "/v1/credit/checks", application(), headers={"idempotent_key": "k-1"})
+    again = api.call("POST", "/v1/credit/checks", application(), headers={"Idempotency-Key": "k-1"})
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert CreditCheck.objects.count() == 1
+    assert Exposure.objects.count() == 1
+    other = api.call(
+        "POST", "/v1/credit/checks", application(amount=5_000), headers={"idempotent_key": "k-1"}
+    )
+    assert other.status_code == 400 and error_codes(other) == ["E0000000461"]
+    assert CreditCheck.objects.count() == 1
