@@ -155,13 +155,16 @@ def validate_condition(
 def parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
     before = len(problems)
     if not isinstance(raw, dict):
-        problems.append(f"{where}: a rule must be an object")
+        problems.append(f"{where or 'rule'}: a rule must be an object")
         return None
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
-        problems.append(f"{where}.id: must be 1–64 letters, digits or _.:- (got {rule_id!r})")
+        problems.append(f"{where or 'rule'}.id: must be 1–64 letters, digits or _.:- (got {rule_id!r})")
         rule_id = None
-    label = f"{where} (rule {rule_id})" if rule_id else where
+    if where:
+        label = f"{where} (rule {rule_id})" if rule_id else where
+    else:  # one rule on its own (the editor)
+        label = f"rule {rule_id}" if rule_id else "rule"
     unknown = set(raw) - {"id", "reason_code", "action", "weight", "when", "description"}
     if unknown:
         problems.append(f"{label}: unknown keys {sorted(unknown)}")

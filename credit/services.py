@@ -565,9 +565,7 @@ def rule_save(
     """Add or change one rule of a draft, validated like a rule file entry."""
     rule_set = _lock_draft(rule_set)
     problems: list[str] = []
-    parsed = parse_rule(
-        data, f"rule {data.get('id')!r}" if rule is None else f"rule {rule.rule_id}", problems
-    )
+    parsed = parse_rule(data, "", problems)
     if parsed is None:
         raise _invalid(RuleFileError(problems))
     clash = CreditRule.objects.filter(rule_set=rule_set, rule_id=parsed.id)
@@ -880,3 +878,12 @@ def backtest_run(*, backtest_id: int) -> Backtest:
 def feature_defaults() -> dict[str, Any]:
     """Every registered feature at its default value (for tests, docs and the admin)."""
     return {name: feature.default for name, feature in FEATURES.items()}
+
+
+@transaction.atomic
+def rule_set_update_note(*, rule_set: RuleSet, note: str, actor: Actor) -> RuleSet:
+    rule_set = _lock_draft(rule_set)
+    rule_set.note = note[:2000]
+    rule_set.edited_by = actor
+    rule_set.save(update_fields=["note", "edited_by", "updated_at"])
+    return rule_set

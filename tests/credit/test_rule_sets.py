@@ -68,8 +68,7 @@ def test_rule_editor_validates_on_save():
             rule_set=draft, data=rule("B1", "score", {"any": [cond("income", ">", 1)]}), actor=None
         )
     assert (
-        caught.value.message
-        == "The rules are invalid: rule 'B1' (rule B1).when.any[0].feature: unknown feature 'income'"
+        caught.value.message == "The rules are invalid: rule B1.when.any[0].feature: unknown feature 'income'"
     )
     assert CreditRule.objects.filter(rule_set=draft).count() == 0
 
