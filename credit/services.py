@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from credit import engine, errors, ml, realtime, selectors
@@ -113,14 +113,20 @@ def identifiers(application: CheckInput) -> dict[str, str]:
     return {kind: digest(kind, value) for kind, value in values.items() if value}
 
 
+_UPSERT_BUYER = """
+INSERT INTO credit_buyer (public_id, mode, phone_digest, first_seen_at) VALUES (%s, %s, %s, %s)
+ON CONFLICT (mode, phone_digest) DO UPDATE SET mode = EXCLUDED.mode
+RETURNING id, public_id, first_seen_at
+"""
+
+
 def _lock_buyer(*, mode: str, phone_digest: str, now: datetime) -> Buyer:
-    Buyer.objects.bulk_create(
-        [Buyer(mode=mode, phone_digest=phone_digest, first_seen_at=now)], ignore_conflicts=True
-    )
-    return (
-        Buyer.objects.select_for_update(of=("self",))
-        .select_related("bureau")
-        .get(mode=mode, phone_digest=phone_digest)
+    """Create or find the buyer and lock its row, in one statement (ON CONFLICT DO UPDATE locks it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_BUYER, [new_id("by"), mode, phone_digest, now])
+        pk, public_id, first_seen_at = cursor.fetchone()
+    return Buyer(
+        pk=pk, public_id=public_id, mode=mode, phone_digest=phone_digest, first_seen_at=first_seen_at
     )
 
 
@@ -209,7 +215,7 @@ def credit_check_run(
                 if outcome.decision == Decision.REVIEW
                 else CreditCheck.ReviewStatus.NONE
             ),
-            duration_us=0,
+            duration_us=int((time.perf_counter() - started) * 1e6),  # up to the decision
         )
         if outcome.decision == Decision.APPROVED:
             _authorize(check=check, now=now)
@@ -219,9 +225,6 @@ def credit_check_run(
             from credit.tasks import refresh_bureau
 
             transaction.on_commit(lambda: refresh_bureau.delay(buyer_id=buyer.pk))
-        duration = int((time.perf_counter() - started) * 1e6)
-        CreditCheck.objects.filter(pk=check.pk).update(duration_us=duration)
-        check.duration_us = duration
     return result_of(check)
 
 

@@ -46,7 +46,7 @@ class Command(BaseCommand):
             rule_set = services.rule_set_import(doc=doc, actor=None)
             self.stdout.write(f"imported draft v{rule_set.pk}: {rule_set.rule_count} rules")
             if options["publish"] or options["activate"] or options["shadow"]:
-                services.rule_set_publish(rule_set=rule_set, actor=None)
+                rule_set = services.rule_set_publish(rule_set=rule_set, actor=None)
                 compiled = engine.build(
                     rule_set.pk, engine.rules_of(rule_set), rule_set.policy, measure_memory=True
                 )
