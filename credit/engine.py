@@ -65,6 +65,9 @@ class CompiledVersion:
     rules: CompiledRules
     policy: Policy
     action_codes: np.ndarray
+    reason_index: np.ndarray
+    reason_names: list[str]
+    rule_id_array: np.ndarray
     compile_seconds: float = 0.0
     memory_bytes: int = 0
 
@@ -81,11 +84,9 @@ class CompiledVersion:
         declines = hits[actions == _DECLINE]
         reviews = hits[actions == _REVIEW]
         scored = hits[score_mask][np.argsort(-weights[score_mask], kind="stable")]
-        reasons: list[str] = []
-        for index in (*declines, *reviews, *scored):
-            code = rules.reason_codes[index]
-            if code not in reasons:
-                reasons.append(code)
+        codes = self.reason_index[np.concatenate((declines, reviews, scored))]
+        _, first = np.unique(codes, return_index=True)  # each code once, at its first place
+        reasons = [self.reason_names[c] for c in codes[np.sort(first)]]
         policy = self.policy
         if declines.size or score >= policy.decline_at:
             decision = "declined"
@@ -101,7 +102,7 @@ class CompiledVersion:
         left = available - amount if decision == "approved" else available
         return Outcome(
             decision=decision,
-            matched_rules=[rules.rule_ids[i] for i in hits],
+            matched_rules=self.rule_id_array[hits].tolist(),
             reason_codes=reasons,
             score=score,
             credit_limit=policy.credit_limit,
@@ -121,11 +122,16 @@ def build(
         memory = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     codes = np.array([_ACTION_CODES[r.action] for r in rules], dtype=np.int8)
+    reason_names = sorted({r.reason_code for r in rules})
+    position = {name: i for i, name in enumerate(reason_names)}
     return CompiledVersion(
         version=version,
         rules=compiled,
         policy=Policy.from_dict(policy),
         action_codes=codes,
+        reason_index=np.array([position[r.reason_code] for r in rules], dtype=np.int64),
+        reason_names=reason_names,
+        rule_id_array=np.array([r.id for r in rules], dtype=object),
         compile_seconds=time.perf_counter() - started,
         memory_bytes=memory,
     )
