@@ -406,6 +406,24 @@ CONTRACT_DEFAULTS = {
     },
 }
 
+# credit ------------------------------------------------------------------------------
+# BNPL credit checks (docs/credit.md). Trained score models live in CREDIT_MODEL_DIR.
+CREDIT_MODEL_DIR = Path(env.str("CREDIT_MODEL_DIR", default=str(VAR_DIR / "models")))
+# Key of the digests that stand for buyers' phone/e-mail/address/device/IP (never stored in clear
+# in Redis or lists). Changing it forgets every buyer's history: set it once per deployment.
+CREDIT_IDENTITY_KEY = _env_or_file("CREDIT_IDENTITY_KEY") or SECRET_KEY
+# Policy defaults of a rule set whose file has no "policy" (stored with each version).
+CREDIT_POLICY_DEFAULTS = {"review_at": 50, "decline_at": 100, "credit_limit": 100_000}
+CREDIT_AUTHORIZATION_DAYS = env.int("CREDIT_AUTHORIZATION_DAYS", default=30)
+CREDIT_INVOICE_DUE_DAYS = env.int("CREDIT_INVOICE_DUE_DAYS", default=14)
+CREDIT_BUREAU_MAX_AGE_DAYS = env.int("CREDIT_BUREAU_MAX_AGE_DAYS", default=30)
+# Test-mode answers carry the matching rule ids and the feature snapshot (never in live mode).
+CREDIT_EXPLAIN_TEST_MODE = env.bool("CREDIT_EXPLAIN_TEST_MODE", default=True)
+CELERY_BEAT_SCHEDULE["credit-invoice-reminders"] = {
+    "task": "credit.invoices.remind",
+    "schedule": 3600.0,
+}
+
 # --- Logging --------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -61,6 +61,7 @@ api_v1 = [
         name="api-business-categories",
     ),
     path("", include("payments.urls")),
+    path("credit/", include("credit.api.urls")),
 ]
 
 urlpatterns = [

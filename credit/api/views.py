@@ -1,0 +1,186 @@
+"""``POST /v1/credit/checks`` and ``GET /v1/credit/checks/{id}`` (secret key)."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from credit import errors, selectors, services
+from credit.identity import normalize_phone
+from credit.models import CreditCheck
+from credit.types import Address, CheckInput, Item
+from portal.errors import PortalError
+from portal.idempotency import IdempotentMixin, idempotency_key_of
+from portal.models import Mode
+
+POSTAL_CODE = re.compile(r"^\d{3}-?\d{4}$")
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know (a typo must not silently become a missing value)."""
+
+    def validate(self, attrs):
+        unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["is not a known field"] for name in sorted(unknown)}, code="unknown"
+            )
+        return attrs
+
+
+def _postal_code(value: str) -> str:
+    value = value.strip()
+    if not POSTAL_CODE.match(value):
+        raise serializers.ValidationError("must be a 7-digit postal code (123-4567)", code="invalid")
+    return value.replace("-", "")
+
+
+class BuyerSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    name_kana = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254)
+    phone = serializers.CharField(max_length=20)
+    postal_code = serializers.CharField(max_length=8)
+    address = serializers.CharField(max_length=300)
+    birth_date = serializers.DateField()
+
+    def validate_phone(self, value: str) -> str:
+        if not 10 <= len(normalize_phone(value)) <= 11:
+            raise serializers.ValidationError(
+                "must be a Japanese phone number of 10 or 11 digits", code="invalid"
+            )
+        return value
+
+    def validate_postal_code(self, value: str) -> str:
+        return _postal_code(value)
+
+    def validate_birth_date(self, value):
+        today = timezone.localdate()
+        if value > today or value.year < today.year - 130:
+            raise serializers.ValidationError("is not a plausible birth date", code="range")
+        return value
+
+
+class ItemSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    price = serializers.IntegerField(min_value=0, max_value=100_000_000)
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+
+
+class ShippingSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    postal_code = serializers.CharField(max_length=8)
+    address = serializers.CharField(max_length=300)
+
+    def validate_postal_code(self, value: str) -> str:
+        return _postal_code(value)
+
+
+class DeviceSerializer(StrictSerializer):
+    fingerprint = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    ip = serializers.IPAddressField(required=False, allow_blank=True, default="")
+
+
+class CheckRequestSerializer(StrictSerializer):
+    order_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    amount = serializers.IntegerField(min_value=1, max_value=10_000_000, help_text="Order amount in JPY.")
+    currency = serializers.ChoiceField(choices=["JPY"], default="JPY")
+    buyer = BuyerSerializer()
+    items = ItemSerializer(many=True, required=False, default=list, max_length=500)
+    shipping = ShippingSerializer(required=False, allow_null=True, default=None)
+    device = DeviceSerializer(required=False, default=dict)
+
+    def to_input(self) -> CheckInput:
+        data = self.validated_data
+        buyer = data["buyer"]
+        shipping = data.get("shipping")
+        device = data.get("device") or {}
+        return CheckInput(
+            amount=data["amount"],
+            currency=data["currency"],
+            order_id=data.get("order_id", ""),
+            name=buyer["name"],
+            name_kana=buyer.get("name_kana", ""),
+            email=buyer["email"],
+            phone=buyer["phone"],
+            postal_code=buyer["postal_code"],
+            address=buyer["address"],
+            birth_date=buyer["birth_date"],
+            items=tuple(Item(**item) for item in data.get("items") or []),
+            shipping=Address(**shipping) if shipping else None,
+            device_fingerprint=device.get("fingerprint", ""),
+            ip=device.get("ip", "") or "",
+        )
+
+
+class CheckSerializer(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    object = serializers.SerializerMethodField()
+    order_id = serializers.CharField()
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    decision = serializers.ChoiceField(
+        choices=["approved", "declined", "review"], help_text="Decision at check time."
+    )
+    outcome = serializers.CharField(help_text="The decision now: a review's result once reviewed.")
+    review_status = serializers.CharField()
+    reason_codes = serializers.ListField(child=serializers.CharField())
+    score = serializers.IntegerField(help_text="Sum of the weights of matching score rules.")
+    ml_score = serializers.FloatField(allow_null=True, help_text="Probability of non-payment (0–1).")
+    rule_set_version = serializers.IntegerField(source="rule_set_id")
+    model_version = serializers.IntegerField(source="score_model_id", allow_null=True)
+    credit_limit = serializers.IntegerField()
+    credit_limit_left = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+    def get_object(self, check) -> str:
+        return "credit_check"
+
+    def to_representation(self, check):
+        data = super().to_representation(check)
+        if check.mode == Mode.TEST and settings.CREDIT_EXPLAIN_TEST_MODE:
+            data["matched_rules"] = list(check.matched_rules)
+            data["features"] = dict(check.features)
+        return data
+
+
+class CreditView(APIView):
+    error_area = errors.AREA
+
+
+class ChecksView(IdempotentMixin, CreditView):
+    """Idempotent like the payment API: ``idempotent_key`` / ``Idempotency-Key`` replays the first answer."""
+
+    @extend_schema(
+        operation_id="credit_check_create",
+        request=CheckRequestSerializer,
+        responses=CheckSerializer,
+        tags=["Credit"],
+    )
+    def post(self, request):
+        serializer = CheckRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.credit_check_run(
+            merchant=request.user.merchant,
+            mode=request.user.mode,
+            application=serializer.to_input(),
+            idempotency_key=idempotency_key_of(request),
+        )
+        return Response(CheckSerializer(result.check).data)
+
+
+class CheckView(CreditView):
+    @extend_schema(operation_id="credit_check_retrieve", responses=CheckSerializer, tags=["Credit"])
+    def get(self, request, check_id: str):
+        check: CreditCheck | None = selectors.check_for_merchant(
+            merchant=request.user.merchant, mode=request.user.mode, public_id=check_id
+        )
+        if check is None:
+            raise PortalError(errors.CHECK_NOT_FOUND)
+        return Response(CheckSerializer(check).data)

@@ -1,0 +1,182 @@
+"""The decision engine: compiled rule sets (once per process and version) and the decision policy.
+
+Policy, in this order:
+
+1. **Hard declines**: any matching ``decline`` rule → ``declined``.
+2. **Score bands**: ``score`` = sum of the weights of matching ``score`` rules;
+   ``score ≥ decline_at`` → ``declined``; otherwise any matching ``review`` rule
+   or ``score ≥ review_at`` → ``review``; otherwise ``approved``.
+3. **Credit limit**: ``available = max(0, credit_limit − open_exposure)``; an
+   order above ``available`` is ``declined`` with reason ``CREDIT_LIMIT``.
+
+Reason codes: those of the matching decline rules, then review rules, then
+score rules by descending weight (each code once), then ``CREDIT_LIMIT``.
+``credit_limit_left`` is ``available − order_amount`` when approved, else ``available``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import tracemalloc
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+
+from credit.compiler import CompiledRules, compile_rules
+from credit.rules import Rule
+
+CREDIT_LIMIT_REASON = "CREDIT_LIMIT"
+_DECLINE, _REVIEW, _SCORE = 0, 1, 2
+_ACTION_CODES = {"decline": _DECLINE, "review": _REVIEW, "score": _SCORE}
+
+
+@dataclass(frozen=True)
+class Policy:
+    review_at: int
+    decline_at: int
+    credit_limit: int
+
+    @classmethod
+    def from_dict(cls, data: dict[str, int]) -> Policy:
+        merged = {**settings.CREDIT_POLICY_DEFAULTS, **(data or {})}
+        return cls(
+            review_at=int(merged["review_at"]),
+            decline_at=int(merged["decline_at"]),
+            credit_limit=int(merged["credit_limit"]),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    decision: str
+    matched_rules: list[str]
+    reason_codes: list[str]
+    score: int
+    credit_limit: int
+    credit_limit_left: int
+
+
+@dataclass
+class CompiledVersion:
+    version: int
+    rules: CompiledRules
+    policy: Policy
+    action_codes: np.ndarray
+    reason_index: np.ndarray
+    reason_names: list[str]
+    rule_id_array: np.ndarray
+    compile_seconds: float = 0.0
+    memory_bytes: int = 0
+
+    def decide(self, features: dict[str, Any]) -> Outcome:
+        hits = self.rules.hits(features)
+        return self.outcome(hits, features)
+
+    def outcome(self, hits: np.ndarray, features: dict[str, Any]) -> Outcome:
+        rules = self.rules
+        actions = self.action_codes[hits]
+        weights = rules.weights[hits]
+        score_mask = actions == _SCORE
+        score = int(weights[score_mask].sum())
+        declines = hits[actions == _DECLINE]
+        reviews = hits[actions == _REVIEW]
+        scored = hits[score_mask][np.argsort(-weights[score_mask], kind="stable")]
+        codes = self.reason_index[np.concatenate((declines, reviews, scored))]
+        _, first = np.unique(codes, return_index=True)  # each code once, at its first place
+        reasons = [self.reason_names[c] for c in codes[np.sort(first)]]
+        policy = self.policy
+        if declines.size or score >= policy.decline_at:
+            decision = "declined"
+        elif reviews.size or score >= policy.review_at:
+            decision = "review"
+        else:
+            decision = "approved"
+        available = max(0, policy.credit_limit - int(features["open_exposure"]))
+        amount = int(features["order_amount"])
+        if decision != "declined" and amount > available:
+            decision = "declined"
+            reasons.append(CREDIT_LIMIT_REASON)
+        left = available - amount if decision == "approved" else available
+        return Outcome(
+            decision=decision,
+            matched_rules=self.rule_id_array[hits].tolist(),
+            reason_codes=reasons,
+            score=score,
+            credit_limit=policy.credit_limit,
+            credit_limit_left=left,
+        )
+
+
+def build(
+    version: int, rules: list[Rule], policy: dict[str, int], measure_memory: bool = False
+) -> CompiledVersion:
+    started = time.perf_counter()
+    if measure_memory:
+        tracemalloc.start()
+    compiled = compile_rules(rules)
+    memory = 0
+    if measure_memory:
+        memory = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    codes = np.array([_ACTION_CODES[r.action] for r in rules], dtype=np.int8)
+    reason_names = sorted({r.reason_code for r in rules})
+    position = {name: i for i, name in enumerate(reason_names)}
+    return CompiledVersion(
+        version=version,
+        rules=compiled,
+        policy=Policy.from_dict(policy),
+        action_codes=codes,
+        reason_index=np.array([position[r.reason_code] for r in rules], dtype=np.int64),
+        reason_names=reason_names,
+        rule_id_array=np.array([r.id for r in rules], dtype=object),
+        compile_seconds=time.perf_counter() - started,
+        memory_bytes=memory,
+    )
+
+
+# Published versions never change, so a compiled version is cached forever in each process.
+_cache: dict[int, CompiledVersion] = {}
+_cache_lock = threading.Lock()
+
+
+def rules_of(rule_set) -> list[Rule]:
+    from credit.models import CreditRule
+
+    rows = CreditRule.objects.filter(rule_set=rule_set).order_by("position", "id")
+    return [
+        Rule(
+            id=r.rule_id,
+            reason_code=r.reason_code,
+            action=r.action,
+            weight=r.weight,
+            when=r.when,
+            description=r.description,
+        )
+        for r in rows
+    ]
+
+
+def compiled_version(rule_set) -> CompiledVersion:
+    """The compiled form of a rule set (published: cached per process; drafts: compiled each time)."""
+    if not rule_set.is_draft:
+        cached = _cache.get(rule_set.pk)
+        if cached is not None:
+            return cached
+    version = build(rule_set.pk, rules_of(rule_set), rule_set.policy)
+    if not rule_set.is_draft:
+        with _cache_lock:
+            _cache.setdefault(rule_set.pk, version)  # swapped in atomically: a dict assignment
+            version = _cache[rule_set.pk]
+    return version
+
+
+def compiled_by_id(rule_set_id: int) -> CompiledVersion:
+    cached = _cache.get(rule_set_id)
+    if cached is not None:
+        return cached
+    from credit.models import RuleSet
+
+    return compiled_version(RuleSet.objects.get(pk=rule_set_id))
