@@ -63,7 +63,12 @@ def prepare_database(env: dict[str, str]) -> None:
 
 def manage(env: dict[str, str], *args: str) -> str:
     return subprocess.run(
-        [str(BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        [str(BIN / "python"), "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 
@@ -79,7 +84,9 @@ class Server:
             self.process.wait(10)
 
 
-def gunicorn(env: dict[str, str], *, workers: int, threads: int, log: Path, worker_class: str = "gthread") -> Server:
+def gunicorn(
+    env: dict[str, str], *, workers: int, threads: int, log: Path, worker_class: str = "gthread"
+) -> Server:
     port = free_port()
     args = [
         str(BIN / "gunicorn"), "portal.wsgi", "--config", "python:portal.gunicorn_conf",
@@ -87,7 +94,9 @@ def gunicorn(env: dict[str, str], *, workers: int, threads: int, log: Path, work
         "--worker-class", worker_class,
     ]  # fmt: skip
     handle = log.open("wb")
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -112,7 +121,9 @@ class Client:
             self.headers["Authorization"] = f"Bearer {key}"
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
-    def call(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
+    def call(
+        self, method: str, path: str, body: dict | None = None, headers: dict | None = None
+    ) -> tuple[int, dict]:
         payload = json.dumps(body).encode() if body is not None else None
         for attempt in (1, 2):
             try:

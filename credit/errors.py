@@ -29,8 +29,7 @@ register_fields(
         "birth_date": 8,
         "amount": 9,
         "currency": 10,
-        # 11 is reserved for "items": /docs/errors/ cannot show a field named "items" yet
-        # (the template's `fields.items` looks the key up); foundation fix requested.
+        "items": 11,
         "shipping": 12,
         "device": 13,
         "fingerprint": 14,

@@ -35,7 +35,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["order_id", "merchant", "mode", "pay_type", "status", "amount", "tax", "card_no", "pending_operation", "created"]
+    list_display = [
+        "order_id",
+        "merchant",
+        "mode",
+        "pay_type",
+        "status",
+        "amount",
+        "tax",
+        "card_no",
+        "pending_operation",
+        "created",
+    ]
     list_filter = ["mode", "pay_type", "status", "job_code"]
     search_fields = ["order_id", "access_id", "merchant__name", "merchant__public_id", "transaction_id"]
     date_hierarchy = "created"
@@ -46,8 +57,15 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Reconcile pending operations with the provider", permissions=["reconcile"])
     def reconcile(self, request, queryset):
-        outcomes = [services.payment_reconcile(payment_id=p.pk) for p in queryset.filter(pending_operation__isnull=False)]
-        self.message_user(request, f"Reconciled {len(outcomes)} payment(s): {', '.join(outcomes) or 'nothing pending'}.", messages.INFO)
+        outcomes = [
+            services.payment_reconcile(payment_id=p.pk)
+            for p in queryset.filter(pending_operation__isnull=False)
+        ]
+        self.message_user(
+            request,
+            f"Reconciled {len(outcomes)} payment(s): {', '.join(outcomes) or 'nothing pending'}.",
+            messages.INFO,
+        )
 
     def has_reconcile_permission(self, request) -> bool:
         return request.user.has_perm("payments.reconcile_payment")
@@ -62,6 +80,14 @@ class CustomerAdmin(ReadOnlyAdmin):
 
 @admin.register(SimulatedAcquirerTransaction)
 class SimulatedAcquirerTransactionAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "reference", "operation", "outcome", "amount", "transaction_id", "decline_reason"]
+    list_display = [
+        "created_at",
+        "reference",
+        "operation",
+        "outcome",
+        "amount",
+        "transaction_id",
+        "decline_reason",
+    ]
     list_filter = ["operation", "outcome"]
     search_fields = ["reference", "transaction_id"]

@@ -15,7 +15,11 @@ from portal.views import merchant_page
 def payment_list(request, membership):
     merchant = membership.merchant
     mode = request.GET.get("mode") if request.GET.get("mode") in Mode.values else Mode.TEST
-    payments = Payment.objects.filter(merchant=merchant, mode=mode).select_related("customer").order_by("-created", "-id")
+    payments = (
+        Payment.objects.filter(merchant=merchant, mode=mode)
+        .select_related("customer")
+        .order_by("-created", "-id")
+    )
     status = request.GET.get("status")
     if status in Status.values:
         payments = payments.filter(status=status)
@@ -46,12 +50,20 @@ def payment_list(request, membership):
 @merchant_page()
 def payment_detail(request, membership, mode: str, order_id: str):
     payment = get_object_or_404(
-        Payment.objects.select_related("customer", "card"), merchant=membership.merchant, mode=mode, order_id=order_id
+        Payment.objects.select_related("customer", "card"),
+        merchant=membership.merchant,
+        mode=mode,
+        order_id=order_id,
     )
     return render(
         request,
         "payments/detail.html",
-        {"membership": membership, "merchant": membership.merchant, "payment": payment, "events": payment.events.all()},
+        {
+            "membership": membership,
+            "merchant": membership.merchant,
+            "payment": payment,
+            "events": payment.events.all(),
+        },
     )
 
 
@@ -66,5 +78,12 @@ def checkout(request, membership):
         .first()
     )
     return render(
-        request, "payments/checkout.html", {"membership": membership, "merchant": membership.merchant, "public_key": key, "test_cards": TEST_CARDS}
+        request,
+        "payments/checkout.html",
+        {
+            "membership": membership,
+            "merchant": membership.merchant,
+            "public_key": key,
+            "test_cards": TEST_CARDS,
+        },
     )

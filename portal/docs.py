@@ -11,7 +11,7 @@ def error_codes(request):
     areas = errors.AREAS
     fixed = [(spec, areas.get(spec.code[1:3], "")) for spec in errors.fixed_codes()]
     tables = [
-        {"area": area, "name": areas[area], "fields": fields}
+        {"area": area, "name": areas[area], "fields": sorted(fields.items(), key=lambda kv: kv[1])}
         for area, fields in errors.field_tables().items()
     ]
     causes = sorted(((number, name, text) for name, (number, text) in errors.CAUSES.items()))

@@ -11,6 +11,8 @@ export PORTAL_BASE_URL=${PORTAL_BASE_URL:-http://$HOST:$PORT}
 PY=.venv/bin/python
 
 $PY manage.py migrate --noinput -v0
+# Credit checks need a live rule set and model: train/load them once if missing.
+$PY manage.py credit_setup -v0
 if [ "${PORTAL_ENV:-development}" != "production" ]; then
   $PY manage.py load_demo -v0 2>/dev/null || $PY manage.py load_demo
 fi
