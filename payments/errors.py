@@ -41,6 +41,27 @@ AMOUNT_INCREASE_NOT_ALLOWED = define(
 )
 CARD_EXPIRED = define("E1000000018", 402, "The card has expired.")
 PROVIDER_ERROR = define("E1000000019", 502, "The card network returned an error; retry later.")
+# Methods that complete later (QR wallets, konbini, bank transfer)
+OPERATION_NOT_SUPPORTED = define(
+    "E1000000020", 400, "This operation is not available for the payment's pay_type."
+)
+PROVIDER_DECLINED = define("E1000000021", 402, "The payment provider refused the operation.")
+WALLET_NOT_CONTRACTED = define("E1000000022", 403, "wallet: this wallet is not in your contract.")
+PROVIDER_NOT_CONFIGURED = define(
+    "E1000000023", 503, "This payment method is not available in live mode: no provider is configured."
+)
+BARCODE_NOT_READY = define(
+    "E1000000024",
+    409,
+    "The payment slip is not issued yet (the payment is not awaiting the buyer); retry shortly.",
+)
+ASYNC_PROVIDER_ERROR = define(
+    "E1000000025",
+    502,
+    "The payment provider could not be reached; the operation is retried automatically and "
+    "its outcome is sent by webhook.",
+)
+NOT_IN_TEST_MODE = define("E1000000026", 400, "This simulation is available in test mode only.")
 
 register_fields(
     "10",
@@ -52,6 +73,11 @@ register_fields(
         "status": 25, "process_date_from": 26, "process_date_to": 27, "total_amount_min": 28,
         "total_amount_max": 29, "update_date_from": 30, "update_date_to": 31, "auth_max_date_from": 32,
         "auth_max_date_to": 33, "pa_res": 34, "pay_pattern": 35, "subscription_id": 36,
+        "order_description": 37, "redirect_url": 38, "redirect_type": 39, "user_agent": 40,
+        "payment_term_day": 41, "device_name": 42, "win_width": 43, "win_height": 44, "pixel_ratio": 45,
+        "win_size_type": 46, "billing_amount": 47, "billing_tax": 48, "reference_order_id": 49,
+        "capture_description": 50, "cancel_description": 51, "update_description": 52, "wallet": 53,
+        "payment_date_from": 54, "payment_date_to": 55,
     },
 )  # fmt: skip
 
@@ -94,3 +120,16 @@ TDS_NOT_COMPLETED = define("E1300000004", 409, "3-D Secure authentication is not
 TDS_PARAM_INVALID = define("E1300000005", 400, "param: it is not the value sent to tds2_ret_url.")
 
 register_fields("13", {"param": 1, "pay_type": 2})
+
+# --- Webhooks (14) --------------------------------------------------------------------
+WEBHOOK_SETTING_NOT_FOUND = define("E1400000001", 404, "The webhook setting was not found.")
+WEBHOOK_SETTING_EXISTS = define("E1400000002", 409, "id: a webhook setting with this id already exists.")
+WEBHOOK_URL_NOT_ALLOWED = define(
+    "E1400000003", 400, "url: live-mode webhooks must use https (fincode: port 443)."
+)
+WEBHOOK_DELIVERY_NOT_FOUND = define("E1400000004", 404, "The webhook delivery was not found.")
+WEBHOOK_DELIVERY_IN_PROGRESS = define(
+    "E1400000005", 409, "This delivery is being sent right now; resend it once the attempt is logged."
+)
+
+register_fields("14", {"id": 1, "url": 2, "event": 3, "signature": 4})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
+from payments.method_fields import AsyncProgress, KonbiniFields, VirtualAccountFields, WalletFields
 from portal.ids import id_factory
 from portal.models import Merchant, Mode, PayType
 
@@ -144,8 +145,12 @@ class Card(CardFields):
         return f"{self.card_id} {self.card_no}"
 
 
-class Payment(models.Model):
-    """One payment (fincode: 決済). ``order_id`` is fincode's ``id``."""
+class Payment(AsyncProgress, WalletFields, KonbiniFields, VirtualAccountFields, models.Model):
+    """One payment (fincode: 決済). ``order_id`` is fincode's ``id``.
+
+    Fields of the methods that complete later (wallets, konbini, bank transfer) come
+    from the mixins in ``payments.method_fields``.
+    """
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payments")
     mode = models.CharField(max_length=4, choices=Mode.choices)
@@ -291,3 +296,21 @@ class SimulatedAcquirerTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.operation} {self.outcome}"
+
+
+# Models of the asynchronous methods, webhooks and simulators live in their own modules.
+from payments.asyncflows.models import ProviderNotification, WalletTerms  # noqa: E402
+from payments.simulators.models import SimulatedProviderPayment  # noqa: E402
+from payments.webhooks.models import (  # noqa: E402
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSecret,
+    WebhookSetting,
+)
+
+__all__ = [
+    "Card", "CardSecret", "CardToken", "Customer", "JobCode", "Payment", "PaymentEvent", "ProviderNotification",
+    "SimulatedAcquirerTransaction", "SimulatedProviderPayment", "Status", "ThreeDSecureSession", "WalletTerms",
+    "WebhookAttempt", "WebhookDelivery", "WebhookEvent", "WebhookSecret", "WebhookSetting",
+]  # fmt: skip

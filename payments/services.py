@@ -53,6 +53,7 @@ from payments.providers.base import (
 )
 from payments.providers.registry import card_acquirer
 from payments.simulators.cards import behaviour
+from payments.webhooks import outbox
 from portal.errors import FieldError, PortalError
 from portal.ids import random_token
 from portal.models import Merchant, Mode, PayType
@@ -61,7 +62,21 @@ logger = logging.getLogger(__name__)
 
 # The one table of allowed status changes (fincode's PaymentStatus).
 TRANSITIONS: dict[str, set[str]] = {
-    Status.UNPROCESSED: {Status.CHECKED, Status.AUTHORIZED, Status.CAPTURED, Status.AUTHENTICATED},
+    Status.UNPROCESSED: {
+        Status.CHECKED,
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.AUTHENTICATED,
+        Status.AWAITING_CUSTOMER_PAYMENT,
+    },
+    # Wallets, konbini, bank transfer: the buyer pays (or not) at the provider.
+    Status.AWAITING_CUSTOMER_PAYMENT: {
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.CANCELED,
+        Status.EXPIRED,
+        Status.FAILED,
+    },
     Status.AUTHENTICATED: {
         Status.CHECKED,
         Status.AUTHORIZED,
@@ -70,11 +85,39 @@ TRANSITIONS: dict[str, set[str]] = {
         Status.CANCELED,
     },
     Status.CHECKED: {Status.CANCELED},
-    Status.AUTHORIZED: {Status.AUTHORIZED, Status.CAPTURED, Status.CANCELED},
+    Status.AUTHORIZED: {Status.AUTHORIZED, Status.CAPTURED, Status.CANCELED, Status.EXPIRED},
     Status.CAPTURED: {Status.CAPTURED, Status.CANCELED},
     Status.CANCELED: {Status.AUTHORIZED, Status.CAPTURED},
     Status.FAILED: set(),
     Status.EXPIRED: set(),
+}
+
+# The statuses each pay type can have (fincode's status descriptions per payment method).
+PAY_TYPE_STATUSES: dict[str, set[str]] = {
+    PayType.CARD: set(Status.values) - {Status.AWAITING_CUSTOMER_PAYMENT, Status.AWAITING_PAYMENT_APPROVAL},
+    PayType.PAYPAY: {
+        Status.UNPROCESSED,
+        Status.AWAITING_CUSTOMER_PAYMENT,
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.CANCELED,
+        Status.EXPIRED,
+        Status.FAILED,
+    },
+    PayType.KONBINI: {
+        Status.UNPROCESSED,
+        Status.AWAITING_CUSTOMER_PAYMENT,
+        Status.CAPTURED,
+        Status.CANCELED,
+        Status.EXPIRED,
+    },
+    PayType.VIRTUALACCOUNT: {
+        Status.UNPROCESSED,
+        Status.AWAITING_CUSTOMER_PAYMENT,
+        Status.CAPTURED,
+        Status.CANCELED,
+        Status.EXPIRED,
+    },
 }
 
 # Operations and the statuses they start from.
@@ -82,7 +125,13 @@ OPERATION_FROM: dict[str, set[str]] = {
     "execute": {Status.UNPROCESSED},
     "secure": {Status.AUTHENTICATED},
     "capture": {Status.AUTHORIZED},
-    "cancel": {Status.AUTHORIZED, Status.CAPTURED, Status.CHECKED, Status.AUTHENTICATED},
+    "cancel": {
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.CHECKED,
+        Status.AUTHENTICATED,
+        Status.AWAITING_CUSTOMER_PAYMENT,
+    },
     "change": {Status.AUTHORIZED, Status.CAPTURED},
     "reauthorize": {Status.CANCELED},
 }
@@ -115,7 +164,7 @@ def payment_transition(
     error for a change the table does not allow.
     """
     current = payment.status
-    if to not in TRANSITIONS.get(current, set()):
+    if to not in TRANSITIONS.get(current, set()) or to not in PAY_TYPE_STATUSES.get(payment.pay_type, {to}):
         raise PortalError(
             errors.INVALID_STATUS_TRANSITION, f"The payment is {current}; it cannot become {to} by {action}."
         )
@@ -125,9 +174,10 @@ def payment_transition(
         raise PortalError(errors.PAYMENT_BUSY)
     for key, value in updates.items():
         setattr(payment, key, value)
-    PaymentEvent.objects.create(
+    history = PaymentEvent.objects.create(
         payment=payment, action=action, from_status=current, to_status=to, actor=actor, detail=detail or {}
     )
+    outbox.record(payment=payment, history=history)  # the webhook event, in this same transaction
     return payment
 
 
@@ -323,10 +373,10 @@ def contract_limit(*, merchant: Merchant, mode: str, pay_type: str) -> int:
     return contract.max_amount if contract else settings.CONTRACT_DEFAULTS[pay_type]["max_amount"]
 
 
-SUPPORTED_PAY_TYPES = {PayType.CARD}
+SUPPORTED_PAY_TYPES = {PayType.CARD, PayType.PAYPAY, PayType.KONBINI, PayType.VIRTUALACCOUNT}
 REGISTER_FIELDS = (
     "job_code", "amount", "tax", "tds_type", "tds2_type", "td_tenant_name",
-    "client_field_1", "client_field_2", "client_field_3",
+    "client_field_1", "client_field_2", "client_field_3", "order_description",
 )  # fmt: skip
 
 
@@ -339,21 +389,27 @@ def payment_register(*, merchant: Merchant, mode: str, data: dict[str, Any], act
     if amount + tax > contract_limit(merchant=merchant, mode=mode, pay_type=pay_type):
         raise PortalError(errors.AMOUNT_OVER_LIMIT, field="amount")
     fields = {f: data[f] for f in REGISTER_FIELDS if data.get(f) is not None}
-    fields.setdefault("tds_type", "0")
-    if fields["tds_type"] == "2":
-        fields.setdefault("tds2_type", "2")
+    if pay_type == PayType.CARD:
+        fields.setdefault("tds_type", "0")
+        if fields["tds_type"] == "2":
+            fields.setdefault("tds2_type", "2")
+    else:
+        from payments.asyncflows.services import register_fields
+
+        fields.update(register_fields(merchant=merchant, mode=mode, pay_type=pay_type, data=data))
     if data.get("id"):
         fields["order_id"] = data["id"]
     try:
         with transaction.atomic():
             payment = Payment.objects.create(merchant=merchant, mode=mode, pay_type=pay_type, **fields)
-            PaymentEvent.objects.create(
+            history = PaymentEvent.objects.create(
                 payment=payment,
                 action="register",
                 to_status=payment.status,
                 actor=actor_label(actor),
                 detail={"amount": payment.amount, "tax": payment.tax, "job_code": payment.job_code},
             )
+            outbox.record(payment=payment, history=history)
     except IntegrityError as exc:
         raise PortalError(errors.ORDER_ID_EXISTS, field="id") from exc
     return payment
@@ -849,6 +905,10 @@ def payment_reconcile(*, payment_id: int) -> str:
     or ``processing`` (ask again later). Safe to run any number of times, anywhere.
     """
     payment = Payment.objects.get(pk=payment_id)
+    if payment.pay_type != PayType.CARD:
+        from payments.asyncflows.services import payment_reconcile_async
+
+        return payment_reconcile_async(payment=payment)
     reference = payment.pending_reference
     if not reference:
         return "none"

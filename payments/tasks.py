@@ -10,7 +10,18 @@ from django.conf import settings
 from django.utils import timezone
 
 from payments import services
+from payments.asyncflows import tasks as asyncflow_tasks
 from payments.models import Payment
+from payments.webhooks import tasks as webhook_tasks
+
+# Tasks defined next to their domain modules, registered with the worker through this module.
+__all__ = [
+    "asyncflow_tasks",
+    "purge_card_secrets",
+    "reconcile_payment",
+    "sweep_pending_payments",
+    "webhook_tasks",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +45,9 @@ def reconcile_payment(*, payment_id: int, **kwargs) -> str:
 
 @shared_task(name="payments.sweep_pending", soft_time_limit=120, time_limit=180)
 def sweep_pending_payments(**kwargs) -> int:
-    """Periodic: queue reconciliation of every payment left pending longer than the threshold."""
+    """Periodic: queue reconciliation of every payment left pending longer than the threshold,
+    of payments waiting on the buyer past their deadline or not checked lately, and the
+    processing of provider notifications left behind."""
     threshold = timezone.now() - timedelta(seconds=settings.PAYMENTS_RECONCILE_AFTER_SECONDS)
     ids = list(
         Payment.objects.filter(pending_operation__isnull=False, pending_since__lt=threshold).values_list(
@@ -43,7 +56,7 @@ def sweep_pending_payments(**kwargs) -> int:
     )
     for payment_id in ids:
         reconcile_payment.apply_async(kwargs={"payment_id": payment_id})
-    return len(ids)
+    return len(ids) + asyncflow_tasks.queue_stale()
 
 
 @shared_task(name="payments.purge_card_secrets", soft_time_limit=120, time_limit=180)

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from payments.api import views
+from payments.api import async_views, views
+from payments.webhooks import api as webhook_api
 
 urlpatterns = [
     path("payments", views.PaymentsView.as_view(), name="api-payments"),
@@ -12,7 +13,18 @@ urlpatterns = [
     path("payments/<str:order_id>/auth", views.PaymentReauthorizeView.as_view(), name="api-payment-auth"),
     path("payments/<str:order_id>/change", views.PaymentChangeView.as_view(), name="api-payment-change"),
     path("payments/<str:order_id>/secure", views.PaymentSecureView.as_view(), name="api-payment-secure"),
+    path(
+        "payments/<str:order_id>/barcode",
+        async_views.PaymentBarcodeView.as_view(),
+        name="api-payment-barcode",
+    ),
     path("secure2/<str:access_id>", views.Secure2View.as_view(), name="api-secure2"),
+    path("webhook_settings", webhook_api.WebhookSettingsView.as_view(), name="api-webhook-settings"),
+    path(
+        "webhook_settings/<str:setting_id>",
+        webhook_api.WebhookSettingDetailView.as_view(),
+        name="api-webhook-setting",
+    ),
     path("tokens/cards", views.TokensView.as_view(), name="api-tokens-cards"),
     path("customers", views.CustomersView.as_view(), name="api-customers"),
     path("customers/<str:customer_id>", views.CustomerDetailView.as_view(), name="api-customer"),

@@ -1,12 +1,14 @@
-"""Buyer-facing pages (3-D Secure) and the provider simulators."""
+"""Buyer-facing pages (3-D Secure), the provider simulators and the providers' notifications."""
 
 from django.urls import include, path
 
 from payments import tds_views
+from payments.asyncflows import views as asyncflow_views
 
 urlpatterns = [
     path("tds/method/<str:access_id>/", tds_views.tds_method, name="tds-method"),
     path("tds/challenge/<str:access_id>/", tds_views.tds_challenge, name="tds-challenge"),
     path("tds/redirect/<str:access_id>/", tds_views.tds_redirect, name="tds-redirect"),
     path("simulators/", include("payments.simulators.urls")),
+    path("notifications/<str:provider>", asyncflow_views.provider_notification, name="provider-notification"),
 ]

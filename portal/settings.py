@@ -334,7 +334,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="portal")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# An unacknowledged task (its worker killed) is delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "portal-purge-idempotency-keys": {"task": "portal.idempotency.purge_expired", "schedule": 3600.0},
@@ -365,6 +366,56 @@ PAYMENTS_RECONCILE_AFTER_SECONDS = env.int("PAYMENTS_RECONCILE_AFTER_SECONDS", d
 PAYMENTS_RECONCILE_FIRST_DELAY = env.int("PAYMENTS_RECONCILE_FIRST_DELAY", default=10)
 # Authorisations are valid this many days (auth_max_date).
 CARD_AUTH_VALID_DAYS = 60
+
+# Methods that complete later (QR wallets, konbini, bank transfer): every provider call runs
+# in Celery (payments/asyncflows). Test mode uses the simulators served under /simulators/;
+# live mode needs PROVIDER_LIVE_URLS ("paypay=https://…,konbini=https://…"), or refuses.
+PROVIDER_SIMULATOR_URL = env.str("PROVIDER_SIMULATOR_URL", default=f"{PORTAL_BASE_URL}/simulators")
+PROVIDER_LIVE_URLS = env.dict("PROVIDER_LIVE_URLS", default={})
+# Where providers send their notifications (this product's public URL).
+PROVIDER_NOTIFY_BASE_URL = env.str("PROVIDER_NOTIFY_BASE_URL", default=PORTAL_BASE_URL).rstrip("/")
+# Notification signing secrets per provider ("paypay=…,konbini=…"); test mode derives them.
+PROVIDER_SECRETS = env.dict("PROVIDER_SECRETS", default={})
+# Per-provider call timeouts (seconds) and throttles (calls/s, burst), shared by all workers.
+PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=1.0)
+PROVIDER_TIMEOUTS = {
+    "paypay": 3.0, "dpay": 3.0, "rakutenpay": 3.0, "konbini": 5.0, "bank": 5.0,
+    **{k: float(v) for k, v in env.dict("PROVIDER_TIMEOUTS", default={}).items()},
+}  # fmt: skip
+PROVIDER_RATE_PER_SECOND = {
+    "paypay": 50, "dpay": 50, "rakutenpay": 50, "konbini": 30, "bank": 30,
+    **{k: float(v) for k, v in env.dict("PROVIDER_RATE_PER_SECOND", default={}).items()},
+}  # fmt: skip
+PROVIDER_BURST = env.int("PROVIDER_BURST", default=20)
+# Circuit breaker per provider (state in Redis): this many failures within the window open it
+# for the cool-down; then one probe call decides.
+PROVIDER_BREAKER_FAILURES = env.int("PROVIDER_BREAKER_FAILURES", default=5)
+PROVIDER_BREAKER_WINDOW = env.int("PROVIDER_BREAKER_WINDOW", default=30)
+PROVIDER_BREAKER_COOLDOWN = env.int("PROVIDER_BREAKER_COOLDOWN", default=15)
+# Retries of a provider call (network errors, timeouts and 5xx only) before the sweeper takes over.
+PROVIDER_CALL_MAX_RETRIES = env.int("PROVIDER_CALL_MAX_RETRIES", default=8)
+PROVIDER_RETRY_BASE_SECONDS = env.float("PROVIDER_RETRY_BASE_SECONDS", default=1.0)
+# Simulated latency per provider (seconds), e.g. "dpay=2.5"; changeable at run time too.
+PROVIDER_SIMULATOR_LATENCY = {
+    k: float(v) for k, v in env.dict("PROVIDER_SIMULATOR_LATENCY", default={}).items()
+}
+# An API call that starts a provider operation waits this long for the worker's answer.
+PAYMENTS_PROVIDER_WAIT_SECONDS = env.float("PAYMENTS_PROVIDER_WAIT_SECONDS", default=3.0)
+# Waiting payments are checked with their provider at least this often (and past their deadline).
+PAYMENTS_POLL_INTERVAL_SECONDS = env.int("PAYMENTS_POLL_INTERVAL_SECONDS", default=600)
+WALLET_CODE_TTL_SECONDS = env.int("WALLET_CODE_TTL_SECONDS", default=600)
+WALLET_AUTH_VALID_DAYS = 30
+
+# Merchant webhooks: delivery timeouts, retries with exponential backoff for at least
+# WEBHOOK_RETRY_PERIOD_SECONDS (3 days), and the lease a worker holds while posting.
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=5.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=4 * 3600)
+WEBHOOK_RETRY_PERIOD_SECONDS = env.int("WEBHOOK_RETRY_PERIOD_SECONDS", default=3 * 86400)
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=60)
+WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["payments-webhooks-sweep"] = {"task": "payments.webhooks.sweep", "schedule": 10.0}
 
 # Default terms of a new contract per payment method (operators edit them per
 # merchant). Amounts are integer minor units (JPY has none: 1 = ¥1).

@@ -256,12 +256,13 @@ class FincodeTime(serializers.Field):
         return fincode_time(value)
 
 
-class PaymentCardResponse(serializers.Serializer):
+class PaymentBaseResponse(serializers.Serializer):
+    """What every pay type answers (fincode's ``Payment``)."""
+
     shop_id = serializers.CharField(source="merchant.public_id")
     id = serializers.CharField(source="order_id")
     access_id = serializers.CharField()
     pay_type = serializers.CharField()
-    job_code = serializers.CharField()
     status = serializers.ChoiceField(choices=Status.choices)
     amount = serializers.IntegerField()
     tax = serializers.IntegerField()
@@ -273,6 +274,19 @@ class PaymentCardResponse(serializers.Serializer):
     process_date = FincodeTime(allow_null=True)
     customer_id = serializers.SerializerMethodField()
     customer_group_id = serializers.SerializerMethodField()
+    error_code = serializers.CharField(allow_null=True)
+    created = FincodeTime()
+    updated = FincodeTime()
+
+    def get_customer_id(self, payment: Payment) -> str | None:
+        return payment.customer.customer_id if payment.customer_id else None
+
+    def get_customer_group_id(self, payment: Payment) -> str | None:
+        return None
+
+
+class PaymentCardResponse(PaymentBaseResponse):
+    job_code = serializers.CharField()
     card_id = serializers.SerializerMethodField()
     brand = serializers.CharField(allow_null=True)
     card_no = serializers.CharField(allow_null=True)
@@ -296,18 +310,9 @@ class PaymentCardResponse(serializers.Serializer):
     approve = serializers.CharField(allow_null=True)
     auth_max_date = FincodeTime(allow_null=True)
     item_code = serializers.CharField(allow_null=True)
-    error_code = serializers.CharField(allow_null=True)
-    created = FincodeTime()
-    updated = FincodeTime()
-
-    def get_customer_id(self, payment: Payment) -> str | None:
-        return payment.customer.customer_id if payment.customer_id else None
 
     def get_card_id(self, payment: Payment) -> str | None:
         return payment.card.card_id if payment.card_id else None
-
-    def get_customer_group_id(self, payment: Payment) -> str | None:
-        return None
 
     def get_bulk_payment_id(self, payment: Payment) -> str | None:
         return None

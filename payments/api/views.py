@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payments import errors, selectors, services
+from payments.api import methods
 from payments.api import serializers as s
 from payments.models import Payment, Status
 from portal.api.permissions import PublicOrSecretKey
@@ -61,6 +62,8 @@ class MerchantApiView(IdempotentMixin, APIView):
 
 
 def payment_answer(request, payment: Payment, *, executing: bool = False) -> Response:
+    if methods.is_async(payment):
+        return Response(methods.response_class(payment.pay_type)(payment).data)
     serializer_class = s.PaymentCardExecuteResponse if executing else s.PaymentCardResponse
     data = serializer_class(payment).data
     if executing:
@@ -79,13 +82,13 @@ class PaymentsView(MerchantApiView):
     @extend_schema(
         operation_id="createPayment",
         summary="Register a payment",
-        request=s.PaymentRegisterRequest,
-        responses=s.PaymentCardResponse,
+        request=methods.REGISTER_SCHEMA,
+        responses=methods.RESPONSE_SCHEMA,
         parameters=IDEMPOTENCY_HEADERS,
         tags=["Payments"],
     )
     def post(self, request):
-        data = _valid(s.PaymentRegisterRequest, request.data)
+        data = _valid(methods.register_request(request.data), request.data)
         payment = services.payment_register(
             merchant=self.merchant, mode=self.mode, data=data, actor=request.auth
         )
@@ -106,9 +109,8 @@ class PaymentsView(MerchantApiView):
         page = selectors.paginate(
             payments, page=query["page"], limit=query["limit"], count_only=query["count_only"]
         )
-        return Response(
-            {**_list_links(request, page), "list": s.PaymentCardResponse(page.items, many=True).data}
-        )
+        answer = methods.response_class(query["pay_type"])
+        return Response({**_list_links(request, page), "list": answer(page.items, many=True).data})
 
 
 class PaymentDetailView(MerchantApiView):
@@ -131,7 +133,7 @@ class PaymentDetailView(MerchantApiView):
                 "pay_type", str, OpenApiParameter.QUERY, required=False, enum=s.FINCODE_PAY_TYPES
             )
         ],
-        responses=s.PaymentCardResponse,
+        responses=methods.RESPONSE_SCHEMA,
         tags=["Payments"],
     )
     def get(self, request, order_id: str):
@@ -140,13 +142,19 @@ class PaymentDetailView(MerchantApiView):
 
     @extend_schema(
         operation_id="executePayment",
-        summary="Execute a payment (card token or saved card; 3-D Secure when registered with tds_type=2)",
-        request=s.PaymentExecuteRequest,
-        responses=s.PaymentCardExecuteResponse,
+        summary="Execute a payment (card token or saved card; 3-D Secure when registered with tds_type=2; "
+        "wallet code, konbini slip or virtual account for the other pay types)",
+        request=methods.EXECUTE_SCHEMA,
+        responses=methods.EXECUTE_RESPONSE_SCHEMA,
         parameters=IDEMPOTENCY_HEADERS,
         tags=["Payments"],
     )
     def put(self, request, order_id: str):
+        payment = self.payment(order_id)
+        if methods.is_async(payment):
+            data = _valid(methods.EXECUTE[payment.pay_type], request.data)
+            payment = methods.execute(self.checked(order_id, data), data, request.auth)
+            return payment_answer(request, payment, executing=True)
         data = _valid(s.PaymentExecuteRequest, request.data)
         payment = services.payment_execute(
             payment=self.checked(order_id, data), data=data, actor=request.auth
@@ -175,12 +183,17 @@ def _action(name: str, request_serializer, summary: str, operation_id: str):
         @extend_schema(
             operation_id=operation_id,
             summary=summary,
-            request=request_serializer,
-            responses=s.PaymentCardResponse,
+            request=request_serializer if name in ("auth", "secure") else methods.ACTION_SCHEMA,
+            responses=methods.RESPONSE_SCHEMA,
             parameters=IDEMPOTENCY_HEADERS,
             tags=["Payments"],
         )
         def put(self, request, order_id: str):
+            payment = self.payment(order_id)
+            if methods.is_async(payment):
+                data = _valid(methods.action_request(name), request.data)
+                payment = methods.action(self.checked(order_id, data), name, data, request.auth)
+                return payment_answer(request, payment)
             data = _valid(request_serializer, request.data)
             payment = service(self.checked(order_id, data), data, request.auth)
             return payment_answer(request, payment)

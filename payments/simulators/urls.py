@@ -1,6 +1,16 @@
 from django.urls import path
 
-from payments.simulators import acquirer
+from payments.simulators import acquirer, bank, engine, konbini, wallets
+
+
+def _wallet(name: str, create: str, status: str, operate: str) -> list:
+    fixed = {"provider": name}
+    return [
+        path(f"{name}/{create}", wallets.create, fixed, name=f"sim-{name}-create"),
+        path(f"{name}/{status}/<str:payment_ref>", wallets.status, fixed),
+        path(f"{name}/{operate}/<str:payment_ref>/<str:operation>", wallets.operate, fixed),
+    ]
+
 
 urlpatterns = [
     path("acquirer/v1/authorizations", acquirer.authorize, name="sim-acquirer-authorize"),
@@ -10,4 +20,27 @@ urlpatterns = [
         name="sim-acquirer-operate",
     ),
     path("acquirer/v1/operations/<str:reference>", acquirer.query, name="sim-acquirer-query"),
+    # QR wallets, one API dialect each
+    *_wallet("paypay", "v2/codes", "v2/codes/payments", "v2/payments"),
+    *_wallet("dpay", "api/v1/payments", "api/v1/payments", "api/v1/payments"),
+    *_wallet("rakutenpay", "v1/charges", "v1/charges/by-order", "v1/charges"),
+    path("<str:wallet>/pay/<str:code_id>/", wallets.pay_page, name="sim-wallet-pay"),
+    path("<str:wallet>/payments/<str:payment_ref>/expire", wallets.expire_view, name="sim-wallet-expire"),
+    # konbini
+    path("konbini/v1/slips", konbini.create, {"provider": "konbini"}, name="sim-konbini-create"),
+    path("konbini/v1/slips/<str:payment_ref>", konbini.status, {"provider": "konbini"}),
+    path("konbini/v1/slips/<str:payment_ref>/cancel", konbini.cancel, {"provider": "konbini"}),
+    path("konbini/v1/slips/<str:payment_ref>/expire", konbini.expire, name="sim-konbini-expire"),
+    path("konbini/v1/store/payments", konbini.store_api, name="sim-konbini-pay"),
+    path("konbini/store/", konbini.store_page, name="sim-konbini-store"),
+    # bank (virtual accounts)
+    path("bank/v1/accounts", bank.create, {"provider": "bank"}, name="sim-bank-create"),
+    path("bank/v1/accounts/<str:payment_ref>", bank.status, {"provider": "bank"}),
+    path("bank/v1/accounts/<str:payment_ref>/close", bank.close, {"provider": "bank"}),
+    path("bank/v1/accounts/<str:payment_ref>/expire", bank.expire, name="sim-bank-expire"),
+    path("bank/v1/transfers", bank.transfer_api, name="sim-bank-transfer"),
+    path("bank/transfer/", bank.transfer_page, name="sim-bank-transfer-page"),
+    # test controls of every simulator
+    path("<str:provider>/control", engine.control_view, name="sim-control"),
+    path("<str:provider>/payments/<str:payment_ref>/renotify", engine.renotify_view, name="sim-renotify"),
 ]

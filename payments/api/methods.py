@@ -1,0 +1,88 @@
+"""Which serializers and services a pay type uses: the payments views dispatch here.
+
+Cards keep their own path (``payments.services``); QR wallets, konbini and bank transfer
+go through ``payments.asyncflows.services`` (provider calls in Celery).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import PolymorphicProxySerializer
+
+from payments.api import method_serializers as m
+from payments.api import serializers as s
+from payments.asyncflows import services as async_services
+from payments.models import Payment
+from portal.models import PayType
+
+REGISTER = {
+    PayType.CARD: s.PaymentRegisterRequest,
+    PayType.PAYPAY: m.PaypayRegisterRequest,
+    PayType.KONBINI: m.KonbiniRegisterRequest,
+    PayType.VIRTUALACCOUNT: m.VirtualaccountRegisterRequest,
+}
+EXECUTE = {
+    PayType.CARD: s.PaymentExecuteRequest,
+    PayType.PAYPAY: m.PaypayExecuteRequest,
+    PayType.KONBINI: m.KonbiniExecuteRequest,
+    PayType.VIRTUALACCOUNT: m.VirtualaccountExecuteRequest,
+}
+RESPONSE = {
+    PayType.CARD: s.PaymentCardResponse,
+    PayType.PAYPAY: m.PaymentPaypayResponse,
+    PayType.KONBINI: m.PaymentKonbiniResponse,
+    PayType.VIRTUALACCOUNT: m.PaymentVirtualaccountResponse,
+}
+ACTIONS = {"capture": m.AsyncCaptureRequest, "cancel": m.AsyncCancelRequest, "change": m.AsyncChangeRequest}
+
+
+def _pay_type(data: Any) -> str | None:
+    return data.get("pay_type") if hasattr(data, "get") else None
+
+
+def register_request(data: Any):
+    """The registration serializer for the body's pay_type (cards' for anything else: it says what is wrong)."""
+    return REGISTER.get(_pay_type(data), s.PaymentRegisterRequest)  # type: ignore[call-overload]
+
+
+def is_async(payment: Payment) -> bool:
+    return payment.pay_type in async_services.ASYNC_PAY_TYPES
+
+
+def response_class(pay_type: str):
+    return RESPONSE.get(pay_type, s.PaymentCardResponse)  # type: ignore[call-overload]
+
+
+def action_request(name: str):
+    return ACTIONS.get(name, m.AsyncCancelRequest)
+
+
+def execute(payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
+    return async_services.payment_execute_async(payment=payment, data=data, actor=actor)
+
+
+def action(payment: Payment, name: str, data: dict[str, Any], actor: Any) -> Payment:
+    """capture/cancel/change of the async pay types; ``auth`` and ``secure`` are cards-only (a clear 400)."""
+    return async_services.payment_operate_async(payment=payment, operation=name, data=data, actor=actor)
+
+
+def _proxy(name: str, by_type: dict) -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name=name, serializers=dict(by_type), resource_type_field_name="pay_type"
+    )
+
+
+REGISTER_SCHEMA = _proxy("PaymentRegisterByPayType", REGISTER)
+EXECUTE_SCHEMA = _proxy("PaymentExecuteByPayType", {**EXECUTE, PayType.CARD: s.PaymentExecuteRequest})
+RESPONSE_SCHEMA = _proxy("PaymentByPayType", RESPONSE)
+EXECUTE_RESPONSE_SCHEMA = _proxy(
+    "PaymentExecutedByPayType", {**RESPONSE, PayType.CARD: s.PaymentCardExecuteResponse}
+)
+ACTION_SCHEMA = _proxy(
+    "PaymentActionByPayType",
+    {
+        PayType.CARD: s.PaymentActionRequest,
+        **dict.fromkeys((PayType.PAYPAY, PayType.KONBINI, PayType.VIRTUALACCOUNT), m.AsyncCancelRequest),
+    },
+)

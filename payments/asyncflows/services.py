@@ -1,0 +1,546 @@
+"""Payments that complete later: QR wallets (``Paypay``), konbini (``Konbini``), bank transfer
+(``Virtualaccount``).
+
+Same model, same ``TRANSITIONS``, same ``payment_transition`` and the same pending-operation
+pattern as cards (``payments.services``), with one difference: **no provider is called
+inside a web request**. An operation (execute, capture, cancel, change) is marked pending
+in the request, and the provider call runs in the Celery task ``payments.provider_call``
+(queued on commit), behind the provider's throttle, circuit breaker and timeout. The
+request then waits a little (``PAYMENTS_PROVIDER_WAIT_SECONDS``) so that, with healthy
+workers, the merchant gets the finished payment (code URL, slip, account number) in the
+answer; otherwise it answers with the payment still pending and the webhook follows.
+
+Afterwards the buyer acts at the provider, which notifies us (``notifications.py``); the
+periodic sweeper asks providers about payments waiting too long or past their deadline
+(``payment_reconcile_async``). Notifications and polling use one rule
+(``_apply_state``): the status only moves forward along ``NOTIFIED_FORWARD``, so
+duplicates and out-of-order notifications change nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from payments import errors
+from payments.barcode import konbini_barcode
+from payments.models import Customer, JobCode, Payment, PaymentEvent, Status
+from payments.providers.async_base import ProviderAnswer, ProviderEvent, ProviderStatus, StartRequest
+from payments.providers.async_registry import provider_for, provider_name
+from payments.providers.base import Declined, NotConfigured, ProviderError
+from payments.providers.guard import guarded
+from payments.providers.wallets.aggregator import wallet_terms
+from payments.services import (
+    _abandon,
+    _begin,
+    _clear_pending,
+    _event,
+    actor_label,
+    contract_limit,
+    payment_transition,
+)
+from portal.errors import PortalError, fixed_codes
+from portal.models import Merchant, PayType
+
+logger = logging.getLogger(__name__)
+JST = ZoneInfo("Asia/Tokyo")
+
+ASYNC_PAY_TYPES = {PayType.PAYPAY, PayType.KONBINI, PayType.VIRTUALACCOUNT}
+OPERATIONS = {
+    PayType.PAYPAY: {"execute", "capture", "cancel", "change"},
+    PayType.KONBINI: {"execute", "cancel"},
+    PayType.VIRTUALACCOUNT: {"execute", "cancel"},
+}
+# Where a finished operation leaves the payment (change keeps the status).
+OPERATION_TARGET = {
+    "execute": Status.AWAITING_CUSTOMER_PAYMENT,
+    "capture": Status.CAPTURED,
+    "cancel": Status.CANCELED,
+}
+# Which fincode field records the reference of a wallet operation.
+WALLET_REFERENCE_FIELD = {
+    "capture": "merchant_capture_id",
+    "cancel": "merchant_revert_id",
+    "change": "merchant_update_id",
+}
+DESCRIPTION_FIELD = {
+    "capture": "capture_description",
+    "cancel": "cancel_description",
+    "change": "update_description",
+}
+# What providers may tell us, from each status (anything else is stale or out of order).
+NOTIFIED_FORWARD: dict[str, set[str]] = {
+    Status.AWAITING_CUSTOMER_PAYMENT: {
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.CANCELED,
+        Status.EXPIRED,
+        Status.FAILED,
+    },
+    Status.AUTHORIZED: {Status.CAPTURED, Status.CANCELED, Status.EXPIRED},
+    Status.CAPTURED: {Status.CANCELED},
+}
+STATE_TARGET = {
+    "authorized": (Status.AUTHORIZED, "complete"),
+    "captured": (Status.CAPTURED, "complete"),
+    "canceled": (Status.CANCELED, "cancel"),
+    "expired": (Status.EXPIRED, "expire"),
+    "failed": (Status.FAILED, "fail"),
+}
+# Money arriving after the payment is final raises one of fincode's flags.
+LATE_MONEY_FLAG = {
+    Status.CAPTURED: "overpayment_flag",
+    Status.CANCELED: "cancel_overpayment_flag",
+    Status.EXPIRED: "expire_overpayment_flag",
+}
+PAYMENT_FIELDS = {f.name for f in Payment._meta.concrete_fields}
+
+
+def _specs() -> dict[str, Any]:
+    return {spec.code: spec for spec in fixed_codes()}
+
+
+def _provider(payment: Payment):
+    try:
+        return provider_for(payment)
+    except NotConfigured as exc:
+        raise PortalError(errors.PROVIDER_NOT_CONFIGURED) from exc
+
+
+def _check_operation(payment: Payment, operation: str) -> None:
+    if operation not in OPERATIONS.get(payment.pay_type, set()):
+        raise PortalError(
+            errors.OPERATION_NOT_SUPPORTED, f"{operation} is not available for {payment.pay_type}."
+        )
+
+
+def _end_of_day(days: int) -> datetime:
+    """fincode's deadlines: 23:59:59.999 Japan time, ``days`` days from today."""
+    day = timezone.localdate(timezone=JST) + timedelta(days=days)
+    return datetime.combine(day, datetime.max.time(), tzinfo=JST).replace(microsecond=999000)
+
+
+# --- Registration and execution -----------------------------------------------------------------
+
+
+def register_fields(*, merchant: Merchant, mode: str, pay_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """What registration stores for these pay types (called by ``payments.services.payment_register``)."""
+    fields: dict[str, Any] = {}
+    if pay_type == PayType.PAYPAY:
+        allowed, default = wallet_terms(merchant, mode)
+        wallet = data.get("wallet") or default
+        if wallet not in allowed:
+            raise PortalError(errors.WALLET_NOT_CONTRACTED, field="wallet")
+        fields["wallet"] = wallet
+    else:
+        fields["job_code"] = JobCode.CAPTURE
+    if pay_type == PayType.VIRTUALACCOUNT:
+        fields.update(billing_amount=data.get("amount", 0), billing_tax=data.get("tax", 0))
+    return fields
+
+
+def _execute_fields(payment: Payment, data: dict[str, Any]) -> dict[str, Any]:
+    now = timezone.now()
+    fields: dict[str, Any] = {}
+    if data.get("customer_id"):
+        customer = Customer.objects.filter(
+            merchant=payment.merchant, mode=payment.mode, customer_id=data["customer_id"]
+        ).first()
+        if customer is None:
+            raise PortalError(errors.CUSTOMER_NOT_FOUND, field="customer_id")
+        fields["customer"] = customer
+    if payment.pay_type == PayType.PAYPAY:
+        expiry = now + timedelta(seconds=settings.WALLET_CODE_TTL_SECONDS)
+        fields.update(
+            redirect_url=data["redirect_url"],
+            redirect_type=data.get("redirect_type") or "1",
+            code_expiry_date=expiry,
+            payment_term=expiry,
+        )
+    elif payment.pay_type == PayType.KONBINI:
+        days = data.get("payment_term_day", 2)
+        fields.update(payment_term_day=days, payment_term=_end_of_day(days))
+        fields.update({k: data[k] for k in ("device_name", "win_width", "win_height") if data.get(k)})
+    else:
+        days = data.get("payment_term_day", 7)
+        fields.update(payment_term_day=days, payment_term=_end_of_day(days))
+    return fields
+
+
+def payment_execute_async(*, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
+    _check_operation(payment, "execute")
+    _provider(payment)
+    with transaction.atomic():
+        payment, reference = _begin(payment=payment, operation="execute", actor=actor_label(actor))
+        fields = _execute_fields(payment, data)
+        Payment.objects.filter(pk=payment.pk).update(**fields)
+        queue_provider_call(payment.pk, reference)
+    return _await(payment.pk, reference)
+
+
+def payment_operate_async(*, payment: Payment, operation: str, data: dict[str, Any], actor: Any) -> Payment:
+    """capture, cancel or change a wallet payment; cancel a konbini slip or a virtual account."""
+    _check_operation(payment, operation)
+    _provider(payment)
+    amount = None
+    if operation == "change":
+        amount, tax = data["amount"], data.get("tax", payment.tax)
+        limit = contract_limit(merchant=payment.merchant, mode=payment.mode, pay_type=payment.pay_type)
+        if amount + tax > limit:
+            raise PortalError(errors.AMOUNT_OVER_LIMIT, field="amount")
+    with transaction.atomic():
+        payment, reference = _begin(
+            payment=payment, operation=operation, actor=actor_label(actor), amount=amount
+        )
+        field = DESCRIPTION_FIELD.get(operation)
+        updates = {field: data[field]} if field and data.get(field) else {}
+        if operation == "change":
+            if payment.status == Status.CAPTURED and amount + tax > payment.total_amount:
+                raise PortalError(errors.AMOUNT_INCREASE_NOT_ALLOWED, field="amount")
+            updates["tax"] = tax
+        if updates:
+            Payment.objects.filter(pk=payment.pk).update(**updates)
+        queue_provider_call(payment.pk, reference)
+    return _await(payment.pk, reference)
+
+
+def queue_provider_call(payment_id: int, reference: str, *, countdown: float = 0) -> None:
+    """Queue the provider call once the transaction commits (right away outside one)."""
+
+    def send() -> None:
+        from payments.asyncflows.tasks import provider_call
+
+        try:
+            provider_call.apply_async(
+                kwargs={"payment_id": payment_id, "reference": reference}, countdown=countdown
+            )
+        except Exception:  # broker down (or an eager run failed): the sweeper reconciles it
+            logger.warning("could not run the provider call of payment %s", payment_id, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def _await(payment_id: int, reference: str) -> Payment:
+    """Wait (bounded) for the worker to finish the operation; raise its error if the provider refused."""
+    deadline = time.monotonic() + settings.PAYMENTS_PROVIDER_WAIT_SECONDS
+    pause = 0.005
+    while Payment.objects.filter(pk=payment_id, pending_reference=reference).exists():
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+    payment = Payment.objects.select_related("merchant", "customer").get(pk=payment_id)
+    if payment.pending_reference != reference and payment.error_code:
+        failed = PaymentEvent.objects.filter(
+            payment=payment, action__endswith="_failed", detail__reference=reference
+        ).exists()
+        if failed:
+            raise PortalError(_specs().get(payment.error_code, errors.PROVIDER_DECLINED))
+    return payment
+
+
+# --- The provider call (in the Celery task) ---------------------------------------------------------
+
+
+def _start_request(payment: Payment, reference: str, name: str) -> StartRequest:
+    return StartRequest(
+        reference=reference,
+        payment_ref=payment.access_id,
+        amount=payment.total_amount,
+        currency=payment.currency,
+        notify_url=f"{settings.PROVIDER_NOTIFY_BASE_URL}/notifications/{name}",
+        deadline=payment.payment_term,
+        capture=payment.job_code != JobCode.AUTH,
+        description=(payment.order_description or payment.merchant.name)[:100],
+        redirect_url=payment.redirect_url or "",
+        redirect_type=payment.redirect_type or "",
+    )
+
+
+def provider_call_run(*, payment_id: int, reference: str) -> str:
+    """Perform a payment's pending operation at its provider and apply the answer.
+
+    Network errors, timeouts, 5xx and ``CallDeferred`` propagate (the task retries with the
+    same reference, which the provider treats as the same operation). A refusal ends the
+    operation (``_abandon``) with the provider's reason.
+    """
+    payment = Payment.objects.select_related("merchant").get(pk=payment_id)
+    if payment.pending_reference != reference:
+        return "stale"
+    operation, ref = payment.pending_operation, payment.access_id
+    try:
+        provider = provider_for(payment)
+    except NotConfigured:
+        _abandon(
+            payment_id=payment_id,
+            reference=reference,
+            actor="system",
+            reason="provider not configured",
+            error_code=errors.PROVIDER_NOT_CONFIGURED.code,
+        )
+        return "not_configured"
+    calls = {
+        "execute": lambda: provider.start(_start_request(payment, reference, provider.name)),
+        "capture": lambda: provider.capture(
+            reference=reference, payment_ref=ref, amount=payment.total_amount
+        ),
+        "cancel": lambda: provider.cancel(reference=reference, payment_ref=ref),
+        "change": lambda: provider.change_amount(
+            reference=reference, payment_ref=ref, amount=(payment.pending_amount or 0) + payment.tax
+        ),
+    }
+    try:
+        answer = guarded(provider.name, calls[operation])
+    except Declined as exc:
+        _abandon(
+            payment_id=payment_id,
+            reference=reference,
+            actor=f"provider:{provider.name}",
+            reason=exc.reason,
+            error_code=errors.PROVIDER_DECLINED.code,
+        )
+        return "declined"
+    complete_operation(
+        payment_id=payment_id, reference=reference, answer=answer, actor=f"provider:{provider.name}"
+    )
+    return "completed"
+
+
+def _known(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if k in PAYMENT_FIELDS and v is not None}
+
+
+@transaction.atomic
+def complete_operation(*, payment_id: int, reference: str, answer: ProviderAnswer, actor: str) -> Payment:
+    """Apply a provider's answer if ``reference`` is still the pending operation (else: already done)."""
+    payment = Payment.objects.select_for_update().select_related("merchant").get(pk=payment_id)
+    if payment.pending_reference != reference:
+        return payment
+    operation = payment.pending_operation or ""
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        **_clear_pending(),
+        **_known(answer.fields),
+        "process_date": now,
+        "provider_checked_at": now,
+        "error_code": None,
+    }
+    if payment.pay_type == PayType.PAYPAY and operation in WALLET_REFERENCE_FIELD:
+        fields[WALLET_REFERENCE_FIELD[operation]] = reference
+    if operation == "change":
+        fields["amount"] = payment.pending_amount
+    if operation == "capture":
+        fields["auth_max_date"] = None
+    if operation == "execute" and payment.pay_type == PayType.KONBINI and fields.get("order_serial"):
+        fields.update(_barcode_fields(fields["order_serial"], payment.win_width))
+    target = OPERATION_TARGET.get(operation, payment.status)
+    detail = {"reference": reference, "provider_state": answer.state, "amount": answer.amount}
+    if target == payment.status and operation != "change":
+        _update(payment, fields)
+        _event(payment, f"{operation}_confirmed", actor, **detail)
+    elif target in _allowed(payment.status) or operation == "change":
+        payment_transition(payment=payment, to=target, action=operation, actor=actor, detail=detail, **fields)
+    else:  # overtaken by a notification (e.g. expired while a cancel was on its way)
+        _update(payment, fields)
+        _event(payment, f"{operation}_overtaken", actor, **detail)
+    _apply_state(payment, answer.state, fields=answer.fields, amount=answer.amount, actor=actor)
+    return payment
+
+
+def _allowed(status: str) -> set[str]:
+    from payments.services import TRANSITIONS
+
+    return TRANSITIONS.get(status, set())
+
+
+def _update(payment: Payment, fields: dict[str, Any]) -> None:
+    Payment.objects.filter(pk=payment.pk).update(**fields, updated=timezone.now())
+    for key, value in fields.items():
+        setattr(payment, key, value)
+
+
+def _barcode_fields(number: str, win_width: str | None) -> dict[str, Any]:
+    width = int(win_width) if (win_width or "").isdigit() else 0
+    image, pixels_wide, pixels_high = konbini_barcode(number, max_width=width or 600)
+    return {
+        "barcode": image,
+        "barcode_format": "png",
+        "barcode_width": str(pixels_wide),
+        "barcode_height": str(pixels_high),
+    }
+
+
+def payment_barcode(*, payment: Payment, data: dict[str, Any]) -> Payment:
+    """``PUT /v1/payments/{id}/barcode``: the slip's barcode again, sized for the buyer's device."""
+    _check_operation(payment, "execute")
+    if payment.pay_type != PayType.KONBINI:
+        raise PortalError(errors.OPERATION_NOT_SUPPORTED)
+    if payment.status != Status.AWAITING_CUSTOMER_PAYMENT or not payment.order_serial:
+        raise PortalError(errors.BARCODE_NOT_READY)
+    device = {k: data[k] for k in ("device_name", "win_width", "win_height") if data.get(k)}
+    fields = {**device, **_barcode_fields(payment.order_serial, data.get("win_width"))}
+    _update(payment, fields)
+    return payment
+
+
+# --- What providers tell us: notifications and polling ------------------------------------------------
+
+
+def _apply_state(
+    payment: Payment,
+    state: str | None,
+    *,
+    fields: dict[str, Any],
+    amount: int,
+    actor: str,
+    stub: bool = False,
+) -> str:
+    """Move a payment forward to what its provider says (never backwards, never twice)."""
+    if state not in STATE_TARGET:
+        return "ignored"
+    target, action = STATE_TARGET[state]
+    if target == Status.CAPTURED and payment.pay_type in (PayType.KONBINI, PayType.VIRTUALACCOUNT):
+        return _money_arrived(payment, amount=amount, fields=fields, actor=actor, stub=stub)
+    if payment.status == target:
+        return "already"
+    if target not in NOTIFIED_FORWARD.get(payment.status, set()):
+        return f"stale_{payment.status.lower()}"
+    now = timezone.now()
+    updates = {**_known(fields), "process_date": now, "provider_checked_at": now}
+    if target == Status.AUTHORIZED:
+        updates["auth_max_date"] = now + timedelta(days=settings.WALLET_AUTH_VALID_DAYS)
+    if target in (Status.AUTHORIZED, Status.CAPTURED) and not payment.payment_date:
+        updates["payment_date"] = now
+    payment_transition(
+        payment=payment, to=target, action=action, actor=actor, detail={"state": state}, **updates
+    )
+    return "applied"
+
+
+def _money_arrived(payment: Payment, *, amount: int, fields: dict[str, Any], actor: str, stub: bool) -> str:
+    """A konbini payment or a bank transfer. The first one captures; later ones raise a flag."""
+    now = timezone.now()
+    updates = {**_known(fields), "process_date": now, "provider_checked_at": now}
+    updates.setdefault("payment_date", now)
+    if payment.status == Status.AWAITING_CUSTOMER_PAYMENT:
+        if payment.pay_type == PayType.VIRTUALACCOUNT:
+            updates["transferred_amount"] = amount
+            if amount != payment.total_amount:  # over- or under-payment: the amount is what arrived
+                updates.update(amount=amount, tax=0)
+        payment_transition(
+            payment=payment,
+            to=Status.CAPTURED,
+            action="complete_stub" if stub else "complete",
+            actor=actor,
+            detail={"amount": amount, "billed": payment.total_amount},
+            **updates,
+        )
+        return "applied"
+    flag = LATE_MONEY_FLAG.get(payment.status)
+    if flag is None:
+        return f"stale_{payment.status.lower()}"
+    late: dict[str, Any] = {flag: True}
+    if payment.pay_type == PayType.VIRTUALACCOUNT:
+        late["transferred_amount"] = (
+            F("transferred_amount") + amount if payment.transferred_amount else amount
+        )
+    _update(payment, late)
+    _event(payment, "payment_after_final", actor, amount=amount, flag=flag)
+    return flag
+
+
+def _find_payment(mode: str, provider: str, event: ProviderEvent) -> Payment | None:
+    payments = Payment.objects.select_for_update().select_related("merchant").filter(mode=mode)
+    if event.lookup:
+        found = payments.filter(pay_type=PayType.VIRTUALACCOUNT, va_account_number=event.lookup).order_by(
+            "-id"
+        )
+    else:
+        found = payments.filter(access_id=event.payment_ref, pay_type__in=ASYNC_PAY_TYPES)
+    payment = found.first()
+    if payment is not None and provider_name(payment) != provider:
+        return None
+    return payment
+
+
+def apply_event(*, mode: str, provider: str, event: ProviderEvent) -> tuple[Payment | None, str]:
+    """Apply a verified notification. Inside the caller's transaction."""
+    payment = _find_payment(mode, provider, event)
+    if payment is None:
+        return None, "unknown_payment"
+    state = {"paid": "captured", "transfer": "captured"}.get(event.kind, event.kind)
+    actor = f"provider:{provider}"
+    outcome = _apply_state(
+        payment, state, fields=event.fields, amount=event.amount, actor=actor, stub=event.stub
+    )
+    if outcome.startswith("stale") or outcome in ("already", "ignored"):
+        _event(
+            payment, "notification_ignored", actor, event_id=event.event_id, kind=event.kind, outcome=outcome
+        )
+    return payment, outcome
+
+
+def payment_reconcile_async(*, payment: Payment) -> str:
+    """Ask the provider what it knows of ``payment``; finish a pending operation or catch up its state.
+
+    ``processing``: the provider could not be asked (the reconcile task retries);
+    ``resent``: the pending operation never reached the provider and was queued again.
+    """
+    try:
+        provider = provider_for(payment)
+        status = guarded(provider.name, lambda: provider.status(payment.access_id))
+    except (ProviderError, NotConfigured) as exc:
+        logger.warning("reconciliation of %s: provider unreachable (%s)", payment.access_id, exc)
+        return "processing"
+    actor = "reconciliation"
+    reference = payment.pending_reference
+    outcome = "synced"
+    if reference:
+        answer = status.answers.get(reference)
+        if answer is None:
+            queue_provider_call(payment.pk, reference)
+            return "resent"
+        complete_operation(payment_id=payment.pk, reference=reference, answer=answer, actor=actor)
+        outcome = "completed"
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().select_related("merchant").get(pk=payment.pk)
+        if status.exists and not locked.pending_reference:
+            _apply_state(locked, status.state, fields=status.fields, amount=status.amount, actor=actor)
+        Payment.objects.filter(pk=locked.pk).update(provider_checked_at=timezone.now())
+    return outcome
+
+
+def provider_status(*, payment: Payment) -> ProviderStatus:
+    """For operators: what the provider says (a provider call; used from tasks and the admin)."""
+    provider = provider_for(payment)
+    return guarded(provider.name, lambda: provider.status(payment.access_id))
+
+
+def waiting_payment_ids(*, limit: int = 1000) -> list[int]:
+    """Payments waiting on the buyer that the sweeper should check with their provider now."""
+    now = timezone.now()
+    recently = now - timedelta(seconds=60)
+    poll = now - timedelta(seconds=settings.PAYMENTS_POLL_INTERVAL_SECONDS)
+    past_deadline = Q(status=Status.AWAITING_CUSTOMER_PAYMENT, payment_term__lt=now) | Q(
+        status=Status.AUTHORIZED, auth_max_date__lt=now
+    )
+    not_checked_lately = Q(provider_checked_at__lt=recently) | Q(provider_checked_at__isnull=True)
+    stale = Q(provider_checked_at__lt=poll) | Q(provider_checked_at__isnull=True, updated__lt=poll)
+    return list(
+        Payment.objects.filter(
+            pay_type__in=ASYNC_PAY_TYPES,
+            status__in=[Status.AWAITING_CUSTOMER_PAYMENT, Status.AUTHORIZED],
+            pending_operation__isnull=True,
+        )
+        .filter((past_deadline & not_checked_lately) | stale)
+        .order_by("provider_checked_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,103 @@
+"""One interface for providers whose payments complete later: QR wallets, konbini, bank transfer.
+
+Same rules as the card acquirer (``payments.providers.base``): every call carries the
+gateway's ``reference``, a repeated reference is the same operation, and the provider
+can always be asked what it knows (``status``). On top of that, providers notify the
+gateway when the buyer acts; ``verify_notification`` checks a notification's signature
+and ``parse_notification`` turns its body into a typed ``ProviderEvent``.
+
+Exceptions are those of ``payments.providers.base`` (Declined, ProviderTimeout,
+ProviderUnavailable, ProviderFailure, NotConfigured) plus ``CallDeferred``: the call
+was not made because the provider is throttled or its circuit is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from payments.providers.base import ProviderUnavailable
+
+# The state of a payment at its provider.
+ProviderState = Literal["awaiting", "authorized", "captured", "canceled", "expired", "failed"]
+# What a notification says happened.
+EventKind = Literal["authorized", "captured", "paid", "transfer", "canceled", "expired", "failed"]
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """Open the payment at the provider: a wallet code, a konbini slip, a virtual account."""
+
+    reference: str
+    payment_ref: str
+    amount: int
+    currency: str
+    notify_url: str
+    deadline: datetime | None = None
+    capture: bool = True
+    description: str = ""
+    redirect_url: str = ""
+    redirect_type: str = ""
+
+
+@dataclass(frozen=True)
+class ProviderAnswer:
+    """The outcome of one operation, with the fincode fields it fills (``code_id``, ``order_serial`` …)."""
+
+    reference: str
+    state: ProviderState
+    amount: int
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    """Everything the provider knows of a payment: its state and the operations it applied."""
+
+    exists: bool
+    state: ProviderState | None = None
+    amount: int = 0
+    fields: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, ProviderAnswer] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """A verified notification. ``payment_ref`` or ``lookup`` (an account number) finds the payment."""
+
+    event_id: str
+    kind: EventKind
+    amount: int
+    occurred_at: datetime
+    payment_ref: str = ""
+    lookup: str = ""
+    stub: bool = False
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+class CallDeferred(ProviderUnavailable):
+    """Not called: the provider is throttled or its circuit breaker is open. Retry after ``retry_after``."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AsyncProvider(Protocol):
+    name: str
+
+    def start(self, request: StartRequest) -> ProviderAnswer: ...
+
+    def capture(self, *, reference: str, payment_ref: str, amount: int) -> ProviderAnswer: ...
+
+    def cancel(self, *, reference: str, payment_ref: str) -> ProviderAnswer: ...
+
+    def change_amount(self, *, reference: str, payment_ref: str, amount: int) -> ProviderAnswer: ...
+
+    def status(self, payment_ref: str) -> ProviderStatus: ...
+
+    def verify_notification(self, headers: Mapping[str, str], body: bytes) -> bool: ...
+
+    def parse_notification(self, body: bytes) -> ProviderEvent: ...

@@ -1,0 +1,45 @@
+"""Which provider serves a payment: simulators in test mode, configured providers in live mode."""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+
+from payments.providers.async_base import AsyncProvider
+from payments.providers.base import NotConfigured
+from payments.providers.konbini import KonbiniNetwork
+from payments.providers.virtual_account import VirtualAccountBank
+from payments.providers.wallets.aggregator import DEFAULT_WALLET, WALLETS
+from portal.models import Mode, PayType
+
+PROVIDERS: dict[str, type] = {**WALLETS, "konbini": KonbiniNetwork, "bank": VirtualAccountBank}
+_lock = threading.Lock()
+_instances: dict[tuple[str, str, str], AsyncProvider] = {}
+
+
+def provider_by_name(name: str, mode: str) -> AsyncProvider:
+    if name not in PROVIDERS:
+        raise NotConfigured(f"unknown provider {name}")
+    if mode == Mode.TEST:
+        base_url = f"{settings.PROVIDER_SIMULATOR_URL.rstrip('/')}/{name}"
+    else:
+        base_url = settings.PROVIDER_LIVE_URLS.get(name, "")
+        if not base_url:
+            raise NotConfigured(f"no {name} provider is configured for live mode (PROVIDER_LIVE_URLS)")
+    key = (name, mode, base_url)
+    found = _instances.get(key)
+    if found is None:
+        with _lock:
+            found = _instances.setdefault(key, PROVIDERS[name](base_url, mode))
+    return found
+
+
+def provider_name(payment) -> str:
+    if payment.pay_type == PayType.PAYPAY:
+        return payment.wallet or DEFAULT_WALLET
+    return {PayType.KONBINI: "konbini", PayType.VIRTUALACCOUNT: "bank"}[payment.pay_type]
+
+
+def provider_for(payment) -> AsyncProvider:
+    return provider_by_name(provider_name(payment), payment.mode)

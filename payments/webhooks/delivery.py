@@ -1,0 +1,179 @@
+"""Delivering one webhook: claim, post, log the attempt, and schedule the next one.
+
+The claim is a conditional UPDATE (``status = pending``, due, lease free) that takes a
+lease with a fresh fencing token; the outcome is written only if the token still
+holds. So two workers never post the same delivery at once, a crashed worker's lease
+simply runs out (``WEBHOOK_LEASE_SECONDS``, longer than the task's hard time limit),
+and a delivery marked delivered is never claimed again.
+
+The receiver's answer follows fincode: 2xx is success unless the body says
+``{"receive": "1"}`` (or plain ``1``); anything else, and timeouts, are retried with
+exponential backoff (``WEBHOOK_RETRY_BASE_SECONDS`` doubling up to
+``WEBHOOK_RETRY_MAX_SECONDS``) until ``WEBHOOK_RETRY_PERIOD_SECONDS`` (3 days) have
+passed since the event; then the delivery is marked failed (merchants can resend it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+import httpx
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from payments.webhooks import secrets as webhook_secrets
+from payments.webhooks.models import WebhookAttempt, WebhookDelivery
+from payments.webhooks.signing import signature_header
+
+logger = logging.getLogger(__name__)
+Status = WebhookDelivery.Status
+
+_local = threading.local()
+
+
+def _client() -> httpx.Client:
+    """Webhooks go to the real network (never a test transport), without following redirects."""
+    client = getattr(_local, "client", None)
+    if client is None:
+        client = httpx.Client(
+            timeout=httpx.Timeout(settings.WEBHOOK_TIMEOUT, connect=settings.WEBHOOK_CONNECT_TIMEOUT),
+            follow_redirects=False,
+            headers={"User-Agent": "merchant-portal-webhooks/1"},
+        )
+        _local.client = client
+    return client
+
+
+def accepted(status: int, text: str) -> bool:
+    """fincode: the receiver answers ``{"receive": "0"}`` (or ``0``); we also accept any other 2xx."""
+    if not 200 <= status < 300:
+        return False
+    stripped = text.strip()
+    if stripped == "1":
+        return False
+    if stripped.startswith("{"):
+        try:
+            return str(json.loads(stripped).get("receive", "0")) != "1"
+        except (ValueError, AttributeError):
+            return True
+    return True
+
+
+def backoff(attempts: int) -> float:
+    base = settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
+    return min(base, settings.WEBHOOK_RETRY_MAX_SECONDS) * random.uniform(0.9, 1.1)
+
+
+def _claim(delivery_id: int) -> str | None:
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING, next_attempt_at__lte=now)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(
+            lease_until=now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS),
+            lease_token=token,
+            attempts=F("attempts") + 1,
+        )
+    )
+    return token if claimed else None
+
+
+def deliver(*, delivery_id: int, manual: bool = False) -> str:
+    """Post one delivery if it is due and nobody else holds it. Returns what happened."""
+    token = _claim(delivery_id)
+    if token is None:
+        return "not_due"
+    delivery = WebhookDelivery.objects.select_related("event", "setting").get(pk=delivery_id)
+    event, setting = delivery.event, delivery.setting
+    mine = WebhookDelivery.objects.filter(pk=delivery_id, lease_token=token)
+    if setting.deleted_at is not None:
+        mine.update(status=Status.CANCELED, lease_until=None, lease_token="")
+        return "canceled"
+    body = json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Fincode-Signature": setting.signature,
+        "Webhook-Signature": signature_header(body, webhook_secrets.signing(event.merchant_id, event.mode)),
+        "Webhook-Id": event.event_id,
+        "Webhook-Event": event.event,
+        "Webhook-Sequence": str(event.sequence),
+        "Webhook-Attempt": str(delivery.attempts),
+    }
+    started, clock = timezone.now(), time.perf_counter()
+    status_code, excerpt, error = None, "", ""
+    try:
+        response = _client().post(setting.url, content=body, headers=headers)
+        status_code, excerpt = response.status_code, response.text[:500]
+        ok = accepted(status_code, excerpt)
+        if not ok:
+            error = f"HTTP {status_code}" if status_code >= 300 else 'answered {"receive": "1"}'
+    except httpx.HTTPError as exc:
+        ok, error = False, f"{exc.__class__.__name__}: {exc}"[:300]
+    duration_ms = round((time.perf_counter() - clock) * 1000)
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        number=delivery.attempts,
+        manual=manual,
+        started_at=started,
+        duration_ms=duration_ms,
+        url=setting.url,
+        status_code=status_code,
+        delivered=ok,
+        error=error,
+        response_excerpt=excerpt,
+    )
+    now = timezone.now()
+    if ok:
+        done = mine.update(
+            status=Status.DELIVERED,
+            delivered_at=now,
+            lease_until=None,
+            lease_token="",
+            last_status_code=status_code,
+            last_error="",
+        )
+        if not done:
+            logger.warning("webhook delivery %s: lease lost while posting", delivery.delivery_id)
+        return "delivered"
+    gave_up = (now - event.created_at).total_seconds() >= settings.WEBHOOK_RETRY_PERIOD_SECONDS
+    delay = backoff(delivery.attempts)
+    mine.update(
+        status=Status.FAILED if gave_up else Status.PENDING,
+        next_attempt_at=now + timedelta(seconds=delay),
+        lease_until=None,
+        lease_token="",
+        last_status_code=status_code,
+        last_error=error,
+    )
+    if gave_up:
+        logger.warning("webhook delivery %s failed for good: %s", delivery.delivery_id, error)
+        return "failed"
+    if delay <= 60:  # longer waits are picked up by the sweeper
+        from payments.webhooks.tasks import deliver as deliver_task
+
+        try:
+            deliver_task.apply_async(kwargs={"delivery_id": delivery_id}, countdown=delay)
+        except Exception:
+            logger.warning("could not queue the retry of webhook delivery %s", delivery_id, exc_info=True)
+    return "retry"
+
+
+def due(*, limit: int = 500, grace_seconds: int = 5) -> list[int]:
+    """Deliveries that should have been posted by now and nobody holds (lost messages, crashed workers)."""
+    now = timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(
+            status=Status.PENDING, next_attempt_at__lte=now - timedelta(seconds=grace_seconds)
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,64 @@
+"""fincode's webhook event names, and which one a payment history entry (pay type × action) raises.
+
+A webhook setting subscribes to one event name. Names are fincode's (``FincodeEvent``);
+``payments.virtualaccount.*`` and the ``….expired`` of wallets and bank transfers
+are extensions (fincode 1.4.0 names no event for them), as is Bnpl.
+"""
+
+from __future__ import annotations
+
+from portal.models import PayType
+
+PREFIX = {
+    PayType.CARD: "payments.card",
+    PayType.KONBINI: "payments.konbini",
+    PayType.PAYPAY: "payments.paypay",
+    PayType.VIRTUALACCOUNT: "payments.virtualaccount",
+    PayType.BNPL: "payments.bnpl",
+}
+
+# History action → event suffix.
+SUFFIX = {
+    "register": "regist",
+    "execute": "exec",
+    "secure": "secure",
+    "capture": "capture",
+    "cancel": "cancel",
+    "change": "change",
+    "reauthorize": "auth",
+    "complete": "complete",
+    "complete_stub": "complete.stub",
+    "expire": "expired",
+    "fail": "failed",
+}
+SPECIAL = {(PayType.KONBINI, "expire"): "payments.konbini.expired.update.batch"}
+
+# Every name a setting may subscribe to: fincode's payment events, then our extensions.
+FINCODE_EVENTS = [
+    "payments.card.regist", "payments.card.exec", "payments.card.capture", "payments.card.cancel",
+    "payments.card.auth", "payments.card.change", "payments.card.secure2.authenticate",
+    "payments.card.secure2.result", "payments.card.secure",
+    "payments.konbini.regist", "payments.konbini.exec", "payments.konbini.cancel", "payments.konbini.complete",
+    "payments.konbini.complete.stub", "payments.konbini.expired.update.batch",
+    "payments.paypay.regist", "payments.paypay.exec", "payments.paypay.capture", "payments.paypay.cancel",
+    "payments.paypay.change", "payments.paypay.complete",
+]  # fmt: skip
+EXTENSION_EVENTS = [
+    "payments.paypay.expired", "payments.paypay.failed",
+    "payments.virtualaccount.regist", "payments.virtualaccount.exec", "payments.virtualaccount.cancel",
+    "payments.virtualaccount.complete", "payments.virtualaccount.complete.stub", "payments.virtualaccount.expired",
+    "payments.konbini.failed", "payments.virtualaccount.failed",
+]  # fmt: skip
+EVENTS = FINCODE_EVENTS + EXTENSION_EVENTS
+
+
+def event_name(pay_type: str, action: str) -> str | None:
+    """The event a history entry raises, or None (an internal step such as a failed provider call)."""
+    special = SPECIAL.get((pay_type, action))  # type: ignore[call-overload]
+    if special:
+        return special
+    suffix, prefix = SUFFIX.get(action), PREFIX.get(pay_type)  # type: ignore[call-overload]
+    if not suffix or not prefix:
+        return None
+    name = f"{prefix}.{suffix}"
+    return name if name in EVENTS else None

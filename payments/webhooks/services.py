@@ -1,0 +1,81 @@
+"""Writes of merchant webhooks: settings (fincode's /v1/webhook_settings), secrets, resending."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from payments import errors
+from payments.webhooks import secrets
+from payments.webhooks.models import WebhookDelivery, WebhookSetting
+from payments.webhooks.outbox import queue_deliveries
+from portal.errors import PortalError
+from portal.models import Merchant, Mode
+
+SETTING_FIELDS = ("url", "event", "signature")
+
+
+def _check_url(url: str, mode: str) -> None:
+    if mode == Mode.LIVE and urlsplit(url).scheme != "https":
+        raise PortalError(errors.WEBHOOK_URL_NOT_ALLOWED, field="url")
+
+
+def webhook_setting_create(*, merchant: Merchant, mode: str, data: dict[str, Any]) -> WebhookSetting:
+    _check_url(data["url"], mode)
+    fields = {f: data[f] or "" for f in SETTING_FIELDS if f in data}
+    if data.get("id"):
+        fields["setting_id"] = data["id"]
+    try:
+        with transaction.atomic():
+            setting = WebhookSetting.objects.create(merchant=merchant, mode=mode, **fields)
+            secrets.current(merchant.pk, mode)
+    except IntegrityError as exc:
+        raise PortalError(errors.WEBHOOK_SETTING_EXISTS, field="id") from exc
+    return setting
+
+
+@transaction.atomic
+def webhook_setting_update(*, setting: WebhookSetting, data: dict[str, Any]) -> WebhookSetting:
+    setting = WebhookSetting.objects.select_for_update().get(pk=setting.pk)
+    changed = [f for f in SETTING_FIELDS if data.get(f) is not None]
+    if "url" in changed:
+        _check_url(data["url"], setting.mode)
+    for name in changed:
+        setattr(setting, name, data[name])
+    if changed:
+        setting.save(update_fields=[*changed, "updated"])
+    return setting
+
+
+@transaction.atomic
+def webhook_setting_delete(*, setting: WebhookSetting) -> None:
+    """Soft delete (the delivery log stays); deliveries not sent yet are cancelled."""
+    WebhookSetting.objects.filter(pk=setting.pk, deleted_at__isnull=True).update(deleted_at=timezone.now())
+    WebhookDelivery.objects.filter(setting=setting, status=WebhookDelivery.Status.PENDING).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now())
+    ).update(status=WebhookDelivery.Status.CANCELED)
+
+
+@transaction.atomic
+def webhook_delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery again now (delivered, failed or waiting for its next try), logged as manual."""
+    now = timezone.now()
+    updated = (
+        WebhookDelivery.objects.filter(pk=delivery.pk)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .exclude(status=WebhookDelivery.Status.CANCELED)
+        .update(status=WebhookDelivery.Status.PENDING, next_attempt_at=now, lease_until=None, lease_token="")
+    )
+    if not updated:
+        raise PortalError(errors.WEBHOOK_DELIVERY_IN_PROGRESS)
+    queue_deliveries([delivery.pk], manual=True)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def webhook_secret_rotate(*, merchant: Merchant, mode: str) -> str:
+    return secrets.rotate(merchant_id=merchant.pk, mode=mode).secret

@@ -1,0 +1,102 @@
+"""A merchant's webhook receiver for tests and benchmarks: a real HTTP server on a free port.
+
+It records every request (time, headers, raw body) and answers from a script: ``down``
+(connection refused: the socket is closed), or a status/body per request.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    at: float
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """``answers``: a list of (status, body) used in turn (the last one repeats)."""
+
+    answers: list[tuple[int, str]] = field(default_factory=lambda: [(200, '{"receive":"0"}')])
+    delay: float = 0.0
+    received: list[Received] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._lock = threading.Lock()
+        self._calls = 0
+        self.server: ThreadingHTTPServer | None = None
+        self.port = 0
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver._lock:
+                    index = min(receiver._calls, len(receiver.answers) - 1)
+                    receiver._calls += 1
+                    status, answer = receiver.answers[index]
+                    receiver.received.append(
+                        Received(time.time(), self.path, dict(self.headers.items()), body)
+                    )
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                data = answer.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        """Down: nobody listens on the port any more (connection refused)."""
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def answer(self, *answers: tuple[int, str]) -> None:
+        with self._lock:
+            self.answers, self._calls = list(answers), 0
+
+    def bodies(self) -> list[dict]:
+        with self._lock:
+            return [r.json for r in self.received]
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.received) >= count:
+                    return list(self.received)
+            time.sleep(0.02)
+        with self._lock:
+            return list(self.received)
