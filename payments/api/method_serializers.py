@@ -83,7 +83,9 @@ class KonbiniDeviceRequest(_Target):
     win_width = serializers.RegexField(r"^\d{1,5}$")
     win_height = serializers.RegexField(r"^\d{1,5}$")
     pixel_ratio = serializers.RegexField(r"^\d{1,2}(\.\d{1,2})?$")
-    win_size_type = serializers.ChoiceField(choices=["1", "2"])
+    win_size_type = serializers.RegexField(
+        r"^[12]$", help_text="1: physical pixels (Android), 2: CSS pixels (iPhone)."
+    )
 
 
 class KonbiniExecuteRequest(KonbiniDeviceRequest):
@@ -127,7 +129,7 @@ class AsyncChangeRequest(_Target):
 # --- Answers --------------------------------------------------------------------------------------
 
 
-@extend_schema_field({"type": "string", "enum": ["0", "1"]})
+@extend_schema_field({"type": "string", "pattern": "^[01]$", "example": "0"})
 class Flag(serializers.Field):
     def to_representation(self, value):
         return "1" if value else "0"

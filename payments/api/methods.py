@@ -69,7 +69,9 @@ def action(payment: Payment, name: str, data: dict[str, Any], actor: Any) -> Pay
 
 def _proxy(name: str, by_type: dict) -> PolymorphicProxySerializer:
     return PolymorphicProxySerializer(
-        component_name=name, serializers=dict(by_type), resource_type_field_name="pay_type"
+        component_name=name,
+        serializers={str(k): v for k, v in by_type.items()},
+        resource_type_field_name="pay_type",
     )
 
 
