@@ -19,6 +19,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    answered: int  # the status code the receiver answered
 
     @property
     def json(self) -> dict:
@@ -57,7 +58,7 @@ class Receiver:
                     receiver._calls += 1
                     status, answer = receiver.answers[index]
                     receiver.received.append(
-                        Received(time.time(), self.path, dict(self.headers.items()), body)
+                        Received(time.time(), self.path, dict(self.headers.items()), body, status)
                     )
                 if receiver.delay:
                     time.sleep(receiver.delay)

@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from redis.exceptions import RedisError
 
 from payments.providers import http
@@ -58,6 +58,13 @@ def control(provider: str) -> dict[str, Any]:
     return values
 
 
+def _count(provider: str, name: str, by: int) -> None:
+    try:
+        get_redis().hincrby(_control_key(provider), name, by)
+    except RedisError:
+        pass
+
+
 def set_control(provider: str, **values: Any) -> dict[str, Any]:
     redis = get_redis()
     for name, value in values.items():
@@ -85,16 +92,20 @@ def api(view: Callable):
     @wraps(view)
     def wrapper(request, provider: str, *args, **kwargs):
         now = control(provider)
-        if now.get("latency"):
-            time.sleep(float(now["latency"]))
-        if now.get("fail_status") and now.get("fail_count", -1) != 0:
-            if now.get("fail_count", -1) > 0:
-                get_redis().hincrby(_control_key(provider), "fail_count", -1)
-            return JsonResponse({"error": "injected_failure"}, status=int(now["fail_status"]))
+        _count(provider, "calls", 1)
+        _count(provider, "inflight", 1)
         try:
+            if now.get("latency"):
+                time.sleep(float(now["latency"]))
+            if now.get("fail_status") and now.get("fail_count", -1) != 0:
+                if now.get("fail_count", -1) > 0:
+                    _count(provider, "fail_count", -1)
+                return JsonResponse({"error": "injected_failure"}, status=int(now["fail_status"]))
             return view(request, provider, *args, **kwargs)
         except SimulatorError as exc:
             return JsonResponse({"error": exc.error}, status=exc.status)
+        finally:
+            _count(provider, "inflight", -1)
 
     return wrapper
 
@@ -183,9 +194,12 @@ def signed_with(provider: str) -> str:
 
 
 @csrf_exempt
-@require_POST
+@require_http_methods(["GET", "POST"])
 def control_view(request, provider: str):
-    """Test control: latency, injected failures, notifications on/off."""
+    """Test control: latency, injected failures, notifications on/off; GET also shows the
+    API calls received so far (``calls``) and those being answered right now (``inflight``)."""
+    if request.method == "GET":
+        return JsonResponse(control(provider))
     try:
         body = json_body(request)
     except SimulatorError as exc:
