@@ -15,6 +15,7 @@ repeated reference gets the first answer again and changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -59,10 +60,8 @@ def control(provider: str) -> dict[str, Any]:
 
 
 def _count(provider: str, name: str, by: int) -> None:
-    try:
+    with contextlib.suppress(RedisError):
         get_redis().hincrby(_control_key(provider), name, by)
-    except RedisError:
-        pass
 
 
 def set_control(provider: str, **values: Any) -> dict[str, Any]:
