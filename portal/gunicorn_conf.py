@@ -22,3 +22,25 @@ def post_fork(server, worker):
     from portal.redis import reset_redis_client
 
     reset_redis_client()
+    from payments.admission import controller
+
+    controller.reset()
+
+
+def on_starting(server):
+    # Prometheus metrics from every worker process, gathered at /metrics.
+    import shutil
+    from pathlib import Path
+
+    directory = os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR",
+        str(Path(__file__).resolve().parent.parent / "var" / f"prometheus-{os.getpid()}"),
+    )
+    shutil.rmtree(directory, ignore_errors=True)
+    Path(directory).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -5,6 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from payments import views as payment_views
+from payments.admission import views as admission_views
 from portal import docs, errorviews, health, views
 from portal.api import onboarding
 from portal.forms import LoginForm
@@ -81,7 +82,10 @@ urlpatterns = [
     path("m/", views.merchant_home, name="merchant-home"),
     path("m/<str:merchant_id>/", include(merchant_pages)),
     path("documents/<str:document_id>/", views.document_download, name="document-download"),
+    path("admin/admission/", admission_views.admission_page, name="admin-admission"),
+    path("admin/admission/data/", admission_views.admission_data, name="admin-admission-data"),
     path("admin/", admin.site.urls),
+    path("metrics", admission_views.metrics_view, name="metrics"),
     path("healthz", csrf_exempt(health.healthz), name="healthz"),
     path("readyz", csrf_exempt(health.readyz), name="readyz"),
     path(
