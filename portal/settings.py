@@ -142,6 +142,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that costs: payment sessions are admitted or refused here.
+    "payments.admission.middleware.AdmissionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.ClientAddressMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -285,6 +287,8 @@ OTP_TOTP_ISSUER = "Merchant Portal"
 
 # Failed API-key authentications allowed per client address per minute.
 API_AUTH_FAILURES_PER_MINUTE = env.int("API_AUTH_FAILURES_PER_MINUTE", default=20)
+# API keys are cached per process this long: revocation applies within these seconds.
+API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
 

@@ -8,6 +8,7 @@ from payments import views as payment_views
 from payments.admission import views as admission_views
 from portal import docs, errorviews, health, views
 from portal.api import onboarding
+from portal.api.ping import PingView
 from portal.forms import LoginForm
 
 handler400 = "portal.errorviews.bad_request"
@@ -45,6 +46,7 @@ api_v1 = [
         SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]),
         name="openapi",
     ),
+    path("ping", PingView.as_view(), name="api-ping"),
     path("onboarding/application", onboarding.ApplicationView.as_view(), name="api-onboarding-application"),
     path(
         "onboarding/application/documents",

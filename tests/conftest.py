@@ -34,6 +34,9 @@ def _clean_redis():
     from payments.admission import controller
 
     controller.reset()
+    from portal.api.authentication import key_cache
+
+    key_cache.clear()
     yield
 
 

@@ -30,7 +30,7 @@ from redis.retry import Retry
 
 from payments.admission import metrics
 from payments.admission.gcra import emission_interval_us
-from payments.admission.scripts import ADMIT_LUA, REFUSED_LUA, RELEASE_LUA, RENEW_LUA, USAGE_LUA
+from payments.admission.scripts import ADMIT_LUA, REFUSED_LUA, RELEASE_LUA, RENAME_LUA, RENEW_LUA, USAGE_LUA
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ class Limits:
     global_rate: float = 0.0  # 0: no global limit
     global_burst: int = 0
     global_shadow: bool = False
+    max_amount: int = 0  # the contract's maximum total per payment
+    contracted: bool = True  # an active contract exists
 
 
 # --- Limits from contracts (per-process cache) ------------------------------------------
@@ -64,6 +66,7 @@ _limits_lock = threading.Lock()
 
 
 def limits_for(*, merchant_id: int, pay_type: str) -> Limits:
+    """The merchant's terms for ``pay_type`` (cached per process for ADMISSION_LIMITS_TTL_SECONDS)."""
     key = (merchant_id, pay_type)
     now = time.monotonic()
     cached = _limits_cache.get(key)
@@ -101,6 +104,8 @@ def _load_limits(*, merchant_id: int, pay_type: str) -> Limits:
         global_rate=float(global_limits.get("rate", 0)),
         global_burst=int(global_limits.get("burst", 0)),
         global_shadow=bool(global_limits.get("shadow", False)),
+        max_amount=contract.max_amount if contract else defaults["max_amount"],
+        contracted=bool(contract and contract.status == Contract.Status.ACTIVE),
     )
 
 
@@ -134,6 +139,7 @@ def _redis() -> redis.Redis:
                     ("refused", REFUSED_LUA),
                     ("renew", RENEW_LUA),
                     ("release", RELEASE_LUA),
+                    ("rename", RENAME_LUA),
                     ("usage", USAGE_LUA),
                 ):
                     _scripts[name] = _client.register_script(source)
@@ -192,6 +198,20 @@ class Lease:
         except redis.RedisError:
             # The lease expires by itself after its TTL.
             logger.warning("admission: could not release lease %s; it will expire", self.lease_id)
+
+    def keep(self, name: str | None = None) -> None:
+        """The session goes on after this request: keep the lease (under ``name``) until its TTL."""
+        self.released = True
+        _renewer.forget(self)
+        if self.local_key is not None:
+            _local_release(self.local_key)  # local fallback leases never outlive a request
+            return
+        if name and name != self.lease_id:
+            try:
+                _script("rename")(keys=self.keys, args=[self.lease_id, name, _ttl_ms()])
+            except redis.RedisError:
+                logger.warning("admission: could not rename lease %s; it will expire", self.lease_id)
+            self.lease_id = name
 
     def renew(self) -> bool:
         if self.local_key is not None or self.released:
@@ -297,16 +317,23 @@ class Decision:
     cap: int
     fallback: bool = False
     shadow: tuple[str, ...] = ()
+    continued: bool = False  # an existing session's lease was renewed
 
 
-def admit(*, merchant: str, merchant_id: int, mode: str, pay_type: str) -> Decision:
-    """Admit one payment session of ``merchant`` for ``pay_type``, or refuse it."""
+def admit(
+    *, merchant: str, merchant_id: int, mode: str, pay_type: str, session: str | None = None
+) -> Decision:
+    """Admit one payment session of ``merchant`` for ``pay_type``, or refuse it.
+
+    ``session`` names an existing session (a payment): if it still holds a live lease,
+    the lease is renewed and the request admitted without counting it again.
+    """
     started = time.perf_counter()
     limits = limits_for(merchant_id=merchant_id, pay_type=pay_type)
     try:
         if time.monotonic() < _down_until:
             raise redis.ConnectionError("recently failed; not retried yet")
-        decision = _admit_in_redis(merchant, mode, pay_type, limits)
+        decision = _admit_in_redis(merchant, mode, pay_type, limits, session=session)
     except redis.RedisError as exc:
         decision = _fallback(merchant, mode, pay_type, limits, exc)
     metrics.CHECK_SECONDS.observe(time.perf_counter() - started)
@@ -321,7 +348,9 @@ def admit(*, merchant: str, merchant_id: int, mode: str, pay_type: str) -> Decis
     return decision
 
 
-def _admit_in_redis(merchant: str, mode: str, pay_type: str, limits: Limits) -> Decision:
+def _admit_in_redis(
+    merchant: str, mode: str, pay_type: str, limits: Limits, session: str | None = None
+) -> Decision:
     windows = window_keys(merchant, mode, pay_type, limits)
     window_args: list = [limits.window, int(limits.window_shadow)]
     reasons = ["window"]
@@ -340,12 +369,24 @@ def _admit_in_redis(merchant: str, mode: str, pay_type: str, limits: Limits) -> 
             int(limits.global_shadow),
         ]
         reasons.append("global_rate")
-    lease_id = _new_lease_id()
+    lease_id = session or _new_lease_id()
     minute = str(int(time.time() // 60))
-    args = [lease_id, _ttl_ms(), len(windows), *window_args, len(cells), *cell_args, minute, pay_type]
-    admitted, reason_index, retry_us, in_use, shadow = _script("admit")(
+    args = [
+        lease_id,
+        _ttl_ms(),
+        len(windows),
+        *window_args,
+        len(cells),
+        *cell_args,
+        minute,
+        pay_type,
+        int(bool(session)),
+    ]
+    admitted, reason_index, retry_us, in_use, shadow, continued = _script("admit")(
         keys=[*windows, *cells, stats_key(merchant, mode)], args=args
     )
+    if continued:
+        return Decision(True, None, 0, Lease(lease_id, windows), int(in_use), limits.window, continued=True)
     shadow_reasons = tuple(
         reasons[int(i) - 1]
         for i in (shadow.decode() if isinstance(shadow, bytes) else shadow).split(",")

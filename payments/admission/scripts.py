@@ -13,9 +13,10 @@ Keys (all passed in KEYS, never built inside the script):
 """
 
 # KEYS: windows (n_win), gcra cells (n_rate), stats
-# ARGV: lease_id, ttl_ms, n_win, [cap, shadow]*n_win, n_rate, [interval_us, burst, shadow]*n_rate, minute, method
+# ARGV: lease_id, ttl_ms, n_win, [cap, shadow]*n_win, n_rate, [interval_us, burst, shadow]*n_rate, minute, method,
+#       continue (1: a session that still holds a live lease in the first window is renewed, not re-admitted)
 # Returns {admitted, reason_index (0 = none; i = i-th limit, windows first), retry_after_us,
-#          in_use (of the first window), shadow_reasons (comma list of indexes)}
+#          in_use (of the first window), shadow_reasons (comma list of indexes), continued (1/0)}
 ADMIT_LUA = """
 local lease = ARGV[1]
 local ttl = tonumber(ARGV[2])
@@ -27,6 +28,18 @@ local now_ms = math.floor(now_us / 1000)
 local shadow_hits = {}
 local in_use = 0
 local wins = {}
+local n_rate_peek = tonumber(ARGV[4 + 2 * n_win])
+local continuing = tonumber(ARGV[4 + 2 * n_win + 1 + 3 * n_rate_peek + 2])
+if continuing == 1 then
+  local score = redis.call('ZSCORE', KEYS[1], lease)
+  if score and tonumber(score) > now_ms then
+    for i = 1, n_win do
+      redis.call('ZADD', KEYS[i], now_ms + ttl, lease)
+      redis.call('PEXPIRE', KEYS[i], ttl + 1000)
+    end
+    return {1, 0, 0, redis.call('ZCARD', KEYS[1]), '', 1}
+  end
+end
 for i = 1, n_win do
   local key = KEYS[i]
   local cap = tonumber(ARGV[a]); local shadow = tonumber(ARGV[a + 1]); a = a + 2
@@ -34,7 +47,7 @@ for i = 1, n_win do
   local n = redis.call('ZCARD', key)
   if i == 1 then in_use = n end
   if n >= cap then
-    if shadow == 1 then table.insert(shadow_hits, i) else return {0, i, 0, n, ''} end
+    if shadow == 1 then table.insert(shadow_hits, i) else return {0, i, 0, n, '', 0} end
   end
   wins[i] = key
 end
@@ -49,7 +62,7 @@ for j = 1, n_rate do
   local new_tat = tat + interval
   local allow_at = new_tat - interval * burst
   if now_us < allow_at then
-    if shadow == 1 then table.insert(shadow_hits, n_win + j) else return {0, n_win + j, allow_at - now_us, in_use, ''} end
+    if shadow == 1 then table.insert(shadow_hits, n_win + j) else return {0, n_win + j, allow_at - now_us, in_use, '', 0} end
   end
   cells[j] = {key, new_tat}
 end
@@ -66,7 +79,7 @@ if stats then
   redis.call('HINCRBY', stats, ARGV[a] .. ':admitted:' .. ARGV[a + 1], 1)
   redis.call('EXPIRE', stats, 600)
 end
-return {1, 0, 0, in_use + 1, table.concat(shadow_hits, ',')}
+return {1, 0, 0, in_use + 1, table.concat(shadow_hits, ','), 0}
 """
 
 # Count a refusal in the stats hash (the refusal itself changed nothing else).
@@ -86,6 +99,20 @@ for i = 1, #KEYS do
   redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2]) + 1000)
 end
 return renewed
+"""
+
+# KEYS: windows; ARGV: old lease id, new lease id, ttl_ms. A session takes its payment's name.
+RENAME_LUA = """
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local moved = 0
+for i = 1, #KEYS do
+  if redis.call('ZREM', KEYS[i], ARGV[1]) == 1 then
+    redis.call('ZADD', KEYS[i], now_ms + tonumber(ARGV[3]), ARGV[2])
+    moved = moved + 1
+  end
+end
+return moved
 """
 
 # KEYS: windows; ARGV: lease_id.

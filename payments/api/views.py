@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payments import errors, selectors, services
-from payments.admission.api import AdmissionMixin
 from payments.api import serializers as s
 from payments.models import Payment, Status
 from portal.api.permissions import PublicOrSecretKey
@@ -49,7 +48,7 @@ def _list_links(request, page: selectors.Page) -> dict:
     }
 
 
-class MerchantApiView(IdempotentMixin, AdmissionMixin, APIView):
+class MerchantApiView(IdempotentMixin, APIView):
     error_area = "10"
 
     @property

@@ -60,8 +60,28 @@ def test_full_window_is_refused_at_once_with_retry_after(merchant, api):
 
     assert not Payment.objects.exists()
     leases[0].release()
+    leases[1].release()
     assert api.call("POST", "/v1/payments", BODY).status_code == 200
-    # The request's own lease was given back: one more fits.
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429  # two sessions are open
+
+
+def test_a_session_lives_from_register_to_the_end_of_execute(merchant, api, public_api):
+    from tests.payments.helpers import execute, token
+
+    _contract(merchant, concurrency_window=1, rate_per_second=100)
+    payment = register(api)
+
+    def usage():
+        return controller.usage(merchant=merchant.merchant.public_id, mode="test", pay_types=["Card"])["Card"]
+
+    assert usage() == 1
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429  # the open session fills the window
+    declined = execute(api, payment, token(public_api, "4000000000000002"))
+    assert declined.status_code == 402 and usage() == 1  # the buyer may try another card
+    done = execute(api, payment, token(public_api))
+    assert done.status_code == 200 and done.json()["status"] == "AUTHORIZED"
+    assert usage() == 0  # the session ended with the payment
     assert api.call("POST", "/v1/payments", BODY).status_code == 200
 
 
@@ -69,6 +89,7 @@ def test_throughput_limit_with_retry_after(merchant, api):
     _contract(merchant, concurrency_window=50, rate_per_second=1, burst_factor=2)
     statuses = [api.call("POST", "/v1/payments", BODY).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+    controller.forget_limits()
     refused = api.call("POST", "/v1/payments", BODY)
     assert error_codes(refused) == ["E1500000003"]
     assert int(refused["Retry-After"]) >= 1
@@ -118,11 +139,10 @@ def test_limits_change_live_without_restart(merchant, api, settings):
 
 def test_reads_and_other_endpoints_are_not_limited(merchant, api):
     _contract(merchant, concurrency_window=1, rate_per_second=100)
-    payment = register(api)
-    held = _hold(merchant, 1)
+    payment = register(api)  # its session fills the window
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429
     assert api.call("GET", f"/v1/payments/{payment['id']}").status_code == 200
     assert api.call("POST", "/v1/customers", {"name": "x"}).status_code == 200
-    held[0].release()
 
 
 def test_metrics_and_operator_page(merchant, api, client):
