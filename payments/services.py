@@ -368,6 +368,12 @@ def _insert_with_event(payment: Payment, event: PaymentEvent) -> None:
 
     now = timezone.now()
     payment.created = payment.updated = event.created_at = now
+    if connection.vendor != "postgresql":  # the embedded SQLite default: two INSERTs in a transaction
+        with transaction.atomic():
+            payment.save(force_insert=True)
+            event.payment = payment
+            event.save(force_insert=True)
+        return
     fields = [f for f in Payment._meta.concrete_fields if not f.primary_key]
     query = InsertQuery(Payment)
     query.insert_values(fields, [payment])
