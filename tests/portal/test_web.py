@@ -205,6 +205,9 @@ def test_password_reset(client):
     assert done.status_code == 302
     user.refresh_from_db()
     assert user.check_password("brand-new-passphrase")
+    from portal.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="user.password_reset", actor=user).count() == 1
     # Unknown addresses get the same answer and no e-mail.
     count = len(mail.outbox)
     assert client.post("/password-reset/", {"email": "nobody@example.com"}).status_code == 302
