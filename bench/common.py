@@ -155,6 +155,7 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    by_status: dict[int, list[float]] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -208,14 +209,13 @@ def closed_loop(
     return result
 
 
-def _open_loop_worker(args) -> tuple[list[float], int, int]:
+def _open_loop_worker(args) -> tuple[list[tuple[float, int]], int]:
     make_op, setup_arg, rate, duration, start_at, threads = args
     import queue
     import threading
 
     op_queue: queue.Queue = queue.Queue()
-    latencies: list[float] = []
-    errors = [0]
+    samples: list[tuple[float, int]] = []
     lock = threading.Lock()
 
     def runner():
@@ -230,9 +230,7 @@ def _open_loop_worker(args) -> tuple[list[float], int, int]:
                 status = 0
             elapsed = (time.perf_counter() - scheduled) * 1000  # includes queueing: coordinated-omission free
             with lock:
-                latencies.append(elapsed)
-                if status != 200:
-                    errors[0] += 1
+                samples.append((elapsed, status))
 
     pool = [threading.Thread(target=runner, daemon=True) for _ in range(threads)]
     for thread in pool:
@@ -255,7 +253,7 @@ def _open_loop_worker(args) -> tuple[list[float], int, int]:
         op_queue.put(None)
     for thread in pool:
         thread.join()
-    return latencies, errors[0], sent
+    return samples, sent
 
 
 def open_loop(
@@ -267,12 +265,26 @@ def open_loop(
     jobs = [(make_op, arg, per, duration, start_at, threads) for arg in setup_args]
     with mp.get_context("fork").Pool(len(jobs)) as pool:
         parts = pool.map(_open_loop_worker, jobs)
-    result = Result(name, 0, duration)
-    for latencies, errors, _sent in parts:
-        result.latencies_ms += latencies
-        result.errors += errors
-    result.ops = len(result.latencies_ms)
+    return _result(name, duration, [sample for samples, _sent in parts for sample in samples])
+
+
+def _result(name: str, duration: float, samples: list[tuple[float, int]]) -> Result:
+    result = Result(name, len(samples), duration)
+    for latency, status in samples:
+        result.latencies_ms.append(latency)
+        result.by_status.setdefault(status, []).append(latency)
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+        if status != 200:
+            result.errors += 1
     return result
+
+
+def run_concurrently(jobs: list[tuple[Callable, tuple]]) -> list:
+    """Run several (function, args) at the same time in separate processes; their results in order."""
+    ctx = mp.get_context("fork")
+    with ctx.Pool(len(jobs)) as pool:
+        pending = [pool.apply_async(fn, args) for fn, args in jobs]
+        return [p.get() for p in pending]
 
 
 @contextlib.contextmanager

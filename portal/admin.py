@@ -425,6 +425,8 @@ class ContractAdmin(admin.ModelAdmin):
         "concurrency_window",
         "rate_per_second",
         "burst_factor",
+        "window_shadow",
+        "rate_shadow",
         "created_at",
         "updated_at",
     ]

@@ -22,3 +22,29 @@ def post_fork(server, worker):
     from portal.redis import reset_redis_client
 
     reset_redis_client()
+    from payments.admission import controller
+
+    controller.reset()
+    # Short requests (e.g. refusals) should not wait 5 ms for the GIL behind long ones.
+    import sys
+
+    sys.setswitchinterval(float(os.environ.get("WEB_GIL_SWITCH_INTERVAL", "0.001")))
+
+
+def on_starting(server):
+    # Prometheus metrics from every worker process, gathered at /metrics.
+    import shutil
+    from pathlib import Path
+
+    directory = os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR",
+        str(Path(__file__).resolve().parent.parent / "var" / f"prometheus-{os.getpid()}"),
+    )
+    shutil.rmtree(directory, ignore_errors=True)
+    Path(directory).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

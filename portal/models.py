@@ -363,6 +363,13 @@ class Contract(models.Model):
     burst_factor = models.PositiveSmallIntegerField(
         default=5, help_text="Bursts are admitted up to this multiple of the normal throughput."
     )
+    window_shadow = models.BooleanField(
+        default=False,
+        help_text="Shadow mode: count what the concurrency window would refuse, refuse nothing.",
+    )
+    rate_shadow = models.BooleanField(
+        default=False, help_text="Shadow mode: count what the throughput limit would refuse, refuse nothing."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

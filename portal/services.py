@@ -927,7 +927,15 @@ def _notify_owners(*, merchant: Merchant, subject: str, body: str) -> None:
 
 # --- Contracts ---------------------------------------------------------------------------
 
-CONTRACT_TERMS = ("fee_rate_bps", "max_amount", "concurrency_window", "rate_per_second", "burst_factor")
+CONTRACT_TERMS = (
+    "fee_rate_bps",
+    "max_amount",
+    "concurrency_window",
+    "rate_per_second",
+    "burst_factor",
+    "window_shadow",
+    "rate_shadow",
+)
 
 
 def contract_ensure(*, merchant: Merchant, pay_type: str, actor: Actor) -> Contract:

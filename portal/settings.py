@@ -142,6 +142,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that costs: payment sessions are admitted or refused here.
+    "payments.admission.middleware.AdmissionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.ClientAddressMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -199,6 +201,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # never served publicly; documents go through an access-checked view
@@ -285,6 +288,8 @@ OTP_TOTP_ISSUER = "Merchant Portal"
 
 # Failed API-key authentications allowed per client address per minute.
 API_AUTH_FAILURES_PER_MINUTE = env.int("API_AUTH_FAILURES_PER_MINUTE", default=20)
+# API keys are cached per process this long: revocation applies within these seconds.
+API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
 
@@ -474,6 +479,34 @@ CELERY_BEAT_SCHEDULE["credit-invoice-reminders"] = {
     "task": "credit.invoices.remind",
     "schedule": 3600.0,
 }
+
+# --- Admission control ---------------------------------------------------------
+# Limits per merchant × method come from the contracts (concurrency_window,
+# rate_per_second × burst_factor); these are the global knobs.
+ADMISSION_ENABLED = env.bool("ADMISSION_ENABLED", default=True)
+ADMISSION_REDIS_URL = _env_or_file("ADMISSION_REDIS_URL") or ""  # default: REDIS_URL
+ADMISSION_REDIS_TIMEOUT = env.float("ADMISSION_REDIS_TIMEOUT", default=0.1)
+# After a Redis failure, skip Redis for this long (requests use the fallback at once).
+ADMISSION_REDIS_RETRY_SECONDS = env.int("ADMISSION_REDIS_RETRY_SECONDS", default=1)
+# "open": admit up to a per-process share of the window; "closed": refuse (503).
+ADMISSION_FAILURE_MODE = env.str("ADMISSION_FAILURE_MODE", default="open")
+ADMISSION_FAIL_OPEN_SHARE = env.float("ADMISSION_FAIL_OPEN_SHARE", default=0.25)
+ADMISSION_LEASE_TTL_SECONDS = env.float("ADMISSION_LEASE_TTL_SECONDS", default=35.0)
+ADMISSION_LIMITS_TTL_SECONDS = env.float("ADMISSION_LIMITS_TTL_SECONDS", default=2.0)
+ADMISSION_BURST_SECONDS = env.float("ADMISSION_BURST_SECONDS", default=1.0)
+ADMISSION_MERCHANT_WINDOW = env.int("ADMISSION_MERCHANT_WINDOW", default=0)  # 0: per method only
+# On Redis Cluster the global limit cannot share the merchant's slot.
+ADMISSION_REDIS_CLUSTER = env.bool("ADMISSION_REDIS_CLUSTER", default=False)
+# Per method, for all merchants together: what the acquirers/providers accept.
+ADMISSION_GLOBAL_RATE = {
+    "Card": {"rate": env.int("ADMISSION_GLOBAL_CARD_RATE", default=2000), "burst": 2000, "shadow": False},
+    "Konbini": {"rate": 500, "burst": 500, "shadow": False},
+    "Paypay": {"rate": 500, "burst": 500, "shadow": False},
+    "Virtualaccount": {"rate": 500, "burst": 500, "shadow": False},
+    "Bnpl": {"rate": 300, "burst": 300, "shadow": False},
+}
+# /metrics: optional bearer token (Prometheus' authorization), empty = open.
+METRICS_TOKEN = _env_or_file("METRICS_TOKEN") or ""
 
 # --- Logging --------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

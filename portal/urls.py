@@ -5,8 +5,10 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from payments import views as payment_views
+from payments.admission import views as admission_views
 from portal import docs, errorviews, health, views
 from portal.api import onboarding
+from portal.api.ping import PingView
 from portal.forms import LoginForm
 
 handler400 = "portal.errorviews.bad_request"
@@ -44,6 +46,7 @@ api_v1 = [
         SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]),
         name="openapi",
     ),
+    path("ping", PingView.as_view(), name="api-ping"),
     path("onboarding/application", onboarding.ApplicationView.as_view(), name="api-onboarding-application"),
     path(
         "onboarding/application/documents",
@@ -75,13 +78,30 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(email_template_name="registration/password_reset_email.txt"),
+        name="password_reset",
+    ),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
+    ),
     path("verify-email/<str:token>/", views.verify_email, name="verify-email"),
     path("verify-email-resend/", views.resend_verification, name="verify-email-resend"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("m/", views.merchant_home, name="merchant-home"),
     path("m/<str:merchant_id>/", include(merchant_pages)),
     path("documents/<str:document_id>/", views.document_download, name="document-download"),
+    path("admin/admission/", admission_views.admission_page, name="admin-admission"),
+    path("admin/admission/data/", admission_views.admission_data, name="admin-admission-data"),
     path("admin/", admin.site.urls),
+    path("metrics", admission_views.metrics_view, name="metrics"),
     path("healthz", csrf_exempt(health.healthz), name="healthz"),
     path("readyz", csrf_exempt(health.readyz), name="readyz"),
     path(

@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -440,3 +441,14 @@ def activity(request, membership: Membership):
             "events": selectors.merchant_audit(membership.merchant, 200),
         },
     )
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset confirmation, with the change written to the audit log."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.audit_record(
+            actor=form.user, action="user.password_reset", obj=form.user, after={"email": form.user.email}
+        )
+        return response

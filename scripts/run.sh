@@ -35,4 +35,6 @@ BANNER
 if [ -n "${CELERY_BROKER_URL:-}" ]; then
   exec .venv/bin/honcho start -f Procfile -p "$PORT"
 fi
+# Without Redis the admission state lives in each process: run one (threaded) process.
+if [ -z "${REDIS_URL:-}" ]; then export WEB_CONCURRENCY=${WEB_CONCURRENCY:-1}; fi
 exec .venv/bin/gunicorn portal.wsgi --config python:portal.gunicorn_conf --bind "$HOST:$PORT"

@@ -31,6 +31,12 @@ def _clean_redis():
         raise pytest.UsageError("Refusing to flush Redis database 0; point REDIS_URL at a test database.")
     get_redis().flushdb()
     cache.clear()
+    from payments.admission import controller
+
+    controller.reset()
+    from portal.api.authentication import key_cache
+
+    key_cache.clear()
     yield
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from payments.models import Payment, PaymentEvent
@@ -25,14 +24,37 @@ from portal.ids import new_id
 logger = logging.getLogger(__name__)
 
 
-def record(*, payment: Payment, history: PaymentEvent) -> WebhookEvent | None:
-    """Write the webhook event of ``history`` (if it raises one) and its deliveries. Inside the transaction."""
-    name = event_name(payment.pay_type, history.action)
+def raises_event(payment: Payment, action: str) -> bool:
+    """Does this history entry raise a webhook event (and so take the payment's next sequence number)?"""
+    return event_name(payment.pay_type, action) is not None
+
+
+def subscribers(payment: Payment, action: str) -> list[int]:
+    """The active settings subscribed to the event of ``action`` (one indexed query)."""
+    name = event_name(payment.pay_type, action)
+    if name is None:
+        return []
+    return list(
+        WebhookSetting.objects.filter(
+            merchant_id=payment.merchant_id, mode=payment.mode, event=name, deleted_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+
+
+def record(
+    *, payment: Payment, action: str, history: PaymentEvent | None = None, endpoints: list[int] | None = None
+) -> WebhookEvent | None:
+    """Write the event of ``action`` and its deliveries, inside the caller's transaction.
+
+    The payment's ``event_seq`` was already advanced by the caller (in the same UPDATE as
+    the status). The event row is written when at least one endpoint subscribes to it.
+    """
+    name = event_name(payment.pay_type, action)
     if name is None:
         return None
-    Payment.objects.filter(pk=payment.pk).update(event_seq=F("event_seq") + 1)
-    sequence = Payment.objects.filter(pk=payment.pk).values_list("event_seq", flat=True).get()
-    payment.event_seq = sequence
+    targets = subscribers(payment, action) if endpoints is None else endpoints
+    if not targets:
+        return None
     event_id = new_id("evt", 24)
     event = WebhookEvent.objects.create(
         event_id=event_id,
@@ -40,19 +62,15 @@ def record(*, payment: Payment, history: PaymentEvent) -> WebhookEvent | None:
         mode=payment.mode,
         payment=payment,
         history=history,
-        sequence=sequence,
+        sequence=payment.event_seq,
         event=name,
-        payload=payment_payload(payment, event=name, event_id=event_id, sequence=sequence),
+        payload=payment_payload(payment, event=name, event_id=event_id, sequence=payment.event_seq),
     )
-    endpoints = WebhookSetting.objects.filter(
-        merchant_id=payment.merchant_id, mode=payment.mode, event=name, deleted_at__isnull=True
-    ).values_list("pk", flat=True)
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(event=event, setting_id=pk, next_attempt_at=now) for pk in endpoints]
+        [WebhookDelivery(event=event, setting_id=pk, next_attempt_at=now) for pk in targets]
     )
-    if deliveries:
-        queue_deliveries([d.pk for d in deliveries])
+    queue_deliveries([d.pk for d in deliveries])
     return event
 
 

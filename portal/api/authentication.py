@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import time
 
 from django.conf import settings
 from django_ratelimit.core import get_usage, is_ratelimited
@@ -76,24 +77,54 @@ def parse_authorization(header: str) -> str:
     raise PortalError(errors.AUTH_MALFORMED)
 
 
+class _KeyCache:
+    """Per-process cache of API keys by hash (a few seconds), so that hot paths do no database work.
+
+    Revocation, expiry and merchant suspension therefore take effect within
+    ``API_KEY_CACHE_SECONDS`` in every process.
+    """
+
+    def __init__(self, max_entries: int = 10_000):
+        self.entries: dict[str, tuple[float, ApiKey]] = {}
+        self.max_entries = max_entries
+
+    def get(self, key_hash: str) -> ApiKey | None:
+        entry = self.entries.get(key_hash)
+        now = time.monotonic()
+        if entry and entry[0] > now:
+            return entry[1]
+        key = selectors.api_key_by_hash(key_hash)
+        if key is not None:
+            if len(self.entries) >= self.max_entries:
+                self.entries.clear()
+            self.entries[key_hash] = (now + settings.API_KEY_CACHE_SECONDS, key)
+        return key
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+key_cache = _KeyCache()
+
+
 class ApiKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION")
         if not header:
             return None
-        django_request = request._request
-        if _failures_exceeded(django_request):
-            raise PortalError(errors.AUTH_TOO_MANY_FAILURES, headers={"Retry-After": "60"})
         try:
             raw = parse_authorization(header)
-            if not KEY_FORMAT.match(raw):
-                raise PortalError(errors.AUTH_INVALID_KEY)
-            key = selectors.api_key_by_hash(services.hash_api_key(raw))
+            key = key_cache.get(services.hash_api_key(raw)) if KEY_FORMAT.match(raw) else None
             if key is None:
                 raise PortalError(errors.AUTH_INVALID_KEY)
             if not key.is_usable():
                 raise PortalError(errors.AUTH_REVOKED_KEY)
         except PortalError:
+            # Only failures are counted and throttled (valid keys never pay for the check):
+            # past the limit, an address gets 429 instead of learning whether a guess was close.
+            django_request = request._request
+            if _failures_exceeded(django_request):
+                raise PortalError(errors.AUTH_TOO_MANY_FAILURES, headers={"Retry-After": "60"}) from None
             _count_failure(django_request)
             raise
         if key.mode == Mode.LIVE and not key.merchant.live_enabled:

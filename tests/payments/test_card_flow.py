@@ -147,3 +147,32 @@ def test_admin_shows_payment_history(client, api, public_api):
     page = client.get(f"/admin/payments/payment/{stored.pk}/change/")
     assert page.status_code == 200
     assert b"execute" in page.content and b"AUTHORIZED" in page.content
+
+
+def test_merchant_order_id_is_unique_per_mode(api, live_api):
+    first = register(api, id="order-2026-0001")
+    assert first["id"] == "order-2026-0001"
+    again = api.call(
+        "POST",
+        "/v1/payments",
+        {"pay_type": "Card", "job_code": "AUTH", "amount": "100", "id": "order-2026-0001"},
+    )
+    assert again.status_code == 409 and error_codes(again) == ["E1000000012"]
+    assert register(live_api, id="order-2026-0001")["id"] == "order-2026-0001"  # live is another namespace
+    assert Payment.objects.filter(order_id="order-2026-0001").count() == 2
+    assert PaymentEvent.objects.filter(payment__order_id="order-2026-0001", action="register").count() == 2
+
+
+def test_fast_representation_matches_the_declared_fields(api):
+    from payments.api.serializers import PaymentCardResponse
+
+    payment = Payment.objects.get(order_id=register(api)["id"])
+    fast = PaymentCardResponse(payment).data
+    declared = set(PaymentCardResponse().fields)
+    assert set(fast) == declared
+    generic = {name: field.to_representation(field.get_attribute(payment)) if field.get_attribute(payment) is not None else None
+               for name, field in PaymentCardResponse().fields.items() if not name.endswith("_id") or name == "access_id"}  # fmt: skip
+    for name, value in generic.items():
+        if name in ("customer_group_id", "bulk_payment_id", "subscription_id"):
+            continue
+        assert fast[name] == value, name

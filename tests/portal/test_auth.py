@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from portal import services
+from portal.api.authentication import key_cache
 from portal.models import ApiKey, Mode
 from tests.support import ApiClient, error_codes, make_merchant
 
@@ -54,7 +55,9 @@ def test_public_key_cannot_reach_secret_endpoints(merchant):
 
 def test_revoked_key_gets_401(merchant):
     key = ApiKey.objects.get(key_hash=services.hash_api_key(merchant.test_secret))
+    assert ApiClient(merchant.test_secret).call("GET", PATH).status_code == 200  # now cached
     services.api_key_revoke(key=key, actor=None)
+    key_cache.clear()  # as after API_KEY_CACHE_SECONDS
     response = ApiClient(merchant.test_secret).call("GET", PATH)
     assert response.status_code == 401
     assert error_codes(response) == ["E0100000004"]
@@ -66,6 +69,7 @@ def test_rolled_key_works_during_grace_then_expires(merchant):
     assert ApiClient(merchant.test_secret).call("GET", PATH).status_code == 200
     assert ApiClient(issued.raw).call("GET", PATH).status_code == 200
     ApiKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    key_cache.clear()  # as after API_KEY_CACHE_SECONDS
     response = ApiClient(merchant.test_secret).call("GET", PATH)
     assert response.status_code == 401
     assert error_codes(response) == ["E0100000004"]
@@ -74,6 +78,7 @@ def test_rolled_key_works_during_grace_then_expires(merchant):
 
 def test_live_key_of_suspended_merchant_is_refused_test_key_still_works(merchant):
     services.merchant_suspend(merchant=merchant.merchant, actor=None, reason="chargebacks")
+    key_cache.clear()
     response = ApiClient(merchant.live_secret).call("GET", PATH)
     assert response.status_code == 403
     assert error_codes(response) == ["E0100000007"]
@@ -96,12 +101,20 @@ def test_failed_attempts_are_rate_limited_per_address(merchant):
     codes = [bad.call("GET", PATH, headers={}).status_code for _ in range(6)]
     assert codes[:5] == [401] * 5
     assert codes[5] == 429
-    blocked = ApiClient(merchant.test_secret).call("GET", PATH)
+    blocked = bad.call("GET", PATH)
     assert blocked.status_code == 429
     assert error_codes(blocked) == ["E0100000006"]
     assert blocked["Retry-After"] == "60"
-    other_address = ApiClient(merchant.test_secret).get(PATH, REMOTE_ADDR="10.1.2.3")
-    assert other_address.status_code == 200
+    # Even a right guess from that address is not confirmed while it is throttled…
+    right_guess = ApiClient(merchant.live_secret)
+    key_cache.clear()
+    services.api_key_revoke(
+        key=ApiKey.objects.get(key_hash=services.hash_api_key(merchant.live_secret)), actor=None
+    )
+    assert right_guess.call("GET", PATH).status_code == 429
+    # …valid keys keep working, and other addresses are not affected.
+    assert ApiClient(merchant.test_secret).call("GET", PATH).status_code == 200
+    assert bad.get(PATH, REMOTE_ADDR="10.1.2.3").status_code == 401
 
 
 def test_last_use_is_recorded(merchant, api):
@@ -131,3 +144,16 @@ def test_no_secret_key_in_clear_anywhere_in_the_database(merchant, api):
     stored = ApiKey.objects.get(key_hash=services.hash_api_key(merchant.test_secret))
     assert stored.public_value == ""
     assert stored.masked.startswith("m_test_") and stored.masked.endswith(merchant.test_secret[-4:])
+
+
+def test_revocation_applies_once_the_cache_expires(merchant, settings):
+    settings.API_KEY_CACHE_SECONDS = 0.2
+    client = ApiClient(merchant.test_secret)
+    assert client.call("GET", PATH).status_code == 200
+    services.api_key_revoke(
+        key=ApiKey.objects.get(key_hash=services.hash_api_key(merchant.test_secret)), actor=None
+    )
+    import time
+
+    time.sleep(0.3)
+    assert client.call("GET", PATH).status_code == 401

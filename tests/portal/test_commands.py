@@ -111,3 +111,24 @@ def test_check_deploy_passes_without_warnings_in_production():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_test_command_names_what_to_start_when_services_are_down():
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/portal",
+        "REDIS_URL": "redis://127.0.0.1:1/9",
+    }
+    result = subprocess.run(
+        [sys.executable, "scripts/check_services.py"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "PostgreSQL is not reachable at 127.0.0.1:1" in result.stderr
+    assert "pg_ctlcluster" in result.stderr
+    assert "Redis is not reachable at redis://127.0.0.1:1/9" in result.stderr
+    assert "redis-server --daemonize yes" in result.stderr

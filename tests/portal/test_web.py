@@ -190,3 +190,25 @@ def test_last_owner_cannot_be_demoted(client, merchant):
     member = Membership.objects.get(user=merchant.owner, merchant=merchant.merchant)
     client.post(f"/m/{merchant.merchant.public_id}/team/{member.public_id}/role/", {"role": "viewer"})
     assert Membership.objects.get(pk=member.pk).role == "owner"
+
+
+def test_password_reset(client):
+    user = make_user(email="forgetful@example.com", password="old-password-long")
+    assert client.post("/password-reset/", {"email": "forgetful@example.com"}).status_code == 302
+    link = re.search(r"http://\S+(/password-reset/\S+/\S+/)", mail.outbox[-1].body).group(1)
+    form = client.get(link, follow=True)
+    assert b"Choose a new password" in form.content
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "brand-new-passphrase", "new_password2": "brand-new-passphrase"},
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("brand-new-passphrase")
+    from portal.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="user.password_reset", actor=user).count() == 1
+    # Unknown addresses get the same answer and no e-mail.
+    count = len(mail.outbox)
+    assert client.post("/password-reset/", {"email": "nobody@example.com"}).status_code == 302
+    assert len(mail.outbox) == count

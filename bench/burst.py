@@ -1,0 +1,279 @@
+"""Burst benchmark (issue 5): one merchant at 100× its normal rate must not slow the others down.
+
+Production-style stack: gunicorn (gthread), PostgreSQL, Redis, and the card acquirer
+simulator in its own gunicorn with ~200 ms latency, so that payment sessions overlap.
+Each payment is ``POST /v1/payments`` then ``PUT /v1/payments/{id}`` (card, frictionless).
+
+Open loop (arrivals at a fixed rate, whatever the latency):
+  phase 1: merchants B and C at their normal rate (the baseline);
+  phase 2: merchant A at 100× its normal rate, B and C as before.
+A sampler reads A's live window in Redis every few milliseconds.
+
+Then, separately, the cost of the check itself: register latency with admission
+control on vs off (same Redis), one request at a time, and the bare ``admit()`` call.
+
+    .venv/bin/python bench/burst.py [--duration 20] [--normal 2] [--window 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    Client,
+    _open_loop_worker,
+    _result,
+    bench_env,
+    closed_loop,
+    gunicorn,
+    machine_line,
+    percentile,
+    prepare_database,
+    run_concurrently,
+)
+from bench.payments_api import make_tokens, register_op, setup_django
+
+DB = "portal_bench_burst"
+REDIS_DB = 6
+
+
+def payment_op(arg):
+    client = Client(arg["url"], arg["key"], timeout=30)
+    tokens = arg.setdefault("_tokens", iter(arg["tokens"]))
+
+    def op() -> int:
+        status, payment = client.call(
+            "POST", "/v1/payments", {"pay_type": "Card", "job_code": "CAPTURE", "amount": "1000"}
+        )
+        if status != 200:
+            return status
+        body = {"pay_type": "Card", "access_id": payment["access_id"], "token": next(tokens), "method": "1"}
+        return client.call("PUT", f"/v1/payments/{payment['id']}", body)[0]
+
+    return op
+
+
+def drive(arg, rate: float, duration: float, start_at: float, threads: int):
+    samples, sent = _open_loop_worker((payment_op, arg, rate, duration, start_at, threads))
+    return samples, sent
+
+
+def sample_windows(redis_url: str, keys: list[str], until: float) -> dict[str, int]:
+    import redis
+
+    r = redis.Redis.from_url(redis_url)
+    peaks = dict.fromkeys(keys, 0)
+    while time.time() < until:
+        now_ms = int(time.time() * 1000)
+        pipe = r.pipeline(transaction=False)
+        for key in keys:
+            pipe.zcount(key, now_ms, "+inf")
+        for key, count in zip(keys, pipe.execute(), strict=True):
+            peaks[key] = max(peaks[key], count)
+        time.sleep(0.003)
+    return peaks
+
+
+def make_merchants(window: int, normal: int, factor: int) -> dict[str, dict]:
+    from portal import services
+    from portal.models import ApiKey, Contract, Mode
+    from tests.support import make_merchant, make_user
+
+    merchants = {}
+    for name in ("A", "B", "C", "D"):
+        shop = make_merchant(
+            name=f"Merchant {name}", methods=["Card"], owner=make_user(email=f"{name.lower()}@burst.example")
+        )
+        contract = Contract.objects.get(merchant=shop.merchant, pay_type="Card")
+        limits = {"concurrency_window": window, "rate_per_second": normal, "burst_factor": factor}
+        if name == "D":  # for measuring the check's own cost: limits that never refuse
+            limits = {"concurrency_window": 100_000, "rate_per_second": 100_000, "burst_factor": 1}
+        services.contract_update(contract=contract, changes=limits, actor=None)
+        merchants[name] = {"merchant": shop.merchant, "key": shop.keys[(Mode.TEST, ApiKey.Kind.SECRET)]}
+    return merchants
+
+
+def summarise(name: str, samples, sent: int, window: int | None, peak: int | None) -> dict:
+    result = _result(name, 1, samples)
+    admitted = result.by_status.get(200, [])
+    rejected = result.by_status.get(429, [])
+    return {
+        "name": name,
+        "offered": sent,
+        "admitted": len(admitted),
+        "rejected": len(rejected),
+        "other": sum(count for status, count in result.statuses.items() if status not in (200, 429)),
+        "peak": peak,
+        "window": window,
+        "adm_p50": percentile(admitted, 50),
+        "adm_p99": percentile(admitted, 99),
+        "rej_p50": percentile(rejected, 50),
+        "rej_p99": percentile(rejected, 99),
+    }
+
+
+def print_table(title: str, rows: list[dict]) -> None:
+    print(f"\n{title}")
+    print(
+        f"  {'merchant':<10}{'offered':>8}{'admitted':>9}{'rejected':>9}{'other':>6}  {'max in-flight/window':>20}"
+        f"  {'admitted p50/p99 ms':>20}  {'rejected p50/p99 ms':>20}"
+    )
+    for r in rows:
+        inflight = f"{r['peak']}/{r['window']}" if r["peak"] is not None else "-"
+        rej = f"{r['rej_p50']:.1f} / {r['rej_p99']:.1f}" if r["rejected"] else "-"
+        print(
+            f"  {r['name']:<10}{r['offered']:>8}{r['admitted']:>9}{r['rejected']:>9}{r['other']:>6}  {inflight:>20}"
+            f"  {r['adm_p50']:>8.1f} / {r['adm_p99']:<9.1f}  {rej:>20}"
+        )
+
+
+def check_overhead(env: dict, logs: Path, merchant_key: str, n: int = 600) -> None:
+    """Register latency with admission on vs off (same Redis), sequentially; and the bare admit() call."""
+    from payments.admission import controller
+    from portal.models import Merchant
+
+    print("\nCost of the check itself (one request at a time, same Redis):")
+    rows = []
+    for enabled in ("true", "false"):
+        server = gunicorn(
+            {**env, "ADMISSION_ENABLED": enabled}, workers=1, threads=2, log=logs / f"overhead-{enabled}.log"
+        )
+        try:
+            arg = {"url": server.url, "key": merchant_key}
+            closed_loop("warm-up", register_op, [arg], duration=2)
+            result = closed_loop(
+                f"register, admission {'on' if enabled == 'true' else 'off'}", register_op, [arg], duration=8
+            )
+            rows.append(result)
+            print("  " + result.row())
+        finally:
+            server.stop()
+    on, off = rows
+    print(
+        f"  difference: p50 {on.p(50) - off.p(50):+.2f} ms, p99 {on.p(99) - off.p(99):+.2f} ms   (goal ≤ 0.3 / ≤ 1 ms)"
+    )
+    merchant = Merchant.objects.get(name="Merchant D")
+    controller.reset()
+    timings = []
+    for _ in range(n):
+        started = time.perf_counter()
+        decision = controller.admit(
+            merchant=merchant.public_id, merchant_id=merchant.pk, mode="test", pay_type="Card"
+        )
+        timings.append((time.perf_counter() - started) * 1000)
+        if decision.lease:
+            decision.lease.release()
+    print(
+        f"  admit() alone: p50 {percentile(timings, 50):.3f} ms, p99 {percentile(timings, 99):.3f} ms (n={n})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--normal", type=int, default=2, help="normal rate per merchant (payments/s)")
+    parser.add_argument("--factor", type=int, default=5, help="burst factor: admitted up to factor × normal")
+    parser.add_argument("--window", type=int, default=10, help="concurrency window per merchant")
+    parser.add_argument("--latency", type=float, default=0.2, help="acquirer simulator latency (s)")
+    args = parser.parse_args()
+
+    logs = Path(tempfile.mkdtemp(prefix="bench-burst-"))
+    base = bench_env(DB, redis_db=REDIS_DB)
+    prepare_database(base)
+    setup_django(base)
+    merchants = make_merchants(args.window, args.normal, args.factor)
+    a_rate = 100 * args.normal
+    tokens_needed = {
+        "A": int(args.normal * args.factor * args.duration * 1.5) + 50,
+        "B": int(args.normal * args.duration * 2.5) + 20,
+        "C": int(args.normal * args.duration * 2.5) + 20,
+    }
+    tokens = {name: make_tokens(merchants[name]["merchant"], count) for name, count in tokens_needed.items()}
+
+    simulator = gunicorn(
+        {**base, "ACQUIRER_SIMULATOR_LATENCY": str(args.latency)},
+        workers=1,
+        threads=64,
+        log=logs / "acquirer.log",
+    )
+    env = bench_env(DB, redis_db=REDIS_DB, ACQUIRER_SIMULATOR_URL=f"{simulator.url}/simulators/acquirer")
+    server = gunicorn(env, workers=2, threads=32, log=logs / "server.log")
+    print(machine_line())
+    print(
+        f"server: gunicorn 2 workers × 32 threads; acquirer latency {args.latency * 1000:.0f} ms; "
+        f"each merchant: window {args.window}, normal {args.normal}/s, admitted up to {args.normal * args.factor}/s; "
+        f"A offered {a_rate}/s (100×), B and C {args.normal}/s; {args.duration:.0f} s per phase; logs in {logs}"
+    )
+    window_key = "adm:{{{}}}:test:win:Card"
+    keys = [window_key.format(merchants[name]["merchant"].public_id) for name in ("A", "B", "C")]
+    redis_url = env["REDIS_URL"]
+    try:
+        args_of = {
+            name: {"url": server.url, "key": merchants[name]["key"], "tokens": tokens[name]}
+            for name in tokens
+        }
+        # Phase 1: B and C alone.
+        start_at = time.time() + 1.5
+        until = start_at + args.duration + 5
+        phase1 = run_concurrently(
+            [
+                (drive, (args_of["B"], args.normal, args.duration, start_at, 8)),
+                (drive, (args_of["C"], args.normal, args.duration, start_at, 8)),
+                (sample_windows, (redis_url, keys, until)),
+            ]
+        )
+        peaks1 = phase1[2]
+        base_rows = [
+            summarise(name, *phase1[i], args.window, peaks1[keys[i + 1]]) for i, name in enumerate(["B", "C"])
+        ]
+        print_table("Phase 1 — without A (baseline):", base_rows)
+
+        # Phase 2: A bursts at 100×, B and C unchanged.
+        for name in ("B", "C"):
+            args_of[name] = {**args_of[name], "tokens": tokens[name][int(args.normal * args.duration) + 10 :]}
+        start_at = time.time() + 1.5
+        until = start_at + args.duration + 5
+        phase2 = run_concurrently(
+            [
+                (drive, (args_of["A"], a_rate, args.duration, start_at, 48)),
+                (drive, (args_of["B"], args.normal, args.duration, start_at, 8)),
+                (drive, (args_of["C"], args.normal, args.duration, start_at, 8)),
+                (sample_windows, (redis_url, keys, until)),
+            ]
+        )
+        peaks2 = phase2[3]
+        rows = [
+            summarise(name, *phase2[i], args.window, peaks2[keys[i]])
+            for i, name in enumerate(["A", "B", "C"])
+        ]
+        print_table("Phase 2 — A at 100× its normal rate:", rows)
+
+        a, b, c = rows
+        print("\nGoals:")
+        print(
+            f"  A's in-flight never above its window: {a['peak']} ≤ {args.window}: {'yes' if a['peak'] <= args.window else 'NO'}"
+        )
+        print(f"  A's rejections answered fast: p99 {a['rej_p99']:.1f} ms (goal ≤ 5 ms)")
+        for now, before in ((b, base_rows[0]), (c, base_rows[1])):
+            change = now["adm_p99"] / before["adm_p99"] - 1
+            print(
+                f"  {now['name']}'s p99 {before['adm_p99']:.1f} → {now['adm_p99']:.1f} ms ({change:+.0%}, goal within +20 %)"
+            )
+        check_overhead(env, logs, merchants["D"]["key"])
+    finally:
+        server.stop()
+        simulator.stop()
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

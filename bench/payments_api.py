@@ -1,0 +1,185 @@
+"""Payments API benchmark: the product as in production (gunicorn, PostgreSQL, Redis), the card
+acquirer simulator in its own gunicorn with zero latency.
+
+Measured in the same run, at a fixed concurrency (closed loop):
+  * GET /v1/ping                      — a bare DRF endpoint (no auth, no database): the baseline
+  * POST /v1/payments                 — register
+  * POST /v1/payments + PUT …/{id}    — register + execute (card token, frictionless)
+then, open loop at half the saturating rate: p50/p99 of register and of register+execute.
+
+Goals (issue 3): register ≥ 50 % of the baseline's requests/s, register+execute ≥ 25 %,
+p99 ≤ 50 ms at half the saturating rate.
+
+    .venv/bin/python bench/payments_api.py [--duration 10] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    Client,
+    bench_env,
+    closed_loop,
+    gunicorn,
+    machine_line,
+    open_loop,
+    prepare_database,
+)
+
+DB = "portal_bench_payments"
+VISA = "4111111111111111"
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update({k: v for k, v in env.items() if k in ("DATABASE_URL", "REDIS_URL", "PORTAL_ENV")})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+
+
+def make_merchant() -> tuple[str, object]:
+    """An approved merchant whose contract limits never get in the way of this benchmark."""
+    from portal import services
+    from portal.models import ApiKey, Contract, Mode
+    from tests.support import make_merchant as create
+
+    shop = create(name="Bench Shop", approved=True, methods=["Card"])
+    contract = Contract.objects.get(merchant=shop.merchant, pay_type="Card")
+    services.contract_update(
+        contract=contract,
+        changes={"concurrency_window": 100_000, "rate_per_second": 100_000, "burst_factor": 5},
+        actor=None,
+    )
+    return shop.keys[(Mode.TEST, ApiKey.Kind.SECRET)], shop.merchant
+
+
+def make_tokens(merchant, count: int) -> list[str]:
+    from payments import services
+
+    return [
+        services.token_create(
+            merchant=merchant,
+            mode="test",
+            card_no=VISA,
+            expire="3012",
+            holder_name="BENCH",
+            security_code="123",
+        ).raw
+        for _ in range(count)
+    ]
+
+
+# Operations (built in each client process).
+def ping_op(arg):
+    client = Client(arg["url"])
+    return lambda: client.call("GET", "/v1/ping")[0]
+
+
+def register_op(arg):
+    client = Client(arg["url"], arg["key"])
+    body = {"pay_type": "Card", "job_code": "AUTH", "amount": "1000"}
+    return lambda: client.call("POST", "/v1/payments", body)[0]
+
+
+def register_execute_op(arg):
+    client = Client(arg["url"], arg["key"])
+    tokens = arg.setdefault("_tokens", iter(arg["tokens"]))  # shared by the threads of one process
+
+    def op() -> int:
+        status, payment = client.call(
+            "POST", "/v1/payments", {"pay_type": "Card", "job_code": "CAPTURE", "amount": "1000"}
+        )
+        if status != 200:
+            return status
+        body = {"pay_type": "Card", "access_id": payment["access_id"], "token": next(tokens), "method": "1"}
+        return client.call("PUT", f"/v1/payments/{payment['id']}", body)[0]
+
+    return op
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (closed loop)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    args = parser.parse_args()
+
+    logs = Path(tempfile.mkdtemp(prefix="bench-payments-"))
+    base = bench_env(DB, redis_db=7)
+    prepare_database(base)
+    setup_django(base)
+    key, merchant = make_merchant()
+
+    simulator = gunicorn(base, workers=1, threads=16, log=logs / "acquirer.log")
+    env = bench_env(DB, redis_db=7, ACQUIRER_SIMULATOR_URL=f"{simulator.url}/simulators/acquirer")
+    server = gunicorn(env, workers=args.workers, threads=args.threads, log=logs / "server.log")
+    print(machine_line())
+    print(
+        f"server: gunicorn {args.workers} workers × {args.threads} threads (gthread), PostgreSQL, Redis; "
+        f"acquirer simulator: own gunicorn, zero latency; {args.concurrency} concurrent clients; "
+        f"{args.duration:.0f} s per run; logs in {logs}\n"
+    )
+    try:
+        clients = [{"url": server.url, "key": key} for _ in range(args.concurrency)]
+        # Warm up (connections, caches, JIT-less Python imports).
+        closed_loop("warm-up", register_op, clients[:4], duration=2)
+
+        hello = closed_loop("GET /v1/ping (bare DRF)", ping_op, clients, duration=args.duration)
+        register = closed_loop("POST /v1/payments (register)", register_op, clients, duration=args.duration)
+        per_client = int(register.rate * args.duration / args.concurrency) + 200
+        tokens = make_tokens(merchant, per_client * args.concurrency)
+        with_tokens = [
+            {**c, "tokens": tokens[i * per_client : (i + 1) * per_client]} for i, c in enumerate(clients)
+        ]
+        both = closed_loop(
+            "register + execute (card)", register_execute_op, with_tokens, duration=args.duration
+        )
+
+        print("Saturation (closed loop):")
+        for result in (hello, register, both):
+            print("  " + result.row())
+        register_ratio = register.rate / hello.rate
+        both_ratio = both.rate / hello.rate
+        print(f"\n  register / baseline         = {register_ratio:6.1%}   (goal ≥ 50 %)")
+        print(f"  register+execute / baseline = {both_ratio:6.1%}   (goal ≥ 25 %)")
+
+        print("\nOpen loop at half the saturating rate:")
+        half_register = open_loop(
+            f"register @ {register.rate / 2:.0f}/s",
+            register_op,
+            clients[:2],
+            rate=register.rate / 2,
+            duration=args.duration,
+        )
+        per_client = int(both.rate / 2 * args.duration / 2) + 200
+        tokens = make_tokens(merchant, per_client * 2)
+        half_both = open_loop(
+            f"register+execute @ {both.rate / 2:.0f}/s",
+            register_execute_op,
+            [{**clients[0], "tokens": tokens[:per_client]}, {**clients[1], "tokens": tokens[per_client:]}],
+            rate=both.rate / 2,
+            duration=args.duration,
+        )
+        for result in (half_register, half_both):
+            print("  " + result.row())
+        print("  (goal: p99 ≤ 50 ms)")
+        ok = register_ratio >= 0.5 and both_ratio >= 0.25 and max(half_register.p(99), half_both.p(99)) <= 50
+        print(f"\nAll goals met: {'yes' if ok else 'no'}")
+    finally:
+        server.stop()
+        simulator.stop()
+
+
+if __name__ == "__main__":
+    main()

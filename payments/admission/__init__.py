@@ -1,0 +1,1 @@
+"""Admission control in Redis: concurrency windows (leases) and throughput limits (GCRA)."""

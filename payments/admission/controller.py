@@ -1,0 +1,442 @@
+"""Admission control: admit a payment session, or refuse at once with a reason to retry later.
+
+* Concurrency windows: a session takes a lease (sorted set member, score = expiry)
+  and gives it back when it ends; a crashed process's leases expire by themselves;
+  long sessions are renewed by a background thread.
+* Throughput: GCRA per merchant × method (and per method for everyone).
+* Limits come from the merchant's contracts (cached per process for a few seconds,
+  so operators' changes apply within seconds), global ones from settings.
+* One Redis round trip decides (the global limit shares the script on a single
+  Redis; on Redis Cluster it lives on its own slot and costs admitted requests a
+  second trip). Short timeouts, no retries; when Redis fails, a configurable
+  fallback: fail open to a per-process local cap, or fail closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+import redis
+from django.conf import settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from payments.admission import metrics
+from payments.admission.gcra import emission_interval_us
+from payments.admission.scripts import ADMIT_LUA, REFUSED_LUA, RELEASE_LUA, RENAME_LUA, RENEW_LUA, USAGE_LUA
+
+logger = logging.getLogger(__name__)
+
+REASONS = {
+    "window": "concurrency window (merchant × method)",
+    "merchant_window": "concurrency window (merchant)",
+    "rate": "throughput (merchant × method)",
+    "global_rate": "throughput (method, all merchants)",
+    "unavailable": "admission control unavailable (fail closed)",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    pay_type: str
+    window: int
+    window_shadow: bool
+    rate: float  # admitted payments per second (normal rate × burst factor)
+    burst: int  # GCRA bucket depth
+    rate_shadow: bool
+    merchant_window: int = 0  # 0: no merchant-wide window
+    global_rate: float = 0.0  # 0: no global limit
+    global_burst: int = 0
+    global_shadow: bool = False
+    max_amount: int = 0  # the contract's maximum total per payment
+    contracted: bool = True  # an active contract exists
+
+
+# --- Limits from contracts (per-process cache) ------------------------------------------
+
+_limits_cache: dict[tuple[int, str], tuple[float, Limits]] = {}
+_limits_lock = threading.Lock()
+
+
+def limits_for(*, merchant_id: int, pay_type: str) -> Limits:
+    """The merchant's terms for ``pay_type`` (cached per process for ADMISSION_LIMITS_TTL_SECONDS)."""
+    key = (merchant_id, pay_type)
+    now = time.monotonic()
+    cached = _limits_cache.get(key)
+    if cached and cached[0] > now:
+        return cached[1]
+    limits = _load_limits(merchant_id=merchant_id, pay_type=pay_type)
+    with _limits_lock:
+        _limits_cache[key] = (now + settings.ADMISSION_LIMITS_TTL_SECONDS, limits)
+    return limits
+
+
+def forget_limits() -> None:
+    with _limits_lock:
+        _limits_cache.clear()
+
+
+def _load_limits(*, merchant_id: int, pay_type: str) -> Limits:
+    from portal.models import Contract
+
+    contract = Contract.objects.filter(merchant_id=merchant_id, pay_type=pay_type).first()
+    defaults = settings.CONTRACT_DEFAULTS[pay_type]
+    window = contract.concurrency_window if contract else defaults["concurrency_window"]
+    normal = contract.rate_per_second if contract else defaults["rate_per_second"]
+    factor = contract.burst_factor if contract else defaults["burst_factor"]
+    rate = max(1, normal * factor)
+    global_limits = settings.ADMISSION_GLOBAL_RATE.get(pay_type) or {}
+    return Limits(
+        pay_type=pay_type,
+        window=max(1, window),
+        window_shadow=bool(contract and contract.window_shadow),
+        rate=rate,
+        burst=max(1, round(rate * settings.ADMISSION_BURST_SECONDS)),
+        rate_shadow=bool(contract and contract.rate_shadow),
+        merchant_window=settings.ADMISSION_MERCHANT_WINDOW,
+        global_rate=float(global_limits.get("rate", 0)),
+        global_burst=int(global_limits.get("burst", 0)),
+        global_shadow=bool(global_limits.get("shadow", False)),
+        max_amount=contract.max_amount if contract else defaults["max_amount"],
+        contracted=bool(contract and contract.status == Contract.Status.ACTIVE),
+    )
+
+
+# --- Redis ----------------------------------------------------------------------------------
+
+_client_lock = threading.Lock()
+_client: redis.Redis | None = None
+_scripts: dict[str, object] = {}
+
+
+def _redis() -> redis.Redis:
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                if settings.REDIS_URL:
+                    _client = redis.Redis.from_url(
+                        settings.ADMISSION_REDIS_URL or settings.REDIS_URL,
+                        socket_timeout=settings.ADMISSION_REDIS_TIMEOUT,
+                        socket_connect_timeout=settings.ADMISSION_REDIS_TIMEOUT,
+                        retry=Retry(NoBackoff(), 0),
+                        retry_on_timeout=False,
+                        max_connections=256,
+                    )
+                else:
+                    from portal.redis import get_redis
+
+                    _client = get_redis()
+                for name, source in (
+                    ("admit", ADMIT_LUA),
+                    ("refused", REFUSED_LUA),
+                    ("renew", RENEW_LUA),
+                    ("release", RELEASE_LUA),
+                    ("rename", RENAME_LUA),
+                    ("usage", USAGE_LUA),
+                ):
+                    _scripts[name] = _client.register_script(source)
+    return _client
+
+
+def reset() -> None:
+    """Forget the client and local state (tests, and after fork)."""
+    global _client, _down_until
+    with _client_lock:
+        _client = None
+        _scripts.clear()
+    _down_until = 0.0
+    forget_limits()
+    with _local_lock:
+        _local_in_use.clear()
+
+
+def _script(name: str):
+    _redis()
+    return _scripts[name]
+
+
+def window_keys(merchant: str, mode: str, pay_type: str, limits: Limits) -> list[str]:
+    keys = [f"adm:{{{merchant}}}:{mode}:win:{pay_type}"]
+    if limits.merchant_window:
+        keys.append(f"adm:{{{merchant}}}:{mode}:win")
+    return keys
+
+
+def stats_key(merchant: str, mode: str) -> str:
+    return f"adm:{{{merchant}}}:{mode}:stats"
+
+
+# --- Leases ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Lease:
+    lease_id: str
+    keys: list[str]
+    local_key: tuple | None = None
+    started: float = field(default_factory=time.monotonic)
+    released: bool = False
+
+    def release(self) -> None:
+        if self.released:
+            return
+        self.released = True
+        _renewer.forget(self)
+        if self.local_key is not None:
+            _local_release(self.local_key)
+            return
+        try:
+            _script("release")(keys=self.keys, args=[self.lease_id])
+        except redis.RedisError:
+            # The lease expires by itself after its TTL.
+            logger.warning("admission: could not release lease %s; it will expire", self.lease_id)
+
+    def keep(self, name: str | None = None) -> None:
+        """The session goes on after this request: keep the lease (under ``name``) until its TTL."""
+        self.released = True
+        _renewer.forget(self)
+        if self.local_key is not None:
+            _local_release(self.local_key)  # local fallback leases never outlive a request
+            return
+        if name and name != self.lease_id:
+            try:
+                _script("rename")(keys=self.keys, args=[self.lease_id, name, _ttl_ms()])
+            except redis.RedisError:
+                logger.warning("admission: could not rename lease %s; it will expire", self.lease_id)
+            self.lease_id = name
+
+    def renew(self) -> bool:
+        if self.local_key is not None or self.released:
+            return True
+        return bool(_script("renew")(keys=self.keys, args=[self.lease_id, _ttl_ms()]))
+
+
+def _ttl_ms() -> int:
+    return int(settings.ADMISSION_LEASE_TTL_SECONDS * 1000)
+
+
+class _Renewer:
+    """One thread per process renews leases of sessions that run longer than a third of the TTL."""
+
+    def __init__(self):
+        self.leases: dict[str, Lease] = {}
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.pid = os.getpid()
+
+    def track(self, lease: Lease) -> None:
+        with self.lock:
+            self.leases[lease.lease_id] = lease
+            if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
+                self.pid = os.getpid()
+                self.thread = threading.Thread(target=self.run, name="admission-renewer", daemon=True)
+                self.thread.start()
+
+    def forget(self, lease: Lease) -> None:
+        with self.lock:
+            self.leases.pop(lease.lease_id, None)
+
+    def run(self) -> None:
+        while True:
+            time.sleep(1.0)
+            horizon = time.monotonic() - settings.ADMISSION_LEASE_TTL_SECONDS / 3
+            with self.lock:
+                due = [lease for lease in self.leases.values() if lease.started < horizon]
+            for lease in due:
+                try:
+                    lease.renew()
+                    lease.started = time.monotonic()
+                except redis.RedisError:
+                    logger.warning("admission: could not renew lease %s", lease.lease_id)
+
+
+_renewer = _Renewer()
+_lease_counter = itertools.count()
+
+
+def _new_lease_id() -> str:
+    return f"{os.getpid()}-{next(_lease_counter)}-{secrets.token_hex(4)}"
+
+
+# --- Fallback when Redis fails --------------------------------------------------------------------
+
+_down_until = 0.0
+_local_lock = threading.Lock()
+_local_in_use: dict[tuple, int] = {}
+_last_warning = 0.0
+
+
+def _local_release(key: tuple) -> None:
+    with _local_lock:
+        _local_in_use[key] = max(0, _local_in_use.get(key, 0) - 1)
+
+
+def _fallback(merchant: str, mode: str, pay_type: str, limits: Limits, error: Exception) -> Decision:
+    global _down_until, _last_warning
+    _down_until = time.monotonic() + settings.ADMISSION_REDIS_RETRY_SECONDS
+    failure_mode = settings.ADMISSION_FAILURE_MODE
+    metrics.FAILURES.labels(mode=failure_mode).inc()
+    now = time.monotonic()
+    if now - _last_warning > 10:
+        _last_warning = now
+        logger.warning(
+            "admission: Redis unavailable (%s: %s); failing %s", type(error).__name__, error, failure_mode
+        )
+    if failure_mode != "open":
+        return Decision(
+            False, "unavailable", settings.ADMISSION_REDIS_RETRY_SECONDS, None, 0, limits.window, True
+        )
+    key = (merchant, mode, pay_type)
+    cap = max(1, int(limits.window * settings.ADMISSION_FAIL_OPEN_SHARE))
+    with _local_lock:
+        in_use = _local_in_use.get(key, 0)
+        if in_use >= cap:
+            return Decision(False, "window", 1, None, in_use, cap, True)
+        _local_in_use[key] = in_use + 1
+    return Decision(True, None, 0, Lease(_new_lease_id(), [], local_key=key), in_use + 1, cap, True)
+
+
+# --- The check --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    admitted: bool
+    reason: str | None
+    retry_after: int  # seconds
+    lease: Lease | None
+    in_use: int
+    cap: int
+    fallback: bool = False
+    shadow: tuple[str, ...] = ()
+    continued: bool = False  # an existing session's lease was renewed
+
+
+def admit(
+    *, merchant: str, merchant_id: int, mode: str, pay_type: str, session: str | None = None
+) -> Decision:
+    """Admit one payment session of ``merchant`` for ``pay_type``, or refuse it.
+
+    ``session`` names an existing session (a payment): if it still holds a live lease,
+    the lease is renewed and the request admitted without counting it again.
+    """
+    started = time.perf_counter()
+    limits = limits_for(merchant_id=merchant_id, pay_type=pay_type)
+    try:
+        if time.monotonic() < _down_until:
+            raise redis.ConnectionError("recently failed; not retried yet")
+        decision = _admit_in_redis(merchant, mode, pay_type, limits, session=session)
+    except redis.RedisError as exc:
+        decision = _fallback(merchant, mode, pay_type, limits, exc)
+    metrics.CHECK_SECONDS.observe(time.perf_counter() - started)
+    metrics.DECISIONS.labels(
+        merchant=merchant, method=pay_type, decision="admitted" if decision.admitted else "rejected",
+        reason=decision.reason or "",
+    ).inc()  # fmt: skip
+    for reason in decision.shadow:
+        metrics.SHADOW.labels(merchant=merchant, method=pay_type, reason=reason).inc()
+    if decision.admitted and decision.lease and not decision.fallback:
+        _renewer.track(decision.lease)
+    return decision
+
+
+def _admit_in_redis(
+    merchant: str, mode: str, pay_type: str, limits: Limits, session: str | None = None
+) -> Decision:
+    windows = window_keys(merchant, mode, pay_type, limits)
+    window_args: list = [limits.window, int(limits.window_shadow)]
+    reasons = ["window"]
+    if limits.merchant_window:
+        window_args += [limits.merchant_window, 0]
+        reasons.append("merchant_window")
+    cells = [f"adm:{{{merchant}}}:{mode}:rate:{pay_type}"]
+    cell_args: list = [emission_interval_us(limits.rate), limits.burst, int(limits.rate_shadow)]
+    reasons.append("rate")
+    separate_global = bool(limits.global_rate) and settings.ADMISSION_REDIS_CLUSTER
+    if limits.global_rate and not separate_global:
+        cells.append(f"adm:global:{mode}:rate:{pay_type}")
+        cell_args += [
+            emission_interval_us(limits.global_rate),
+            limits.global_burst or limits.global_rate,
+            int(limits.global_shadow),
+        ]
+        reasons.append("global_rate")
+    lease_id = session or _new_lease_id()
+    minute = str(int(time.time() // 60))
+    args = [
+        lease_id,
+        _ttl_ms(),
+        len(windows),
+        *window_args,
+        len(cells),
+        *cell_args,
+        minute,
+        pay_type,
+        int(bool(session)),
+    ]
+    admitted, reason_index, retry_us, in_use, shadow, continued = _script("admit")(
+        keys=[*windows, *cells, stats_key(merchant, mode)], args=args
+    )
+    if continued:
+        return Decision(True, None, 0, Lease(lease_id, windows), int(in_use), limits.window, continued=True)
+    shadow_reasons = tuple(
+        reasons[int(i) - 1]
+        for i in (shadow.decode() if isinstance(shadow, bytes) else shadow).split(",")
+        if i
+    )
+    if not admitted:
+        reason = reasons[int(reason_index) - 1]
+        _count_refusal(merchant, mode, pay_type, reason)
+        retry = max(1, -(-int(retry_us) // 1_000_000)) if retry_us else 1
+        return Decision(False, reason, retry, None, int(in_use), limits.window, shadow=shadow_reasons)
+    lease = Lease(lease_id, windows)
+    if separate_global:
+        from payments.admission.gcra import gcra_take
+
+        result = gcra_take(
+            _redis(), f"adm:global:{mode}:rate:{pay_type}", rate_per_second=limits.global_rate,
+            burst=limits.global_burst or int(limits.global_rate), shadow=limits.global_shadow,
+        )  # fmt: skip
+        if not result.allowed:
+            lease.release()
+            _count_refusal(merchant, mode, pay_type, "global_rate")
+            return Decision(
+                False, "global_rate", result.retry_after_seconds, None, int(in_use), limits.window
+            )
+    return Decision(True, None, 0, lease, int(in_use), limits.window, shadow=shadow_reasons)
+
+
+def _count_refusal(merchant: str, mode: str, pay_type: str, reason: str) -> None:
+    with contextlib.suppress(redis.RedisError):
+        _script("refused")(
+            keys=[stats_key(merchant, mode)], args=[str(int(time.time() // 60)), f"{pay_type}:{reason}"]
+        )
+
+
+def usage(*, merchant: str, mode: str, pay_types: list[str]) -> dict[str, int]:
+    """Live leases per method for the operators' page (reaps expired leases)."""
+    keys = [f"adm:{{{merchant}}}:{mode}:win:{pay_type}" for pay_type in pay_types]
+    if not keys:
+        return {}
+    counts = _script("usage")(keys=keys, args=[])
+    return {pay_type: int(count) for pay_type, count in zip(pay_types, counts, strict=True)}
+
+
+def recent_stats(*, merchant: str, mode: str, minutes: int = 5) -> dict[str, int]:
+    """Admitted/refused counts of the last ``minutes`` minutes."""
+    raw = _redis().hgetall(stats_key(merchant, mode))
+    first = int(time.time() // 60) - minutes + 1
+    totals: dict[str, int] = {}
+    for name, value in raw.items():
+        minute, _, what = name.decode().partition(":")
+        if int(minute) >= first:
+            totals[what] = totals.get(what, 0) + int(value)
+    return totals

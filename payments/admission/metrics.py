@@ -1,0 +1,24 @@
+"""Prometheus metrics of admission control (multi-process safe under gunicorn)."""
+
+from prometheus_client import Counter, Histogram
+
+DECISIONS = Counter(
+    "admission_decisions_total",
+    "Admission decisions per merchant, method, decision and reason.",
+    ["merchant", "method", "decision", "reason"],
+)
+SHADOW = Counter(
+    "admission_shadow_rejections_total",
+    "Requests a limit in shadow mode would have refused (they were admitted).",
+    ["merchant", "method", "reason"],
+)
+FAILURES = Counter(
+    "admission_redis_failures_total",
+    "Checks decided without Redis (fail open to the local cap, or fail closed).",
+    ["mode"],
+)
+CHECK_SECONDS = Histogram(
+    "admission_check_seconds",
+    "Time to decide one admission (one Redis round trip).",
+    buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+)

@@ -1,0 +1,132 @@
+"""Admission control at the door: decided before the rest of the stack (sessions, CSRF, DRF,
+the database) for the payment-session endpoints, so that a refusal costs next to nothing.
+
+A refused request is answered at once: 429 with ``Retry-After``, fincode's error body
+with a distinct ``error_code`` per limit, and a top-level ``message`` (which fincode's
+SDK reports as "API call limit exceeded"). An admitted one holds its lease until the
+response is ready.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.conf import settings
+from django.http import JsonResponse
+
+from payments.admission.controller import REASONS, admit
+from portal.api.authentication import KEY_FORMAT, key_cache, parse_authorization
+from portal.errors import ErrorSpec, PortalError, define
+from portal.models import ApiKey, PayType
+
+REFUSALS: dict[str, ErrorSpec] = {
+    "window": define(
+        "E1500000001", 429, "Too many payment sessions in progress for this payment method; retry shortly."
+    ),
+    "merchant_window": define("E1500000002", 429, "Too many payment sessions in progress; retry shortly."),
+    "rate": define("E1500000003", 429, "Payment rate limit for this payment method exceeded; retry shortly."),
+    "global_rate": define("E1500000004", 429, "The payment network is busy; retry shortly."),
+    "unavailable": define("E1500000005", 503, "Payments are temporarily unavailable; retry shortly."),
+}
+
+# Payment sessions: one starts with ``POST /v1/payments`` and goes on through the payment's
+# own operations (``PUT /v1/payments/{id}`` execute, 3-D Secure, capture, …) under the
+# payment's name, until the payment leaves the states in which a buyer is still paying.
+PAYMENT_PATH = re.compile(r"^/v1/payments(?:/(?P<order>[^/]+)(?:/(?P<op>[a-z]+))?)?$")
+SESSION_OPEN = frozenset({"UNPROCESSED", "AUTHENTICATED"})
+_PAY_TYPES = frozenset(PayType.values)
+
+
+def refusal(reason: str, retry_after: int) -> JsonResponse:
+    spec = REFUSALS[reason]
+    response = JsonResponse(
+        {
+            "errors": [{"error_code": spec.code, "error_message": spec.message}],
+            "message": f"{REASONS[reason]}: retry after {retry_after} s",
+        },
+        status=spec.status,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _principal(request) -> ApiKey | None:
+    header = request.META.get("HTTP_AUTHORIZATION")
+    if not header:
+        return None
+    try:
+        raw = parse_authorization(header)
+    except PortalError:
+        return None
+    if not KEY_FORMAT.match(raw):
+        return None
+    from portal.services import hash_api_key
+
+    key = key_cache.get(hash_api_key(raw))
+    if key is None or key.kind != ApiKey.Kind.SECRET or not key.is_usable():
+        return None  # the API answers 401/403 itself
+    return key
+
+
+def _pay_type(request) -> str | None:
+    if request.content_type != "application/json":
+        return None
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    pay_type = body.get("pay_type") if isinstance(body, dict) else None
+    return pay_type if pay_type in _PAY_TYPES else None
+
+
+def _session_name(order_id: str) -> str:
+    return f"o:{order_id}"
+
+
+def _status_after(response) -> tuple[str | None, str | None]:
+    """(payment id, status) from a payment answer, if it is one."""
+    if response.status_code != 200 or not response.get("Content-Type", "").startswith("application/json"):
+        return None, None
+    try:
+        body = json.loads(response.content)
+    except (ValueError, AttributeError):
+        return None, None
+    return (body.get("id"), body.get("status")) if isinstance(body, dict) else (None, None)
+
+
+class AdmissionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        match = PAYMENT_PATH.match(request.path_info) if settings.ADMISSION_ENABLED else None
+        if match is None or (request.method, bool(match["order"])) not in (("POST", False), ("PUT", True)):
+            return self.get_response(request)
+        key = _principal(request)
+        pay_type = _pay_type(request) if key is not None else None
+        if pay_type is None:
+            return self.get_response(request)
+        session = _session_name(match["order"]) if match["order"] else None
+        decision = admit(
+            merchant=key.merchant.public_id,
+            merchant_id=key.merchant_id,
+            mode=key.mode,
+            pay_type=pay_type,
+            session=session,
+        )
+        if not decision.admitted:
+            return refusal(decision.reason, decision.retry_after)
+        lease = decision.lease
+        response = None
+        try:
+            response = self.get_response(request)
+        finally:
+            order_id, status = _status_after(response) if response is not None else (None, None)
+            if status in SESSION_OPEN and order_id:
+                lease.keep(name=_session_name(order_id))  # the buyer is still paying
+            elif session and response is not None and response.status_code in (402, 409, 503, 504):
+                lease.keep()  # declined or busy: the buyer may try again within the session
+            else:
+                lease.release()
+        return response

@@ -1,0 +1,392 @@
+"""Admission control against real Redis: windows, GCRA, shadow mode, live limits, failures."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+import redis
+from django.conf import settings
+
+from payments.admission import controller
+from payments.admission.controller import Limits
+from payments.admission.gcra import GcraScript
+from portal import services
+from portal.models import Contract
+from tests.payments.helpers import register
+from tests.processes import free_port
+from tests.support import ApiClient, error_codes
+
+pytestmark = pytest.mark.django_db
+
+BODY = {"pay_type": "Card", "job_code": "AUTH", "amount": "100"}
+
+
+def _contract(merchant, **terms) -> Contract:
+    contract = Contract.objects.get(merchant=merchant.merchant, pay_type="Card")
+    services.contract_update(contract=contract, changes=terms, actor=None)
+    controller.forget_limits()
+    return contract
+
+
+def _hold(merchant, n: int) -> list:
+    leases = []
+    for _ in range(n):
+        decision = controller.admit(
+            merchant=merchant.merchant.public_id,
+            merchant_id=merchant.merchant.pk,
+            mode="test",
+            pay_type="Card",
+        )
+        assert decision.admitted
+        leases.append(decision.lease)
+    return leases
+
+
+def test_full_window_is_refused_at_once_with_retry_after(merchant, api):
+    _contract(merchant, concurrency_window=2, rate_per_second=100)
+    leases = _hold(merchant, 2)
+    refused = api.call("POST", "/v1/payments", BODY)
+    assert refused.status_code == 429
+    assert error_codes(refused) == ["E1500000001"]
+    assert refused["Retry-After"] == "1"
+    assert refused.json()["message"].startswith("concurrency window")
+    from payments.models import Payment
+
+    assert not Payment.objects.exists()
+    leases[0].release()
+    leases[1].release()
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429  # two sessions are open
+
+
+def test_a_session_lives_from_register_to_the_end_of_execute(merchant, api, public_api):
+    from tests.payments.helpers import execute, token
+
+    _contract(merchant, concurrency_window=1, rate_per_second=100)
+    payment = register(api)
+
+    def usage():
+        return controller.usage(merchant=merchant.merchant.public_id, mode="test", pay_types=["Card"])["Card"]
+
+    assert usage() == 1
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429  # the open session fills the window
+    declined = execute(api, payment, token(public_api, "4000000000000002"))
+    assert declined.status_code == 402 and usage() == 1  # the buyer may try another card
+    done = execute(api, payment, token(public_api))
+    assert done.status_code == 200 and done.json()["status"] == "AUTHORIZED"
+    assert usage() == 0  # the session ended with the payment
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+
+
+def test_throughput_limit_with_retry_after(merchant, api):
+    _contract(merchant, concurrency_window=50, rate_per_second=1, burst_factor=2)
+    statuses = [api.call("POST", "/v1/payments", BODY).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    controller.forget_limits()
+    refused = api.call("POST", "/v1/payments", BODY)
+    assert error_codes(refused) == ["E1500000003"]
+    assert int(refused["Retry-After"]) >= 1
+
+
+def test_one_merchant_saturated_does_not_touch_another(merchant, other_merchant, api):
+    _contract(merchant, concurrency_window=1, rate_per_second=100)
+    held = _hold(merchant, 1)
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429
+    assert ApiClient(other_merchant.test_secret).call("POST", "/v1/payments", BODY).status_code == 200
+    assert (
+        ApiClient(merchant.live_secret).call("POST", "/v1/payments", BODY).status_code == 200
+    )  # live has its own
+    held[0].release()
+
+
+def test_shadow_mode_counts_but_admits(merchant, api):
+    from payments.admission import metrics
+
+    _contract(merchant, concurrency_window=1, rate_per_second=100, window_shadow=True)
+    held = _hold(merchant, 1)
+
+    def shadow_count() -> float:
+        return metrics.SHADOW.labels(
+            merchant=merchant.merchant.public_id, method="Card", reason="window"
+        )._value.get()
+
+    before = shadow_count()
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    assert shadow_count() == before + 1
+    held[0].release()
+
+
+def test_limits_change_live_without_restart(merchant, api, settings):
+    settings.ADMISSION_LIMITS_TTL_SECONDS = 0.2
+    _contract(merchant, concurrency_window=1, rate_per_second=100)
+    held = _hold(merchant, 1)
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429
+    contract = Contract.objects.get(merchant=merchant.merchant, pay_type="Card")
+    services.contract_update(
+        contract=contract, changes={"concurrency_window": 3}, actor=None
+    )  # the admin's path
+    time.sleep(0.3)
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    held[0].release()
+
+
+def test_reads_and_other_endpoints_are_not_limited(merchant, api):
+    _contract(merchant, concurrency_window=1, rate_per_second=100)
+    payment = register(api)  # its session fills the window
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429
+    assert api.call("GET", f"/v1/payments/{payment['id']}").status_code == 200
+    assert api.call("POST", "/v1/customers", {"name": "x"}).status_code == 200
+
+
+def test_metrics_and_operator_page(merchant, api, client):
+    from django.contrib.auth.models import Group
+
+    from tests.support import make_user
+
+    _contract(merchant, concurrency_window=1, rate_per_second=100)
+    held = _hold(merchant, 1)
+    api.call("POST", "/v1/payments", BODY)
+    body = client.get("/metrics").content.decode()
+    assert "admission_decisions_total" in body
+    assert (
+        f'admission_leases_in_use{{merchant="{merchant.merchant.public_id}",method="Card",mode="test"}} 1.0'
+        in body
+    )
+    assert (
+        f'admission_leases_cap{{merchant="{merchant.merchant.public_id}",method="Card",mode="test"}} 1.0'
+        in body
+    )
+    assert "admission_check_seconds_bucket" in body
+    operator = make_user(is_staff=True)
+    operator.groups.add(Group.objects.get(name="operator"))
+    client.force_login(operator)
+    assert client.get("/admin/admission/").status_code == 200
+    rows = client.get("/admin/admission/data/").json()["rows"]
+    row = next(
+        r
+        for r in rows
+        if r["merchant"] == merchant.merchant.public_id and r["mode"] == "test" and r["method"] == "Card"
+    )
+    assert (row["in_use"], row["cap"], row["refused_last_minute"]) == (1, 1, 1)
+    held[0].release()
+
+
+# --- Exactness with several processes against real Redis -------------------------------------------
+
+
+def _naive_admit(r: redis.Redis, key: str, cap: int, lease: str, ttl_ms: int) -> bool:
+    """Deliberately non-atomic: read, then write, in two round trips (what the Lua script avoids)."""
+    now_ms = int(time.time() * 1000)
+    r.zremrangebyscore(key, "-inf", now_ms)
+    if r.zcard(key) >= cap:
+        return False
+    r.zadd(key, {lease: now_ms + ttl_ms})
+    return True
+
+
+def _window_worker(args) -> int:
+    variant, cap, seconds, index = args
+    controller.reset()
+    r = redis.Redis.from_url(settings.REDIS_URL)
+    limits = Limits(
+        pay_type="Card", window=cap, window_shadow=False, rate=1_000_000, burst=1_000_000, rate_shadow=False
+    )
+    key = "adm:{mc_exact}:test:win:Card"
+    over = 0
+    end = time.time() + seconds
+    n = 0
+    while time.time() < end:
+        n += 1
+        if variant == "atomic":
+            decision = controller._admit_in_redis("mc_exact", "test", "Card", limits)
+            admitted, lease = decision.admitted, decision.lease
+        else:
+            lease_id = f"{index}-{n}"
+            admitted = _naive_admit(r, key, cap, lease_id, 30_000)
+        if not admitted:
+            continue
+        inside = r.incr("exact:inflight")
+        if inside > cap:
+            over = max(over, inside)
+        time.sleep(0.001)
+        r.decr("exact:inflight")
+        if variant == "atomic":
+            lease.release()
+        else:
+            r.zrem(key, lease_id)
+    return over
+
+
+def _run_window(variant: str, cap: int = 3, processes: int = 6, seconds: float = 2.0) -> int:
+    with mp.get_context("fork").Pool(processes) as pool:
+        results = pool.map(_window_worker, [(variant, cap, seconds, i) for i in range(processes)])
+    return max(results)
+
+
+@pytest.mark.slow
+def test_in_flight_never_above_the_cap_with_several_processes():
+    assert _run_window("atomic") == 0
+
+
+@pytest.mark.slow
+def test_the_same_harness_catches_a_non_atomic_window():
+    worst = _run_window("naive")
+    assert worst > 3, "the non-atomic variant should over-admit under concurrency"
+
+
+def _gcra_worker(args) -> int:
+    rate, burst, seconds = args
+    r = redis.Redis.from_url(settings.REDIS_URL)
+    script = GcraScript(r)
+    admitted = 0
+    end = time.time() + seconds
+    while time.time() < end:
+        if script("adm:{mc_gcra}:test:rate:Card", rate_per_second=rate, burst=burst).allowed:
+            admitted += 1
+    return admitted
+
+
+@pytest.mark.slow
+def test_gcra_admits_at_most_burst_plus_rate_times_time():
+    r = redis.Redis.from_url(settings.REDIS_URL)
+    rate, burst, seconds = 50, 10, 2.0
+    start = r.time()
+    with mp.get_context("fork").Pool(6) as pool:
+        counts = pool.map(_gcra_worker, [(rate, burst, seconds)] * 6)
+    end = r.time()
+    elapsed = (end[0] - start[0]) + (end[1] - start[1]) / 1e6
+    admitted = sum(counts)
+    assert admitted <= burst + rate * elapsed
+    assert admitted >= rate * (seconds - 0.5)  # and it does admit at the rate
+
+
+# --- Crashed holders and Redis failures -------------------------------------------------------------------
+
+
+def _hold_and_sleep(cap: int, ttl: float, ready) -> None:
+    settings.ADMISSION_LEASE_TTL_SECONDS = ttl
+    controller.reset()
+    limits = Limits(
+        pay_type="Card", window=cap, window_shadow=False, rate=1000, burst=1000, rate_shadow=False
+    )
+    for _ in range(cap):
+        assert controller._admit_in_redis("mc_crash", "test", "Card", limits).admitted
+    ready.set()
+    time.sleep(60)
+
+
+@pytest.mark.slow
+def test_leases_of_a_killed_process_expire_by_themselves(settings):
+    ctx = mp.get_context("fork")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_and_sleep, args=(2, 1.5, ready))
+    holder.start()
+    assert ready.wait(10)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.join()
+    controller.reset()
+    limits = Limits(pay_type="Card", window=2, window_shadow=False, rate=1000, burst=1000, rate_shadow=False)
+    assert not controller._admit_in_redis("mc_crash", "test", "Card", limits).admitted
+    time.sleep(1.7)
+    assert controller._admit_in_redis("mc_crash", "test", "Card", limits).admitted
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings):
+    """A Redis server of the test's own, so that it can be stopped and hung."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(50):
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    settings.ADMISSION_REDIS_URL = url
+    settings.ADMISSION_REDIS_RETRY_SECONDS = 1
+    controller.reset()
+    yield process
+    process.send_signal(signal.SIGCONT)
+    process.kill()
+    process.wait()
+    controller.reset()
+
+
+def _timed_register(api):
+    started = time.perf_counter()
+    response = api.call("POST", "/v1/payments", BODY)
+    return response, time.perf_counter() - started
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failure", ["hung", "stopped"])
+def test_redis_failure_fail_open_to_a_local_cap(merchant, api, private_redis, settings, failure):
+    settings.ADMISSION_FAILURE_MODE = "open"
+    settings.ADMISSION_FAIL_OPEN_SHARE = 0.5
+    _contract(merchant, concurrency_window=4, rate_per_second=100)
+    assert _timed_register(api)[0].status_code == 200
+    private_redis.send_signal(signal.SIGSTOP if failure == "hung" else signal.SIGKILL)
+    response, elapsed = _timed_register(api)
+    assert response.status_code == 200
+    assert elapsed < settings.ADMISSION_REDIS_TIMEOUT + 0.5
+    from payments.admission import metrics
+
+    assert metrics.FAILURES.labels(mode="open")._value.get() >= 1
+    # The local cap (half of the window of 4) applies while Redis is away.
+    held = [
+        controller.admit(
+            merchant=merchant.merchant.public_id,
+            merchant_id=merchant.merchant.pk,
+            mode="test",
+            pay_type="Card",
+        )
+        for _ in range(3)
+    ]
+    assert [d.admitted for d in held] == [True, True, False]
+    assert all(d.fallback for d in held)
+    for decision in held:
+        if decision.lease:
+            decision.lease.release()
+
+
+@pytest.mark.slow
+def test_redis_failure_fail_closed(merchant, api, private_redis, settings):
+    settings.ADMISSION_FAILURE_MODE = "closed"
+    _contract(merchant, concurrency_window=4, rate_per_second=100)
+    private_redis.send_signal(signal.SIGSTOP)
+    response, elapsed = _timed_register(api)
+    assert response.status_code == 503
+    assert error_codes(response) == ["E1500000005"]
+    assert elapsed < settings.ADMISSION_REDIS_TIMEOUT + 0.5
+    second, elapsed = _timed_register(api)  # within the retry period: no wait at all
+    assert second.status_code == 503 and elapsed < 0.2
+    private_redis.send_signal(signal.SIGCONT)
+    time.sleep(settings.ADMISSION_REDIS_RETRY_SECONDS + 0.2)
+    assert _timed_register(api)[0].status_code == 200
