@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 
 from payments import services
+from payments.asyncflows import admin as asyncflow_admin  # noqa: F401 -- registers its models
 from payments.models import Customer, Payment, PaymentEvent, SimulatedAcquirerTransaction
+from payments.webhooks import admin as webhook_admin  # noqa: F401 -- registers its models
 
 
 class PaymentEventInline(admin.TabularInline):

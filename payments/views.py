@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from payments.asyncflows.services import payment_simulate_buyer
 from payments.models import Payment, Status
 from payments.simulators.cards import TEST_CARDS
+from portal.errors import PortalError
 from portal.models import ApiKey, Mode, PayType
 from portal.views import merchant_page
 
@@ -63,7 +67,24 @@ def payment_detail(request, membership, mode: str, order_id: str):
             "merchant": membership.merchant,
             "payment": payment,
             "events": payment.events.all(),
+            "webhook_events": payment.webhook_events.prefetch_related("deliveries"),
         },
+    )
+
+
+@merchant_page("manage_keys")
+@require_POST
+def payment_simulate(request, membership, mode: str, order_id: str):
+    """Test mode: play the buyer (wallet approval, konbini till, bank transfer: a ….complete.stub event)."""
+    payment = get_object_or_404(Payment, merchant=membership.merchant, mode=mode, order_id=order_id)
+    try:
+        payment_simulate_buyer(payment=payment)
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The simulated buyer is paying; the status changes in a moment.")
+    return redirect(
+        "merchant-payment", merchant_id=membership.merchant.public_id, mode=mode, order_id=order_id
     )
 
 

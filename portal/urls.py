@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 
 from payments import views as payment_views
 from payments.admission import views as admission_views
+from payments.webhooks import views as webhook_views
 from portal import docs, errorviews, health, views
 from portal.api import onboarding
 from portal.api.ping import PingView
@@ -38,6 +39,24 @@ merchant_pages = [
     path("payments/", payment_views.payment_list, name="merchant-payments"),
     path("payments/<str:mode>/<str:order_id>/", payment_views.payment_detail, name="merchant-payment"),
     path("checkout/", payment_views.checkout, name="merchant-checkout"),
+    path(
+        "payments/<str:mode>/<str:order_id>/simulate/",
+        payment_views.payment_simulate,
+        name="merchant-payment-simulate",
+    ),
+    path("webhooks/", webhook_views.webhooks, name="merchant-webhooks"),
+    path("webhooks/rotate/", webhook_views.webhook_secret_rotate, name="merchant-webhook-rotate"),
+    path("webhooks/<str:setting_id>/delete/", webhook_views.webhook_delete, name="merchant-webhook-delete"),
+    path(
+        "webhooks/deliveries/<str:delivery_id>/",
+        webhook_views.delivery_detail,
+        name="merchant-webhook-delivery",
+    ),
+    path(
+        "webhooks/deliveries/<str:delivery_id>/resend/",
+        webhook_views.delivery_resend,
+        name="merchant-webhook-resend",
+    ),
 ]
 
 api_v1 = [

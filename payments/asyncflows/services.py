@@ -544,3 +544,42 @@ def waiting_payment_ids(*, limit: int = 1000) -> list[int]:
         .order_by("provider_checked_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# --- Test mode: play the buyer ------------------------------------------------------------------------
+
+
+def payment_simulate_buyer(*, payment: Payment) -> None:
+    """Test mode: the buyer pays (fincode's ``….complete.stub`` for konbini and bank transfer).
+
+    The simulators are the outside world, so this queues a task that calls them over HTTP.
+    """
+    if payment.mode != "test":
+        raise PortalError(errors.NOT_IN_TEST_MODE)
+    if payment.pay_type not in ASYNC_PAY_TYPES or payment.status != Status.AWAITING_CUSTOMER_PAYMENT:
+        raise PortalError(errors.INVALID_STATUS_TRANSITION, "Only a payment awaiting the buyer can be paid.")
+    from payments.asyncflows.tasks import simulate_buyer
+
+    payment_id = payment.pk
+    transaction.on_commit(lambda: simulate_buyer.apply_async(kwargs={"payment_id": payment_id}))
+
+
+def simulate_buyer_run(*, payment_id: int) -> int:
+    """Call the test-mode simulator as the buyer would; returns its HTTP status."""
+    from payments.providers import http
+
+    payment = Payment.objects.get(pk=payment_id)
+    base = settings.PROVIDER_SIMULATOR_URL.rstrip("/")
+    client = http.client("simulator-buyer", 10.0)
+    if payment.pay_type == PayType.PAYPAY:
+        response = client.post(payment.wallet_url or "", data={"action": "approve", "follow": "0"})
+    elif payment.pay_type == PayType.KONBINI:
+        response = client.post(
+            f"{base}/konbini/v1/store/payments", json={"reference": payment.access_id, "stub": True}
+        )
+    else:
+        response = client.post(
+            f"{base}/bank/v1/transfers",
+            json={"account_number": payment.va_account_number, "amount": payment.total_amount, "stub": True},
+        )
+    return response.status_code

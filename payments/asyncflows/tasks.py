@@ -91,3 +91,9 @@ def queue_stale(*, limit: int = 1000) -> int:
     for notification_id in notification_ids:
         process_notification.apply_async(kwargs={"notification_id": notification_id})
     return len(payment_ids) + len(notification_ids)
+
+
+@shared_task(name="payments.simulate_buyer", soft_time_limit=30, time_limit=45)
+def simulate_buyer(*, payment_id: int, **kwargs) -> int:
+    """Test mode: play the buyer at the simulated wallet, konbini or bank (not retried)."""
+    return services.simulate_buyer_run(payment_id=payment_id)
