@@ -104,7 +104,7 @@ def test_card_payments_raise_fincode_events(api, public_api, receiver, merchant)
 def test_receiver_errors_are_retried_with_backoff_and_logged(api, receiver, settings):
     settings.WEBHOOK_RETRY_BASE_SECONDS = 10
     receiver.answer((500, "oops"), (200, '{"receive":"1"}'), (200, "0"))
-    [setting] = subscribe(api, receiver.url, "payments.paypay.regist")
+    subscribe(api, receiver.url, "payments.paypay.regist")
     register(api, "Paypay")
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
