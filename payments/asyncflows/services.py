@@ -229,11 +229,15 @@ def queue_provider_call(payment_id: int, reference: str, *, countdown: float = 0
 
 
 def _await(payment_id: int, reference: str) -> Payment:
-    """Wait (bounded) for the worker to finish the operation; raise its error if the provider refused."""
+    """Wait (bounded) for the worker to finish the operation; raise its error if the provider refused.
+
+    Stops early when the worker reports a failed or deferred attempt: the outcome will come
+    later (retries, reconciliation), and the merchant should not wait for a slow provider.
+    """
     deadline = time.monotonic() + settings.PAYMENTS_PROVIDER_WAIT_SECONDS
     pause = 0.005
     while Payment.objects.filter(pk=payment_id, pending_reference=reference).exists():
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= deadline or _attempt_noted(payment_id, reference):
             break
         time.sleep(pause)
         pause = min(pause * 2, 0.1)
@@ -248,6 +252,24 @@ def _await(payment_id: int, reference: str) -> Payment:
 
 
 # --- The provider call (in the Celery task) ---------------------------------------------------------
+
+ATTEMPT_ACTIONS = ("provider_retry", "provider_deferred")
+
+
+def note_attempt(*, payment_id: int, reference: str, action: str, reason: str, attempt: int) -> None:
+    """History: an attempt failed (``provider_retry``) or was held back (``provider_deferred``)."""
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update().filter(pk=payment_id, pending_reference=reference).first()
+        )
+        if payment is not None:
+            _event(payment, action, "system", reference=reference, reason=reason[:200], attempt=attempt)
+
+
+def _attempt_noted(payment_id: int, reference: str) -> bool:
+    return PaymentEvent.objects.filter(
+        payment_id=payment_id, action__in=ATTEMPT_ACTIONS, detail__reference=reference
+    ).exists()
 
 
 def _start_request(payment: Payment, reference: str, name: str) -> StartRequest:

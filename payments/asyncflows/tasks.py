@@ -39,11 +39,26 @@ def provider_call(
     try:
         return services.provider_call_run(payment_id=payment_id, reference=reference)
     except CallDeferred as exc:
+        if deferrals == 0:  # once: a queue of throttled calls must not flood the history
+            services.note_attempt(
+                payment_id=payment_id,
+                reference=reference,
+                action="provider_deferred",
+                reason=str(exc),
+                attempt=0,
+            )
         if self.request.is_eager or deferrals >= MAX_DEFERRALS:
             return "deferred"
         countdown, deferrals = exc.retry_after * random.uniform(1.0, 1.5), deferrals + 1
     except (ProviderTimeout, ProviderFailure, ProviderUnavailable, SoftTimeLimitExceeded) as exc:
         logger.warning("provider call for payment %s failed (%s): attempt %s", payment_id, exc, failures + 1)
+        services.note_attempt(
+            payment_id=payment_id,
+            reference=reference,
+            action="provider_retry",
+            reason=str(exc),
+            attempt=failures + 1,
+        )
         if self.request.is_eager or failures + 1 >= settings.PROVIDER_CALL_MAX_RETRIES:
             return "left_for_reconciliation"
         countdown = min(300.0, settings.PROVIDER_RETRY_BASE_SECONDS * 2**failures) * random.uniform(0.8, 1.2)
