@@ -343,7 +343,7 @@ def _known(fields: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def complete_operation(*, payment_id: int, reference: str, answer: ProviderAnswer, actor: str) -> Payment:
     """Apply a provider's answer if ``reference`` is still the pending operation (else: already done)."""
-    payment = Payment.objects.select_for_update().select_related("merchant").get(pk=payment_id)
+    payment = Payment.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=payment_id)
     if payment.pending_reference != reference:
         return payment
     operation = payment.pending_operation or ""
@@ -480,7 +480,7 @@ def _money_arrived(payment: Payment, *, amount: int, fields: dict[str, Any], act
 
 
 def _find_payment(mode: str, provider: str, event: ProviderEvent) -> Payment | None:
-    payments = Payment.objects.select_for_update().select_related("merchant").filter(mode=mode)
+    payments = Payment.objects.select_for_update(of=("self",)).select_related("merchant").filter(mode=mode)
     if event.lookup:
         found = payments.filter(pay_type=PayType.VIRTUALACCOUNT, va_account_number=event.lookup).order_by(
             "-id"
@@ -533,7 +533,7 @@ def payment_reconcile_async(*, payment: Payment) -> str:
         complete_operation(payment_id=payment.pk, reference=reference, answer=answer, actor=actor)
         outcome = "completed"
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().select_related("merchant").get(pk=payment.pk)
+        locked = Payment.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=payment.pk)
         if status.exists and not locked.pending_reference:
             _apply_state(locked, status.state, fields=status.fields, amount=status.amount, actor=actor)
         Payment.objects.filter(pk=locked.pk).update(provider_checked_at=timezone.now())

@@ -21,10 +21,12 @@ import random
 import threading
 import time
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -93,9 +95,10 @@ def deliver(*, delivery_id: int, manual: bool = False) -> str:
         return "not_due"
     delivery = WebhookDelivery.objects.select_related("event", "setting").get(pk=delivery_id)
     event, setting = delivery.event, delivery.setting
-    mine = WebhookDelivery.objects.filter(pk=delivery_id, lease_token=token)
     if setting.deleted_at is not None:
-        mine.update(status=Status.CANCELED, lease_until=None, lease_token="")
+        WebhookDelivery.objects.filter(pk=delivery_id, lease_token=token).update(
+            status=Status.CANCELED, lease_until=None, lease_token=""
+        )
         return "canceled"
     body = json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {
@@ -117,21 +120,39 @@ def deliver(*, delivery_id: int, manual: bool = False) -> str:
             error = f"HTTP {status_code}" if status_code >= 300 else 'answered {"receive": "1"}'
     except httpx.HTTPError as exc:
         ok, error = False, f"{exc.__class__.__name__}: {exc}"[:300]
-    duration_ms = round((time.perf_counter() - clock) * 1000)
+    attempt = Try(started, round((time.perf_counter() - clock) * 1000), status_code, ok, error, excerpt)
+    with transaction.atomic():  # the attempt and its outcome: one commit
+        return _record(delivery, token, manual, attempt)
+
+
+@dataclass(frozen=True)
+class Try:
+    started: datetime
+    duration_ms: int
+    status_code: int | None
+    ok: bool
+    error: str
+    excerpt: str
+
+
+def _record(delivery: WebhookDelivery, token: str, manual: bool, attempt: Try) -> str:
+    """Log the attempt and apply its outcome, if this worker still holds the lease."""
+    event, status_code, error = delivery.event, attempt.status_code, attempt.error
+    mine = WebhookDelivery.objects.filter(pk=delivery.pk, lease_token=token)
     WebhookAttempt.objects.create(
         delivery=delivery,
         number=delivery.attempts,
         manual=manual,
-        started_at=started,
-        duration_ms=duration_ms,
-        url=setting.url,
+        started_at=attempt.started,
+        duration_ms=attempt.duration_ms,
+        url=delivery.setting.url,
         status_code=status_code,
-        delivered=ok,
+        delivered=attempt.ok,
         error=error,
-        response_excerpt=excerpt,
+        response_excerpt=attempt.excerpt,
     )
     now = timezone.now()
-    if ok:
+    if attempt.ok:
         done = mine.update(
             status=Status.DELIVERED,
             delivered_at=now,
@@ -159,10 +180,13 @@ def deliver(*, delivery_id: int, manual: bool = False) -> str:
     if delay <= 60:  # longer waits are picked up by the sweeper
         from payments.webhooks.tasks import deliver as deliver_task
 
-        try:
-            deliver_task.apply_async(kwargs={"delivery_id": delivery_id}, countdown=delay)
-        except Exception:
-            logger.warning("could not queue the retry of webhook delivery %s", delivery_id, exc_info=True)
+        def send() -> None:
+            try:
+                deliver_task.apply_async(kwargs={"delivery_id": delivery.pk}, countdown=delay)
+            except Exception:
+                logger.warning("could not queue the retry of webhook delivery %s", delivery.pk, exc_info=True)
+
+        transaction.on_commit(send)
     return "retry"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -30,17 +31,35 @@ def current(merchant_id: int, mode: str) -> WebhookSecret:
 
 
 def valid(merchant_id: int, mode: str) -> list[WebhookSecret]:
-    current(merchant_id, mode)
-    return list(
+    """The current secret and those still in their grace period (newest first); one query."""
+    found = list(
         WebhookSecret.objects.filter(merchant_id=merchant_id, mode=mode).filter(
             Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
         )
     )
+    if not any(s.expires_at is None for s in found):
+        found.insert(0, current(merchant_id, mode))
+    return found
+
+
+# Workers sign many deliveries for the same merchant: the secrets are kept this long per process.
+# A rotation still signs with the old secret for hours, so a short delay to the new one is harmless.
+CACHE_SECONDS = 10.0
+_cache: dict[tuple[int, str], tuple[float, list[str]]] = {}
 
 
 def signing(merchant_id: int, mode: str) -> list[str]:
     """Every secret a delivery is signed with right now (newest first)."""
-    return [s.secret for s in valid(merchant_id, mode)]
+    key, now = (merchant_id, mode), time.monotonic()
+    cached = _cache.get(key)
+    if cached is None or now - cached[0] > CACHE_SECONDS:
+        cached = (now, [s.secret for s in valid(merchant_id, mode)])
+        _cache[key] = cached
+    return cached[1]
+
+
+def forget() -> None:
+    _cache.clear()
 
 
 @transaction.atomic
@@ -55,4 +74,6 @@ def rotate(*, merchant_id: int, mode: str, grace_hours: int | None = None) -> We
     if old is not None:
         old.expires_at = timezone.now() + timedelta(hours=grace)
         old.save(update_fields=["expires_at"])
-    return WebhookSecret.objects.create(merchant_id=merchant_id, mode=mode, secret=_new_secret())
+    created = WebhookSecret.objects.create(merchant_id=merchant_id, mode=mode, secret=_new_secret())
+    transaction.on_commit(forget)
+    return created

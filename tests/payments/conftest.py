@@ -24,6 +24,9 @@ def in_process_wsgi():
 
 @pytest.fixture(autouse=True)
 def acquirer_in_process(settings, request):
+    from payments.webhooks import secrets
+
+    secrets.forget()
     if (
         "server" in request.fixturenames
         or "live_server" in request.fixturenames
