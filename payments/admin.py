@@ -59,10 +59,16 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Reconcile pending operations with the provider", permissions=["reconcile"])
     def reconcile(self, request, queryset):
+        from payments.tasks import reconcile_payment
+
         outcomes = [
             services.payment_reconcile(payment_id=p.pk)
-            for p in queryset.filter(pending_operation__isnull=False)
+            for p in queryset.filter(pending_operation__isnull=False, pay_type="Card")
         ]
+        # Wallets, konbini, bank transfer: their providers are called from Celery only.
+        for payment_id in queryset.exclude(pay_type="Card").values_list("pk", flat=True):
+            reconcile_payment.apply_async(kwargs={"payment_id": payment_id})
+            outcomes.append("queued")
         self.message_user(
             request,
             f"Reconciled {len(outcomes)} payment(s): {', '.join(outcomes) or 'nothing pending'}.",
