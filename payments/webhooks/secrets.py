@@ -75,5 +75,6 @@ def rotate(*, merchant_id: int, mode: str, grace_hours: int | None = None) -> We
         old.expires_at = timezone.now() + timedelta(hours=grace)
         old.save(update_fields=["expires_at"])
     created = WebhookSecret.objects.create(merchant_id=merchant_id, mode=mode, secret=_new_secret())
-    transaction.on_commit(forget)
+    forget()
+    transaction.on_commit(forget)  # this process signs with the new secret at once (others within seconds)
     return created

@@ -13,8 +13,11 @@ from tests.payments.flows import DEVICE, act, buyer, execute, get, ok, register,
 from tests.support import error_codes
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# No provider call, nothing queued on commit: the fast, rolled-back database is enough.
+FAST = pytest.mark.django_db
 
 
+@FAST
 def test_wallet_from_the_extension_field_or_the_contract(api, merchant):
     assert register(api, "Paypay", wallet="dpay")["wallet"] == "dpay"
     WalletTerms.objects.create(
@@ -91,6 +94,7 @@ def test_operations_the_pay_type_does_not_have(api):
     assert Payment.objects.get(order_id=wallet["id"]).pending_operation is None
 
 
+@FAST
 @pytest.mark.parametrize(
     ("pay_type", "body", "code"),
     [
@@ -113,6 +117,7 @@ def test_execute_rejects_bad_input_and_changes_nothing(api, pay_type, body, code
     assert not SimulatedProviderPayment.objects.exists()
 
 
+@FAST
 @pytest.mark.parametrize(
     ("body", "code"),
     [
@@ -130,6 +135,7 @@ def test_register_rejects_bad_input(api, body, code):
     assert not Payment.objects.exists()
 
 
+@FAST
 def test_live_mode_without_providers_is_a_clear_error(live_api):
     payment = register(live_api, "Paypay")
     response = execute(live_api, payment)
@@ -164,6 +170,7 @@ def test_provider_refusal_is_the_answer_and_the_payment_stays_retryable(api):
     assert (stored.status, stored.pending_operation, stored.error_code) == ("CAPTURED", None, "E1000000021")
 
 
+@FAST
 def test_breaker_opens_after_failures_and_lets_one_probe_through(settings):
     settings.PROVIDER_BREAKER_FAILURES, settings.PROVIDER_BREAKER_COOLDOWN = 3, 1
     assert breaker.breaker_allow("dpay") == 0
@@ -179,6 +186,7 @@ def test_breaker_opens_after_failures_and_lets_one_probe_through(settings):
     assert breaker.breaker_allow("dpay") == 0 and breaker.breaker_state("dpay") == {"state": "closed"}
 
 
+@FAST
 def test_throttle_per_provider(settings):
     settings.PROVIDER_RATE_PER_SECOND = {**settings.PROVIDER_RATE_PER_SECOND, "konbini": 1}
     settings.PROVIDER_BURST = 2

@@ -19,8 +19,11 @@ from tests.payments.helpers import register as card_register
 from tests.support import ApiClient, error_codes
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# No provider call, nothing queued on commit: the fast, rolled-back database is enough.
+FAST = pytest.mark.django_db
 
 
+@FAST
 def test_settings_crud_as_fincode(api, other_merchant):
     created = ok(api.call("POST", "/v1/webhook_settings", {
         "url": "https://shop.example.com/hook", "event": "payments.card.exec", "signature": "SIG"}))  # fmt: skip
@@ -44,6 +47,7 @@ def test_settings_crud_as_fincode(api, other_merchant):
     assert ok(api.call("GET", "/v1/webhook_settings"))["list"] == []
 
 
+@FAST
 @pytest.mark.parametrize(
     ("body", "code"),
     [
@@ -59,6 +63,7 @@ def test_settings_validation(api, body, code):
     assert response.status_code == 400 and code in error_codes(response), response.content
 
 
+@FAST
 def test_live_webhooks_need_https(live_api):
     response = live_api.call(
         "POST", "/v1/webhook_settings", {"url": "http://x.example/h", "event": "payments.card.exec"}
@@ -66,6 +71,7 @@ def test_live_webhooks_need_https(live_api):
     assert response.status_code == 400 and error_codes(response) == ["E1400000003"]
 
 
+@FAST
 def test_signature_verifies_and_rotation_signs_twice(merchant):
     body = b'{"a":1}'
     first = secrets.current(merchant.merchant.pk, "test").secret
@@ -143,6 +149,7 @@ def test_gives_up_after_the_retry_period(api, receiver, settings):
     assert WebhookDelivery.objects.get().status == "failed" and WebhookAttempt.objects.count() == 2
 
 
+@FAST
 def test_backoff_doubles_up_to_the_maximum(settings):
     settings.WEBHOOK_RETRY_BASE_SECONDS, settings.WEBHOOK_RETRY_MAX_SECONDS = 5, 3600
     delays = [webhook_delivery.backoff(n) for n in range(1, 14)]
