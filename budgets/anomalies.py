@@ -51,12 +51,13 @@ STEP_MADS = 4.0
 SPIKE_RATIO = 2.0
 SPIKE_MADS = 6.0
 MOM_RATIO = 1.25
-MOM_MAX_RESOURCE_SHARE = 0.5
-BROAD_SHARE = 0.25
+MOM_BASE_DAYS = 7
+MOM_COMMON = 1.2
+MOM_COOLDOWN_DAYS = 35
 DEFAULT_TEST_WINDOW_DAYS = 3
 FULL_DAY_HOURS = 20
 PART_TIME_HOURS = 16
-MIN_IMPACT_SHARE = 0.002  # of the project's monthly cost: smaller changes are noise
+MIN_IMPACT_SHARE = 0.005  # of the project's monthly cost: smaller changes are noise
 LOOKBACK_DAYS = 75
 
 TEST_ENV_KEYS = ("env", "environment", "stage", "purpose", "workload", "usage", "type", "tier")
@@ -219,7 +220,9 @@ class Detector:
         self.context = context or Context()
         self.tests = {k: g for k, r in resources.items() if (g := test_group(r.tags))}
         self.planned = {k for k, r in resources.items() if is_planned(r.tags)}
-        self.regular = [r for k, r in resources.items() if k not in self.tests and k not in self.planned]
+        self.regular = [r for k, r in resources.items() if k not in self.tests]
+        self._mom_cache: dict[date, tuple[float, float] | None] = {}
+        self._usual_cache: dict[tuple[str, date, int], tuple[float, int]] = {}
         self.first_day = min((r.first_day for r in resources.values() if r.cost), default=date.min)
         self._daily_total: dict[date, float] = {}
         for r in self.regular:
@@ -237,45 +240,80 @@ class Detector:
             findings += self.mom(t)
         return [f for f in findings if (f.type, f.scope) not in self.context.suppressed]
 
+    def _usual(self, r: Resource, end: date, days: int) -> tuple[float, int]:
+        """(median cost, billed days) of a resource over the ``days`` days before ``end`` (memoised)."""
+        key = (r.key, end, days)
+        cached = self._usual_cache.get(key)
+        if cached is None:
+            values = [r.c(d) for d in _days(end, days)]
+            cached = self._usual_cache[key] = (median(values), sum(1 for v in values if v > 0))
+        return cached
+
     def _mean_total(self, t: date, count: int) -> float:
         return sum(self._daily_total.get(d, 0.0) for d in _days(t, count)) / count
 
     # 1. scaled up and left
     def _step(self, r: Resource, t: date) -> tuple[float, float] | None:
         """(baseline, threshold) when the resource is established and stable before ``t - 1``."""
-        base_days = _days(t - timedelta(days=2), BASELINE_DAYS)
-        values = [r.c(d) for d in base_days]
-        if sum(1 for v in values if v > 0) < MIN_BILLED_DAYS:
+        values = [r.c(d) for d in _days(t - timedelta(days=2), BASELINE_DAYS * 2)]
+        if sum(1 for v in values[-BASELINE_DAYS:] if v > 0) < MIN_BILLED_DAYS:
             return None
-        mid, mad = _baseline(values)
+        mid, _ = _baseline(values[-BASELINE_DAYS:])
+        _, mad = _baseline([v for v in values if v > 0])
         if mid <= 0:
             return None
         return mid, max(mid * STEP_RATIO, mid + STEP_MADS * 1.4826 * mad)
 
+    def common_factor(self, t: date, days: int = BASELINE_DAYS) -> float:
+        """How much the project's established resources moved together (median ratio to their baseline)."""
+        ratios = []
+        for r in self.regular:
+            mid, billed = self._usual(r, t - timedelta(days=2), days)
+            if mid > 0 and billed >= days * MIN_BILLED_DAYS / BASELINE_DAYS:
+                ratios.append(min(r.c(t - timedelta(days=1)), r.c(t)) / mid)
+        return max(1.0, median(ratios)) if len(ratios) >= 3 else 1.0
+
+    def day_factor(self, d: date, exclude: str = "") -> float:
+        """The median ratio of the other services' established resources' cost on ``d`` to their usual."""
+        ratios = []
+        for r in self.regular:
+            if r.service == exclude:
+                continue
+            mid, billed = self._usual(r, d, BASELINE_DAYS)
+            if mid > 0 and billed >= MIN_BILLED_DAYS:
+                ratios.append(r.c(d) / mid)
+        return max(1.0, median(ratios)) if len(ratios) >= 3 else 1.0
+
     def scaled_up(self, t: date, impact_floor: float) -> list[Finding]:
         out = []
+        common = self.common_factor(t)
         for r in self.regular:
-            if t not in r.cost:
-                continue
+            if t not in r.cost or r.key in self.planned:
+                continue  # a planned resize is no anomaly
             step = self._step(r, t)
             if step is None:
                 continue
             mid, threshold = step
+            # A broad move of the whole project (mom_increase) lifts every resource: compare with it.
+            threshold *= common
             y1, y0 = r.c(t - timedelta(days=1)), r.c(t)
             if y1 < threshold or y0 < threshold:
                 continue
+            if sum(1 for d in _days(t - timedelta(days=2), BASELINE_DAYS) if r.c(d) >= threshold) > 1:
+                continue  # not stable before: the step (if any) began earlier and was reported then
+            usual_hours = median(r.billed_hours(d) for d in _days(t - timedelta(days=2), BASELINE_DAYS))
+            if r.billed_hours(t) > usual_hours + 4:
+                continue  # billed longer, not bigger: that is not_stopped's case
             new_level = (y1 + y0) / 2
             if (new_level - mid) * 30 < impact_floor:
                 continue
             d2 = t - timedelta(days=2)
-            partial = r.c(d2) > mid + 0.25 * (new_level - mid)
+            partial = r.c(d2) > mid * common + 0.25 * (new_level - mid * common)
             if partial and r.c(d2) >= threshold:
                 continue  # already two full days before t: reported then
             start = d2 if partial else t - timedelta(days=1)
             evidence = [r.cost.get(d, ZERO) for d in (t - timedelta(days=1), t)]
             out.append(self._resource_finding("scaled_up_left", r, start, t, Decimal(repr(mid)), evidence))
-        if len(out) >= max(3, BROAD_SHARE * len(self.regular)):
-            return []  # many resources up at once: the project's growth (mom_increase), not one resource
         return out
 
     # 5. spike in one service
@@ -284,15 +322,24 @@ class Detector:
         for r in self.regular:
             by_service.setdefault(r.service, []).append(r)
         out = []
+        # Everything up together (the project's growth) is no spike of one service.
         for service, members in by_service.items():
             for day, confirm in ((t, False), (t - timedelta(days=1), True)):
-                finding = self._spike(service, members, day, t, confirm, impact_floor)
+                common = self.day_factor(day, exclude=service)
+                finding = self._spike(service, members, day, t, confirm, impact_floor, common)
                 if finding:
                     out.append(finding)
         return out
 
     def _spike(
-        self, service: str, members: list[Resource], d: date, t: date, confirm: bool, impact_floor: float
+        self,
+        service: str,
+        members: list[Resource],
+        d: date,
+        t: date,
+        confirm: bool,
+        impact_floor: float,
+        common: float,
     ) -> Finding | None:
         def total(day: date) -> float:
             return sum(r.c(day) for r in members)
@@ -301,22 +348,24 @@ class Detector:
         if sum(1 for v in values if v > 0) < MIN_BILLED_DAYS * 2:
             return None
         mid, mad = _baseline(values)
-        threshold = max(mid * SPIKE_RATIO, mid + SPIKE_MADS * 1.4826 * mad)
+        # The same weekday a week before counts as usual too (weekly patterns are no spikes).
+        usual = max(mid, total(d - timedelta(days=7)))
+        threshold = max(usual * SPIKE_RATIO, mid + SPIKE_MADS * 1.4826 * mad) * common
         if mid <= 0 or total(d) < threshold or total(d - timedelta(days=1)) >= threshold:
             return None
         if (total(d) - mid) < impact_floor / 30 * 3:
             return None
         deltas = sorted(
-            ((r.c(d) - median([r.c(x) for x in _days(d, BASELINE_DAYS)]), r) for r in members),
+            ((r.c(d) - self._usual(r, d, BASELINE_DAYS * 2)[0], r) for r in members),
             key=lambda item: -item[0],
         )
         increase = total(d) - mid
         top_delta, top = deltas[0]
-        concentrated = top_delta >= 0.7 * increase
+        concentrated = top_delta >= 0.6 * increase
         if concentrated != confirm:
             return None  # spread spikes are reported the same day; one resource's, once it falls back
         if confirm:
-            top_base = median([top.c(x) for x in _days(d, BASELINE_DAYS)])
+            top_base = self._usual(top, d, BASELINE_DAYS * 2)[0]
             if top.c(t) > top_base + 0.5 * top_delta:
                 return None  # still up: a step, not a spike
         expected = Decimal(repr(mid))
@@ -475,43 +524,45 @@ class Detector:
         )
 
     # 4. abnormal month-over-month increase
-    def mom(self, t: date) -> list[Finding]:
-        previous = _days(t - timedelta(days=2), 28)
-        base = sum(self._daily_total.get(d, 0.0) for d in previous) / len(previous)
-        if base <= 0 or not any(d in self._daily_total for d in previous[:7]):
-            return []
-        threshold = base * MOM_RATIO
+    def _mom_condition(self, t: date) -> tuple[float, float] | None:
+        """(base, common factor) when the project's cost is up on t-1 and t against the week before."""
+        cached = self._mom_cache.get(t)
+        if cached is not None or t in self._mom_cache:
+            return cached
+        result = None
+        week = _days(t - timedelta(days=2), MOM_BASE_DAYS)
+        base = sum(self._daily_total.get(d, 0.0) for d in week) / MOM_BASE_DAYS
         y1, y0 = self._daily_total.get(t - timedelta(days=1), 0.0), self._daily_total.get(t, 0.0)
-        y2 = self._daily_total.get(t - timedelta(days=2), 0.0)
-        if y1 < threshold or y0 < threshold or y2 >= threshold:
-            return []
-        increase = (y1 + y0) / 2 - base
-        deltas = sorted(
-            (
-                (sum(r.c(d) for d in (t - timedelta(days=1), t)) / 2 - sum(r.c(d) for d in previous) / 28, r)
-                for r in self.regular
-            ),
-            key=lambda item: -item[0],
-        )
-        if deltas[0][0] > MOM_MAX_RESOURCE_SHARE * increase:
-            return []  # carried by one resource: a step or a spike, not the project's growth
+        if base > 0 and all(d in self._daily_total for d in week) and min(y1, y0) >= base * MOM_RATIO:
+            common = self.common_factor(t, MOM_BASE_DAYS)
+            if common >= MOM_COMMON and not self._planned_growth(t, common):
+                result = (base, common)
+        self._mom_cache[t] = result
+        return result
+
+    def _planned_growth(self, t: date, common: float) -> bool:
+        """The approved plan grows as much from the previous month: a planned increase."""
         month, last_month = _month_start(t), _month_start(t - timedelta(days=28))
-        planned_now, planned_before = self.context.plan.get(month), self.context.plan.get(last_month)
-        if (
-            planned_now
-            and planned_before
-            and float(planned_now / planned_before) >= ((y1 + y0) / 2 / base) * 0.9
-        ):
-            return []  # the approved plan grows as much: a planned increase
+        now, before = self.context.plan.get(month), self.context.plan.get(last_month)
+        return bool(now and before and float(now / before) >= common * 0.9)
+
+    def mom(self, t: date) -> list[Finding]:
+        condition = self._mom_condition(t)
+        if condition is None:
+            return []
+        if any(self._mom_condition(t - timedelta(days=k)) for k in range(1, MOM_COOLDOWN_DAYS)):
+            return []  # the same increase, already reported
+        base, common = condition
+        previous = _days(t - timedelta(days=2), MOM_BASE_DAYS)
+        evidence = (t - timedelta(days=1), t)
         services: dict[str, float] = {}
-        for delta, r in deltas:
+        for r in self.regular:
+            delta = sum(r.c(d) for d in evidence) / 2 - sum(r.c(d) for d in previous) / MOM_BASE_DAYS
             services[r.service] = services.get(r.service, 0.0) + delta
         top_service = max(services, key=lambda s: services[s])
-        top = deltas[0][1]
+        top = max(self.regular, key=lambda r: sum(r.c(d) for d in evidence))
         expected = Decimal(repr(round(base, 6)))
-        actual = (
-            sum((r.cost.get(d, ZERO) for r in self.regular for d in (t - timedelta(days=1), t)), ZERO) / 2
-        )
+        actual = sum((r.cost.get(d, ZERO) for r in self.regular for d in evidence), ZERO) / 2
         return [
             Finding(
                 type="mom_increase",
@@ -530,7 +581,10 @@ class Detector:
                     for s, v in sorted(services.items(), key=lambda kv: -kv[1])[:5]
                     if v > 0
                 ],
-                explanation=f"daily cost {actual:.2f} vs {base:.2f} on average over the previous 4 weeks",
+                explanation=(
+                    f"daily cost {actual:.2f} vs {base:.2f} the week before; most resources up "
+                    f"{(common - 1) * 100:.0f}% together"
+                ),
             )
         ]
 

@@ -415,7 +415,11 @@ def generate(
 
 
 def _regular(project: ProjectSpec, rng: random.Random, minimum: float = 0.0) -> ResourceSpec:
-    candidates = [r for r in project.resources if not r.tags and r.hours == (0, 24) and not r.factor_from]
+    candidates = [
+        r
+        for r in project.resources
+        if not r.tags and r.hours == (0, 24) and not r.factor_from and r.first == 0
+    ]
     candidates = [r for r in candidates if r.daily >= minimum] or candidates
     return rng.choice(candidates)
 
