@@ -39,3 +39,8 @@ register_fields(
         "user": 21,
     },
 )
+
+SIGN_IN_REQUIRED = define(
+    "E3000000009", 401, "Sign in to the portal (session) or use HTTP Basic with a portal user's e-mail."
+)
+NO_ACCESS = define("E3000000010", 403, "Budgets are for finance staff and the project's members.")

@@ -46,3 +46,9 @@ def spread_evenly(amount: Decimal, months: int, currency: str) -> list[Decimal]:
     parts = [each] * months
     parts[-1] = amount - each * (months - 1)
     return parts
+
+
+def plain(amount: Decimal) -> str:
+    """An amount without exponent or trailing zeros: 150000.0000 → "150000", 12.50 → "12.5"."""
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

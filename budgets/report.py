@@ -8,16 +8,14 @@ from typing import Any
 
 from budgets import selectors
 from budgets.models import Project
+from budgets.money import plain
 
 
 def number(amount: Decimal, places: int | None = None) -> Decimal:
     """An exact decimal for JSON: rounded to ``places`` when given, without exponent or trailing zeros."""
     if places is not None:
         amount = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = format(amount, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return Decimal(text or "0")
+    return Decimal(plain(amount) or "0")
 
 
 def report_data(projects: list[Project] | None = None) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from budgets.models import (
     Project,
     ProjectMember,
 )
-from budgets.money import add_months, month_start, quantum, spread_evenly
+from budgets.money import add_months, month_start, plain, quantum, round_up, spread_evenly
 from portal.errors import FieldError, PortalError
 from portal.models import User
 from portal.services import audit_record
@@ -279,7 +279,7 @@ def budget_request_decide(
         kind = "additional budget" if request.kind == BudgetRequest.Kind.ADDITIONAL else "budget"
         plan_rebuild(
             project=request.project,
-            reason=f"Approved {kind} {request.amount} {request.currency}: {request.purpose}"[:500],
+            reason=f"Approved {kind} {plain(request.amount)} {request.currency}: {request.purpose}"[:500],
             request=request,
             actor=actor,
         )
@@ -385,14 +385,15 @@ def extra_budget_request_start(*, project: Project, actor: Actor) -> BudgetReque
     )
     return budget_request_create(
         project=project,
-        amount=shortfall,
+        amount=round_up(shortfall, project.currency),
         currency=project.currency,
         start_month=start,
         months=months,
         kind=BudgetRequest.Kind.ADDITIONAL,
         purpose=(
-            f"Additional budget: at the current pace the approved {forecast.plan_total} {project.currency} "
-            f"is exhausted in {forecast.exhausted_month:%Y-%m}; forecast total {forecast.forecast_total}."
+            f"Additional budget: at the current pace the approved {plain(forecast.plan_total)} {project.currency} "
+            f"is exhausted in {forecast.exhausted_month:%Y-%m}; forecast total "
+            f"{plain(round_up(forecast.forecast_total, project.currency))}."
             if forecast.exhausted_month
             else "Additional budget for the forecast shortfall."
         ),

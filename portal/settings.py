@@ -318,6 +318,11 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="portal")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+# budgets: the daily scan of every project (budget alerts, anomalies), after the night's cost files.
+CELERY_BEAT_SCHEDULE["budgets-scan-all"] = {
+    "task": "budgets.scan_all",
+    "schedule": env.int("BUDGETS_SCAN_EVERY_SECONDS", default=24 * 3600),
+}
 
 # --- Payments -------------------------------------------------------------------
 # Default terms of a new contract per payment method (operators edit them per

@@ -57,3 +57,73 @@ def lines(
         )
         for day in days
     ]
+
+
+def _reset_celery_producers() -> None:
+    from kombu import pools
+
+    from portal.celery import app
+
+    pools.reset()
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_celery_producers():
+    """Drop Celery's cached producer pool: one closed by an earlier worker test (``use_broker`` closes
+    the connection pool but not the producer pool) fails every later ``delay()``, eager or not."""
+    _reset_celery_producers()
+    yield
+
+
+@pytest.fixture
+def worker(celery_worker):
+    """The shared ``celery_worker``, then producers reset again once it is gone."""
+    yield celery_worker
+    _reset_celery_producers()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the budgets worker tests last: a transactional test flushes the database at its end, which
+    drops the rows data migrations made (business categories) that other apps' tests expect."""
+    mine = [
+        i
+        for i in items
+        if "tests/budgets/" in str(i.path).replace("\\", "/") and i.get_closest_marker("worker")
+    ]
+    if mine:
+        items[:] = [i for i in items if i not in mine] + mine
+
+
+@pytest.fixture
+def web(transactional_db, tmp_path):
+    """gunicorn on the test database; yields its base URL.
+
+    Like ``tests.processes.start_server``, but with an access log file: the shared ``server`` fixture
+    sets ``WEB_ACCESS_LOG=""``, which gunicorn 27 refuses ("'' isn't writable").
+    """
+    import time
+
+    import httpx
+
+    from tests import processes
+
+    port = processes.free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [str(processes.BIN / "gunicorn"), "portal.wsgi", "--config", "python:portal.gunicorn_conf",
+            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "8"]  # fmt: skip
+    env = processes.child_env(WEB_ACCESS_LOG=str(tmp_path / "access.log"), PORTAL_BASE_URL=url)
+    proc = processes.spawn(args, env, tmp_path / "server.log")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start:\n{proc.log()}")
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.stop()

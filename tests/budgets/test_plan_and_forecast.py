@@ -47,7 +47,7 @@ def test_plan_versions_keep_history():
     v2 = project.plan_versions.get(number=2)
     assert v2.total == Decimal("1500")
     assert v2.request == extra
-    assert v2.reason.startswith("Approved additional budget 300.0000 USD: Launch campaign")
+    assert v2.reason.startswith("Approved additional budget 300 USD: Launch campaign")
     assert (month_amounts(v2)["2025-07"], month_amounts(v2)["2025-08"], month_amounts(v2)["2025-09"]) == (
         Decimal("200"), Decimal("150"), Decimal("250"),
     )  # fmt: skip
