@@ -102,13 +102,14 @@ class Resource:
     tags: dict[str, str]
     cost: dict[date, Decimal] = field(default_factory=dict)
     hours: dict[date, int] = field(default_factory=dict)  # bit mask of billed UTC hours
+    floats: dict[date, float] = field(default_factory=dict)  # the costs as floats, for the scores
 
     @property
     def first_day(self) -> date:
         return min(self.cost)
 
     def c(self, day: date) -> float:
-        return float(self.cost.get(day, 0))
+        return self.floats.get(day, 0.0)
 
     def billed_hours(self, day: date) -> int:
         return self.hours.get(day, 0).bit_count()
@@ -128,17 +129,20 @@ class Context:
 def resources_from_rows(rows: Iterable[tuple]) -> dict[str, Resource]:
     """Rows (day, service, sub_account, resource_id, region, tags, cost, hours_mask) → resources."""
     out: dict[str, Resource] = {}
+    parsed: dict[str, dict] = {}
     for day, service, sub_account, resource_id, region, tags, cost, mask in rows:
         key = resource_id or f"{service}@{sub_account}/{region}"
         if isinstance(tags, str):
-            tags = json.loads(tags)
+            tags = parsed.get(tags) or parsed.setdefault(tags, json.loads(tags))
         res = out.get(key)
         if res is None:
             res = out[key] = Resource(key, service, sub_account, region, dict(tags or {}))
-        elif tags:
+        elif tags and tags is not res.tags:
             res.tags.update(tags)
         res.cost[day] = res.cost.get(day, ZERO) + cost
         res.hours[day] = res.hours.get(day, 0) | (mask or 0)
+    for res in out.values():
+        res.floats = {day: float(cost) for day, cost in res.cost.items()}
     return out
 
 
@@ -322,11 +326,9 @@ class Detector:
         for r in self.regular:
             by_service.setdefault(r.service, []).append(r)
         out = []
-        # Everything up together (the project's growth) is no spike of one service.
         for service, members in by_service.items():
             for day, confirm in ((t, False), (t - timedelta(days=1), True)):
-                common = self.day_factor(day, exclude=service)
-                finding = self._spike(service, members, day, t, confirm, impact_floor, common)
+                finding = self._spike(service, members, day, t, confirm, impact_floor)
                 if finding:
                     out.append(finding)
         return out
@@ -339,19 +341,24 @@ class Detector:
         t: date,
         confirm: bool,
         impact_floor: float,
-        common: float,
     ) -> Finding | None:
         def total(day: date) -> float:
             return sum(r.c(day) for r in members)
 
+        if total(d) <= total(d - timedelta(days=1)) * SPIKE_RATIO * 0.5:
+            return None  # not even a doubling from the day before: no spike (cheap early exit)
         values = [total(day) for day in _days(d, BASELINE_DAYS * 2)]
         if sum(1 for v in values if v > 0) < MIN_BILLED_DAYS * 2:
             return None
         mid, mad = _baseline(values)
         # The same weekday a week before counts as usual too (weekly patterns are no spikes).
         usual = max(mid, total(d - timedelta(days=7)))
-        threshold = max(usual * SPIKE_RATIO, mid + SPIKE_MADS * 1.4826 * mad) * common
+        threshold = max(usual * SPIKE_RATIO, mid + SPIKE_MADS * 1.4826 * mad)
         if mid <= 0 or total(d) < threshold or total(d - timedelta(days=1)) >= threshold:
+            return None
+        # Everything up together (the project's growth) is no spike of one service.
+        threshold *= self.day_factor(d, exclude=service)
+        if total(d) < threshold or total(d - timedelta(days=1)) >= threshold:
             return None
         if (total(d) - mid) < impact_floor / 30 * 3:
             return None

@@ -299,8 +299,9 @@ def _queue_scan(periods: list[tuple[str, Any]]) -> None:
     project_ids = sorted(
         {p for p in CostDaily.objects.filter(match).values_list("project_id", flat=True).distinct() if p}
     )
+    since = min(start for _, start in periods).isoformat()
     if project_ids:
-        transaction.on_commit(lambda: scan_projects.delay(project_ids=project_ids))
+        transaction.on_commit(lambda: scan_projects.delay(project_ids=project_ids, since=since))
 
 
 @transaction.atomic

@@ -7,25 +7,31 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from budgets import anomalies, notifications, selectors
 from budgets.forecasting import Forecast
-from budgets.models import Anomaly, BudgetAlert, CostDaily, PlanVersion, Project
+from budgets.models import Anomaly, BudgetAlert, PlanVersion, Project
 from portal.services import audit_record
 
 logger = logging.getLogger(__name__)
 
 EVAL_DAYS = 7  # days re-evaluated by every scan (late data and corrections included)
+MAX_EVAL_DAYS = 400  # the most days one scan evaluates (an import of a long history)
 CHUNK = 100  # projects whose rows are loaded together
 DEFAULT_ACTUAL_PERCENTS = (50, 80, 100)
 _COST_PLACES = Decimal("1e-12")
 SAME_CAUSE_DAYS = 3  # a finding this close to a known one of the same type and scope is the same
 
 
-def projects_scan(*, project_ids: list[int] | None, eval_days: int = EVAL_DAYS) -> int:
-    """Scan the projects (None: all); returns how many new anomalies were recorded."""
+def projects_scan(
+    *, project_ids: list[int] | None, eval_days: int = EVAL_DAYS, since: date | None = None
+) -> int:
+    """Scan the projects (None: all); returns how many new anomalies were recorded.
+
+    The detectors run for the last ``eval_days`` days of data, or for every day from ``since``
+    (after an import: its billing periods; at most ``MAX_EVAL_DAYS``).
+    """
     projects = Project.objects.order_by("pk")
     if project_ids is not None:
         projects = projects.filter(pk__in=project_ids)
@@ -36,7 +42,9 @@ def projects_scan(*, project_ids: list[int] | None, eval_days: int = EVAL_DAYS) 
         forecasts = selectors.project_forecasts(chunk)
         versions = selectors.current_plan_versions(p.pk for p in chunk)
         plans = selectors.plan_months(v.pk for v in versions.values())
-        resources = load_resources([p.pk for p in chunk], forecasts)
+        latest = max((f.as_of for f in forecasts.values() if f.as_of), default=None)
+        extra = min(MAX_EVAL_DAYS, max(0, (latest - since).days)) if since and latest else 0
+        resources = load_resources([p.pk for p in chunk], forecasts, extra_days=extra)
         for project in chunk:
             forecast = forecasts[project.pk]
             version = versions.get(project.pk)
@@ -44,7 +52,10 @@ def projects_scan(*, project_ids: list[int] | None, eval_days: int = EVAL_DAYS) 
                 alerts_check(project=project, forecast=forecast, version=version)
             if forecast.as_of is None or project.pk not in resources:
                 continue
-            days = [forecast.as_of - timedelta(days=i) for i in range(eval_days - 1, -1, -1)]
+            count = eval_days
+            if since is not None:
+                count = min(MAX_EVAL_DAYS, max(eval_days, (forecast.as_of - since).days + 1))
+            days = [forecast.as_of - timedelta(days=i) for i in range(count - 1, -1, -1)]
             context = anomalies.Context(plan=plans.get(version.pk, {}) if version else {})
             findings = anomalies.detect(resources[project.pk], days, context)
             created += anomalies_record(project=project, findings=findings, evaluated_from=days[0])
@@ -52,29 +63,23 @@ def projects_scan(*, project_ids: list[int] | None, eval_days: int = EVAL_DAYS) 
 
 
 def load_resources(
-    project_ids: list[int], forecasts: dict[int, Forecast]
+    project_ids: list[int], forecasts: dict[int, Forecast], extra_days: int = 0
 ) -> dict[int, dict[str, anomalies.Resource]]:
     as_of = [f.as_of for pid, f in forecasts.items() if f.as_of is not None and pid in project_ids]
     if not as_of:
         return {}
-    since = min(as_of) - timedelta(days=anomalies.LOOKBACK_DAYS)
-    rows = (
-        CostDaily.objects.filter(
-            project_id__in=project_ids, charge_date__gte=since, currency=F("project__currency")
+    since = min(as_of) - timedelta(days=anomalies.LOOKBACK_DAYS + extra_days)
+    # Raw rows (no ORM converters: this is the scan's largest read); tags come as JSON text.
+    with connection.cursor() as cursor:
+        placeholders = ", ".join(["%s"] * len(project_ids))
+        cursor.execute(
+            "SELECT c.project_id, c.charge_date, c.service_name, c.sub_account_id, c.resource_id, c.region, "  # noqa: S608 (placeholders only)
+            "c.tags, c.cost, c.hours_mask FROM budgets_costdaily c "
+            "JOIN budgets_project p ON p.id = c.project_id AND p.currency = c.currency "
+            f"WHERE c.project_id IN ({placeholders}) AND c.charge_date >= %s",
+            [*project_ids, since],
         )
-        .values_list(
-            "project_id",
-            "charge_date",
-            "service_name",
-            "sub_account_id",
-            "resource_id",
-            "region",
-            "tags",
-            "cost",
-            "hours_mask",
-        )
-        .iterator(chunk_size=20_000)
-    )
+        rows = cursor.fetchall()
     grouped: dict[int, list[tuple]] = defaultdict(list)
     for project_id, *rest in rows:
         grouped[project_id].append(tuple(rest))
@@ -158,14 +163,26 @@ def alerts_check(*, project: Project, forecast: Forecast, version: PlanVersion) 
                         f"of the approved {forecast.plan_total:.2f}.",
                     )
                 )
-    created = []
-    for kind, threshold, message in wanted:
-        with transaction.atomic():
-            alert, new = BudgetAlert.objects.get_or_create(
-                project=project, plan_version=version, kind=kind, threshold=threshold,
-                defaults={"message": message[:500]},
-            )  # fmt: skip
-            if new:
-                notifications.queue("alert", alert.pk)
-                created.append(alert)
+    if not wanted:
+        return []
+    with transaction.atomic():
+        existing = set(
+            BudgetAlert.objects.filter(project=project, plan_version=version).values_list("kind", "threshold")
+        )
+        missing = [
+            BudgetAlert(project=project, plan_version=version, kind=k, threshold=t, message=m[:500])
+            for k, t, m in wanted
+            if (k, t) not in existing
+        ]
+        if not missing:
+            return []
+        # A concurrent scan may insert the same alert: the unique constraint keeps one.
+        BudgetAlert.objects.bulk_create(missing, ignore_conflicts=True)
+        created = list(
+            BudgetAlert.objects.filter(
+                project=project, plan_version=version, notified_at__isnull=True
+            ).filter(kind__in=[a.kind for a in missing], threshold__in=[a.threshold for a in missing])
+        )
+        for alert in created:
+            notifications.queue("alert", alert.pk)
     return created

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth
 
 from budgets import forecasting
@@ -45,41 +45,55 @@ def _costs(project_ids: list[int]) -> QuerySet[CostDaily]:
     return CostDaily.objects.filter(project_id__in=project_ids, currency=F("project__currency"))
 
 
+def _currencies(project_ids: list[int]) -> dict[int, str]:
+    return dict(Project.objects.filter(pk__in=project_ids).values_list("pk", "currency"))
+
+
 def last_cost_days(project_ids: list[int]) -> dict[int, date]:
-    rows = _costs(project_ids).values("project_id").annotate(last=Max("charge_date"))
-    return {r["project_id"]: r["last"] for r in rows}
+    """The last day with cost of each project (an index lookup per project)."""
+    last = CostDaily.objects.filter(project=OuterRef("pk"), currency=OuterRef("currency")).order_by(
+        "-charge_date"
+    )
+    rows = (
+        Project.objects.filter(pk__in=project_ids)
+        .annotate(last=Subquery(last.values("charge_date")[:1]))
+        .values_list("pk", "last")
+    )
+    return {pk: day for pk, day in rows if day is not None}
 
 
 def monthly_actuals(project_ids: list[int], since: dict[int, date]) -> dict[int, dict[date, Decimal]]:
+    # Grouped by currency too and filtered here: cheaper than joining every cost row to its project.
+    currencies = _currencies(project_ids)
     rows = (
-        _costs(project_ids)
+        CostDaily.objects.filter(project_id__in=project_ids)
         .annotate(month=TruncMonth("charge_date"))
-        .values("project_id", "month")
+        .values_list("project_id", "currency", "month")
         .annotate(total=Sum("cost"))
+        .order_by()
     )
     out: dict[int, dict[date, Decimal]] = defaultdict(dict)
-    for row in rows:
-        month = row["month"]
+    for project_id, currency, month, total in rows:
         month = month.date() if hasattr(month, "date") and callable(month.date) else month
-        start = since.get(row["project_id"])
-        if start is None or month >= start:
-            out[row["project_id"]][month] = row["total"]
+        start = since.get(project_id)
+        if currency == currencies[project_id] and (start is None or month >= start):
+            out[project_id][month] = total
     return out
 
 
 def daily_totals(
     project_ids: list[int], since: date, until: date | None = None
 ) -> dict[int, dict[date, Decimal]]:
-    rows = _costs(project_ids).filter(charge_date__gte=since)
+    currencies = _currencies(project_ids)
+    rows = CostDaily.objects.filter(project_id__in=project_ids, charge_date__gte=since)
     if until is not None:
         rows = rows.filter(charge_date__lte=until)
     out: dict[int, dict[date, Decimal]] = defaultdict(dict)
-    for project_id, day, total in (
-        rows.values("project_id", "charge_date")
-        .annotate(total=Sum("cost"))
-        .values_list("project_id", "charge_date", "total")
+    for project_id, currency, day, total in (
+        rows.values_list("project_id", "currency", "charge_date").annotate(total=Sum("cost")).order_by()
     ):
-        out[project_id][day] = total
+        if currency == currencies[project_id]:
+            out[project_id][day] = total
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from celery import shared_task
 
 from budgets import notifications, scanning
@@ -14,10 +16,12 @@ def import_costs(*, import_id: int, **kwargs) -> str:
     return cost_import_run(import_id=import_id).status
 
 
-@shared_task(name="budgets.scan_projects", soft_time_limit=600, time_limit=660)
-def scan_projects(*, project_ids: list[int], **kwargs) -> int:
-    """Forecast alerts and anomaly detection for these projects; returns new anomalies."""
-    return scanning.projects_scan(project_ids=project_ids)
+@shared_task(name="budgets.scan_projects", soft_time_limit=1800, time_limit=1860)
+def scan_projects(*, project_ids: list[int], since: str | None = None, **kwargs) -> int:
+    """Forecast alerts and anomaly detection for these projects (every day from ``since``, an ISO
+    date, else the last days); returns new anomalies."""
+    start = date.fromisoformat(since) if since else None
+    return scanning.projects_scan(project_ids=project_ids, since=start)
 
 
 @shared_task(name="budgets.scan_all", soft_time_limit=1800, time_limit=1860)

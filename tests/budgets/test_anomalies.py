@@ -203,3 +203,39 @@ def test_a_corrected_reimport_withdraws_an_open_anomaly(tmp_path):
     run_import(tmp_path / "costs.csv")
     projects_scan(project_ids=[project.pk])
     assert Anomaly.objects.count() == 0
+
+
+def test_an_import_of_a_long_history_is_scanned_from_its_first_period(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    """The scan after an import looks at every day of the imported periods, not only the last week."""
+    resources = base_resources()
+    resources[0].factor_from.append((45, 2.0, 1.0))
+    project_spec = ProjectSpec("svc", "700", resources, growth=0.0, spikes=[(70, S3, 6.0)])
+    write_focus(tmp_path / "costs.csv", Scenario(START, 120, [project_spec], []).lines())
+    project, _ = services.project_upsert(name="svc", currency="USD", sub_accounts=["700"], tags=[])
+
+    from budgets.importing import cost_import_create, cost_import_run
+
+    # The import queues its scan on commit (eager here: no broker).
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        cost_import_run(import_id=cost_import_create(path=str(tmp_path / "costs.csv"), queue=False).pk)
+    assert len(callbacks) >= 1
+    assert found(project) == [
+        ("scaled_up_left", day(45), "i-web", EC2),
+        ("service_spike", day(70), "bucket", S3),
+    ]
+
+
+def test_a_project_created_after_the_import_is_scanned_by_budget_project(tmp_path):
+    resources = base_resources()
+    resources[0].factor_from.append((45, 2.0, 1.0))
+    write_focus(
+        tmp_path / "costs.csv", Scenario(START, 90, [ProjectSpec("svc", "700", resources, 0.0)], []).lines()
+    )
+    run_import(tmp_path / "costs.csv")
+    call_command(
+        "budget_project", "svc", "--sub-accounts", "700", "--budget", "100000", "--currency", "USD",
+        "--start", "2025-01", "--months", "12", stdout=StringIO(),
+    )  # fmt: skip
+    assert found(Project.objects.get(name="svc")) == [("scaled_up_left", day(45), "i-web", EC2)]

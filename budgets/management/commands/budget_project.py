@@ -2,9 +2,12 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Min
 
 from budgets import services
 from budgets.importing import allocation_reapply
+from budgets.models import CostDaily
+from budgets.scanning import projects_scan
 from portal.errors import PortalError
 from portal.models import User
 
@@ -54,6 +57,10 @@ class Command(BaseCommand):
                 moved = allocation_reapply()
         except PortalError as exc:
             raise CommandError(exc.message) from exc
+        # Costs imported before the project existed: look at their whole history once.
+        first = CostDaily.objects.filter(project=project).aggregate(first=Min("charge_date"))["first"]
+        if first is not None:
+            projects_scan(project_ids=[project.pk], since=first)
         verb = "created" if created else "updated"
         budget = "budget approved" if changed else "budget unchanged"
         self.stdout.write(
