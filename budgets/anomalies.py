@@ -62,9 +62,7 @@ LOOKBACK_DAYS = 75
 
 TEST_ENV_KEYS = ("env", "environment", "stage", "purpose", "workload", "usage", "type", "tier")
 TEST_ENV_VALUE = re.compile(
-    r"(^|[^a-z])(perf|performance|load[-_ ]?test|loadtest|stress|benchmark|bench|test|testing|staging|stg|qa)"
-    r"([^a-z]|$)",
-    re.IGNORECASE,
+    r"perf|load[-_ ]?test|stress|bench|staging|(^|[^a-z])(test|testing|stg|qa|uat)([^a-z]|$)", re.IGNORECASE
 )
 TEST_GROUP_KEYS = ("test_id", "test-id", "testid", "run_id", "test_run", "loadtest_id", "perf_test", "test")
 LIFETIME_KEYS = (
@@ -419,10 +417,35 @@ class Detector:
                         self._lifetime_finding(r, start, t, ZERO, f"billing after its tagged end {end}")
                     )
                 continue
-            finding = self._part_time(r, t)
+            finding = self._part_time(r, t) or self._episodic(r, t)
             if finding:
                 out.append(finding)
         return out
+
+    def _episodic(self, r: Resource, t: date) -> Finding | None:
+        """A resource that ran in short episodes (≥ 2 before, each ≤ a week) and now runs on and on."""
+        billed = sorted(d for d, c in r.floats.items() if c > 0 and d <= t)
+        if not billed or billed[-1] != t:
+            return None
+        episodes, first = [], billed[0]
+        for previous, day in pairwise(billed):
+            if (day - previous).days > 1:
+                episodes.append((previous - first).days + 1)
+                first = day
+        if len(episodes) < 2 or max(episodes) > 7:
+            return None
+        usual = max(episodes)
+        if (t - first).days + 1 != usual + 2:
+            return None
+        before = [d for d in billed if d < first]
+        part_time = median(r.billed_hours(d) for d in before) <= PART_TIME_HOURS
+        if part_time and any(r.billed_hours(d) >= FULL_DAY_HOURS for d in billed if d >= first):
+            return None  # left on around the clock: reported by the part-time rule already
+        start = first + timedelta(days=usual)
+        expected = _avg((r.cost[d] for d in before[-usual:]), usual)
+        return self._lifetime_finding(
+            r, start, t, expected, f"used to run {usual} day(s) at a time, now longer"
+        )
 
     def _part_time(self, r: Resource, t: date) -> Finding | None:
         """A resource that was stopped every day and now bills around the clock."""

@@ -222,9 +222,12 @@ class _Stage:
                 for row in rows:
                     copy.write_row(row)
         else:
-            CostStage.objects.bulk_create(
-                (CostStage(**dict(zip(_STAGE_COLUMNS, row, strict=True))) for row in rows), batch_size=2000
-            )
+            stages = []
+            for row in rows:
+                fields = dict(zip(_STAGE_COLUMNS, row, strict=True))
+                fields["tags"] = json.loads(fields["tags"])  # the JSONField encodes it again
+                stages.append(CostStage(**fields))
+            CostStage.objects.bulk_create(stages, batch_size=2000)
         self.buffer.clear()
 
 

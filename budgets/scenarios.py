@@ -291,6 +291,7 @@ class ResourceSpec:
         default_factory=list
     )  # (day, factor, first-day share)
     around_clock_from: int | None = None  # part-time resource left running from this day
+    cycle: tuple[int, int] | None = None  # (every N days, runs M days): an episodic job
 
 
 @dataclass
@@ -345,11 +346,10 @@ class Scenario:
         for r in project.resources:
             if index < r.first or (r.last is not None and index > r.last):
                 continue
-            if (
-                r.weekdays_only
-                and day.weekday() >= 5
-                and (r.around_clock_from is None or index < r.around_clock_from)
-            ):
+            left_on = r.around_clock_from is not None and index >= r.around_clock_from
+            if r.weekdays_only and day.weekday() >= 5 and not left_on:
+                continue
+            if r.cycle and not left_on and (index - r.first) % r.cycle[0] >= r.cycle[1]:
                 continue
             hours = r.hours
             if r.around_clock_from is not None and index >= r.around_clock_from:
@@ -434,6 +434,16 @@ def _inject(kind: str, project: ProjectSpec, at: int, rng: random.Random, start:
             r.tags = {"planned": "true"}
         return [Event(project.name, kind, day, f"resource:{r.id}", kind == "scaled_up_left")]
     if kind == "not_stopped":
+        if rng.random() < 0.25:  # a job that runs a few days every week, left running
+            length = rng.randint(2, 4)
+            first = at - 7 * rng.randint(3, 5)
+            left = first + 7 * ((at - first) // 7)
+            r = ResourceSpec(
+                f"arn:{project.name}:emr{at}", "Amazon EMR", total * 0.1, 0.03, first=first, cycle=(7, length),
+                around_clock_from=left,
+            )  # fmt: skip
+            project.resources.append(r)
+            return [Event(project.name, kind, start + timedelta(days=left + length), f"resource:{r.id}")]
         if rng.random() < 0.5:
             r = ResourceSpec(
                 f"arn:{project.name}:dev",
