@@ -288,7 +288,8 @@ class Detector:
 
     def scaled_up(self, t: date, impact_floor: float) -> list[Finding]:
         out = []
-        common = self.common_factor(t)
+        # A broad move of the project (on both days, or starting today) lifts every resource.
+        common = max(self.common_factor(t), self.day_factor(t))
         for r in self.regular:
             if t not in r.cost or r.key in self.planned:
                 continue  # a planned resize is no anomaly

@@ -222,3 +222,42 @@ def test_unallocated_costs_are_shown(client, finance, tmp_path):
     client.force_login(finance)
     page = client.get("/budgets/").content.decode()
     assert 'id="unallocated"' in page and "555" in page and "5.00 USD" in page
+
+
+def test_admin_links_the_dashboards_and_shows_import_progress(client, at_risk):
+    from budgets.models import CostImport
+
+    admin = make_user("ops@example.com", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get("/admin/budgets/project/").content.decode()
+    assert 'href="/budgets/"' in page and f'href="/budgets/p/{at_risk.public_id}/"' in page
+    page = client.get("/admin/budgets/costimport/").content.decode()
+    assert '<progress max="100" value="100"></progress> 100%' in page
+    assert CostImport.objects.get().status == "done"
+
+
+def test_admin_upload_queues_the_import_task(client, tmp_path, settings, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from budgets.models import CostDaily, CostImport
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    admin = make_user("ops@example.com", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    write_focus(
+        tmp_path / "u.csv",
+        [day_line(date(2025, 1, 1), Decimal("7.25"), service="S", sub_account="1", resource="r")],
+    )
+    upload = SimpleUploadedFile("costs.csv", (tmp_path / "u.csv").read_bytes(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post("/admin/budgets/costimport/add/", {"format": "focus", "upload": upload})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert len(callbacks) == 1  # the task is sent once the row is committed
+    done = CostImport.objects.get()
+    assert (done.status, done.original_name, done.rows_read, done.created_by) == (
+        "done",
+        "costs.csv",
+        1,
+        admin,
+    )
+    assert CostDaily.objects.get().cost == Decimal("7.25")
