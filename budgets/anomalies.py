@@ -346,8 +346,10 @@ class Detector:
 
         if total(d) <= total(d - timedelta(days=1)) * SPIKE_RATIO * 0.5:
             return None  # not even a doubling from the day before: no spike (cheap early exit)
-        values = [total(day) for day in _days(d, BASELINE_DAYS * 2)]
-        if sum(1 for v in values if v > 0) < MIN_BILLED_DAYS * 2:
+        # Up to 4 weeks before d, from the service's first day (a young project has a shorter history).
+        first = min(r.first_day for r in members)
+        values = [total(day) for day in _days(d, BASELINE_DAYS * 2) if day >= first]
+        if sum(1 for v in values if v > 0) < max(MIN_BILLED_DAYS, len(values) * 0.7):
             return None
         mid, mad = _baseline(values)
         # The same weekday a week before counts as usual too (weekly patterns are no spikes).

@@ -251,3 +251,10 @@ def test_not_stopped_job_that_used_to_run_a_few_days_a_week(tmp_path):
 def test_a_job_keeping_its_weekly_rhythm_is_normal(tmp_path):
     job = ResourceSpec("emr-1", "Amazon EMR", 40.0, 0.0, first=3, cycle=(7, 3))
     assert found(scan(tmp_path, [*base_resources(), job], days=50)) == []
+
+
+def test_spike_in_a_young_project(tmp_path):
+    """Three weeks of history are enough for a spike (the baseline starts at the service's first day)."""
+    resources = [*base_resources(), ResourceSpec("i-worker", EC2, 100.0, 0.0)]
+    project = scan(tmp_path, resources, days=22, spikes=[(20, EC2, 4.0)])
+    assert found(project) == [("service_spike", day(20), "", EC2)]
