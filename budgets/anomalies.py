@@ -266,54 +266,63 @@ class Detector:
             return None
         return mid, max(mid * STEP_RATIO, mid + STEP_MADS * 1.4826 * mad)
 
-    def common_factor(self, t: date, days: int = BASELINE_DAYS) -> float:
+    def common_factor(self, t: date, days: int = BASELINE_DAYS, exclude: Resource | None = None) -> float:
         """How much the project's established resources moved together (median ratio to their baseline)."""
         ratios = []
         for r in self.regular:
+            if r is exclude:
+                continue
             mid, billed = self._usual(r, t - timedelta(days=2), days)
             if mid > 0 and billed >= days * MIN_BILLED_DAYS / BASELINE_DAYS:
                 ratios.append(min(r.c(t - timedelta(days=1)), r.c(t)) / mid)
         return max(1.0, median(ratios)) if len(ratios) >= 3 else 1.0
 
-    def day_factor(self, d: date, exclude: str = "") -> float:
+    def day_factor(self, d: date, exclude: str = "", exclude_resource: Resource | None = None) -> float:
         """The median ratio of the other services' established resources' cost on ``d`` to their usual."""
         ratios = []
         for r in self.regular:
-            if r.service == exclude:
+            if r.service == exclude or r is exclude_resource:
                 continue
             mid, billed = self._usual(r, d, BASELINE_DAYS)
             if mid > 0 and billed >= MIN_BILLED_DAYS:
                 ratios.append(r.c(d) / mid)
         return max(1.0, median(ratios)) if len(ratios) >= 3 else 1.0
 
+    def _stepped(self, r: Resource, t: date, impact_floor: float) -> tuple[float, float, float] | None:
+        """(usual, threshold, broad factor) when ``r`` is above its usual level on t-1 and t, after a
+        stable period, by more than the project's broad move and by enough to matter."""
+        step = self._step(r, t)
+        if step is None:
+            return None
+        mid, threshold = step
+        # A broad move of the project (mom_increase: on both days, or starting today) lifts every
+        # resource: compare with how the other resources moved.
+        common = max(self.common_factor(t, exclude=r), self.day_factor(t, exclude_resource=r))
+        threshold *= common
+        y1, y0 = r.c(t - timedelta(days=1)), r.c(t)
+        if y1 < threshold or y0 < threshold:
+            return None
+        if sum(1 for d in _days(t - timedelta(days=2), BASELINE_DAYS) if r.c(d) >= threshold) > 1:
+            return None  # not stable before: the step (if any) began earlier
+        usual_hours = median(r.billed_hours(d) for d in _days(t - timedelta(days=2), BASELINE_DAYS))
+        if r.billed_hours(t) > usual_hours + 4:
+            return None  # billed longer, not bigger: that is not_stopped's case
+        if ((y1 + y0) / 2 - mid) * 30 < impact_floor:
+            return None
+        return mid, threshold, common
+
     def scaled_up(self, t: date, impact_floor: float) -> list[Finding]:
         out = []
-        # A broad move of the project (on both days, or starting today) lifts every resource.
-        common = max(self.common_factor(t), self.day_factor(t))
         for r in self.regular:
             if t not in r.cost or r.key in self.planned:
                 continue  # a planned resize is no anomaly
-            step = self._step(r, t)
-            if step is None:
-                continue
-            mid, threshold = step
-            # A broad move of the whole project (mom_increase) lifts every resource: compare with it.
-            threshold *= common
-            y1, y0 = r.c(t - timedelta(days=1)), r.c(t)
-            if y1 < threshold or y0 < threshold:
-                continue
-            if sum(1 for d in _days(t - timedelta(days=2), BASELINE_DAYS) if r.c(d) >= threshold) > 1:
-                continue  # not stable before: the step (if any) began earlier and was reported then
-            usual_hours = median(r.billed_hours(d) for d in _days(t - timedelta(days=2), BASELINE_DAYS))
-            if r.billed_hours(t) > usual_hours + 4:
-                continue  # billed longer, not bigger: that is not_stopped's case
-            new_level = (y1 + y0) / 2
-            if (new_level - mid) * 30 < impact_floor:
-                continue
+            stepped = self._stepped(r, t, impact_floor)
+            if stepped is None or self._stepped(r, t - timedelta(days=1), impact_floor) is not None:
+                continue  # no step, or one already reported the day before
+            mid, _, common = stepped
+            new_level = (r.c(t - timedelta(days=1)) + r.c(t)) / 2
             d2 = t - timedelta(days=2)
             partial = r.c(d2) > mid * common + 0.25 * (new_level - mid * common)
-            if partial and r.c(d2) >= threshold:
-                continue  # already two full days before t: reported then
             start = d2 if partial else t - timedelta(days=1)
             evidence = [r.cost.get(d, ZERO) for d in (t - timedelta(days=1), t)]
             out.append(self._resource_finding("scaled_up_left", r, start, t, Decimal(repr(mid)), evidence))

@@ -94,7 +94,7 @@ def test_dashboards_in_headless_chromium(web, tmp_path):
         assert page.locator("svg.chart .line-plan").count() == 1
         assert page.locator("svg.chart .line-forecast").count() == 1
         assert page.locator("svg.chart .bar-actual").count() == 4  # January to April
-        assert page.locator("svg.chart .marker-anomaly").count() >= 2
+        assert page.locator("svg.chart .marker-anomaly").count() == 3  # spike, step, perf environment
         # The stylesheet applied (served locally, allowed by the CSP): the plan line is green.
         stroke = page.eval_on_selector("svg.chart .line-plan", "e => getComputedStyle(e).stroke")
         assert stroke == "rgb(23, 121, 74)"
