@@ -295,11 +295,13 @@ class Detector:
         if step is None:
             return None
         mid, threshold = step
+        y1, y0 = r.c(t - timedelta(days=1)), r.c(t)
+        if y1 < threshold or y0 < threshold:
+            return None  # (the broad factor below is ≥ 1: checked first, it saves most of the work)
         # A broad move of the project (mom_increase: on both days, or starting today) lifts every
         # resource: compare with how the other resources moved.
         common = max(self.common_factor(t, exclude=r), self.day_factor(t, exclude_resource=r))
         threshold *= common
-        y1, y0 = r.c(t - timedelta(days=1)), r.c(t)
         if y1 < threshold or y0 < threshold:
             return None
         if sum(1 for d in _days(t - timedelta(days=2), BASELINE_DAYS) if r.c(d) >= threshold) > 1:
