@@ -347,6 +347,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "payments-sweep-pending": {"task": "payments.sweep_pending", "schedule": 30.0},
     "payments-purge-card-secrets": {"task": "payments.purge_card_secrets", "schedule": 300.0},
 }
+# budgets: the daily scan of every project (budget alerts, anomalies), after the night's cost files.
+CELERY_BEAT_SCHEDULE["budgets-scan-all"] = {
+    "task": "budgets.scan_all",
+    "schedule": env.int("BUDGETS_SCAN_EVERY_SECONDS", default=24 * 3600),
+}
 
 # --- Payments -------------------------------------------------------------------
 # Card data: AES-GCM keys "id:base64key,…" (first encrypts, all decrypt) and the

@@ -133,6 +133,9 @@ urlpatterns = [
     path("docs/errors/", docs.error_codes, name="api-docs-errors"),
     path("v1/", include(api_v1)),
     path("", include("payments.web_urls")),
+    # budgets: web pages and API (issue 7)
+    path("budgets/", include("budgets.urls")),
+    path("v1/budgets/", include("budgets.api.urls")),
     # Unknown API routes answer in the API's error format, whatever DEBUG says.
     re_path(r"^v1(?:/.*)?$", csrf_exempt(errorviews.api_not_found)),
 ]

@@ -9,13 +9,14 @@ while a slow call is still running). It never stores card numbers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -55,9 +56,9 @@ def _record(reference: str, **fields) -> tuple[Op, bool]:
         return Op.objects.get(reference=reference), False
 
 
-def _finish(
+def _fill(
     op: Op, *, outcome: str, amount: int, transaction_id: str, decline_reason: str = "", **extra
-) -> Op:
+) -> None:
     op.outcome, op.amount, op.transaction_id, op.decline_reason = (
         outcome,
         amount,
@@ -71,6 +72,10 @@ def _finish(
         "amount": amount,
         **extra,
     }
+
+
+def _finish(op: Op, **result) -> Op:
+    _fill(op, **result)
     op.save(update_fields=["outcome", "amount", "transaction_id", "decline_reason", "response"])
     return op
 
@@ -96,22 +101,36 @@ def authorize(request):
     if card.authorization == "error":
         return JsonResponse({"error": "internal_error"}, status=500)
     slow = card.authorization == "timeout" or settings.ACQUIRER_SIMULATOR_LATENCY > 0
-    op, created = _record(
-        reference, operation="authorize", outcome="processing", transaction_id="", amount=amount
-    )
-    if not created:
-        return _replay(op)
     if slow:
+        # Record "processing" first, so that a query meanwhile says so (as a real acquirer would).
+        op, created = _record(
+            reference, operation="authorize", outcome="processing", transaction_id="", amount=amount
+        )
+        if not created:
+            return _replay(op)
         _latency()
         if card.authorization == "timeout":
             time.sleep(settings.ACQUIRER_SIMULATOR_TIMEOUT_DELAY)
+    else:
+        op = Op(
+            reference=reference, operation="authorize", outcome="processing", transaction_id="", amount=amount
+        )
     if card.authorization in ("card_declined", "insufficient_funds"):
-        _finish(op, outcome="declined", amount=amount, transaction_id="", decline_reason=card.authorization)
-        return _replay(op)
+        return _replay(
+            _decide(
+                op,
+                slow,
+                outcome="declined",
+                amount=amount,
+                transaction_id="",
+                decline_reason=card.authorization,
+            )
+        )
     outcome = "checked" if body.get("check_only") else ("captured" if body.get("capture") else "authorized")
     brand = brand_of(number)
-    op = _finish(
+    op = _decide(
         op,
+        slow,
         outcome=outcome,
         amount=amount,
         transaction_id="t_" + secrets.token_hex(12),
@@ -121,6 +140,19 @@ def authorize(request):
         authorized_until=(timezone.now() + timedelta(days=settings.CARD_AUTH_VALID_DAYS)).isoformat(),
     )
     return _replay(op)
+
+
+def _decide(op: Op, recorded: bool, **result) -> Op:
+    """The final answer: an update of the "processing" record, or (fast path) one INSERT."""
+    if recorded:
+        return _finish(op, **result)
+    _fill(op, **result)
+    try:
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            op.save(force_insert=True)
+    except IntegrityError:
+        return Op.objects.get(reference=op.reference)  # the same reference again: its first answer
+    return op
 
 
 # Which operation is allowed on a transaction in which state, and what it leads to.

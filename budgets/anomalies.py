@@ -1,0 +1,668 @@
+"""Anomaly detection on a project's daily costs per resource (pure functions, no database).
+
+Every detector is *causal*: the finding for day ``t`` uses only data up to
+``t`` (``detected_on``), so running it for every day of a history gives the
+same answers the daily scan gave — that is how the benchmark measures the
+detection delay. Scores are computed in floats (statistics); the amounts a
+finding reports (expected, actual, impact) are Decimal sums of the costs.
+
+The rules (docs/budgets.md explains them with examples):
+
+``scaled_up_left``
+    An established resource (billed on ≥ 10 of the 14 days before) whose
+    daily cost is above ``max(1.3 × median, median + 4 × MAD)`` on two full
+    days in a row; the start is the first (possibly partial) day of the step.
+``not_stopped``
+    A resource billing (nearly) every hour beyond the lifetime its tags give
+    (``expires``/``ttl``/``until``/… ), or beyond its own history: it used to
+    be stopped every day (billed ≤ 16 h) and now bills all day.
+``perf_env_left``
+    Cost tagged as a test/perf/staging environment that still bills after the
+    test window: the window comes from the tags, else from the project's
+    earlier test environments, else ``DEFAULT_TEST_WINDOW_DAYS``.
+``mom_increase``
+    The project's daily cost (test environments excluded) above the previous
+    month's daily average by ``MOM_RATIO`` on two days in a row, not carried
+    by one resource, and not matched by a planned increase of the budget.
+``service_spike``
+    An established service's daily cost ≥ ``SPIKE_RATIO`` × its median and
+    far outside its usual spread; when one resource carries it, only once it
+    has fallen back the next day (else it is a step: ``scaled_up_left``).
+
+Resources tagged ``planned=true`` (or ``change=planned``) are not flagged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from itertools import pairwise
+from statistics import median
+
+ZERO = Decimal(0)
+BASELINE_DAYS = 14
+MIN_BILLED_DAYS = 10
+STEP_RATIO = 1.3
+STEP_MADS = 4.0
+SPIKE_RATIO = 1.8
+SPIKE_MADS = 6.0
+MOM_RATIO = 1.25
+MOM_BASE_DAYS = 7
+MOM_COMMON = 1.2
+MOM_COOLDOWN_DAYS = 35
+DEFAULT_TEST_WINDOW_DAYS = 3
+FULL_DAY_HOURS = 20
+PART_TIME_HOURS = 16
+MIN_IMPACT_SHARE = 0.005  # of the project's monthly cost: smaller changes are noise
+LOOKBACK_DAYS = 75
+
+TEST_ENV_KEYS = ("env", "environment", "stage", "purpose", "workload", "usage", "type", "tier")
+TEST_ENV_VALUE = re.compile(
+    r"perf|load[-_ ]?test|stress|bench|staging|(^|[^a-z])(test|testing|stg|qa|uat)([^a-z]|$)", re.IGNORECASE
+)
+TEST_GROUP_KEYS = ("test_id", "test-id", "testid", "run_id", "test_run", "loadtest_id", "perf_test", "test")
+LIFETIME_KEYS = (
+    "expires", "expiry", "expiration", "expire", "expires_at", "expiration_date", "until", "end", "end_date",
+    "enddate", "stop_after", "delete_after", "stop_by", "ttl", "lifetime", "duration", "test_window",
+    "window", "window_end", "test_end",
+)  # fmt: skip
+PLANNED_KEYS = ("planned", "planned_change", "change")
+PERMANENT = frozenset({"permanent", "none", "never", "forever", "infinite", "-"})
+
+
+@dataclass
+class Finding:
+    type: str
+    scope: str
+    start: date
+    detected_on: date
+    service: str = ""
+    resource_id: str = ""
+    sub_account_id: str = ""
+    region: str = ""
+    expected: Decimal = ZERO  # per day
+    actual: Decimal = ZERO  # per day, average over the evidence days
+    monthly_impact: Decimal = ZERO
+    contributors: list[dict] = field(default_factory=list)
+    explanation: str = ""
+
+
+@dataclass
+class Resource:
+    key: str
+    service: str
+    sub_account: str
+    region: str
+    tags: dict[str, str]
+    cost: dict[date, Decimal] = field(default_factory=dict)
+    hours: dict[date, int] = field(default_factory=dict)  # bit mask of billed UTC hours
+    floats: dict[date, float] = field(default_factory=dict)  # the costs as floats, for the scores
+
+    @property
+    def first_day(self) -> date:
+        return min(self.cost)
+
+    def c(self, day: date) -> float:
+        return self.floats.get(day, 0.0)
+
+    def billed_hours(self, day: date) -> int:
+        return self.hours.get(day, 0).bit_count()
+
+
+@dataclass
+class Context:
+    """What the detectors know besides costs: the plan (month → amount) and causes already answered."""
+
+    plan: Mapping[date, Decimal] = field(default_factory=dict)
+    suppressed: set[tuple[str, str]] = field(default_factory=set)
+
+
+# --- Input -------------------------------------------------------------------------------------
+
+
+def resources_from_rows(rows: Iterable[tuple]) -> dict[str, Resource]:
+    """Rows (day, service, sub_account, resource_id, region, tags, cost, hours_mask) → resources."""
+    out: dict[str, Resource] = {}
+    parsed: dict[str, dict] = {}
+    for day, service, sub_account, resource_id, region, tags, cost, mask in rows:
+        key = resource_id or f"{service}@{sub_account}/{region}"
+        if isinstance(tags, str):
+            tags = parsed.get(tags) or parsed.setdefault(tags, json.loads(tags))
+        res = out.get(key)
+        if res is None:
+            res = out[key] = Resource(key, service, sub_account, region, dict(tags or {}))
+        elif tags and tags is not res.tags:
+            res.tags.update(tags)
+        res.cost[day] = res.cost.get(day, ZERO) + cost
+        res.hours[day] = res.hours.get(day, 0) | (mask or 0)
+    for res in out.values():
+        res.floats = {day: float(cost) for day, cost in res.cost.items()}
+    return out
+
+
+def _tag(tags: Mapping[str, str], keys: Iterable[str]) -> str | None:
+    lowered = {k.lower().removeprefix("user:").removeprefix("user_"): v for k, v in tags.items()}
+    for key in keys:
+        if key in lowered and str(lowered[key]).strip():
+            return str(lowered[key]).strip()
+    return None
+
+
+def test_group(tags: Mapping[str, str]) -> str | None:
+    """The test environment a resource belongs to (None: not a test/perf/staging resource)."""
+    lowered = {k.lower().removeprefix("user:").removeprefix("user_"): str(v) for k, v in tags.items()}
+    env = next(
+        (lowered[k] for k in TEST_ENV_KEYS if k in lowered and TEST_ENV_VALUE.search(lowered[k])), None
+    )
+    if env is None:
+        return None
+    run = _tag(tags, TEST_GROUP_KEYS)
+    return f"{env}:{run}" if run else env
+
+
+def is_planned(tags: Mapping[str, str]) -> bool:
+    value = (_tag(tags, PLANNED_KEYS) or "").lower()
+    return value in {"true", "yes", "1", "planned"}
+
+
+_DURATION = re.compile(r"^P?T?(\d+(?:\.\d+)?)\s*(h|hr|hrs|hours?|d|days?|w|weeks?)?$", re.IGNORECASE)
+
+
+def tagged_end(tags: Mapping[str, str], first_day: date) -> date | None:
+    """The last day a resource may bill according to its tags (a date, or a duration from its first day)."""
+    value = _tag(tags, LIFETIME_KEYS)
+    if not value:
+        return None
+    if value.lower() in PERMANENT:
+        return date.max
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    match = _DURATION.match(value.strip())
+    if not match:
+        return None
+    amount, unit = float(match.group(1)), (match.group(2) or "d").lower()
+    days = amount / 24 if unit.startswith("h") else amount * 7 if unit.startswith("w") else amount
+    return first_day + timedelta(days=max(0, int(-(-days // 1)) - 1))
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def _days(end: date, count: int) -> list[date]:
+    return [end - timedelta(days=i) for i in range(count, 0, -1)]
+
+
+def _baseline(values: list[float]) -> tuple[float, float]:
+    mid = median(values)
+    return mid, median(abs(v - mid) for v in values)
+
+
+def _avg(resource_costs: Iterable[Decimal], days: int) -> Decimal:
+    return sum(resource_costs, ZERO) / days
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+# --- Detectors -------------------------------------------------------------------------------------
+
+
+class Detector:
+    """All five detectors over one project's resources; ``run(days)`` gives the findings of those days."""
+
+    def __init__(self, resources: Mapping[str, Resource], context: Context | None = None):
+        self.resources = resources
+        self.context = context or Context()
+        self.tests = {k: g for k, r in resources.items() if (g := test_group(r.tags))}
+        self.planned = {k for k, r in resources.items() if is_planned(r.tags)}
+        self.regular = [r for k, r in resources.items() if k not in self.tests]
+        self._mom_cache: dict[date, tuple[float, float] | None] = {}
+        self._usual_cache: dict[tuple[str, date, int], tuple[float, int]] = {}
+        self.first_day = min((r.first_day for r in resources.values() if r.cost), default=date.min)
+        self._daily_total: dict[date, float] = {}
+        for r in self.regular:
+            for day, cost in r.cost.items():
+                self._daily_total[day] = self._daily_total.get(day, 0.0) + float(cost)
+
+    def run(self, days: Iterable[date]) -> list[Finding]:
+        findings: list[Finding] = []
+        for t in sorted(days):
+            impact_floor = MIN_IMPACT_SHARE * 30 * self._mean_total(t, 28)
+            findings += self.scaled_up(t, impact_floor)
+            findings += self.service_spikes(t, impact_floor)
+            findings += self.not_stopped(t)
+            findings += self.perf_envs(t)
+            findings += self.mom(t)
+        return [f for f in findings if (f.type, f.scope) not in self.context.suppressed]
+
+    def _usual(self, r: Resource, end: date, days: int) -> tuple[float, int]:
+        """(median cost, billed days) of a resource over the ``days`` days before ``end`` (memoised)."""
+        key = (r.key, end, days)
+        cached = self._usual_cache.get(key)
+        if cached is None:
+            values = [r.c(d) for d in _days(end, days)]
+            cached = self._usual_cache[key] = (median(values), sum(1 for v in values if v > 0))
+        return cached
+
+    def _mean_total(self, t: date, count: int) -> float:
+        return sum(self._daily_total.get(d, 0.0) for d in _days(t, count)) / count
+
+    # 1. scaled up and left
+    def _step(self, r: Resource, t: date) -> tuple[float, float] | None:
+        """(baseline, threshold) when the resource is established and stable before ``t - 1``."""
+        values = [r.c(d) for d in _days(t - timedelta(days=2), BASELINE_DAYS * 2)]
+        if sum(1 for v in values[-BASELINE_DAYS:] if v > 0) < MIN_BILLED_DAYS:
+            return None
+        mid, _ = _baseline(values[-BASELINE_DAYS:])
+        _, mad = _baseline([v for v in values if v > 0])
+        if mid <= 0:
+            return None
+        return mid, max(mid * STEP_RATIO, mid + STEP_MADS * 1.4826 * mad)
+
+    def common_factor(self, t: date, days: int = BASELINE_DAYS, exclude: Resource | None = None) -> float:
+        """How much the project's established resources moved together (median ratio to their baseline)."""
+        ratios = []
+        for r in self.regular:
+            if r is exclude:
+                continue
+            mid, billed = self._usual(r, t - timedelta(days=2), days)
+            if mid > 0 and billed >= days * MIN_BILLED_DAYS / BASELINE_DAYS:
+                ratios.append(min(r.c(t - timedelta(days=1)), r.c(t)) / mid)
+        return max(1.0, median(ratios)) if len(ratios) >= 3 else 1.0
+
+    def day_factor(self, d: date, exclude: str = "", exclude_resource: Resource | None = None) -> float:
+        """The median ratio of the other services' established resources' cost on ``d`` to their usual."""
+        ratios = []
+        for r in self.regular:
+            if r.service == exclude or r is exclude_resource:
+                continue
+            mid, billed = self._usual(r, d, BASELINE_DAYS)
+            if mid > 0 and billed >= MIN_BILLED_DAYS:
+                ratios.append(r.c(d) / mid)
+        return max(1.0, median(ratios)) if len(ratios) >= 3 else 1.0
+
+    def _stepped(self, r: Resource, t: date, impact_floor: float) -> tuple[float, float, float] | None:
+        """(usual, threshold, broad factor) when ``r`` is above its usual level on t-1 and t, after a
+        stable period, by more than the project's broad move and by enough to matter."""
+        step = self._step(r, t)
+        if step is None:
+            return None
+        mid, threshold = step
+        y1, y0 = r.c(t - timedelta(days=1)), r.c(t)
+        if y1 < threshold or y0 < threshold:
+            return None  # (the broad factor below is ≥ 1: checked first, it saves most of the work)
+        # A broad move of the project (mom_increase: on both days, or starting today) lifts every
+        # resource: compare with how the other resources moved.
+        common = max(self.common_factor(t, exclude=r), self.day_factor(t, exclude_resource=r))
+        threshold *= common
+        if y1 < threshold or y0 < threshold:
+            return None
+        if sum(1 for d in _days(t - timedelta(days=2), BASELINE_DAYS) if r.c(d) >= threshold) > 1:
+            return None  # not stable before: the step (if any) began earlier
+        usual_hours = median(r.billed_hours(d) for d in _days(t - timedelta(days=2), BASELINE_DAYS))
+        if r.billed_hours(t) > usual_hours + 4:
+            return None  # billed longer, not bigger: that is not_stopped's case
+        if ((y1 + y0) / 2 - mid) * 30 < impact_floor:
+            return None
+        return mid, threshold, common
+
+    def scaled_up(self, t: date, impact_floor: float) -> list[Finding]:
+        out = []
+        for r in self.regular:
+            if t not in r.cost or r.key in self.planned:
+                continue  # a planned resize is no anomaly
+            stepped = self._stepped(r, t, impact_floor)
+            if stepped is None or self._stepped(r, t - timedelta(days=1), impact_floor) is not None:
+                continue  # no step, or one already reported the day before
+            mid, _, common = stepped
+            new_level = (r.c(t - timedelta(days=1)) + r.c(t)) / 2
+            d2 = t - timedelta(days=2)
+            partial = r.c(d2) > mid * common + 0.25 * (new_level - mid * common)
+            start = d2 if partial else t - timedelta(days=1)
+            evidence = [r.cost.get(d, ZERO) for d in (t - timedelta(days=1), t)]
+            out.append(self._resource_finding("scaled_up_left", r, start, t, Decimal(repr(mid)), evidence))
+        return out
+
+    # 5. spike in one service
+    def service_spikes(self, t: date, impact_floor: float) -> list[Finding]:
+        by_service: dict[str, list[Resource]] = {}
+        for r in self.regular:
+            by_service.setdefault(r.service, []).append(r)
+        out = []
+        for service, members in by_service.items():
+            for day, confirm in ((t, False), (t - timedelta(days=1), True)):
+                finding = self._spike(service, members, day, t, confirm, impact_floor)
+                if finding:
+                    out.append(finding)
+        return out
+
+    def _spike(
+        self,
+        service: str,
+        members: list[Resource],
+        d: date,
+        t: date,
+        confirm: bool,
+        impact_floor: float,
+    ) -> Finding | None:
+        def total(day: date) -> float:
+            return sum(r.c(day) for r in members)
+
+        if total(d) <= total(d - timedelta(days=1)) * SPIKE_RATIO * 0.5:
+            return None  # not even a doubling from the day before: no spike (cheap early exit)
+        # Up to 4 weeks before d, from the service's first day (a young project has a shorter history).
+        first = min(r.first_day for r in members)
+        values = [total(day) for day in _days(d, BASELINE_DAYS * 2) if day >= first]
+        if sum(1 for v in values if v > 0) < max(MIN_BILLED_DAYS, len(values) * 0.7):
+            return None
+        mid, mad = _baseline(values)
+        # The same weekday a week before counts as usual too (weekly patterns are no spikes).
+        usual = max(mid, total(d - timedelta(days=7)))
+        threshold = max(usual * SPIKE_RATIO, mid + SPIKE_MADS * 1.4826 * mad)
+        if mid <= 0 or total(d) < threshold or total(d - timedelta(days=1)) >= threshold:
+            return None
+        # Everything up together (the project's growth) is no spike of one service.
+        threshold *= self.day_factor(d, exclude=service)
+        if total(d) < threshold or total(d - timedelta(days=1)) >= threshold:
+            return None
+        if (total(d) - mid) < impact_floor / 30 * 3:
+            return None
+        deltas = sorted(
+            ((r.c(d) - self._usual(r, d, BASELINE_DAYS * 2)[0], r) for r in members),
+            key=lambda item: -item[0],
+        )
+        increase = total(d) - mid
+        top_delta, top = deltas[0]
+        concentrated = top_delta >= 0.6 * increase
+        if concentrated != confirm:
+            return None  # spread spikes are reported the same day; one resource's, once it falls back
+        if confirm:
+            top_base = self._usual(top, d, BASELINE_DAYS * 2)[0]
+            if top.c(t) > top_base + 0.5 * top_delta:
+                return None  # still up: a step, not a spike
+        expected = Decimal(repr(mid))
+        actual = sum((r.cost.get(d, ZERO) for r in members), ZERO)
+        contributors = [
+            {
+                "resource_id": r.key,
+                "sub_account_id": r.sub_account,
+                "region": r.region,
+                "increase": round(delta, 2),
+            }
+            for delta, r in deltas[:5]
+            if delta > 0
+        ]
+        return Finding(
+            type="service_spike",
+            scope=f"service:{service}",
+            start=d,
+            detected_on=t,
+            service=service,
+            resource_id=top.key if concentrated or top_delta >= 0.5 * increase else "",
+            sub_account_id=top.sub_account,
+            region=top.region,
+            expected=expected,
+            actual=actual,
+            monthly_impact=actual - expected,
+            contributors=contributors,
+            explanation=f"{service} cost {actual:.2f} on {d} vs a usual {mid:.2f} per day",
+        )
+
+    # 2. forgotten to stop
+    def not_stopped(self, t: date) -> list[Finding]:
+        out = []
+        for r in self.regular:
+            if r.billed_hours(t) < FULL_DAY_HOURS:
+                continue
+            end = tagged_end(r.tags, r.first_day)
+            if end == date.max:
+                continue  # tagged permanent
+            if end is not None:
+                start = end + timedelta(days=1)
+                if t >= start and (t == start or r.billed_hours(t - timedelta(days=1)) < FULL_DAY_HOURS):
+                    out.append(
+                        self._lifetime_finding(r, start, t, ZERO, f"billing after its tagged end {end}")
+                    )
+                continue
+            finding = self._part_time(r, t) or self._episodic(r, t)
+            if finding:
+                out.append(finding)
+        return out
+
+    def _episodic(self, r: Resource, t: date) -> Finding | None:
+        """A resource that ran in short episodes (≥ 2 before, each ≤ a week) and now runs on and on."""
+        billed = sorted(d for d, c in r.floats.items() if c > 0 and d <= t)
+        if not billed or billed[-1] != t:
+            return None
+        episodes, first = [], billed[0]
+        for previous, day in pairwise(billed):
+            if (day - previous).days > 1:
+                episodes.append((previous - first).days + 1)
+                first = day
+        if len(episodes) < 2 or max(episodes) > 7:
+            return None
+        usual = max(episodes)
+        if (t - first).days + 1 != usual + 2:
+            return None
+        before = [d for d in billed if d < first]
+        part_time = median(r.billed_hours(d) for d in before) <= PART_TIME_HOURS
+        if part_time and any(r.billed_hours(d) >= FULL_DAY_HOURS for d in billed if d >= first):
+            return None  # left on around the clock: reported by the part-time rule already
+        start = first + timedelta(days=usual)
+        expected = _avg((r.cost[d] for d in before[-usual:]), usual)
+        return self._lifetime_finding(
+            r, start, t, expected, f"used to run {usual} day(s) at a time, now longer"
+        )
+
+    def _part_time(self, r: Resource, t: date) -> Finding | None:
+        """A resource that was stopped every day and now bills around the clock."""
+        base_days = [d for d in _days(t - timedelta(days=1), BASELINE_DAYS) if d in r.hours]
+        if len(base_days) < 7:
+            return None
+        usual = median(r.billed_hours(d) for d in base_days)
+        if usual > PART_TIME_HOURS or r.billed_hours(t - timedelta(days=1)) >= FULL_DAY_HOURS:
+            return None
+        late_bit = 1 << 23
+        usual_late = sum(1 for d in base_days if r.hours.get(d, 0) & late_bit) / len(base_days)
+        y = t - timedelta(days=1)
+        if usual_late > 0.2 or not r.hours.get(y, 0) & late_bit:
+            return None
+        expected = _avg((r.cost[d] for d in base_days), len(base_days))
+        return self._lifetime_finding(
+            r, y, t, expected, f"usually billed {usual:.0f} h a day, now around the clock"
+        )
+
+    def _lifetime_finding(self, r: Resource, start: date, t: date, expected: Decimal, why: str) -> Finding:
+        finding = self._resource_finding("not_stopped", r, start, t, expected, [r.cost.get(t, ZERO)])
+        finding.explanation = f"{r.key} ({r.service}) {why}; {finding.actual:.2f} a day"
+        return finding
+
+    # 3. performance-test environment left running
+    def perf_envs(self, t: date) -> list[Finding]:
+        groups: dict[str, list[Resource]] = {}
+        for key, group in self.tests.items():
+            groups.setdefault(group, []).append(self.resources[key])
+        out = []
+        for group, members in groups.items():
+            finding = self._perf_env(group, members, t, groups)
+            if finding:
+                out.append(finding)
+        return out
+
+    @staticmethod
+    def _episode_start(members: list[Resource], t: date) -> date | None:
+        """First day of the environment's current run of billed days ending at ``t`` (gaps ≤ 1 day)."""
+        billed = {d for r in members for d, c in r.cost.items() if c > 0 and d <= t}
+        if t not in billed:
+            return None
+        day = t
+        while day - timedelta(days=1) in billed or day - timedelta(days=2) in billed:
+            day -= timedelta(days=1) if day - timedelta(days=1) in billed else timedelta(days=2)
+        return day
+
+    def _window(
+        self, members: list[Resource], start: date, groups: Mapping[str, list[Resource]]
+    ) -> int | None:
+        ends = [e for r in members if (e := tagged_end(r.tags, start)) is not None]
+        if date.max in ends:
+            return None  # tagged permanent
+        if ends:
+            return max(1, (max(ends) - start).days + 1)
+        lengths = []
+        for other in groups.values():
+            billed = sorted({d for r in other for d, c in r.cost.items() if c > 0 and d < start})
+            run = 1
+            for previous, day in pairwise(billed):
+                if (day - previous).days <= 2:
+                    run += (day - previous).days
+                else:
+                    lengths.append(run)
+                    run = 1
+            if billed and (start - billed[-1]).days > 2:
+                lengths.append(run)
+        return int(median(lengths)) + 1 if lengths else DEFAULT_TEST_WINDOW_DAYS
+
+    def _perf_env(
+        self, group: str, members: list[Resource], t: date, groups: Mapping[str, list[Resource]]
+    ) -> Finding | None:
+        start = self._episode_start(members, t)
+        if start is None or start <= self.first_day + timedelta(days=1):
+            return None  # running since before the data begins: its start (and window) is unknown
+        window = self._window(members, start, groups)
+        if window is None:
+            return None
+        due = start + timedelta(days=window)  # the first day it should not bill any more
+        if t != due:
+            return None
+        in_window = [sum((r.cost.get(d, ZERO) for r in members), ZERO) for d in _days(due, window)]
+        level = sum(in_window, ZERO) / window
+        actual = sum((r.cost.get(t, ZERO) for r in members), ZERO)
+        hours = max(r.billed_hours(t) for r in members)
+        if level <= 0 or actual < level * Decimal("0.6") or hours < FULL_DAY_HOURS:
+            return None
+        top = max(members, key=lambda r: r.cost.get(t, ZERO))
+        return Finding(
+            type="perf_env_left",
+            scope=f"env:{group}",
+            start=due,
+            detected_on=t,
+            service=top.service,
+            resource_id=top.key,
+            sub_account_id=top.sub_account,
+            region=top.region,
+            expected=ZERO,
+            actual=actual,
+            monthly_impact=actual * 30,
+            contributors=_contributors(members, t),
+            explanation=(
+                f"test environment {group} started {start}, window {window} day(s), still billing "
+                f"{actual:.2f} a day on {t}"
+            ),
+        )
+
+    # 4. abnormal month-over-month increase
+    def _mom_condition(self, t: date) -> tuple[float, float] | None:
+        """(base, common factor) when the project's cost is up on t-1 and t against the week before."""
+        cached = self._mom_cache.get(t)
+        if cached is not None or t in self._mom_cache:
+            return cached
+        result = None
+        week = _days(t - timedelta(days=2), MOM_BASE_DAYS)
+        base = sum(self._daily_total.get(d, 0.0) for d in week) / MOM_BASE_DAYS
+        y1, y0 = self._daily_total.get(t - timedelta(days=1), 0.0), self._daily_total.get(t, 0.0)
+        if base > 0 and all(d in self._daily_total for d in week) and min(y1, y0) >= base * MOM_RATIO:
+            common = self.common_factor(t, MOM_BASE_DAYS)
+            if common >= MOM_COMMON and not self._planned_growth(t, common):
+                result = (base, common)
+        self._mom_cache[t] = result
+        return result
+
+    def _planned_growth(self, t: date, common: float) -> bool:
+        """The approved plan grows as much from the previous month: a planned increase."""
+        month, last_month = _month_start(t), _month_start(t - timedelta(days=28))
+        now, before = self.context.plan.get(month), self.context.plan.get(last_month)
+        return bool(now and before and float(now / before) >= common * 0.9)
+
+    def mom(self, t: date) -> list[Finding]:
+        condition = self._mom_condition(t)
+        if condition is None:
+            return []
+        if any(self._mom_condition(t - timedelta(days=k)) for k in range(1, MOM_COOLDOWN_DAYS)):
+            return []  # the same increase, already reported
+        base, common = condition
+        previous = _days(t - timedelta(days=2), MOM_BASE_DAYS)
+        evidence = (t - timedelta(days=1), t)
+        services: dict[str, float] = {}
+        for r in self.regular:
+            delta = sum(r.c(d) for d in evidence) / 2 - sum(r.c(d) for d in previous) / MOM_BASE_DAYS
+            services[r.service] = services.get(r.service, 0.0) + delta
+        top_service = max(services, key=lambda s: services[s])
+        top = max(self.regular, key=lambda r: sum(r.c(d) for d in evidence))
+        expected = Decimal(repr(round(base, 6)))
+        actual = sum((r.cost.get(d, ZERO) for r in self.regular for d in evidence), ZERO) / 2
+        return [
+            Finding(
+                type="mom_increase",
+                scope="project",
+                start=t - timedelta(days=1),
+                detected_on=t,
+                service=top_service,
+                resource_id="",
+                sub_account_id=top.sub_account,
+                region=top.region,
+                expected=expected,
+                actual=actual,
+                monthly_impact=(actual - expected) * 30,
+                contributors=[
+                    {"service": s, "increase": round(v, 2)}
+                    for s, v in sorted(services.items(), key=lambda kv: -kv[1])[:5]
+                    if v > 0
+                ],
+                explanation=(
+                    f"daily cost {actual:.2f} vs {base:.2f} the week before; most resources up "
+                    f"{(common - 1) * 100:.0f}% together"
+                ),
+            )
+        ]
+
+    def _resource_finding(
+        self, kind: str, r: Resource, start: date, t: date, expected: Decimal, evidence: list[Decimal]
+    ) -> Finding:
+        actual = sum(evidence, ZERO) / len(evidence)
+        return Finding(
+            type=kind,
+            scope=f"resource:{r.key}",
+            start=start,
+            detected_on=t,
+            service=r.service,
+            resource_id=r.key,
+            sub_account_id=r.sub_account,
+            region=r.region,
+            expected=expected,
+            actual=actual,
+            monthly_impact=(actual - expected) * 30,
+            contributors=[_dimensions(r)],
+            explanation=f"{r.key} ({r.service}) costs {actual:.2f} a day since {start}, usually {expected:.2f}",
+        )
+
+
+def _contributors(members: list[Resource], t: date) -> list[dict]:
+    ranked = sorted(members, key=lambda r: -r.cost.get(t, ZERO))[:5]
+    return [{**_dimensions(r), "cost": str(r.cost.get(t, ZERO))} for r in ranked]
+
+
+def _dimensions(r: Resource) -> dict[str, str]:
+    return {"resource_id": r.key, "service": r.service, "sub_account_id": r.sub_account, "region": r.region}
+
+
+def detect(
+    resources: Mapping[str, Resource], days: Iterable[date], context: Context | None = None
+) -> list[Finding]:
+    return Detector(resources, context).run(days)

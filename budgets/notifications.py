@@ -1,0 +1,97 @@
+"""Telling a project's owners: e-mail, and a generic JSON webhook (Slack incoming webhooks accept it)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from budgets.models import Anomaly, BudgetAlert, Project, ProjectMember
+
+logger = logging.getLogger(__name__)
+WEBHOOK_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+
+
+class RetryableDeliveryError(Exception):
+    """A network error or a 5xx from the webhook: worth retrying later."""
+
+
+def queue(kind: str, object_id: int) -> None:
+    """Send the notification once the current transaction commits."""
+    from budgets.tasks import notify
+
+    transaction.on_commit(lambda: notify.delay(kind=kind, object_id=object_id))
+
+
+def _message(kind: str, obj: Any) -> tuple[Project, str, dict[str, Any]]:
+    if kind == "anomaly":
+        project = obj.project
+        text = (
+            f"[{project.name}] {obj.get_type_display()} since {obj.start_date}: {obj.scope} — "
+            f"expected {obj.expected:.2f} {project.currency}/day, actual {obj.actual:.2f}; "
+            f"estimated monthly impact {obj.monthly_impact:.2f} {project.currency}. "
+            "Please answer: expected / planned / fixed / false alarm."
+        )
+        payload = {
+            "event": "budgets.anomaly",
+            "id": obj.public_id,
+            "type": obj.type,
+            "scope": obj.scope,
+            "start": obj.start_date.isoformat(),
+            "service": obj.service_name or None,
+            "resource_id": obj.resource_id or None,
+            "sub_account_id": obj.sub_account_id or None,
+            "expected": str(obj.expected),
+            "actual": str(obj.actual),
+            "monthly_impact": str(obj.monthly_impact),
+        }
+    else:
+        project = obj.project
+        text = f"[{project.name}] {obj.message}"
+        payload = {"event": "budgets.alert", "id": obj.pk, "kind": obj.kind, "threshold": obj.threshold}
+    link = settings.PORTAL_BASE_URL + reverse("budgets-project", args=[project.public_id])
+    payload.update(project=project.name, project_id=project.public_id, url=link, text=f"{text}\n{link}")
+    return project, text, payload
+
+
+def deliver(*, kind: str, object_id: int) -> str:
+    """E-mail the owners once (claimed by a conditional update), then call the webhook."""
+    model = Anomaly if kind == "anomaly" else BudgetAlert
+    claimed = model.objects.filter(pk=object_id, notified_at__isnull=True).update(notified_at=timezone.now())
+    if not claimed:
+        return "already notified"
+    obj = model.objects.select_related("project").get(pk=object_id)
+    project, _, payload = _message(kind, obj)
+    owners = list(
+        ProjectMember.objects.filter(project=project, role=ProjectMember.Role.OWNER).values_list(
+            "user__email", flat=True
+        )
+    )
+    if owners:
+        try:
+            send_mail(f"[budgets] {project.name}", payload["text"], settings.DEFAULT_FROM_EMAIL, owners)
+        except Exception:
+            logger.exception("could not e-mail the owners of %s", project.public_id)
+    if project.webhook_url:
+        from budgets.tasks import webhook
+
+        webhook.delay(url=project.webhook_url, payload=payload)
+    return f"notified {len(owners)} owner(s)"
+
+
+def post_webhook(*, url: str, payload: dict[str, Any]) -> int:
+    try:
+        response = httpx.post(url, json=payload, timeout=WEBHOOK_TIMEOUT)
+    except httpx.TransportError as exc:
+        raise RetryableDeliveryError(str(exc)) from exc
+    if response.status_code >= 500:
+        raise RetryableDeliveryError(f"webhook answered {response.status_code}")
+    if response.status_code >= 400:
+        logger.warning("webhook %s refused the notification: %s", url, response.status_code)
+    return response.status_code

@@ -1,0 +1,129 @@
+"""Fixtures of the budgets tests: generated cost files of our own, and the official FOCUS sample."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from budgets import services
+from budgets.importing import cost_import_create, cost_import_run
+from budgets.models import CostImport, Project
+from budgets.scenarios import CostLine, day_line
+
+SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "focus" / "focus-1.0-sample.csv"
+
+
+@pytest.fixture
+def sample_path() -> Path:
+    if not SAMPLE.is_file():
+        pytest.skip(f"the official FOCUS sample is not available at {SAMPLE} (../shared is absent)")
+    return SAMPLE
+
+
+def make_project(
+    name: str = "Payments API",
+    *,
+    sub_accounts: tuple[str, ...] = ("111111111111",),
+    tags: tuple[tuple[str, str], ...] = (),
+    budget: str | None = "120000",
+    currency: str = "USD",
+    start: str = "2025-01",
+    months: int = 12,
+) -> Project:
+    project, _ = services.project_upsert(
+        name=name, currency=currency, sub_accounts=list(sub_accounts), tags=list(tags)
+    )
+    if budget is not None:
+        services.project_budget_set(
+            project=project, amount=budget, currency=currency, start_month=start, months=months
+        )
+    return project
+
+
+def run_import(path: Path, fmt: str = "auto") -> CostImport:
+    created = cost_import_create(path=str(path), fmt=fmt, queue=False)
+    return cost_import_run(import_id=created.pk)
+
+
+def lines(
+    days: list[date], cost: str, *, sub_account: str = "111111111111", resource: str = "i-1", **fields
+) -> list[CostLine]:
+    return [
+        day_line(
+            day, Decimal(cost), sub_account=sub_account, resource=resource, service="Amazon EC2", **fields
+        )
+        for day in days
+    ]
+
+
+def _reset_celery_producers() -> None:
+    from kombu import pools
+
+    from portal.celery import app
+
+    pools.reset()
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_celery_producers():
+    """Drop Celery's cached producer pool: one closed by an earlier worker test (``use_broker`` closes
+    the connection pool but not the producer pool) fails every later ``delay()``, eager or not."""
+    _reset_celery_producers()
+    yield
+
+
+@pytest.fixture
+def worker(celery_worker):
+    """The shared ``celery_worker``, then producers reset again once it is gone."""
+    yield celery_worker
+    _reset_celery_producers()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the budgets worker tests last: a transactional test flushes the database at its end, which
+    drops the rows data migrations made (business categories) that other apps' tests expect."""
+    mine = [
+        i
+        for i in items
+        if "tests/budgets/" in str(i.path).replace("\\", "/") and i.get_closest_marker("worker")
+    ]
+    if mine:
+        items[:] = [i for i in items if i not in mine] + mine
+
+
+@pytest.fixture
+def web(transactional_db, tmp_path):
+    """gunicorn on the test database; yields its base URL.
+
+    Like ``tests.processes.start_server``, but with an access log file: the shared ``server`` fixture
+    sets ``WEB_ACCESS_LOG=""``, which gunicorn 27 refuses ("'' isn't writable").
+    """
+    import time
+
+    import httpx
+
+    from tests import processes
+
+    port = processes.free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [str(processes.BIN / "gunicorn"), "portal.wsgi", "--config", "python:portal.gunicorn_conf",
+            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "8"]  # fmt: skip
+    env = processes.child_env(WEB_ACCESS_LOG=str(tmp_path / "access.log"), PORTAL_BASE_URL=url)
+    proc = processes.spawn(args, env, tmp_path / "server.log")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start:\n{proc.log()}")
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.stop()
