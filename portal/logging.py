@@ -10,7 +10,8 @@ import logging
 import re
 
 # 13 to 19 digits, optionally separated by single spaces or dashes.
-_PAN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+# Not a part of a decimal number (e.g. a duration like 0.0135462198327105 s).
+_PAN = re.compile(r"(?<!\d)(?<!\d\.)(?:\d[ -]?){12,18}\d(?!\d)(?!\.\d)")
 
 
 def _luhn_ok(digits: str) -> bool:

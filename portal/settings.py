@@ -323,6 +323,8 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "portal.models.Application.Status",
         "PayTypeEnum": "payments.api.serializers.FINCODE_PAY_TYPES",
         "Secure2PayTypeEnum": ["Card", "Googlepay"],
+        "DocumentKindEnum": "portal.models.ApplicationDocument.Kind",
+        "BudgetRequestKindEnum": "budgets.models.BudgetRequest.Kind",
     },
 }
 

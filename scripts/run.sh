@@ -15,6 +15,7 @@ $PY manage.py migrate --noinput -v0
 $PY manage.py credit_setup -v0
 if [ "${PORTAL_ENV:-development}" != "production" ]; then
   $PY manage.py load_demo -v0 2>/dev/null || $PY manage.py load_demo
+  $PY manage.py load_budgets_demo -v0 >/dev/null 2>&1 || $PY manage.py load_budgets_demo
 fi
 $PY manage.py collectstatic --noinput -v0
 
@@ -26,6 +27,7 @@ cat <<BANNER
     merchant sign-in    http://$HOST:$PORT/login/       owner@example.com / demo-password-123
     operators (admin)   http://$HOST:$PORT/admin/       operator@example.com / demo-password-123
                                                          reviewer@example.com / demo-password-123
+    budgets (FinOps)    http://$HOST:$PORT/budgets/     finance@example.com / demo-password-123
     API docs            http://$HOST:$PORT/docs/        (OpenAPI: /v1/openapi.json)
     demo test key       m_test_DemoSecretKeyForLocalDevelopmentOnly000
     database: $db · redis: ${REDIS_URL:-embedded stand-in} · celery: ${CELERY_BROKER_URL:-eager (no broker)}

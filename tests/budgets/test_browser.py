@@ -48,62 +48,56 @@ def portfolio_data(tmp_path) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_dashboards_in_headless_chromium(web, tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api")
+def test_dashboards_in_headless_chromium(web, tmp_path, browser):
     portfolio_data(tmp_path)
     user = make_user("finance@example.com", password="correct-horse-battery")
     user.groups.add(Group.objects.get(name="budget_approver"))
     ARTIFACTS.mkdir(exist_ok=True)
     problems: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        # CSP violations are console errors; broken assets are failed requests (the browser's own
-        # favicon probe is the only 404 allowed).
-        page.on(
-            "console",
-            lambda m: problems.append(m.text) if m.type == "error" and "404" not in m.text else None,
-        )
-        page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-        page.on(
-            "response",
-            lambda r: (
-                problems.append(f"{r.status}: {r.url}")
-                if r.status >= 400 and not r.url.endswith("/favicon.ico")
-                else None
-            ),
-        )
-        page.goto(f"{web}/login/?next=/budgets/")
-        page.fill("input[name=username]", "finance@example.com")
-        page.fill("input[name=password]", "correct-horse-battery")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{web}/budgets/")
-        rows = page.locator("#portfolio tbody tr")
-        assert rows.count() == 2
-        assert rows.nth(0).inner_text().startswith("Payments API")  # riskiest first
-        page.screenshot(path=str(ARTIFACTS / "budgets-portfolio.png"), full_page=True)
-        page.click("text=Payments API")
-        chart = page.locator("svg.chart")
-        chart.wait_for()
-        box = chart.bounding_box()
-        assert box and box["width"] > 600 and box["height"] > 200
-        assert page.locator("svg.chart .line-actual").count() == 1
-        assert page.locator("svg.chart .line-plan").count() == 1
-        assert page.locator("svg.chart .line-forecast").count() == 1
-        assert page.locator("svg.chart .bar-actual").count() == 4  # January to April
-        assert page.locator("svg.chart .marker-anomaly").count() == 3  # spike, step, perf environment
-        # The stylesheet applied (served locally, allowed by the CSP): the plan line is green.
-        stroke = page.eval_on_selector("svg.chart .line-plan", "e => getComputedStyle(e).stroke")
-        assert stroke == "rgb(23, 121, 74)"
-        assert "At this pace the budget is exhausted" in page.inner_text("#outlook")
-        page.screenshot(path=str(ARTIFACTS / "budgets-project.png"), full_page=True)
-        page.click("#requests button[value=approve]")
-        page.wait_for_selector("text=Within budget through the period end.")
-        assert page.locator("svg.chart .marker-approval").count() == 2
-        page.screenshot(path=str(ARTIFACTS / "budgets-project-after-approval.png"), full_page=True)
-        browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    # CSP violations are console errors; broken assets are failed requests (the browser's own
+    # favicon probe is the only 404 allowed).
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" and "404" not in m.text else None,
+    )
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status}: {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    page.goto(f"{web}/login/?next=/budgets/")
+    page.fill("input[name=username]", "finance@example.com")
+    page.fill("input[name=password]", "correct-horse-battery")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{web}/budgets/")
+    rows = page.locator("#portfolio tbody tr")
+    assert rows.count() == 2
+    assert rows.nth(0).inner_text().startswith("Payments API")  # riskiest first
+    page.screenshot(path=str(ARTIFACTS / "budgets-portfolio.png"), full_page=True)
+    page.click("text=Payments API")
+    chart = page.locator("svg.chart")
+    chart.wait_for()
+    box = chart.bounding_box()
+    assert box and box["width"] > 600 and box["height"] > 200
+    assert page.locator("svg.chart .line-actual").count() == 1
+    assert page.locator("svg.chart .line-plan").count() == 1
+    assert page.locator("svg.chart .line-forecast").count() == 1
+    assert page.locator("svg.chart .bar-actual").count() == 4  # January to April
+    assert page.locator("svg.chart .marker-anomaly").count() == 3  # spike, step, perf environment
+    # The stylesheet applied (served locally, allowed by the CSP): the plan line is green.
+    stroke = page.eval_on_selector("svg.chart .line-plan", "e => getComputedStyle(e).stroke")
+    assert stroke == "rgb(23, 121, 74)"
+    assert "At this pace the budget is exhausted" in page.inner_text("#outlook")
+    page.screenshot(path=str(ARTIFACTS / "budgets-project.png"), full_page=True)
+    page.click("#requests button[value=approve]")
+    page.wait_for_selector("text=Within budget through the period end.")
+    assert page.locator("svg.chart .marker-approval").count() == 2
+    page.screenshot(path=str(ARTIFACTS / "budgets-project-after-approval.png"), full_page=True)
+    page.close()
     assert problems == []
     shutil.copy(ARTIFACTS / "budgets-project.png", tmp_path / "budgets-project.png")
