@@ -122,7 +122,7 @@ def _redis() -> redis.Redis:
         with _client_lock:
             if _client is None:
                 if settings.REDIS_URL:
-                    _client = redis.Redis.from_url(
+                    client = redis.Redis.from_url(
                         settings.ADMISSION_REDIS_URL or settings.REDIS_URL,
                         socket_timeout=settings.ADMISSION_REDIS_TIMEOUT,
                         socket_connect_timeout=settings.ADMISSION_REDIS_TIMEOUT,
@@ -133,7 +133,7 @@ def _redis() -> redis.Redis:
                 else:
                     from portal.redis import get_redis
 
-                    _client = get_redis()
+                    client = get_redis()
                 for name, source in (
                     ("admit", ADMIT_LUA),
                     ("refused", REFUSED_LUA),
@@ -142,7 +142,9 @@ def _redis() -> redis.Redis:
                     ("rename", RENAME_LUA),
                     ("usage", USAGE_LUA),
                 ):
-                    _scripts[name] = _client.register_script(source)
+                    _scripts[name] = client.register_script(source)
+                # Published last: other threads read _client without the lock.
+                _client = client
     return _client
 
 
