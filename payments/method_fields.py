@@ -108,3 +108,26 @@ class VirtualAccountFields(models.Model):
 
     class Meta:
         abstract = True
+
+
+class BnplFields(models.Model):
+    """``pay_type=Bnpl`` (extension): the credit check that decided it, and the buyer's invoice method."""
+
+    credit_check = models.ForeignKey(
+        "credit.CreditCheck", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    bnpl_invoice_method = models.CharField(
+        max_length=20,
+        null=True,
+        blank=True,
+        help_text="How the buyer pays the invoice: konbini or bank_transfer.",
+    )
+    bnpl_decline_category = models.CharField(
+        max_length=30,
+        null=True,
+        blank=True,
+        help_text="Why a BNPL payment was declined: a category, never the rule.",
+    )
+
+    class Meta:
+        abstract = True

@@ -9,7 +9,13 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
-from payments.method_fields import AsyncProgress, KonbiniFields, VirtualAccountFields, WalletFields
+from payments.method_fields import (
+    AsyncProgress,
+    BnplFields,
+    KonbiniFields,
+    VirtualAccountFields,
+    WalletFields,
+)
 from portal.ids import id_factory
 from portal.models import Merchant, Mode, PayType
 
@@ -145,7 +151,7 @@ class Card(CardFields):
         return f"{self.card_id} {self.card_no}"
 
 
-class Payment(AsyncProgress, WalletFields, KonbiniFields, VirtualAccountFields, models.Model):
+class Payment(AsyncProgress, WalletFields, KonbiniFields, VirtualAccountFields, BnplFields, models.Model):
     """One payment (fincode: 決済). ``order_id`` is fincode's ``id``.
 
     Fields of the methods that complete later (wallets, konbini, bank transfer) come

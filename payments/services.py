@@ -69,7 +69,11 @@ TRANSITIONS: dict[str, set[str]] = {
         Status.CAPTURED,
         Status.AUTHENTICATED,
         Status.AWAITING_CUSTOMER_PAYMENT,
+        Status.AWAITING_PAYMENT_APPROVAL,  # BNPL: the credit check asks for a review
+        Status.FAILED,  # BNPL: the credit check declines
     },
+    # BNPL: a credit reviewer decides.
+    Status.AWAITING_PAYMENT_APPROVAL: {Status.AUTHORIZED, Status.FAILED, Status.CANCELED},
     # Wallets, konbini, bank transfer: the buyer pays (or not) at the provider.
     Status.AWAITING_CUSTOMER_PAYMENT: {
         Status.AUTHORIZED,
@@ -118,6 +122,14 @@ PAY_TYPE_STATUSES: dict[str, set[str]] = {
         Status.CAPTURED,
         Status.CANCELED,
         Status.EXPIRED,
+    },
+    PayType.BNPL: {
+        Status.UNPROCESSED,
+        Status.AWAITING_PAYMENT_APPROVAL,
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.CANCELED,
+        Status.FAILED,
     },
 }
 
@@ -376,7 +388,7 @@ def contract_limit(*, merchant: Merchant, mode: str, pay_type: str) -> int:
     return terms.max_amount
 
 
-SUPPORTED_PAY_TYPES = {PayType.CARD, PayType.PAYPAY, PayType.KONBINI, PayType.VIRTUALACCOUNT}
+SUPPORTED_PAY_TYPES = {PayType.CARD, PayType.PAYPAY, PayType.KONBINI, PayType.VIRTUALACCOUNT, PayType.BNPL}
 REGISTER_FIELDS = (
     "job_code", "amount", "tax", "tds_type", "tds2_type", "td_tenant_name",
     "client_field_1", "client_field_2", "client_field_3", "order_description",
@@ -396,6 +408,10 @@ def payment_register(*, merchant: Merchant, mode: str, data: dict[str, Any], act
         fields.setdefault("tds_type", "0")
         if fields["tds_type"] == "2":
             fields.setdefault("tds2_type", "2")
+    elif pay_type == PayType.BNPL:
+        from payments.bnpl import register_fields as bnpl_register_fields
+
+        fields.update(bnpl_register_fields(data=data))
     else:
         from payments.asyncflows.services import register_fields
 
@@ -948,6 +964,10 @@ def payment_reconcile(*, payment_id: int) -> str:
     or ``processing`` (ask again later). Safe to run any number of times, anywhere.
     """
     payment = Payment.objects.get(pk=payment_id)
+    if payment.pay_type == PayType.BNPL:
+        from payments.bnpl import reconcile
+
+        return reconcile(payment=payment)
     if payment.pay_type != PayType.CARD:
         from payments.asyncflows.services import payment_reconcile_async
 

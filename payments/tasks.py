@@ -63,3 +63,12 @@ def sweep_pending_payments(**kwargs) -> int:
 def purge_card_secrets(**kwargs) -> int:
     """Periodic: delete card data that no provider needs any more."""
     return services.purge_card_secrets()
+
+
+@shared_task(name="payments.bnpl.review_decided", acks_late=True, soft_time_limit=30, time_limit=60)
+def bnpl_review_decided(*, check_id: int, **kwargs) -> str:
+    """A credit reviewer decided: move the BNPL payment waiting for it (idempotent), and so tell the merchant."""
+    from payments.bnpl import review_decided
+
+    payment = review_decided(check_id=check_id)
+    return payment.status if payment else "none"

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from payments import bnpl, errors
 from payments.asyncflows.services import payment_simulate_buyer
 from payments.models import Payment, Status
 from payments.simulators.cards import TEST_CARDS
@@ -68,6 +69,7 @@ def payment_detail(request, membership, mode: str, order_id: str):
             "payment": payment,
             "events": payment.events.all(),
             "webhook_events": payment.webhook_events.prefetch_related("deliveries"),
+            "bnpl_invoice": bnpl.invoice_of(payment) if payment.pay_type == PayType.BNPL else None,
         },
     )
 
@@ -78,7 +80,12 @@ def payment_simulate(request, membership, mode: str, order_id: str):
     """Test mode: play the buyer (wallet approval, konbini till, bank transfer: a ….complete.stub event)."""
     payment = get_object_or_404(Payment, merchant=membership.merchant, mode=mode, order_id=order_id)
     try:
-        payment_simulate_buyer(payment=payment)
+        if payment.mode != "test":
+            raise PortalError(errors.INVALID_STATUS_TRANSITION, "Only test-mode payments can be simulated.")
+        if payment.pay_type == PayType.BNPL:
+            bnpl.invoice_paid(payment=payment)
+        else:
+            payment_simulate_buyer(payment=payment)
     except PortalError as exc:
         messages.error(request, exc.message)
     else:

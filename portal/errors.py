@@ -29,6 +29,7 @@ AREAS: dict[str, str] = {
     "13": "3-D Secure 2",
     "14": "Webhooks",
     "15": "Admission control",
+    "16": "Deferred payment (BNPL)",
     "20": "Credit",
     "30": "Budgets",
 }

@@ -325,6 +325,8 @@ SPECTACULAR_SETTINGS = {
         "Secure2PayTypeEnum": ["Card", "Googlepay"],
         "DocumentKindEnum": "portal.models.ApplicationDocument.Kind",
         "BudgetRequestKindEnum": "budgets.models.BudgetRequest.Kind",
+        "BnplPayTypeEnum": ["Bnpl"],
+        "AuthOrCaptureJobCodeEnum": ["AUTH", "CAPTURE"],
     },
 }
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from drf_spectacular.utils import PolymorphicProxySerializer
 
+from payments import bnpl
+from payments.api import bnpl_serializers as b
 from payments.api import method_serializers as m
 from payments.api import serializers as s
 from payments.asyncflows import services as async_services
@@ -21,18 +23,21 @@ REGISTER = {
     PayType.PAYPAY: m.PaypayRegisterRequest,
     PayType.KONBINI: m.KonbiniRegisterRequest,
     PayType.VIRTUALACCOUNT: m.VirtualaccountRegisterRequest,
+    PayType.BNPL: b.BnplRegisterRequest,
 }
 EXECUTE = {
     PayType.CARD: s.PaymentExecuteRequest,
     PayType.PAYPAY: m.PaypayExecuteRequest,
     PayType.KONBINI: m.KonbiniExecuteRequest,
     PayType.VIRTUALACCOUNT: m.VirtualaccountExecuteRequest,
+    PayType.BNPL: b.BnplExecuteRequest,
 }
 RESPONSE = {
     PayType.CARD: s.PaymentCardResponse,
     PayType.PAYPAY: m.PaymentPaypayResponse,
     PayType.KONBINI: m.PaymentKonbiniResponse,
     PayType.VIRTUALACCOUNT: m.PaymentVirtualaccountResponse,
+    PayType.BNPL: b.PaymentBnplResponse,
 }
 ACTIONS = {"capture": m.AsyncCaptureRequest, "cancel": m.AsyncCancelRequest, "change": m.AsyncChangeRequest}
 
@@ -47,7 +52,8 @@ def register_request(data: Any):
 
 
 def is_async(payment: Payment) -> bool:
-    return payment.pay_type in async_services.ASYNC_PAY_TYPES
+    """Handled here rather than by the card path of ``payments.services``."""
+    return payment.pay_type in async_services.ASYNC_PAY_TYPES or payment.pay_type == PayType.BNPL
 
 
 def response_class(pay_type: str):
@@ -59,11 +65,15 @@ def action_request(name: str):
 
 
 def execute(payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
+    if payment.pay_type == PayType.BNPL:
+        return bnpl.payment_execute_bnpl(payment=payment, data=data, actor=actor)
     return async_services.payment_execute_async(payment=payment, data=data, actor=actor)
 
 
 def action(payment: Payment, name: str, data: dict[str, Any], actor: Any) -> Payment:
     """capture/cancel/change of the async pay types; ``auth`` and ``secure`` are cards-only (a clear 400)."""
+    if payment.pay_type == PayType.BNPL:
+        return bnpl.payment_operate_bnpl(payment=payment, operation=name, actor=actor)
     return async_services.payment_operate_async(payment=payment, operation=name, data=data, actor=actor)
 
 

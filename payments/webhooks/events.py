@@ -30,6 +30,7 @@ SUFFIX = {
     "complete_stub": "complete.stub",
     "expire": "expired",
     "fail": "failed",
+    "review": "review",
 }
 SPECIAL = {(PayType.KONBINI, "expire"): "payments.konbini.expired.update.batch"}
 
@@ -48,6 +49,8 @@ EXTENSION_EVENTS = [
     "payments.virtualaccount.regist", "payments.virtualaccount.exec", "payments.virtualaccount.cancel",
     "payments.virtualaccount.complete", "payments.virtualaccount.complete.stub", "payments.virtualaccount.expired",
     "payments.konbini.failed", "payments.virtualaccount.failed",
+    "payments.bnpl.regist", "payments.bnpl.exec", "payments.bnpl.review", "payments.bnpl.capture",
+    "payments.bnpl.cancel",
 ]  # fmt: skip
 EVENTS = FINCODE_EVENTS + EXTENSION_EVENTS
 

@@ -116,11 +116,26 @@ def _virtual_account(payment: Payment) -> dict[str, Any]:
     }
 
 
+def _bnpl(payment: Payment) -> dict[str, Any]:
+    from payments.bnpl import invoice_of
+
+    invoice = invoice_of(payment) if payment.status == "CAPTURED" else None
+    return {
+        "job_code": payment.job_code,
+        "credit_check_id": payment.credit_check.public_id if payment.credit_check_id else None,
+        "decline_category": payment.bnpl_decline_category,
+        "invoice_method": payment.bnpl_invoice_method,
+        "invoice_id": invoice.public_id if invoice else None,
+        "invoice_due_date": _day(invoice.due_date) if invoice else None,
+    }
+
+
 _BY_TYPE = {
     PayType.CARD: _card,
     PayType.KONBINI: _konbini,
     PayType.PAYPAY: _paypay,
     PayType.VIRTUALACCOUNT: _virtual_account,
+    PayType.BNPL: _bnpl,
 }
 
 
