@@ -86,7 +86,9 @@ class CardToken(CardFields):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
     mode = models.CharField(max_length=4, choices=Mode.choices)
     token_hash = models.CharField(max_length=64, unique=True)
-    secret = models.ForeignKey(CardSecret, on_delete=models.SET_NULL, null=True, related_name="+")
+    # DO_NOTHING: the secret is detached before it is deleted (and the database refuses otherwise),
+    # so deleting a secret is one DELETE with no look-ups.
+    secret = models.ForeignKey(CardSecret, on_delete=models.DO_NOTHING, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
@@ -136,7 +138,7 @@ class Card(CardFields):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="cards")
     default_flag = models.BooleanField(default=False)
     type = models.CharField(max_length=1, choices=CardType.choices, default=CardType.UNKNOWN)
-    secret = models.ForeignKey(CardSecret, on_delete=models.PROTECT, related_name="+")
+    secret = models.ForeignKey(CardSecret, on_delete=models.DO_NOTHING, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -186,7 +188,7 @@ class Payment(AsyncProgress, WalletFields, KonbiniFields, VirtualAccountFields, 
     pay_times = models.PositiveSmallIntegerField(null=True, blank=True)
     # The card number while 3-D Secure is in progress; deleted once authorised or failed.
     card_secret = models.ForeignKey(
-        CardSecret, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        CardSecret, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
     )
 
     # 3-D Secure 2

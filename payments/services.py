@@ -169,12 +169,20 @@ def actor_label(actor: Any) -> str:
 
 
 def payment_transition(
-    *, payment: Payment, to: str, action: str, actor: str, detail: dict | None = None, **fields: Any
+    *,
+    payment: Payment,
+    to: str,
+    action: str,
+    actor: str,
+    detail: dict | None = None,
+    expect: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> Payment:
     """Apply ``payment.status -> to`` (and ``fields``) conditionally on the current status.
 
     Call inside a transaction, with the row locked or known. Raises a 4xx domain
-    error for a change the table does not allow.
+    error for a change the table does not allow; ``expect`` adds conditions (e.g. the
+    pending reference) to the conditional UPDATE.
     """
     current = payment.status
     if to not in TRANSITIONS.get(current, set()) or to not in PAY_TYPE_STATUSES.get(payment.pay_type, {to}):
@@ -183,7 +191,7 @@ def payment_transition(
         )
     now = timezone.now()
     updates = {"status": to, "updated": now, **fields}
-    match = {"pk": payment.pk, "status": current}
+    match = {"pk": payment.pk, "status": current, **(expect or {})}
     if outbox.raises_event(payment, action):  # numbered per payment, for the webhook (outbox)
         match["event_seq"], updates["event_seq"] = payment.event_seq, payment.event_seq + 1
     if Payment.objects.filter(**match).update(**updates) != 1:
@@ -265,13 +273,13 @@ def _token_consume(
     )
     if token is None or token.secret is None:
         raise PortalError(errors.TOKEN_INVALID, field="token")
-    used = CardToken.objects.filter(pk=token.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+    used = CardToken.objects.filter(
+        pk=token.pk, used_at__isnull=True, expires_at__gt=now, secret_id=token.secret_id
+    ).update(used_at=now, secret=None)
     if not used:
         raise PortalError(errors.TOKEN_INVALID, field="token")
     card = vault.unseal(token.secret)
-    secret_id = token.secret_id
-    CardToken.objects.filter(pk=token.pk).update(secret=None)
-    CardSecret.objects.filter(pk=secret_id).delete()
+    CardSecret.objects.filter(pk=token.secret_id).delete()  # nothing refers to it any more: one DELETE
     return token, card
 
 
@@ -477,30 +485,57 @@ def _insert_with_event(payment: Payment, event: PaymentEvent) -> None:
 # --- Provider operations: begin / complete / abandon -------------------------------------------
 
 
-def _begin(*, payment: Payment, operation: str, actor: str, amount: int | None = None) -> tuple[Payment, str]:
-    """Lock, check, and mark a provider operation as pending. Call inside a transaction."""
-    locked = Payment.objects.select_for_update().get(pk=payment.pk)
-    if locked.pending_operation:
+def _begin(
+    *,
+    payment: Payment,
+    operation: str,
+    actor: str,
+    amount: int | None = None,
+    fields: dict[str, Any] | None = None,
+) -> tuple[Payment, str]:
+    """Mark a provider operation as pending: one conditional UPDATE (call inside a transaction).
+
+    The condition is the row as this request read it (status allowed, nothing pending,
+    no operation begun since: ``operation_seq``), so two operations can never both begin.
+    ``fields`` are written in the same statement (e.g. the card of an execute).
+    """
+    if payment.pending_operation:
         raise PortalError(errors.PAYMENT_BUSY)
-    if locked.status not in OPERATION_FROM[operation]:
+    if payment.status not in OPERATION_FROM[operation]:
         raise PortalError(
             errors.INVALID_STATUS_TRANSITION,
-            f"{operation} is not allowed on a payment that is {locked.status}.",
+            f"{operation} is not allowed on a payment that is {payment.status}.",
         )
-    locked.operation_seq += 1
-    reference = f"{locked.access_id}-{locked.operation_seq}"
-    locked.pending_operation, locked.pending_reference = operation, reference
-    locked.pending_since, locked.pending_amount = timezone.now(), amount
-    locked.save(
-        update_fields=[
-            "operation_seq",
-            "pending_operation",
-            "pending_reference",
-            "pending_since",
-            "pending_amount",
-        ]
-    )
-    return locked, reference
+    reference = f"{payment.access_id}-{payment.operation_seq + 1}"
+    updates = {
+        "operation_seq": payment.operation_seq + 1,
+        "pending_operation": operation,
+        "pending_reference": reference,
+        "pending_since": timezone.now(),
+        "pending_amount": amount,
+        **(fields or {}),
+    }
+    begun = Payment.objects.filter(
+        pk=payment.pk,
+        status=payment.status,
+        operation_seq=payment.operation_seq,
+        pending_operation__isnull=True,
+    ).update(**updates)
+    if not begun:
+        current = Payment.objects.filter(pk=payment.pk).values("status", "pending_operation").first()
+        if (
+            current
+            and current["pending_operation"] is None
+            and current["status"] not in OPERATION_FROM[operation]
+        ):
+            raise PortalError(
+                errors.INVALID_STATUS_TRANSITION,
+                f"{operation} is not allowed on a payment that is {current['status']}.",
+            )
+        raise PortalError(errors.PAYMENT_BUSY)
+    for key, value in updates.items():
+        setattr(payment, key, value)
+    return payment, reference
 
 
 def _clear_pending() -> dict[str, Any]:
@@ -523,10 +558,17 @@ def _target_status(outcome: str, payment: Payment) -> str:
 
 @transaction.atomic
 def _complete(
-    *, payment_id: int, reference: str, result: OperationResult, actor: str, extra: dict | None = None
+    *,
+    payment_id: int,
+    reference: str,
+    result: OperationResult,
+    actor: str,
+    extra: dict | None = None,
+    payment: Payment | None = None,
 ):
-    """Apply a provider result if ``reference`` is still the pending operation."""
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    """Apply a provider result if ``reference`` is still the pending operation (a conditional UPDATE)."""
+    if payment is None or payment.pending_reference != reference:
+        payment = Payment.objects.get(pk=payment_id)
     if payment.pending_reference != reference:
         return payment  # already resolved (by reconciliation or a retry)
     operation = payment.pending_operation
@@ -550,16 +592,23 @@ def _complete(
         fields["card_secret"] = None  # authorised: the card number is not needed any more
     if operation == "capture":
         fields["auth_max_date"] = None
-    payment = payment_transition(
-        payment=payment,
-        to=_target_status(result.outcome, payment),
-        action=operation,
-        actor=actor,
-        detail={"reference": reference, "outcome": result.outcome, "amount": result.amount},
-        **fields,
-    )
-    if secret_id:
-        CardSecret.objects.filter(pk=secret_id).delete()
+    with transaction.atomic():
+        try:
+            payment = payment_transition(
+                payment=payment,
+                to=_target_status(result.outcome, payment),
+                action=operation,
+                actor=actor,
+                detail={"reference": reference, "outcome": result.outcome, "amount": result.amount},
+                expect={"pending_reference": reference},
+                **fields,
+            )
+        except PortalError as exc:
+            if exc.spec is not errors.PAYMENT_BUSY:
+                raise
+            return Payment.objects.get(pk=payment_id)  # resolved meanwhile by someone else
+        if secret_id:
+            CardSecret.objects.filter(pk=secret_id).delete()
     return payment
 
 
@@ -618,7 +667,7 @@ def _call(payment: Payment, reference: str, actor: str, fn) -> Payment:
             _schedule_reconcile(payment, countdown=2 if isinstance(exc, ProviderFailure) else first_delay)
         spec = errors.PROVIDER_TIMEOUT if isinstance(exc, ProviderTimeout) else errors.PROVIDER_ERROR
         raise PortalError(spec) from exc
-    return _complete(payment_id=payment.pk, reference=reference, result=result, actor=actor)
+    return _complete(payment_id=payment.pk, reference=reference, result=result, actor=actor, payment=payment)
 
 
 def _acquirer(mode: str):
@@ -693,7 +742,8 @@ def payment_execute(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pa
     acquirer = _acquirer(payment.mode)
     tds_profile = None
     with transaction.atomic():
-        payment, reference = _begin(payment=payment, operation="execute", actor=label)
+        if payment.pending_operation or payment.status not in OPERATION_FROM["execute"]:
+            _begin(payment=payment, operation="execute", actor=label)  # raises the precise error
         card, snapshot = _resolve_card(payment, data)
         extra = {
             **snapshot,
@@ -703,9 +753,7 @@ def payment_execute(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pa
         for name in ("tds2_ret_url", "return_url", "return_url_on_failure"):
             if data.get(name):
                 extra[name] = data[name]
-        for key, value in extra.items():
-            setattr(payment, key, value)
-        Payment.objects.filter(pk=payment.pk).update(**extra)
+        payment, reference = _begin(payment=payment, operation="execute", actor=label, fields=extra)
         if payment.tds_type == "2":
             tds_profile = behaviour(card.number).tds
             if tds_profile == ThreeDSecureSession.Profile.NOT_ENROLLED and payment.tds2_type != "3":

@@ -81,7 +81,7 @@ def payment_simulate(request, membership, mode: str, order_id: str):
     payment = get_object_or_404(Payment, merchant=membership.merchant, mode=mode, order_id=order_id)
     try:
         if payment.mode != "test":
-            raise PortalError(errors.INVALID_STATUS_TRANSITION, "Only test-mode payments can be simulated.")
+            raise PortalError(errors.NOT_IN_TEST_MODE)
         if payment.pay_type == PayType.BNPL:
             bnpl.invoice_paid(payment=payment)
         else:
