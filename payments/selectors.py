@@ -11,6 +11,7 @@ from django.db.models import F, QuerySet
 
 from payments import errors
 from payments.models import Card, Customer, Payment
+from portal.db import one_or_none
 from portal.errors import FieldError, PortalError
 from portal.models import Merchant
 
@@ -19,10 +20,8 @@ JST = ZoneInfo("Asia/Tokyo")
 
 def payment_get(*, merchant: Merchant, mode: str, order_id: str) -> Payment:
     """A payment of this merchant in this mode, else 404 (other merchants' and modes' look the same)."""
-    payment = (
-        Payment.objects.select_related("merchant")
-        .filter(merchant=merchant, mode=mode, order_id=order_id)
-        .first()
+    payment = one_or_none(
+        Payment.objects.select_related("merchant").filter(merchant=merchant, mode=mode, order_id=order_id)
     )
     if payment is None:
         raise PortalError(errors.PAYMENT_NOT_FOUND)
@@ -30,10 +29,8 @@ def payment_get(*, merchant: Merchant, mode: str, order_id: str) -> Payment:
 
 
 def payment_by_access_id(*, merchant: Merchant, mode: str, access_id: str) -> Payment:
-    payment = (
-        Payment.objects.select_related("merchant")
-        .filter(merchant=merchant, mode=mode, access_id=access_id)
-        .first()
+    payment = one_or_none(
+        Payment.objects.select_related("merchant").filter(merchant=merchant, mode=mode, access_id=access_id)
     )
     if payment is None:
         raise PortalError(errors.PAYMENT_NOT_FOUND)
@@ -41,14 +38,14 @@ def payment_by_access_id(*, merchant: Merchant, mode: str, access_id: str) -> Pa
 
 
 def customer_get(*, merchant: Merchant, mode: str, customer_id: str) -> Customer:
-    customer = Customer.objects.filter(merchant=merchant, mode=mode, customer_id=customer_id).first()
+    customer = one_or_none(Customer.objects.filter(merchant=merchant, mode=mode, customer_id=customer_id))
     if customer is None:
         raise PortalError(errors.CUSTOMER_NOT_FOUND)
     return customer
 
 
 def card_get(*, customer: Customer, card_id: str) -> Card:
-    card = Card.objects.filter(customer=customer, card_id=card_id).first()
+    card = one_or_none(Card.objects.filter(customer=customer, card_id=card_id))
     if card is None:
         raise PortalError(errors.CARD_NOT_FOUND)
     return card

@@ -19,6 +19,7 @@ never a double charge, never a payment stuck forever.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from payments import errors, vault
@@ -55,6 +56,7 @@ from payments.providers.base import (
 from payments.providers.registry import card_acquirer
 from payments.simulators.cards import behaviour
 from payments.webhooks import outbox
+from portal.db import one_or_none
 from portal.errors import FieldError, PortalError
 from portal.ids import random_token
 from portal.models import Merchant, Mode, PayType
@@ -194,6 +196,15 @@ def payment_transition(
     match = {"pk": payment.pk, "status": current, **(expect or {})}
     if outbox.raises_event(payment, action):  # numbered per payment, for the webhook (outbox)
         match["event_seq"], updates["event_seq"] = payment.event_seq, payment.event_seq + 1
+    if connection.vendor == "postgresql":  # the hot path: one statement, no round trip more
+        deliveries = _transition_statement(payment, match, updates, action, actor, detail or {}, current)
+        if deliveries is None:
+            raise PortalError(errors.PAYMENT_BUSY)
+        for key, value in updates.items():
+            setattr(payment, key, value)
+        if deliveries:
+            outbox.queue_deliveries(deliveries)
+        return payment
     if Payment.objects.filter(**match).update(**updates) != 1:
         raise PortalError(errors.PAYMENT_BUSY)
     for key, value in updates.items():
@@ -203,6 +214,52 @@ def payment_transition(
     )
     outbox.record(payment=payment, action=action, history=history)  # in this same transaction
     return payment
+
+
+def _transition_statement(
+    payment: Payment,
+    match: dict[str, Any],
+    updates: dict[str, Any],
+    action: str,
+    actor: str,
+    detail: dict,
+    current: str,
+) -> list[int] | None:
+    """``payment_transition`` on PostgreSQL as ONE statement: the conditional UPDATE, the
+    history row and the webhook event with its deliveries (outbox), as data-modifying CTEs.
+
+    Returns the delivery ids to queue, or None when the condition did not hold (nothing
+    was written). Equivalent to the ORM path below it in ``payment_transition``.
+    """
+    from django.db.models.sql import UpdateQuery
+
+    query = Payment.objects.filter(**match).query.chain(UpdateQuery)
+    query.add_update_values(updates)
+    compiler = query.get_compiler(connection=connection)
+    compiler.pre_sql_setup()
+    update_sql, update_params = compiler.as_sql()
+    after = copy.copy(payment)  # the payment as the change leaves it: the webhook body
+    for key, value in updates.items():
+        setattr(after, key, value)
+    event_table = connection.ops.quote_name(PaymentEvent._meta.db_table)
+    detail_value = PaymentEvent._meta.get_field("detail").get_db_prep_save(detail, connection)
+    # Django-compiled UPDATE and a quoted table name; every value is a parameter.
+    sql = (
+        f"WITH u AS ({update_sql} RETURNING id), "  # noqa: S608
+        f"h AS (INSERT INTO {event_table} (payment_id, created_at, action, from_status, to_status, actor, detail) "
+        "SELECT u.id, %s, %s, %s, %s, %s, %s FROM u RETURNING id, payment_id)"
+    )
+    params = [*update_params, updates["updated"], action, current, updates["status"], actor, detail_value]
+    webhook = outbox.record_sql(payment=after, action=action, source="h")
+    if webhook is None:
+        sql += " SELECT (SELECT id FROM h), ARRAY[]::integer[]"
+    else:
+        sql += f", {webhook[0]} SELECT (SELECT id FROM h), ARRAY(SELECT id FROM wh_d)"  # noqa: S608
+        params += webhook[1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        history_id, deliveries = cursor.fetchone()
+    return None if history_id is None else list(deliveries)
 
 
 def _event(payment: Payment, action: str, actor: str, **detail: Any) -> None:
@@ -264,12 +321,20 @@ def token_create(
 def _token_consume(
     *, merchant: Merchant, mode: str, raw: str, area: str = "10"
 ) -> tuple[CardToken, vault.ClearCard]:
-    """Use a token once (conditional update); returns its card. Call inside a transaction."""
+    """Use a token once (conditional update); returns its card. Call inside a transaction.
+
+    Any failure — unknown, another merchant's or mode's, used, expired — is the same error.
+    """
     now = timezone.now()
-    token = (
-        CardToken.objects.select_related("secret")
-        .filter(token_hash=_token_hash(raw or ""), merchant=merchant, mode=mode)
-        .first()
+    token_hash = _token_hash(raw or "")
+    if connection.vendor == "postgresql":
+        found = _token_consume_statement(token_hash=token_hash, merchant=merchant, mode=mode, now=now)
+        if found is None:
+            raise PortalError(errors.TOKEN_INVALID, field="token")
+        token, secret = found
+        return token, vault.unseal(secret)
+    token = one_or_none(
+        CardToken.objects.select_related("secret").filter(token_hash=token_hash, merchant=merchant, mode=mode)
     )
     if token is None or token.secret is None:
         raise PortalError(errors.TOKEN_INVALID, field="token")
@@ -281,6 +346,43 @@ def _token_consume(
     card = vault.unseal(token.secret)
     CardSecret.objects.filter(pk=token.secret_id).delete()  # nothing refers to it any more: one DELETE
     return token, card
+
+
+_TOKEN_FIELDS = ("id", "card_no", "brand", "expire", "holder_name", "card_no_hash", "merchant_id", "mode")
+_SECRET_FIELDS = ("id", "purpose", "key_id", "nonce", "ciphertext", "expires_at")
+
+
+def _token_consume_statement(
+    *, token_hash: str, merchant: Merchant, mode: str, now
+) -> tuple[CardToken, CardSecret] | None:
+    """Mark the token used, detach and DELETE its encrypted card, and return both: ONE statement.
+
+    The row lock of the UPDATE serialises two uses of one token; the second re-checks
+    ``used_at`` after the first commits and finds nothing.
+    """
+    qn = connection.ops.quote_name
+    tokens, secrets = qn(CardToken._meta.db_table), qn(CardSecret._meta.db_table)
+    token_columns = ", ".join(f"c.{qn(name)}" for name in _TOKEN_FIELDS)
+    secret_columns = ", ".join(f"s.{qn(name)}" for name in _SECRET_FIELDS)
+    # Quoted model table and column names; every value is a parameter.
+    sql = (
+        f"WITH t AS (SELECT id, secret_id FROM {tokens} WHERE token_hash = %s AND merchant_id = %s"  # noqa: S608
+        " AND mode = %s AND used_at IS NULL AND expires_at > %s AND secret_id IS NOT NULL FOR UPDATE), "
+        f"u AS (UPDATE {tokens} c SET used_at = %s, secret_id = NULL FROM t WHERE c.id = t.id"
+        f" RETURNING {token_columns}, t.secret_id AS old_secret), "
+        f"d AS (DELETE FROM {secrets} s USING u WHERE s.id = u.old_secret RETURNING {secret_columns}) "
+        "SELECT u.*, d.* FROM u JOIN d ON d.id = u.old_secret"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_hash, merchant.pk, mode, now, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    size = len(_TOKEN_FIELDS)
+    token = CardToken.from_db(connection.alias, _TOKEN_FIELDS, row[:size])
+    token.used_at = now
+    secret = CardSecret.from_db(connection.alias, _SECRET_FIELDS, row[size + 1 :])
+    return token, secret
 
 
 # --- Customers and saved cards -------------------------------------------------------------
@@ -428,7 +530,6 @@ def payment_register(*, merchant: Merchant, mode: str, data: dict[str, Any], act
         fields["order_id"] = data["id"]
     payment = Payment(merchant=merchant, mode=mode, pay_type=pay_type, **fields)
     payment.event_seq = 1 if outbox.raises_event(payment, "register") else 0
-    listeners = outbox.subscribers(payment, "register")  # webhook settings for payments.<type>.regist
     event = PaymentEvent(
         action="register",
         to_status=payment.status,
@@ -436,50 +537,73 @@ def payment_register(*, merchant: Merchant, mode: str, data: dict[str, Any], act
         detail={"amount": payment.amount, "tax": payment.tax, "job_code": payment.job_code},
     )
     try:
-        with transaction.atomic() if listeners else contextlib.nullcontext():
-            _insert_with_event(payment, event)
-            outbox.record(payment=payment, action="register", endpoints=listeners)
+        deliveries = _insert_registration(payment, event)
     except IntegrityError as exc:
         raise PortalError(errors.ORDER_ID_EXISTS, field="id") from exc
+    if deliveries:
+        outbox.queue_deliveries(deliveries)
     return payment
 
 
-def _insert_with_event(payment: Payment, event: PaymentEvent) -> None:
-    """INSERT the payment and its first history event in one statement (one round trip, atomic).
+_PAYMENT_INSERT: dict[str, tuple[str, list]] = {}
 
-    The hot path of registration; equivalent to two ``create()`` calls in a transaction.
+
+def _payment_insert(connection) -> tuple[str, list]:
+    """The INSERT of a payment row (every column a parameter), built once per process."""
+    if connection.alias not in _PAYMENT_INSERT:
+        fields = [f for f in Payment._meta.concrete_fields if not f.primary_key]
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(f.column) for f in fields)
+        values = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {qn(Payment._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
+        _PAYMENT_INSERT[connection.alias] = (sql, fields)
+    return _PAYMENT_INSERT[connection.alias]
+
+
+def _insert_registration(payment: Payment, event: PaymentEvent) -> list[int]:
+    """INSERT the payment, its first history event and its webhook event (transactional outbox).
+
+    On PostgreSQL, the hot path of registration, in ONE statement (one round trip, atomic):
+    the payment, the history row and — only if the merchant subscribes to the register
+    event — the webhook event and its deliveries. Equivalent to the ``create()`` calls of the
+    SQLite branch. Returns the ids of the deliveries to queue.
     """
-    from django.db import connection
-    from django.db.models.sql import InsertQuery
 
     now = timezone.now()
     payment.created = payment.updated = event.created_at = now
-    if connection.vendor != "postgresql":  # the embedded SQLite default: two INSERTs in a transaction
+    if connection.vendor != "postgresql":  # the embedded SQLite default: a transaction of INSERTs
         with transaction.atomic():
             payment.save(force_insert=True)
             event.payment = payment
             event.save(force_insert=True)
-        return
-    fields = [f for f in Payment._meta.concrete_fields if not f.primary_key]
-    query = InsertQuery(Payment)
-    query.insert_values(fields, [payment])
-    [(insert_sql, insert_params)] = query.get_compiler(connection=connection).as_sql()
+            outbox.record(payment=payment, action="register")  # queues its deliveries on commit
+        return []
+    insert_sql, fields = _payment_insert(connection)
+    insert_params = [f.get_db_prep_save(f.pre_save(payment, True), connection) for f in fields]
     event_table = connection.ops.quote_name(PaymentEvent._meta.db_table)
-    # Django-compiled INSERT and a quoted table name; every value is a parameter.
-    sql = (
-        f"WITH p AS ({insert_sql} RETURNING id) "  # noqa: S608
-        f"INSERT INTO {event_table} (payment_id, created_at, action, from_status, to_status, actor, detail) "
-        "SELECT p.id, %s, %s, %s, %s, %s, %s FROM p RETURNING payment_id"
-    )
     detail = PaymentEvent._meta.get_field("detail").get_db_prep_save(event.detail, connection)
-    params = (*insert_params, now, event.action, event.from_status, event.to_status, event.actor, detail)
+    # A precompiled INSERT and quoted table names; every value is a parameter.
+    sql = (
+        f"WITH p AS ({insert_sql} RETURNING id), "  # noqa: S608
+        f"e AS (INSERT INTO {event_table} (payment_id, created_at, action, from_status, to_status, actor, detail) "
+        "SELECT p.id, %s, %s, %s, %s, %s, %s FROM p RETURNING id, payment_id)"
+    )
+    params = [*insert_params, now, event.action, event.from_status, event.to_status, event.actor, detail]
+    webhook = outbox.record_sql(payment=payment, action="register", source="e")
+    if webhook is None:
+        sql += " SELECT payment_id, ARRAY[]::integer[] FROM e"
+    else:
+        sql += f", {webhook[0]} SELECT (SELECT payment_id FROM e), ARRAY(SELECT id FROM wh_d)"  # noqa: S608 -- CTEs built from model table names
+        params += webhook[1]
     # Inside an outer transaction, a savepoint keeps a unique violation from poisoning it.
     block = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     with block, connection.cursor() as cursor:
         cursor.execute(sql, params)
-        payment.pk = payment.id = cursor.fetchone()[0]
+        payment.pk, deliveries = cursor.fetchone()
+    payment.id = payment.pk
     payment._state.adding = False
     payment._state.db = connection.alias
+    return list(deliveries)
 
 
 # --- Provider operations: begin / complete / abandon -------------------------------------------
@@ -522,7 +646,7 @@ def _begin(
         pending_operation__isnull=True,
     ).update(**updates)
     if not begun:
-        current = Payment.objects.filter(pk=payment.pk).values("status", "pending_operation").first()
+        current = one_or_none(Payment.objects.filter(pk=payment.pk).values("status", "pending_operation"))
         if (
             current
             and current["pending_operation"] is None
@@ -556,7 +680,6 @@ def _target_status(outcome: str, payment: Payment) -> str:
     }.get(outcome, payment.status)
 
 
-@transaction.atomic
 def _complete(
     *,
     payment_id: int,
@@ -566,7 +689,11 @@ def _complete(
     extra: dict | None = None,
     payment: Payment | None = None,
 ):
-    """Apply a provider result if ``reference`` is still the pending operation (a conditional UPDATE)."""
+    """Apply a provider result if ``reference`` is still the pending operation (a conditional UPDATE).
+
+    On PostgreSQL without a card secret to delete, that is one statement and needs no
+    transaction of its own (``payment_transition``).
+    """
     if payment is None or payment.pending_reference != reference:
         payment = Payment.objects.get(pk=payment_id)
     if payment.pending_reference != reference:
@@ -592,7 +719,8 @@ def _complete(
         fields["card_secret"] = None  # authorised: the card number is not needed any more
     if operation == "capture":
         fields["auth_max_date"] = None
-    with transaction.atomic():
+    one_statement = connection.vendor == "postgresql" and not secret_id
+    with contextlib.nullcontext() if one_statement else transaction.atomic():
         try:
             payment = payment_transition(
                 payment=payment,
@@ -697,16 +825,16 @@ def _resolve_card(payment: Payment, data: dict[str, Any]) -> tuple[vault.ClearCa
         return card, {**_card_snapshot(token), "customer": None, "card": None}
     if not data.get("customer_id"):
         raise PortalError(errors.CARD_SOURCE_REQUIRED, field="token")
-    customer = Customer.objects.filter(
-        merchant=payment.merchant, mode=payment.mode, customer_id=data["customer_id"]
-    ).first()
+    customer = one_or_none(
+        Customer.objects.filter(merchant=payment.merchant, mode=payment.mode, customer_id=data["customer_id"])
+    )
     if customer is None:
         raise PortalError(errors.CUSTOMER_NOT_FOUND, field="customer_id")
     cards = Card.objects.select_related("secret").filter(customer=customer)
     saved = (
-        cards.filter(card_id=data["card_id"]).first()
+        one_or_none(cards.filter(card_id=data["card_id"]))
         if data.get("card_id")
-        else cards.filter(default_flag=True).first()
+        else one_or_none(cards.filter(default_flag=True))
     )
     if saved is None:
         raise PortalError(
@@ -851,7 +979,7 @@ def tds_challenge_answer(*, payment: Payment, code: str) -> ThreeDSecureSession:
 
 
 def tds_result(*, payment: Payment) -> ThreeDSecureSession:
-    session = ThreeDSecureSession.objects.filter(payment=payment).first()
+    session = one_or_none(ThreeDSecureSession.objects.filter(payment=payment))
     if session is None or not session.trans_result:
         raise PortalError(errors.TDS_NOT_IN_PROGRESS)
     return session
@@ -863,7 +991,7 @@ def payment_secure(*, payment: Payment, actor: Any) -> Payment:
     acquirer = _acquirer(payment.mode)
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        session = ThreeDSecureSession.objects.filter(payment=locked).first()
+        session = one_or_none(ThreeDSecureSession.objects.filter(payment=locked))
         if locked.status != Status.AUTHENTICATED or session is None:
             raise PortalError(errors.TDS_NOT_IN_PROGRESS)
         if session.trans_result in ("", "C"):

@@ -21,11 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from payments import services
 from payments.models import Payment, Status, ThreeDSecureSession
 from payments.simulators.cards import CHALLENGE_CODE
+from portal.db import one_or_none
 from portal.errors import PortalError
 
 
 def _payment(access_id: str) -> Payment:
-    payment = Payment.objects.select_related("merchant").filter(access_id=access_id).first()
+    payment = one_or_none(Payment.objects.select_related("merchant").filter(access_id=access_id))
     if payment is None:
         raise Http404("Unknown 3-D Secure transaction")
     return payment
@@ -80,7 +81,7 @@ def tds_method(request, access_id: str):
 @require_http_methods(["GET", "POST"])
 def tds_challenge(request, access_id: str):
     payment = _payment(access_id)
-    session = ThreeDSecureSession.objects.filter(payment=payment).first()
+    session = one_or_none(ThreeDSecureSession.objects.filter(payment=payment))
     if session is None or payment.status != Status.AUTHENTICATED:
         raise Http404("No 3-D Secure challenge pending")
     error = None

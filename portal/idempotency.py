@@ -26,6 +26,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from portal import errors
+from portal.db import one_or_none
 from portal.errors import PortalError
 from portal.models import IdempotencyRecord
 
@@ -96,7 +97,7 @@ def claim(*, merchant_id: int, mode: str, key: str, fingerprint: str) -> Idempot
                 )
         except IntegrityError:
             pass
-        record = IdempotencyRecord.objects.filter(merchant_id=merchant_id, mode=mode, key=key).first()
+        record = one_or_none(IdempotencyRecord.objects.filter(merchant_id=merchant_id, mode=mode, key=key))
         if record is None:
             continue  # released meanwhile: try again
         if record.expires_at <= now:

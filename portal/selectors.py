@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from portal.db import one_or_none
 from portal.models import ApiKey, Application, AuditEvent, Contract, Invitation, Membership, Merchant, User
 
 
@@ -15,10 +16,10 @@ def membership_for(*, user: User, merchant_public_id: str) -> Membership | None:
     """The user's membership of a merchant, or None: the one gate of every merchant page."""
     if not user.is_authenticated:
         return None
-    return (
-        Membership.objects.select_related("merchant", "user")
-        .filter(user=user, merchant__public_id=merchant_public_id)
-        .first()
+    return one_or_none(
+        Membership.objects.select_related("merchant", "user").filter(
+            user=user, merchant__public_id=merchant_public_id
+        )
     )
 
 
@@ -61,7 +62,7 @@ def review_queue() -> QuerySet[Application]:
 
 
 def api_key_by_hash(key_hash: str) -> ApiKey | None:
-    return ApiKey.objects.select_related("merchant").filter(key_hash=key_hash).first()
+    return one_or_none(ApiKey.objects.select_related("merchant").filter(key_hash=key_hash))
 
 
 def merchants_matching(query: str) -> QuerySet[Merchant]:

@@ -31,6 +31,7 @@ from redis.retry import Retry
 from payments.admission import metrics
 from payments.admission.gcra import emission_interval_us
 from payments.admission.scripts import ADMIT_LUA, REFUSED_LUA, RELEASE_LUA, RENAME_LUA, RENEW_LUA, USAGE_LUA
+from portal.db import one_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def forget_limits() -> None:
 def _load_limits(*, merchant_id: int, pay_type: str) -> Limits:
     from portal.models import Contract
 
-    contract = Contract.objects.filter(merchant_id=merchant_id, pay_type=pay_type).first()
+    contract = one_or_none(Contract.objects.filter(merchant_id=merchant_id, pay_type=pay_type))
     defaults = settings.CONTRACT_DEFAULTS[pay_type]
     window = contract.concurrency_window if contract else defaults["concurrency_window"]
     normal = contract.rate_per_second if contract else defaults["rate_per_second"]

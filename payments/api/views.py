@@ -117,8 +117,8 @@ class PaymentDetailView(MerchantApiView):
     def payment(self, order_id: str) -> Payment:
         return selectors.payment_get(merchant=self.merchant, mode=self.mode, order_id=order_id)
 
-    def checked(self, order_id: str, data: dict) -> Payment:
-        payment = self.payment(order_id)
+    def checked(self, order_id: str, data: dict, payment: Payment | None = None) -> Payment:
+        payment = payment or self.payment(order_id)
         if data.get("pay_type") and data["pay_type"] != payment.pay_type:
             raise PortalError(errors.PAY_TYPE_MISMATCH, field="pay_type")
         if "access_id" in data and data["access_id"] != payment.access_id:
@@ -153,11 +153,11 @@ class PaymentDetailView(MerchantApiView):
         payment = self.payment(order_id)
         if methods.is_async(payment):
             data = _valid(methods.EXECUTE[payment.pay_type], request.data)
-            payment = methods.execute(self.checked(order_id, data), data, request.auth)
+            payment = methods.execute(self.checked(order_id, data, payment), data, request.auth)
             return payment_answer(request, payment, executing=True)
         data = _valid(s.PaymentExecuteRequest, request.data)
         payment = services.payment_execute(
-            payment=self.checked(order_id, data), data=data, actor=request.auth
+            payment=self.checked(order_id, data, payment), data=data, actor=request.auth
         )
         return payment_answer(request, payment, executing=True)
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from payments.models import SimulatedAcquirerTransaction as Op
 from payments.simulators.cards import behaviour
 from payments.vault import brand_of, luhn_ok
+from portal.db import one_or_none
 
 SUCCESS = {"checked", "authorized", "captured", "canceled", "changed"}
 FORWARD = {"VISA": "2a99100", "MASTER": "2a99200", "JCB": "2s77777", "AMEX": "2a99300"}
@@ -195,7 +196,7 @@ def operate(request, transaction_id: str, operation: str):
         reference = str(body["reference"])[:64]
     except (KeyError, ValueError):
         return JsonResponse({"error": "bad_request"}, status=400)
-    existing = Op.objects.filter(reference=reference).first()
+    existing = one_or_none(Op.objects.filter(reference=reference))
     if existing:
         return _replay(existing)
     _latency()
@@ -226,7 +227,7 @@ def operate(request, transaction_id: str, operation: str):
 
 @require_GET
 def query(request, reference: str):
-    op = Op.objects.filter(reference=reference).first()
+    op = one_or_none(Op.objects.filter(reference=reference))
     if op is None:
         return JsonResponse({"reference": reference, "state": "unknown"}, status=404)
     if op.outcome == "processing":

@@ -11,6 +11,7 @@ queueing, the webhook sweeper finds the due deliveries. No event is lost.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -39,6 +40,51 @@ def subscribers(payment: Payment, action: str) -> list[int]:
             merchant_id=payment.merchant_id, mode=payment.mode, event=name, deleted_at__isnull=True
         ).values_list("pk", flat=True)
     )
+
+
+def record_sql(*, payment: Payment, action: str, source: str) -> tuple[str, list[Any]] | None:
+    """``record`` as data-modifying CTEs, for a caller that writes the payment in one statement.
+
+    PostgreSQL only (``gen_random_uuid``). Returns ``(ctes, params)`` — CTEs ``wh_s`` (the
+    subscribed settings), ``wh_e`` (the event row, written only if someone subscribes) and
+    ``wh_d`` (one delivery per setting, ``RETURNING id``) — or None when the action raises
+    no event. ``source`` names an earlier CTE with the history row's ``id`` and ``payment_id``
+    (no row: nothing is written). One statement is atomic, so an event exists exactly when
+    its change does. ``payment`` is the payment as it is after the change (for the body).
+    """
+    from django.db import connection
+
+    name = event_name(payment.pay_type, action)
+    if name is None:
+        return None
+    qn = connection.ops.quote_name
+    settings_table = qn(WebhookSetting._meta.db_table)
+    event_table = qn(WebhookEvent._meta.db_table)
+    delivery_table = qn(WebhookDelivery._meta.db_table)
+    event_id = new_id("evt", 24)
+    payload = payment_payload(payment, event=name, event_id=event_id, sequence=payment.event_seq)
+    payload = WebhookEvent._meta.get_field("payload").get_db_prep_save(payload, connection)
+    now = timezone.now()
+    # Quoted table names from the models; every value is a parameter.
+    sql = (
+        f"wh_s AS (SELECT id FROM {settings_table} WHERE merchant_id = %s AND mode = %s"  # noqa: S608
+        " AND event = %s AND deleted_at IS NULL), "
+        f"wh_e AS (INSERT INTO {event_table} (event_id, merchant_id, mode, payment_id, history_id,"
+        " sequence, event, payload, created_at)"
+        f" SELECT %s, %s, %s, src.payment_id, src.id, %s, %s, %s, %s FROM {source} AS src"
+        " WHERE EXISTS (SELECT 1 FROM wh_s) RETURNING id), "
+        f"wh_d AS (INSERT INTO {delivery_table} (delivery_id, event_id, setting_id, status, attempts,"
+        " next_attempt_at, lease_until, lease_token, delivered_at, last_status_code, last_error,"
+        " created_at)"
+        " SELECT 'wd_' || replace(gen_random_uuid()::text, '-', ''), wh_e.id, wh_s.id, %s, 0, %s,"
+        " NULL, '', NULL, NULL, '', %s FROM wh_e CROSS JOIN wh_s RETURNING id)"
+    )
+    params = [
+        payment.merchant_id, payment.mode, name,
+        event_id, payment.merchant_id, payment.mode, payment.event_seq, name, payload, now,
+        WebhookDelivery.Status.PENDING, now, now,
+    ]  # fmt: skip
+    return sql, params
 
 
 def record(
