@@ -11,29 +11,32 @@ from django.db.models import F, QuerySet
 
 from payments import errors
 from payments.models import Card, Customer, Payment
-from portal.db import one_or_none
+from portal.db import RowLookup, one_or_none
 from portal.errors import FieldError, PortalError
 from portal.models import Merchant
 
 JST = ZoneInfo("Asia/Tokyo")
 
 
+# Every API call on a payment reads it: precompiled (see ``RowLookup``), by its unique keys.
+_PAYMENT_BY_ORDER_ID = RowLookup(Payment, "merchant", "mode", "order_id")
+_PAYMENT_BY_ACCESS_ID = RowLookup(Payment, "access_id")
+
+
 def payment_get(*, merchant: Merchant, mode: str, order_id: str) -> Payment:
     """A payment of this merchant in this mode, else 404 (other merchants' and modes' look the same)."""
-    payment = one_or_none(
-        Payment.objects.select_related("merchant").filter(merchant=merchant, mode=mode, order_id=order_id)
-    )
+    payment = _PAYMENT_BY_ORDER_ID.get(merchant.pk, mode, order_id)
     if payment is None:
         raise PortalError(errors.PAYMENT_NOT_FOUND)
+    payment.merchant = merchant  # known: no join, no second query
     return payment
 
 
 def payment_by_access_id(*, merchant: Merchant, mode: str, access_id: str) -> Payment:
-    payment = one_or_none(
-        Payment.objects.select_related("merchant").filter(merchant=merchant, mode=mode, access_id=access_id)
-    )
-    if payment is None:
+    payment = _PAYMENT_BY_ACCESS_ID.get(access_id)
+    if payment is None or payment.merchant_id != merchant.pk or payment.mode != mode:
         raise PortalError(errors.PAYMENT_NOT_FOUND)
+    payment.merchant = merchant
     return payment
 
 
