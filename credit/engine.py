@@ -16,6 +16,7 @@ score rules by descending weight (each code once), then ``CREDIT_LIMIT``.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import tracemalloc
@@ -57,6 +58,7 @@ class Outcome:
     score: int
     credit_limit: int
     credit_limit_left: int
+    matched_json: str = "[]"  # ``matched_rules`` as JSON, built from per-rule fragments
 
 
 @dataclass
@@ -68,29 +70,38 @@ class CompiledVersion:
     reason_index: np.ndarray
     reason_names: list[str]
     rule_id_array: np.ndarray
+    # Precomputed at build: rule indexes in reason order (decline rules, review rules, score
+    # rules by descending weight; rule-set order within each), score weights (0 unless a
+    # score rule), and each rule id as a JSON string.
+    reason_order: np.ndarray
+    score_weights: np.ndarray
+    is_decline: np.ndarray
+    is_review: np.ndarray
+    rule_json_array: np.ndarray
     compile_seconds: float = 0.0
     memory_bytes: int = 0
 
     def decide(self, features: dict[str, Any]) -> Outcome:
-        hits = self.rules.hits(features)
-        return self.outcome(hits, features)
+        return self.outcome_of(self.rules.matches(features), features)
 
     def outcome(self, hits: np.ndarray, features: dict[str, Any]) -> Outcome:
-        rules = self.rules
-        actions = self.action_codes[hits]
-        weights = rules.weights[hits]
-        score_mask = actions == _SCORE
-        score = int(weights[score_mask].sum())
-        declines = hits[actions == _DECLINE]
-        reviews = hits[actions == _REVIEW]
-        scored = hits[score_mask][np.argsort(-weights[score_mask], kind="stable")]
-        codes = self.reason_index[np.concatenate((declines, reviews, scored))]
+        mask = np.zeros(len(self.action_codes), dtype=np.bool_)
+        mask[hits] = True
+        return self.outcome_of(mask, features)
+
+    def outcome_of(self, mask: np.ndarray, features: dict[str, Any]) -> Outcome:
+        """The policy applied to a boolean vector of matching rules."""
+        hits = np.flatnonzero(mask)
+        score = int(self.score_weights[hits].sum())
+        ranked = self.reason_order[mask[self.reason_order]]
+        codes = self.reason_index[ranked]
         _, first = np.unique(codes, return_index=True)  # each code once, at its first place
-        reasons = [self.reason_names[c] for c in codes[np.sort(first)]]
+        names = self.reason_names
+        reasons = [names[c] for c in codes[np.sort(first)].tolist()]
         policy = self.policy
-        if declines.size or score >= policy.decline_at:
+        if mask[self.is_decline].any() or score >= policy.decline_at:
             decision = "declined"
-        elif reviews.size or score >= policy.review_at:
+        elif mask[self.is_review].any() or score >= policy.review_at:
             decision = "review"
         else:
             decision = "approved"
@@ -107,6 +118,7 @@ class CompiledVersion:
             score=score,
             credit_limit=policy.credit_limit,
             credit_limit_left=left,
+            matched_json="[" + ",".join(self.rule_json_array[hits].tolist()) + "]",
         )
 
 
@@ -124,6 +136,9 @@ def build(
     codes = np.array([_ACTION_CODES[r.action] for r in rules], dtype=np.int8)
     reason_names = sorted({r.reason_code for r in rules})
     position = {name: i for i, name in enumerate(reason_names)}
+    score_weights = np.array([r.weight if r.action == "score" else 0 for r in rules], dtype=np.int64)
+    # lexsort: the last key is the primary one; the sort is stable, so ties keep rule-set order.
+    reason_order = np.lexsort((np.arange(len(rules)), -score_weights, codes)).astype(np.intp)
     return CompiledVersion(
         version=version,
         rules=compiled,
@@ -132,6 +147,11 @@ def build(
         reason_index=np.array([position[r.reason_code] for r in rules], dtype=np.int64),
         reason_names=reason_names,
         rule_id_array=np.array([r.id for r in rules], dtype=object),
+        reason_order=reason_order,
+        score_weights=score_weights,
+        is_decline=np.flatnonzero(codes == _DECLINE),
+        is_review=np.flatnonzero(codes == _REVIEW),
+        rule_json_array=np.array([json.dumps(r.id) for r in rules], dtype=object),
         compile_seconds=time.perf_counter() - started,
         memory_bytes=memory,
     )
