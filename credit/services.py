@@ -135,7 +135,48 @@ def _lock_buyer(*, mode: str, phone_digest: str, now: datetime) -> Buyer:
 _LOCK_WITH_HISTORY = "SELECT * FROM credit_buyer_lock_history(%s, %s, %s, %s, %s)"
 
 
-def _lock_buyer_with_history(*, mode: str, phone_digest: str, now: datetime) -> tuple[Buyer, dict[str, Any]]:
+class _CheckTransaction:
+    """The transaction around a check's two statements.
+
+    On PostgreSQL in autocommit mode (a request's normal state) ``BEGIN`` travels with the
+    first statement and ``COMMIT`` with the second, so the whole transaction costs two round
+    trips; an error rolls it back. Inside an outer transaction (the caller's, a test's), or on
+    another database, it is ``transaction.atomic()`` and the statements go as they are.
+    """
+
+    def __init__(self) -> None:
+        self.inline = (
+            connection.vendor == "postgresql"
+            and connection.get_autocommit()
+            and not connection.in_atomic_block
+        )
+        self.begin = "BEGIN; " if self.inline else ""
+        self.commit = "; COMMIT" if self.inline else ""
+        self._atomic = None if self.inline else transaction.atomic()
+
+    def __enter__(self) -> _CheckTransaction:
+        if self._atomic is not None:
+            self._atomic.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._atomic is not None:
+            self._atomic.__exit__(exc_type, exc, tb)
+        elif exc_type is not None and connection.connection is not None:
+            try:  # also harmless when the failure was the COMMIT itself (nothing left to roll back)
+                with connection.cursor() as cursor:
+                    cursor.execute("ROLLBACK")
+            except Exception:
+                logger.exception("credit check: ROLLBACK failed")
+
+    def on_commit(self, func: Callable[[], None]) -> None:
+        """Run ``func`` once the check is committed (now if it already is)."""
+        transaction.on_commit(func)  # outside an atomic block (inline mode, committed) it runs now
+
+
+def _lock_buyer_with_history(
+    *, tx: _CheckTransaction, mode: str, phone_digest: str, now: datetime
+) -> tuple[Buyer, dict[str, Any]]:
     """The first statement of a check: lock (or create) the buyer, then read its history and
     bureau document. On PostgreSQL one call of ``credit_buyer_lock_history`` (migration 0003)
     does both, with a fresh snapshot after the lock; elsewhere, two statements."""
@@ -143,7 +184,10 @@ def _lock_buyer_with_history(*, mode: str, phone_digest: str, now: datetime) -> 
         buyer = _lock_buyer(mode=mode, phone_digest=phone_digest, now=now)
         return buyer, selectors.buyer_history(buyer=buyer, now=now)
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_WITH_HISTORY, [new_id("by"), mode, phone_digest, now, timezone.localdate(now)])
+        params = [new_id("by"), mode, phone_digest, now, timezone.localdate(now)]
+        cursor.execute(tx.begin + _LOCK_WITH_HISTORY, params)
+        if tx.begin:
+            cursor.nextset()  # past BEGIN's result
         pk, public_id, first_seen_at, *row = cursor.fetchone()
     buyer = Buyer(
         pk=pk, public_id=public_id, mode=mode, phone_digest=phone_digest, first_seen_at=first_seen_at
@@ -208,8 +252,8 @@ def credit_check_run(
     from_application = application_features(application, now)
     model = ml.load(row) if (row := _model_row(deployment.model_live)) else None
 
-    with transaction.atomic():
-        buyer, history = _lock_buyer_with_history(mode=mode, phone_digest=ids["phone"], now=now)
+    with _CheckTransaction() as tx:
+        buyer, history = _lock_buyer_with_history(tx=tx, mode=mode, phone_digest=ids["phone"], now=now)
         features = {
             **from_application,
             **live_data.velocity,
@@ -235,9 +279,9 @@ def credit_check_run(
             model_id=deployment.model_live,
             started=started,
         )
-        _check_insert(check=check, outcome=outcome, shadow=shadow, now=now)
-        if selectors.bureau_is_stale(history):
-            transaction.on_commit(lambda: bureau_refresh_request(buyer.pk))
+        _check_insert(tx=tx, check=check, outcome=outcome, shadow=shadow, now=now)
+    if selectors.bureau_is_stale(history):
+        tx.on_commit(lambda: bureau_refresh_request(buyer.pk))
     return result_of(check)
 
 
@@ -321,7 +365,12 @@ def _dumps(value: Any) -> str:
 
 
 def _check_insert(
-    *, check: CreditCheck, outcome: engine.Outcome, shadow: _Shadow | None, now: datetime
+    *,
+    tx: _CheckTransaction,
+    check: CreditCheck,
+    outcome: engine.Outcome,
+    shadow: _Shadow | None,
+    now: datetime,
 ) -> CreditCheck:
     approved = outcome.decision == Decision.APPROVED
     if connection.vendor != "postgresql":  # the embedded SQLite default: one INSERT per row
@@ -352,7 +401,7 @@ def _check_insert(
             _dumps(shadow.outcome.reason_codes), shadow.outcome.score, shadow.ml_score, check.created_at,
         ]  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(sql + _INSERT_END, params)
+        cursor.execute(sql + _INSERT_END + tx.commit, params)
         check.pk = cursor.fetchone()[0]
     check._state.adding = False
     check._state.db = connection.alias
