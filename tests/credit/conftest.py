@@ -55,6 +55,7 @@ def _fresh_process_caches():
     bureau_queue.queue = bureau_queue.BureauRefreshQueue()
     ml._loaded.clear()
     similarity._current = None
+    similarity._answers = ("", {})
     yield
 
 

@@ -64,3 +64,25 @@ def test_plain_bodies_read_like_the_serializer(body):
 @pytest.mark.parametrize("body", list(_refused()))
 def test_anything_else_goes_to_the_serializer(body):
     assert plain_check_input(body) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", ["test", "live"])
+def test_check_body_is_what_the_serializer_gives(mode, merchant, live_rules, live_model):
+    from credit import services
+    from credit.api.views import CheckSerializer, check_body
+
+    body = application(shipping=SHIPPING)
+    check = services.credit_check_run(
+        merchant=merchant.merchant, mode=mode, application=plain_check_input(body)
+    ).check
+    assert check_body(check) == CheckSerializer(check).data
+    from credit.models import CreditCheck
+
+    stored = CreditCheck.objects.get(pk=check.pk)
+    assert check_body(stored) == CheckSerializer(stored).data == check_body(check)
+    no_model = services.credit_check_run(
+        merchant=merchant.merchant, mode=mode, application=plain_check_input(application())
+    ).check
+    no_model.score_model_id = no_model.ml_score = None
+    assert check_body(no_model) == CheckSerializer(no_model).data
