@@ -16,7 +16,6 @@ score rules by descending weight (each code once), then ``CREDIT_LIMIT``.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import tracemalloc
@@ -58,7 +57,7 @@ class Outcome:
     score: int
     credit_limit: int
     credit_limit_left: int
-    matched_json: str = "[]"  # ``matched_rules`` as JSON, built from per-rule fragments
+    matched_bits: bytes = b""  # ``matched_rules`` as a bitmap over the rules (see models.MatchedRules)
 
 
 @dataclass
@@ -71,13 +70,12 @@ class CompiledVersion:
     reason_names: list[str]
     rule_id_array: np.ndarray
     # Precomputed at build: rule indexes in reason order (decline rules, review rules, score
-    # rules by descending weight; rule-set order within each), score weights (0 unless a
-    # score rule), and each rule id as a JSON string.
+    # rules by descending weight; rule-set order within each) and score weights (0 unless a
+    # score rule).
     reason_order: np.ndarray
     score_weights: np.ndarray
     is_decline: np.ndarray
     is_review: np.ndarray
-    rule_json_array: np.ndarray
     compile_seconds: float = 0.0
     memory_bytes: int = 0
 
@@ -118,7 +116,7 @@ class CompiledVersion:
             score=score,
             credit_limit=policy.credit_limit,
             credit_limit_left=left,
-            matched_json="[" + ",".join(self.rule_json_array[hits].tolist()) + "]",
+            matched_bits=np.packbits(mask, bitorder="little").tobytes(),
         )
 
 
@@ -151,7 +149,6 @@ def build(
         score_weights=score_weights,
         is_decline=np.flatnonzero(codes == _DECLINE),
         is_review=np.flatnonzero(codes == _REVIEW),
-        rule_json_array=np.array([json.dumps(r.id) for r in rules], dtype=object),
         compile_seconds=time.perf_counter() - started,
         memory_bytes=memory,
     )
@@ -200,3 +197,24 @@ def compiled_by_id(rule_set_id: int) -> CompiledVersion:
     from credit.models import RuleSet
 
     return compiled_version(RuleSet.objects.get(pk=rule_set_id))
+
+
+# Rule ids in rule-set order per published version, to read stored bitmaps of matching rules.
+_rule_ids: dict[int, np.ndarray] = {}
+
+
+def rule_ids_of_bits(rule_set_id: int, bits: bytes) -> list[str]:
+    """The ids of the rules set in a bitmap of matching rules (bit i = the version's rule i)."""
+    ids = _rule_ids.get(rule_set_id)
+    if ids is None:
+        compiled = _cache.get(rule_set_id)
+        if compiled is not None:
+            ids = compiled.rule_id_array
+        else:
+            from credit.models import CreditRule
+
+            rows = CreditRule.objects.filter(rule_set_id=rule_set_id).order_by("position", "id")
+            ids = np.array(list(rows.values_list("rule_id", flat=True)), dtype=object)
+        _rule_ids[rule_set_id] = ids
+    mask = np.unpackbits(np.frombuffer(bits, dtype=np.uint8), count=len(ids), bitorder="little")
+    return ids[np.flatnonzero(mask)].tolist()

@@ -329,11 +329,11 @@ _INSERT_CHECK = """
 WITH c AS (
   INSERT INTO credit_creditcheck (
     public_id, merchant_id, mode, buyer_id, order_id, amount, currency, application, features,
-    matched_rules, reason_codes, score, ml_score, decision, rule_set_id, score_model_id, credit_limit,
-    credit_limit_left, review_status, review_note, duration_us, created_at
+    matched_rules, matched_bits, reason_codes, score, ml_score, decision, rule_set_id, score_model_id,
+    credit_limit, credit_limit_left, review_status, review_note, duration_us, created_at
   ) VALUES (
     %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb,
-    %s::jsonb, %s::jsonb, %s, %s, %s, %s, %s, %s,
+    '[]', %s, %s::jsonb, %s, %s, %s, %s, %s, %s,
     %s, %s, '', %s, %s
   ) RETURNING id
 )"""
@@ -345,9 +345,9 @@ _INSERT_EXPOSURE = """, e AS (
 )"""
 _INSERT_SHADOW = """, s AS (
   INSERT INTO credit_shadowdecision (
-    check_ref_id, rule_set_id, score_model_id, decision, matched_rules, reason_codes, score, ml_score,
-    created_at
-  ) SELECT c.id, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s FROM c
+    check_ref_id, rule_set_id, score_model_id, decision, matched_rules, matched_bits, reason_codes, score,
+    ml_score, created_at
+  ) SELECT c.id, %s, %s, %s, '[]', %s, %s::jsonb, %s, %s, %s FROM c
 )"""
 _INSERT_END = "\nSELECT id FROM c"
 
@@ -384,7 +384,7 @@ def _check_insert(
     sql = _INSERT_CHECK
     params: list[Any] = [
         check.public_id, check.merchant_id, check.mode, check.buyer_id, check.order_id, check.amount,
-        check.currency, _dumps(check.application), _dumps(check.features), outcome.matched_json,
+        check.currency, _dumps(check.application), _dumps(check.features), outcome.matched_bits,
         _dumps(outcome.reason_codes), check.score, check.ml_score, check.decision, check.rule_set_id,
         check.score_model_id, check.credit_limit, check.credit_limit_left, check.review_status,
         check.duration_us, check.created_at,
@@ -397,12 +397,13 @@ def _check_insert(
     if shadow is not None:
         sql += _INSERT_SHADOW
         params += [
-            shadow.rule_set_id, shadow.model_id, shadow.outcome.decision, shadow.outcome.matched_json,
+            shadow.rule_set_id, shadow.model_id, shadow.outcome.decision, shadow.outcome.matched_bits,
             _dumps(shadow.outcome.reason_codes), shadow.outcome.score, shadow.ml_score, check.created_at,
         ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql + _INSERT_END + tx.commit, params)
         check.pk = cursor.fetchone()[0]
+    check.matched_rules_stored, check.matched_bits = [], outcome.matched_bits  # as stored
     check._state.adding = False
     check._state.db = connection.alias
     return check

@@ -52,6 +52,7 @@ def cond(feature: str, op: str, value) -> dict:
 def _fresh_process_caches():
     engine._cache.clear()
     services._model_rows.clear()
+    engine._rule_ids.clear()
     bureau_queue.queue = bureau_queue.BureauRefreshQueue()
     ml._loaded.clear()
     similarity._current = None
