@@ -238,22 +238,50 @@ def credit_check_run(
     now = timezone.now()
     ids = identifiers(application)
     public_id = new_id("cc")
-    live_data = realtime.realtime_fetch(mode=mode, member=public_id, identifiers=ids)
-    deployment = _deployment(live_data.state)
-    if deployment.rules_live is None:
-        raise PortalError(errors.NO_LIVE_RULE_SET)
-    live = engine.compiled_by_id(deployment.rules_live)
-    blocked, allowed = live_data.in_blocklist, live_data.in_allowlist
-    if not live_data.lists_loaded:
-        blocked, allowed = _list_membership_from_db(mode, ids)
-    similarity = fraud_similarity(
-        version=deployment.fraud, name=application.name, address=application.address
-    )
     from_application = application_features(application, now)
-    model = ml.load(row) if (row := _model_row(deployment.model_live)) else None
+    pending = realtime.realtime_send(mode=mode, member=public_id, identifiers=ids)
+    try:
+        return _decide(
+            merchant=merchant,
+            mode=mode,
+            application=application,
+            public_id=public_id,
+            ids=ids,
+            pending=pending,
+            from_application=from_application,
+            now=now,
+            started=started,
+        )
+    finally:
+        pending.discard()
 
+
+def _decide(
+    *,
+    merchant: Merchant,
+    mode: str,
+    application: CheckInput,
+    public_id: str,
+    ids: dict[str, str],
+    pending: realtime.PendingRealtime,
+    from_application: dict[str, Any],
+    now: datetime,
+    started: float,
+) -> CheckResult:
     with _CheckTransaction() as tx:
         buyer, history = _lock_buyer_with_history(tx=tx, mode=mode, phone_digest=ids["phone"], now=now)
+        live_data = pending.result()  # Redis answered while PostgreSQL worked
+        deployment = _deployment(live_data.state)
+        if deployment.rules_live is None:
+            raise PortalError(errors.NO_LIVE_RULE_SET)
+        live = engine.compiled_by_id(deployment.rules_live)
+        blocked, allowed = live_data.in_blocklist, live_data.in_allowlist
+        if not live_data.lists_loaded:
+            blocked, allowed = _list_membership_from_db(mode, ids)
+        similarity = fraud_similarity(
+            version=deployment.fraud, name=application.name, address=application.address
+        )
+        model = ml.load(row) if (row := _model_row(deployment.model_live)) else None
         features = {
             **from_application,
             **live_data.velocity,
