@@ -57,6 +57,7 @@ class Outcome:
     score: int
     credit_limit: int
     credit_limit_left: int
+    matched_bits: bytes = b""  # ``matched_rules`` as a bitmap over the rules (see models.MatchedRules)
 
 
 @dataclass
@@ -68,29 +69,37 @@ class CompiledVersion:
     reason_index: np.ndarray
     reason_names: list[str]
     rule_id_array: np.ndarray
+    # Precomputed at build: rule indexes in reason order (decline rules, review rules, score
+    # rules by descending weight; rule-set order within each) and score weights (0 unless a
+    # score rule).
+    reason_order: np.ndarray
+    score_weights: np.ndarray
+    is_decline: np.ndarray
+    is_review: np.ndarray
     compile_seconds: float = 0.0
     memory_bytes: int = 0
 
     def decide(self, features: dict[str, Any]) -> Outcome:
-        hits = self.rules.hits(features)
-        return self.outcome(hits, features)
+        return self.outcome_of(self.rules.matches(features), features)
 
     def outcome(self, hits: np.ndarray, features: dict[str, Any]) -> Outcome:
-        rules = self.rules
-        actions = self.action_codes[hits]
-        weights = rules.weights[hits]
-        score_mask = actions == _SCORE
-        score = int(weights[score_mask].sum())
-        declines = hits[actions == _DECLINE]
-        reviews = hits[actions == _REVIEW]
-        scored = hits[score_mask][np.argsort(-weights[score_mask], kind="stable")]
-        codes = self.reason_index[np.concatenate((declines, reviews, scored))]
+        mask = np.zeros(len(self.action_codes), dtype=np.bool_)
+        mask[hits] = True
+        return self.outcome_of(mask, features)
+
+    def outcome_of(self, mask: np.ndarray, features: dict[str, Any]) -> Outcome:
+        """The policy applied to a boolean vector of matching rules."""
+        hits = np.flatnonzero(mask)
+        score = int(self.score_weights[hits].sum())
+        ranked = self.reason_order[mask[self.reason_order]]
+        codes = self.reason_index[ranked]
         _, first = np.unique(codes, return_index=True)  # each code once, at its first place
-        reasons = [self.reason_names[c] for c in codes[np.sort(first)]]
+        names = self.reason_names
+        reasons = [names[c] for c in codes[np.sort(first)].tolist()]
         policy = self.policy
-        if declines.size or score >= policy.decline_at:
+        if mask[self.is_decline].any() or score >= policy.decline_at:
             decision = "declined"
-        elif reviews.size or score >= policy.review_at:
+        elif mask[self.is_review].any() or score >= policy.review_at:
             decision = "review"
         else:
             decision = "approved"
@@ -107,6 +116,7 @@ class CompiledVersion:
             score=score,
             credit_limit=policy.credit_limit,
             credit_limit_left=left,
+            matched_bits=np.packbits(mask, bitorder="little").tobytes(),
         )
 
 
@@ -124,6 +134,9 @@ def build(
     codes = np.array([_ACTION_CODES[r.action] for r in rules], dtype=np.int8)
     reason_names = sorted({r.reason_code for r in rules})
     position = {name: i for i, name in enumerate(reason_names)}
+    score_weights = np.array([r.weight if r.action == "score" else 0 for r in rules], dtype=np.int64)
+    # lexsort: the last key is the primary one; the sort is stable, so ties keep rule-set order.
+    reason_order = np.lexsort((np.arange(len(rules)), -score_weights, codes)).astype(np.intp)
     return CompiledVersion(
         version=version,
         rules=compiled,
@@ -132,6 +145,10 @@ def build(
         reason_index=np.array([position[r.reason_code] for r in rules], dtype=np.int64),
         reason_names=reason_names,
         rule_id_array=np.array([r.id for r in rules], dtype=object),
+        reason_order=reason_order,
+        score_weights=score_weights,
+        is_decline=np.flatnonzero(codes == _DECLINE),
+        is_review=np.flatnonzero(codes == _REVIEW),
         compile_seconds=time.perf_counter() - started,
         memory_bytes=memory,
     )
@@ -180,3 +197,24 @@ def compiled_by_id(rule_set_id: int) -> CompiledVersion:
     from credit.models import RuleSet
 
     return compiled_version(RuleSet.objects.get(pk=rule_set_id))
+
+
+# Rule ids in rule-set order per published version, to read stored bitmaps of matching rules.
+_rule_ids: dict[int, np.ndarray] = {}
+
+
+def rule_ids_of_bits(rule_set_id: int, bits: bytes) -> list[str]:
+    """The ids of the rules set in a bitmap of matching rules (bit i = the version's rule i)."""
+    ids = _rule_ids.get(rule_set_id)
+    if ids is None:
+        compiled = _cache.get(rule_set_id)
+        if compiled is not None:
+            ids = compiled.rule_id_array
+        else:
+            from credit.models import CreditRule
+
+            rows = CreditRule.objects.filter(rule_set_id=rule_set_id).order_by("position", "id")
+            ids = np.array(list(rows.values_list("rule_id", flat=True)), dtype=object)
+        _rule_ids[rule_set_id] = ids
+    mask = np.unpackbits(np.frombuffer(bits, dtype=np.uint8), count=len(ids), bitorder="little")
+    return ids[np.flatnonzero(mask)].tolist()

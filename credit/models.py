@@ -179,7 +179,53 @@ class BureauReport(models.Model):
         return f"{self.source} report for {self.buyer}"
 
 
-class CreditCheck(models.Model):
+class MatchedRules(models.Model):
+    """The matching rules of a decision, stored compactly.
+
+    New rows store a bitmap over the rule set's rules in rule-set order (bit *i*, little-endian
+    within each byte, is rule *i*; a published version never changes, so the order is fixed):
+    a few hundred bytes where the JSON list of ids was kilobytes. Older rows (and the SQLite
+    default) keep the JSON list. ``matched_rules`` reads either as the list of ids.
+    """
+
+    matched_rules_stored = models.JSONField(
+        default=list, db_column="matched_rules", help_text="Matching rule ids (rows without a bitmap)."
+    )
+    matched_bits = models.BinaryField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Matching rules as a bitmap over the rule set's rules.",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def matched_rules(self) -> list[str]:
+        ids = self.__dict__.get("_matched_rules")
+        if ids is None:
+            if self.matched_bits is None:
+                ids = list(self.matched_rules_stored)
+            else:
+                from credit.engine import rule_ids_of_bits
+
+                ids = rule_ids_of_bits(self.rule_set_id, bytes(self.matched_bits))
+            self.__dict__["_matched_rules"] = ids
+        return ids
+
+    @matched_rules.setter
+    def matched_rules(self, ids: list[str]) -> None:
+        self.matched_rules_stored = list(ids)
+        self.matched_bits = None
+        self.__dict__["_matched_rules"] = list(ids)
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        self.__dict__.pop("_matched_rules", None)
+        super().refresh_from_db(*args, **kwargs)
+
+
+class CreditCheck(MatchedRules):
     class ReviewStatus(models.TextChoices):
         NONE = "none", "Not needed"
         PENDING = "pending", "Waiting for review"
@@ -199,7 +245,6 @@ class CreditCheck(models.Model):
     currency = models.CharField(max_length=3, default="JPY")
     application = models.JSONField(help_text="The application as received (personal data: admin only).")
     features = models.JSONField(help_text="Feature snapshot used for the decision.")
-    matched_rules = models.JSONField(default=list)
     reason_codes = models.JSONField(default=list)
     score = models.BigIntegerField(default=0, help_text="Sum of the weights of matching score rules.")
     ml_score = models.FloatField(null=True, blank=True)
@@ -240,7 +285,7 @@ class CreditCheck(models.Model):
         return self.decision
 
 
-class ShadowDecision(models.Model):
+class ShadowDecision(MatchedRules):
     """What a shadow rule set / model would have decided; stored, never returned."""
 
     check_ref = models.ForeignKey(CreditCheck, on_delete=models.CASCADE, related_name="shadow_decisions")
@@ -249,7 +294,6 @@ class ShadowDecision(models.Model):
         ScoreModel, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decision = models.CharField(max_length=10, choices=Decision.choices)
-    matched_rules = models.JSONField(default=list)
     reason_codes = models.JSONField(default=list)
     score = models.BigIntegerField(default=0)
     ml_score = models.FloatField(null=True, blank=True)

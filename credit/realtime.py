@@ -6,6 +6,8 @@ this check to the identifier's sorted set and counts it over 1 h / 24 h / 30 d
 by the Redis server's clock, two ``SMISMEMBER`` for the blocklist and
 allowlist, and the reads of the deployment pointer and the lists marker.
 Each script touches a single key, so the pipeline also works on Redis Cluster.
+A check sends the pipeline first and reads its answers after its first PostgreSQL
+statement (:class:`PendingRealtime`), so the two round trips overlap.
 """
 
 from __future__ import annotations
@@ -71,41 +73,120 @@ class Realtime:
 
 def realtime_fetch(*, mode: str, member: str, identifiers: dict[str, str]) -> Realtime:
     """Count this check (``member``) for each identifier digest and read lists and state, in one round trip."""
-    client = get_redis()
+    return realtime_send(mode=mode, member=member, identifiers=identifiers).result()
+
+
+def _queue(client: redis.Redis, sha: str, mode: str, member: str, identifiers: dict[str, str]):
     kinds = [kind for kind in VELOCITY_KEYS if identifiers.get(kind)]
     list_members = [f"{kind}:{identifiers[kind]}" for kind in kinds]
     args = [member, MAX_MEMBERS, *[seconds for _, seconds in _WINDOWS]]
+    pipe = client.pipeline(transaction=False)
+    for kind in kinds:
+        pipe.evalsha(sha, 1, velocity_key(mode, kind, identifiers[kind]), *args)
+    if list_members:
+        pipe.smismember(list_key(mode, "block"), list_members)
+        pipe.smismember(list_key(mode, "allow"), list_members)
+    pipe.get(STATE_KEY)
+    pipe.exists(lists_marker_key(mode))
+    return pipe, kinds, bool(list_members)
+
+
+def _fetch(mode: str, member: str, identifiers: dict[str, str]) -> Realtime:
+    """The round trip, sent and read at once (retried once if Redis lost the script)."""
+    global _script_sha
+    client = get_redis()
     for attempt in (1, 2):
-        sha = _sha(client)
-        pipe = client.pipeline(transaction=False)
-        for kind in kinds:
-            pipe.evalsha(sha, 1, velocity_key(mode, kind, identifiers[kind]), *args)
-        if list_members:
-            pipe.smismember(list_key(mode, "block"), list_members)
-            pipe.smismember(list_key(mode, "allow"), list_members)
-        pipe.get(STATE_KEY)
-        pipe.exists(lists_marker_key(mode))
+        pipe, kinds, has_lists = _queue(client, _sha(client), mode, member, identifiers)
         try:
-            results = pipe.execute()
-            break
+            return _realtime(pipe.execute(), kinds, has_lists)
         except redis.exceptions.NoScriptError:
-            global _script_sha
             _script_sha = None  # Redis restarted or flushed its scripts: load and retry once
             if attempt == 2:
                 raise
+    raise AssertionError("unreachable")
+
+
+def _realtime(results: list, kinds: list[str], has_lists: bool) -> Realtime:
     velocity = {f"{kind}_apps_{window}": 0 for kind in VELOCITY_KEYS for window, _ in _WINDOWS}
     for kind, counts in zip(kinds, results, strict=False):
         for (window, _), count in zip(_WINDOWS, counts, strict=True):
             velocity[f"{kind}_apps_{window}"] = int(count)
     rest = results[len(kinds) :]
     blocked = allowed = False
-    if list_members:
+    if has_lists:
         blocked, allowed = any(rest[0]), any(rest[1])
         rest = rest[2:]
     state = json.loads(rest[0]) if rest[0] else {}
     return Realtime(
         velocity=velocity, in_blocklist=blocked, in_allowlist=allowed, state=state, lists_loaded=bool(rest[1])
     )
+
+
+class PendingRealtime:
+    """The pipeline of :func:`realtime_fetch`, sent but not yet read.
+
+    A check sends it, runs its first PostgreSQL statement while Redis works, then reads the
+    answers with :meth:`result`: the two round trips overlap. :meth:`discard` (always call it,
+    e.g. in ``finally``) drops a connection whose answers were never read, so no pooled
+    connection is left out of step.
+    """
+
+    def __init__(self, mode: str, member: str, identifiers: dict[str, str]) -> None:
+        self._args = (mode, member, identifiers)
+        self._done: Realtime | None = None
+        self._conn = None
+        client = get_redis()
+        if type(client) is not redis.Redis:  # fakeredis (the laptop default): no socket to overlap
+            self._done = _fetch(*self._args)
+            return
+        self._pool = client.connection_pool
+        self._pipe, self._kinds, self._has_lists = _queue(client, _sha(client), mode, member, identifiers)
+        conn = self._pool.get_connection()
+        try:
+            conn.send_packed_command(conn.pack_commands([args for args, _ in self._pipe.command_stack]))
+        except BaseException:
+            conn.disconnect()
+            self._pool.release(conn)
+            raise
+        self._conn = conn
+
+    def result(self) -> Realtime:
+        global _script_sha
+        if self._done is not None:
+            return self._done
+        conn, self._conn = self._conn, None
+        results: list = []
+        try:
+            for args, options in self._pipe.command_stack:
+                try:
+                    results.append(self._pipe.parse_response(conn, args[0], **options))
+                except redis.exceptions.ResponseError as exc:
+                    results.append(exc)
+        except BaseException:
+            conn.disconnect()
+            raise
+        finally:
+            self._pool.release(conn)
+        errors = [r for r in results if isinstance(r, redis.exceptions.ResponseError)]
+        if any(isinstance(e, redis.exceptions.NoScriptError) for e in errors):
+            _script_sha = None  # no script ran, so nothing was counted: do it all again
+            self._done = _fetch(*self._args)
+        elif errors:
+            raise errors[0]
+        else:
+            self._done = _realtime(results, self._kinds, self._has_lists)
+        return self._done
+
+    def discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.disconnect()
+            self._pool.release(conn)
+
+
+def realtime_send(*, mode: str, member: str, identifiers: dict[str, str]) -> PendingRealtime:
+    """Send the round trip of :func:`realtime_fetch` now; read it with ``.result()``."""
+    return PendingRealtime(mode, member, identifiers)
 
 
 def state_write(state: dict, *, only_if_missing: bool) -> None:

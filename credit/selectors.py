@@ -78,7 +78,14 @@ def buyer_history(*, buyer: Buyer, now: datetime) -> dict[str, Any]:
     """The PostgreSQL history and the cached bureau document of a buyer, in one query."""
     with connection.cursor() as cursor:
         cursor.execute(_HISTORY, {"today": timezone.localdate(now), "now": now, "buyer": buyer.pk})
-        unpaid, overdue, open_invoices, paid, authorized, payload, fetched_at = cursor.fetchone()
+        row = cursor.fetchone()
+    return history_of(buyer=buyer, now=now, row=row)
+
+
+def history_of(*, buyer: Buyer, now: datetime, row: Any) -> dict[str, Any]:
+    """The history features from a row (unpaid, overdue, open invoices, paid, authorized,
+    bureau payload, fetched at) of :data:`_HISTORY` or ``credit_buyer_lock_history``."""
+    unpaid, overdue, open_invoices, paid, authorized, payload, fetched_at = row
     if isinstance(payload, str):  # drivers that do not decode JSONB
         payload = json.loads(payload)
     history: dict[str, Any] = {

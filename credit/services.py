@@ -11,6 +11,7 @@ The BNPL payment flow calls:
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from credit import engine, errors, ml, realtime, selectors
 from credit.bureau import get_bureau
+from credit.bureau_queue import bureau_refresh_request
 from credit.features import FEATURES
 from credit.geo import prefecture_of
 from credit.identity import digest, mask, normalize, normalize_address, normalize_email, normalize_phone
@@ -130,6 +132,69 @@ def _lock_buyer(*, mode: str, phone_digest: str, now: datetime) -> Buyer:
     )
 
 
+_LOCK_WITH_HISTORY = "SELECT * FROM credit_buyer_lock_history(%s, %s, %s, %s, %s)"
+
+
+class _CheckTransaction:
+    """The transaction around a check's two statements.
+
+    On PostgreSQL in autocommit mode (a request's normal state) ``BEGIN`` travels with the
+    first statement and ``COMMIT`` with the second, so the whole transaction costs two round
+    trips; an error rolls it back. Inside an outer transaction (the caller's, a test's), or on
+    another database, it is ``transaction.atomic()`` and the statements go as they are.
+    """
+
+    def __init__(self) -> None:
+        self.inline = (
+            connection.vendor == "postgresql"
+            and connection.get_autocommit()
+            and not connection.in_atomic_block
+        )
+        self.begin = "BEGIN; " if self.inline else ""
+        self.commit = "; COMMIT" if self.inline else ""
+        self._atomic = None if self.inline else transaction.atomic()
+
+    def __enter__(self) -> _CheckTransaction:
+        if self._atomic is not None:
+            self._atomic.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._atomic is not None:
+            self._atomic.__exit__(exc_type, exc, tb)
+        elif exc_type is not None and connection.connection is not None:
+            try:  # also harmless when the failure was the COMMIT itself (nothing left to roll back)
+                with connection.cursor() as cursor:
+                    cursor.execute("ROLLBACK")
+            except Exception:
+                logger.exception("credit check: ROLLBACK failed")
+
+    def on_commit(self, func: Callable[[], None]) -> None:
+        """Run ``func`` once the check is committed (now if it already is)."""
+        transaction.on_commit(func)  # outside an atomic block (inline mode, committed) it runs now
+
+
+def _lock_buyer_with_history(
+    *, tx: _CheckTransaction, mode: str, phone_digest: str, now: datetime
+) -> tuple[Buyer, dict[str, Any]]:
+    """The first statement of a check: lock (or create) the buyer, then read its history and
+    bureau document. On PostgreSQL one call of ``credit_buyer_lock_history`` (migration 0003)
+    does both, with a fresh snapshot after the lock; elsewhere, two statements."""
+    if connection.vendor != "postgresql":
+        buyer = _lock_buyer(mode=mode, phone_digest=phone_digest, now=now)
+        return buyer, selectors.buyer_history(buyer=buyer, now=now)
+    with connection.cursor() as cursor:
+        params = [new_id("by"), mode, phone_digest, now, timezone.localdate(now)]
+        cursor.execute(tx.begin + _LOCK_WITH_HISTORY, params)
+        if tx.begin:
+            cursor.nextset()  # past BEGIN's result
+        pk, public_id, first_seen_at, *row = cursor.fetchone()
+    buyer = Buyer(
+        pk=pk, public_id=public_id, mode=mode, phone_digest=phone_digest, first_seen_at=first_seen_at
+    )
+    return buyer, selectors.history_of(buyer=buyer, now=now, row=row)
+
+
 def _list_membership_from_db(mode: str, ids: dict[str, str]) -> tuple[bool, bool]:
     members = selectors.list_members(mode=mode)
     realtime.lists_replace(mode=mode, block=members["block"], allow=members["allow"])
@@ -164,68 +229,212 @@ def credit_check_run(
     replayed), holds an authorization for an approved amount, and stores what a shadow
     rule set or model would have decided (never returned). ``idempotency_key`` is accepted for
     the payments side; request idempotency is enforced by the API layer.
+
+    Round trips: one Redis pipeline (counters, lists, deployment pointer) and two PostgreSQL
+    statements in one transaction (lock the buyer and read its history; write the check with
+    its authorization and shadow decision). A stale bureau report is refreshed off the path.
     """
     started = time.perf_counter()
     now = timezone.now()
     ids = identifiers(application)
     public_id = new_id("cc")
-    live_data = realtime.realtime_fetch(mode=mode, member=public_id, identifiers=ids)
-    deployment = _deployment(live_data.state)
-    if deployment.rules_live is None:
-        raise PortalError(errors.NO_LIVE_RULE_SET)
-    live = engine.compiled_by_id(deployment.rules_live)
-    blocked, allowed = live_data.in_blocklist, live_data.in_allowlist
-    if not live_data.lists_loaded:
-        blocked, allowed = _list_membership_from_db(mode, ids)
-    similarity = fraud_similarity(
-        version=deployment.fraud, name=application.name, address=application.address
-    )
+    from_application = application_features(application, now)
+    pending = realtime.realtime_send(mode=mode, member=public_id, identifiers=ids)
+    try:
+        return _decide(
+            merchant=merchant,
+            mode=mode,
+            application=application,
+            public_id=public_id,
+            ids=ids,
+            pending=pending,
+            from_application=from_application,
+            now=now,
+            started=started,
+        )
+    finally:
+        pending.discard()
 
-    with transaction.atomic():
-        buyer = _lock_buyer(mode=mode, phone_digest=ids["phone"], now=now)
-        history = selectors.buyer_history(buyer=buyer, now=now)
+
+def _decide(
+    *,
+    merchant: Merchant,
+    mode: str,
+    application: CheckInput,
+    public_id: str,
+    ids: dict[str, str],
+    pending: realtime.PendingRealtime,
+    from_application: dict[str, Any],
+    now: datetime,
+    started: float,
+) -> CheckResult:
+    with _CheckTransaction() as tx:
+        buyer, history = _lock_buyer_with_history(tx=tx, mode=mode, phone_digest=ids["phone"], now=now)
+        live_data = pending.result()  # Redis answered while PostgreSQL worked
+        deployment = _deployment(live_data.state)
+        if deployment.rules_live is None:
+            raise PortalError(errors.NO_LIVE_RULE_SET)
+        live = engine.compiled_by_id(deployment.rules_live)
+        blocked, allowed = live_data.in_blocklist, live_data.in_allowlist
+        if not live_data.lists_loaded:
+            blocked, allowed = _list_membership_from_db(mode, ids)
+        similarity = fraud_similarity(
+            version=deployment.fraud, name=application.name, address=application.address
+        )
+        model = ml.load(row) if (row := _model_row(deployment.model_live)) else None
         features = {
-            **application_features(application, now),
+            **from_application,
             **live_data.velocity,
             "in_blocklist": blocked,
             "in_allowlist": allowed,
             **history,
             "fraud_similarity": similarity,
         }
-        features["ml_score"] = score_with(deployment.model_live, features)
+        features["ml_score"] = model.score(features) if model else 0.0
         outcome = live.decide(features)
-        check = CreditCheck.objects.create(
+        shadow = None
+        if deployment.rules_shadow or deployment.model_shadow:
+            shadow = _shadow_outcome(public_id=public_id, deployment=deployment, features=features)
+        check = _check_row(
             public_id=public_id,
             merchant=merchant,
             mode=mode,
             buyer=buyer,
-            order_id=application.order_id,
-            amount=application.amount,
-            currency=application.currency,
-            application=application.as_json(),
+            application=application,
             features=features,
-            **_outcome_fields(outcome),
-            ml_score=features["ml_score"] if deployment.model_live else None,
+            outcome=outcome,
             rule_set_id=live.version,
-            score_model_id=deployment.model_live,
-            credit_limit=outcome.credit_limit,
-            credit_limit_left=outcome.credit_limit_left,
-            review_status=(
-                CreditCheck.ReviewStatus.PENDING
-                if outcome.decision == Decision.REVIEW
-                else CreditCheck.ReviewStatus.NONE
-            ),
-            duration_us=int((time.perf_counter() - started) * 1e6),  # up to the decision
+            model_id=deployment.model_live,
+            started=started,
         )
-        if outcome.decision == Decision.APPROVED:
-            _authorize(check=check, now=now)
-        if deployment.rules_shadow or deployment.model_shadow:
-            _shadow_decide(check=check, deployment=deployment, features=features)
-        if selectors.bureau_is_stale(history):
-            from credit.tasks import refresh_bureau
-
-            transaction.on_commit(lambda: refresh_bureau.delay(buyer_id=buyer.pk))
+        _check_insert(tx=tx, check=check, outcome=outcome, shadow=shadow, now=now)
+    if selectors.bureau_is_stale(history):
+        tx.on_commit(lambda: bureau_refresh_request(buyer.pk))
     return result_of(check)
+
+
+def _check_row(
+    *,
+    public_id: str,
+    merchant: Merchant,
+    mode: str,
+    buyer: Buyer,
+    application: CheckInput,
+    features: dict[str, Any],
+    outcome: engine.Outcome,
+    rule_set_id: int,
+    model_id: int | None,
+    started: float,
+) -> CreditCheck:
+    return CreditCheck(
+        public_id=public_id,
+        merchant=merchant,
+        mode=mode,
+        buyer=buyer,
+        order_id=application.order_id,
+        amount=application.amount,
+        currency=application.currency,
+        application=application.as_json(),
+        features=features,
+        **_outcome_fields(outcome),
+        ml_score=features["ml_score"] if model_id else None,
+        rule_set_id=rule_set_id,
+        score_model_id=model_id,
+        credit_limit=outcome.credit_limit,
+        credit_limit_left=outcome.credit_limit_left,
+        review_status=(
+            CreditCheck.ReviewStatus.PENDING
+            if outcome.decision == Decision.REVIEW
+            else CreditCheck.ReviewStatus.NONE
+        ),
+        duration_us=int((time.perf_counter() - started) * 1e6),  # up to the decision
+    )
+
+
+# The second statement of a check on PostgreSQL: the check, its authorization (when approved)
+# and its shadow decision (when a shadow runs), in one INSERT … WITH; every value a parameter.
+_INSERT_CHECK = """
+WITH c AS (
+  INSERT INTO credit_creditcheck (
+    public_id, merchant_id, mode, buyer_id, order_id, amount, currency, application, features,
+    matched_rules, matched_bits, reason_codes, score, ml_score, decision, rule_set_id, score_model_id,
+    credit_limit, credit_limit_left, review_status, review_note, duration_us, created_at
+  ) VALUES (
+    %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb,
+    '[]', %s, %s::jsonb, %s, %s, %s, %s, %s, %s,
+    %s, %s, '', %s, %s
+  ) RETURNING id
+)"""
+_INSERT_EXPOSURE = """, e AS (
+  INSERT INTO credit_exposure (
+    public_id, check_ref_id, buyer_id, merchant_id, mode, status, amount, currency, authorized_at,
+    expires_at, payment_method, reminder_count
+  ) SELECT %s, c.id, %s, %s, %s, 'authorized', %s, %s, %s, %s, '', 0 FROM c
+)"""
+_INSERT_SHADOW = """, s AS (
+  INSERT INTO credit_shadowdecision (
+    check_ref_id, rule_set_id, score_model_id, decision, matched_rules, matched_bits, reason_codes, score,
+    ml_score, created_at
+  ) SELECT c.id, %s, %s, %s, '[]', %s, %s::jsonb, %s, %s, %s FROM c
+)"""
+_INSERT_END = "\nSELECT id FROM c"
+
+
+@dataclass(frozen=True)
+class _Shadow:
+    rule_set_id: int
+    model_id: int | None
+    outcome: engine.Outcome
+    ml_score: float | None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _check_insert(
+    *,
+    tx: _CheckTransaction,
+    check: CreditCheck,
+    outcome: engine.Outcome,
+    shadow: _Shadow | None,
+    now: datetime,
+) -> CreditCheck:
+    approved = outcome.decision == Decision.APPROVED
+    if connection.vendor != "postgresql":  # the embedded SQLite default: one INSERT per row
+        check.save(force_insert=True)
+        if approved:
+            _authorize(check=check, now=now)
+        if shadow is not None:
+            _shadow_store(check=check, shadow=shadow)
+        return check
+    check.created_at = timezone.now()
+    sql = _INSERT_CHECK
+    params: list[Any] = [
+        check.public_id, check.merchant_id, check.mode, check.buyer_id, check.order_id, check.amount,
+        check.currency, _dumps(check.application), _dumps(check.features), outcome.matched_bits,
+        _dumps(outcome.reason_codes), check.score, check.ml_score, check.decision, check.rule_set_id,
+        check.score_model_id, check.credit_limit, check.credit_limit_left, check.review_status,
+        check.duration_us, check.created_at,
+    ]  # fmt: skip
+    if approved:
+        sql += _INSERT_EXPOSURE
+        expires = now + timedelta(days=settings.CREDIT_AUTHORIZATION_DAYS)
+        params += [new_id("inv"), check.buyer_id, check.merchant_id, check.mode, check.amount, check.currency]
+        params += [now, expires]
+    if shadow is not None:
+        sql += _INSERT_SHADOW
+        params += [
+            shadow.rule_set_id, shadow.model_id, shadow.outcome.decision, shadow.outcome.matched_bits,
+            _dumps(shadow.outcome.reason_codes), shadow.outcome.score, shadow.ml_score, check.created_at,
+        ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql + _INSERT_END + tx.commit, params)
+        check.pk = cursor.fetchone()[0]
+    check.matched_rules_stored, check.matched_bits = [], outcome.matched_bits  # as stored
+    check._state.adding = False
+    check._state.db = connection.alias
+    return check
 
 
 def _outcome_fields(outcome: engine.Outcome) -> dict[str, Any]:
@@ -254,8 +463,10 @@ def result_of(check: CreditCheck) -> CheckResult:
     )
 
 
-def _shadow_decide(*, check: CreditCheck, deployment: selectors.Deployment, features: dict[str, Any]) -> None:
-    """Store the shadow version's would-be decision; a failing shadow never affects the live answer."""
+def _shadow_outcome(
+    *, public_id: str, deployment: selectors.Deployment, features: dict[str, Any]
+) -> _Shadow | None:
+    """What the shadow version would decide; a failing shadow never affects the live answer."""
     try:
         rules_id = deployment.rules_shadow or deployment.rules_live
         model_id = deployment.model_shadow or deployment.model_live
@@ -264,14 +475,23 @@ def _shadow_decide(*, check: CreditCheck, deployment: selectors.Deployment, feat
             shadow_features["ml_score"] = score_with(model_id, features)
         outcome = engine.compiled_by_id(rules_id).decide(shadow_features)
     except Exception:
-        logger.exception("shadow decision failed for %s", check.public_id)
-        return
-    ShadowDecision.objects.create(
-        check_ref=check,
+        logger.exception("shadow decision failed for %s", public_id)
+        return None
+    return _Shadow(
         rule_set_id=rules_id,
-        score_model_id=model_id,
-        **_outcome_fields(outcome),
+        model_id=model_id,
+        outcome=outcome,
         ml_score=shadow_features["ml_score"] if model_id else None,
+    )
+
+
+def _shadow_store(*, check: CreditCheck, shadow: _Shadow) -> ShadowDecision:
+    return ShadowDecision.objects.create(
+        check_ref=check,
+        rule_set_id=shadow.rule_set_id,
+        score_model_id=shadow.model_id,
+        **_outcome_fields(shadow.outcome),
+        ml_score=shadow.ml_score,
     )
 
 
@@ -801,6 +1021,18 @@ def bureau_refresh(*, buyer_id: int) -> BureauReport:
         buyer=buyer, defaults={"source": bureau.name, "payload": payload, "fetched_at": timezone.now()}
     )
     return report
+
+
+def bureau_refresh_many(*, buyer_ids: list[int]) -> int:
+    """Refresh the reports that credit checks asked for (buyers deleted meanwhile are skipped)."""
+    done = 0
+    for buyer_id in buyer_ids:
+        try:
+            bureau_refresh(buyer_id=buyer_id)
+        except Buyer.DoesNotExist:
+            continue
+        done += 1
+    return done
 
 
 # --- Backtests ------------------------------------------------------------------------------------

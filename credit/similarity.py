@@ -101,10 +101,28 @@ def fraud_indexes(version: str) -> dict[str, SimilarityIndex]:
         return indexes
 
 
+# Nearest-entry similarity per (kind, text) for the current version: a search over a fixed
+# index always gives the same answer, and buyers come back with the same name and address.
+_answers: tuple[str, dict[tuple[str, str], float]] = ("", {})
+MAX_ANSWERS = 50_000
+
+
+def _nearest(version: str, kind: str, text: str) -> float:
+    global _answers
+    cached_version, answers = _answers
+    if cached_version != version:
+        answers = {}
+        _answers = (version, answers)
+    best = answers.get((kind, text))
+    if best is None:
+        best = max(
+            (similarity for _, similarity in fraud_indexes(version)[kind].nearest(text, 1)), default=0.0
+        )
+        if len(answers) >= MAX_ANSWERS:
+            answers.clear()
+        answers[(kind, text)] = best
+    return best
+
+
 def fraud_similarity(*, version: str, name: str, address: str) -> float:
-    indexes = fraud_indexes(version)
-    best = 0.0
-    for kind, text in (("name", name), ("address", address)):
-        for _, similarity in indexes[kind].nearest(text, 1):
-            best = max(best, similarity)
-    return round(best, 4)
+    return round(max(_nearest(version, "name", name), _nearest(version, "address", address), 0.0), 4)

@@ -11,6 +11,12 @@ def refresh_bureau(*, buyer_id: int, **kwargs) -> str:
     return services.bureau_refresh(buyer_id=buyer_id).source
 
 
+@shared_task(name="credit.bureau.refresh_many", soft_time_limit=120, time_limit=150, acks_late=True)
+def refresh_bureaus(*, buyer_ids: list[int], **kwargs) -> int:
+    """The refreshes that credit checks asked for, batched (each an upsert: safe twice)."""
+    return services.bureau_refresh_many(buyer_ids=buyer_ids)
+
+
 @shared_task(name="credit.backtests.run", soft_time_limit=600, time_limit=660)
 def run_backtest(*, backtest_id: int, **kwargs) -> str:
     return services.backtest_run(backtest_id=backtest_id).status

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from credit import engine, ml, services, similarity
+from credit import bureau_queue, engine, ml, services, similarity
 from credit.models import RuleSet, Slot
 
 BUYER = {
@@ -52,8 +52,11 @@ def cond(feature: str, op: str, value) -> dict:
 def _fresh_process_caches():
     engine._cache.clear()
     services._model_rows.clear()
+    engine._rule_ids.clear()
+    bureau_queue.queue = bureau_queue.BureauRefreshQueue()
     ml._loaded.clear()
     similarity._current = None
+    similarity._answers = ("", {})
     yield
 
 
