@@ -12,7 +12,10 @@ A sampler reads A's live window in Redis every few milliseconds.
 Then, separately, the cost of the check itself: register latency with admission
 control on vs off (same Redis), one request at a time, and the bare ``admit()`` call.
 
-    .venv/bin/python bench/burst.py [--duration 20] [--normal 2] [--window 10]
+    .venv/bin/python bench/burst.py [--duration 20] [--normal 2] [--window 10] [--workers 4 --threads 16]
+
+``BENCH_ACCESS_LOG=/tmp/access.log`` keeps gunicorn's access log (add ``GUNICORN_CMD_ARGS=
+"--access-logformat '%(s)s %(D)s %(m)s %(U)s'"`` for server-side durations).
 """
 
 from __future__ import annotations
@@ -184,6 +187,12 @@ def main() -> None:
     parser.add_argument("--factor", type=int, default=5, help="burst factor: admitted up to factor × normal")
     parser.add_argument("--window", type=int, default=10, help="concurrency window per merchant")
     parser.add_argument("--latency", type=float, default=0.2, help="acquirer simulator latency (s)")
+    # More processes than cores: a refusal should not wait behind other threads for the GIL.
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=16, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--a-processes", type=int, default=4, help="client processes offering A's burst (one is CPU-bound)"
+    )
     args = parser.parse_args()
 
     logs = Path(tempfile.mkdtemp(prefix="bench-burst-"))
@@ -196,20 +205,21 @@ def main() -> None:
         "A": int(args.normal * args.factor * args.duration * 1.5) + 50,
         "B": int(args.normal * args.duration * 2.5) + 20,
         "C": int(args.normal * args.duration * 2.5) + 20,
+        "D": 200,  # warm-up
     }
     tokens = {name: make_tokens(merchants[name]["merchant"], count) for name, count in tokens_needed.items()}
 
     simulator = gunicorn(
         {**base, "ACQUIRER_SIMULATOR_LATENCY": str(args.latency)},
-        workers=1,
-        threads=64,
+        workers=2,
+        threads=32,
         log=logs / "acquirer.log",
     )
     env = bench_env(DB, redis_db=REDIS_DB, ACQUIRER_SIMULATOR_URL=f"{simulator.url}/simulators/acquirer")
-    server = gunicorn(env, workers=2, threads=32, log=logs / "server.log")
+    server = gunicorn(env, workers=args.workers, threads=args.threads, log=logs / "server.log")
     print(machine_line())
     print(
-        f"server: gunicorn 2 workers × 32 threads; acquirer latency {args.latency * 1000:.0f} ms; "
+        f"server: gunicorn {args.workers} workers × {args.threads} threads; acquirer latency {args.latency * 1000:.0f} ms; "
         f"each merchant: window {args.window}, normal {args.normal}/s, admitted up to {args.normal * args.factor}/s; "
         f"A offered {a_rate}/s (100×), B and C {args.normal}/s; {args.duration:.0f} s per phase; logs in {logs}"
     )
@@ -221,6 +231,11 @@ def main() -> None:
             name: {"url": server.url, "key": merchants[name]["key"], "tokens": tokens[name]}
             for name in tokens
         }
+        # Warm-up: every server thread's first payment (imports, connections, compiled rules and
+        # queries) before anything is measured; merchant D has no limits.
+        warm = [{**args_of["D"], "tokens": tokens["D"][i::4]} for i in range(4)]
+        closed_loop("warm-up", payment_op, warm, duration=3)
+
         # Phase 1: B and C alone.
         start_at = time.time() + 1.5
         until = start_at + args.duration + 5
@@ -242,14 +257,34 @@ def main() -> None:
             args_of[name] = {**args_of[name], "tokens": tokens[name][int(args.normal * args.duration) + 10 :]}
         start_at = time.time() + 1.5
         until = start_at + args.duration + 5
+        # A's burst from several client processes: one Python process offering 200 requests/s
+        # would queue them itself and the figures would measure the client, not the server.
+        parts = args.a_processes
+        a_tokens = tokens["A"]
+        a_jobs = [
+            (
+                drive,
+                (
+                    {**args_of["A"], "tokens": a_tokens[i::parts]},
+                    a_rate / parts,
+                    args.duration,
+                    start_at,
+                    max(8, 48 // parts),
+                ),
+            )
+            for i in range(parts)
+        ]
         phase2 = run_concurrently(
             [
-                (drive, (args_of["A"], a_rate, args.duration, start_at, 48)),
+                *a_jobs,
                 (drive, (args_of["B"], args.normal, args.duration, start_at, 8)),
                 (drive, (args_of["C"], args.normal, args.duration, start_at, 8)),
                 (sample_windows, (redis_url, keys, until)),
             ]
         )
+        a_samples = [sample for samples, _sent in phase2[:parts] for sample in samples]
+        a_sent = sum(sent for _samples, sent in phase2[:parts])
+        phase2 = [(a_samples, a_sent), *phase2[parts:]]
         peaks2 = phase2[3]
         rows = [
             summarise(name, *phase2[i], args.window, peaks2[keys[i]])

@@ -42,7 +42,7 @@ def bench_env(name: str, redis_db: int, **extra: str) -> dict[str, str]:
         DATABASE_URL=f"{PG_BASE}/{name}",
         REDIS_URL=f"{REDIS_BASE}/{redis_db}",
         LOG_LEVEL="WARNING",
-        WEB_ACCESS_LOG="",
+        WEB_ACCESS_LOG=os.environ.get("BENCH_ACCESS_LOG", ""),
         PYTHONUNBUFFERED="1",
         ALLOWED_HOSTS="127.0.0.1,localhost",
     )

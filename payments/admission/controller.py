@@ -384,6 +384,7 @@ def _admit_in_redis(
         minute,
         pay_type,
         int(bool(session)),
+        *reasons,
     ]
     admitted, reason_index, retry_us, in_use, shadow, continued = _script("admit")(
         keys=[*windows, *cells, stats_key(merchant, mode)], args=args
@@ -396,8 +397,7 @@ def _admit_in_redis(
         if i
     )
     if not admitted:
-        reason = reasons[int(reason_index) - 1]
-        _count_refusal(merchant, mode, pay_type, reason)
+        reason = reasons[int(reason_index) - 1]  # counted in the stats hash by the script itself
         retry = max(1, -(-int(retry_us) // 1_000_000)) if retry_us else 1
         return Decision(False, reason, retry, None, int(in_use), limits.window, shadow=shadow_reasons)
     lease = Lease(lease_id, windows)

@@ -14,7 +14,8 @@ Keys (all passed in KEYS, never built inside the script):
 
 # KEYS: windows (n_win), gcra cells (n_rate), stats
 # ARGV: lease_id, ttl_ms, n_win, [cap, shadow]*n_win, n_rate, [interval_us, burst, shadow]*n_rate, minute, method,
-#       continue (1: a session that still holds a live lease in the first window is renewed, not re-admitted)
+#       continue (1: a session that still holds a live lease in the first window is renewed, not re-admitted),
+#       reason names (n_win + n_rate, for the stats hash: a refusal is counted in the same round trip)
 # Returns {admitted, reason_index (0 = none; i = i-th limit, windows first), retry_after_us,
 #          in_use (of the first window), shadow_reasons (comma list of indexes), continued (1/0)}
 ADMIT_LUA = """
@@ -29,7 +30,16 @@ local shadow_hits = {}
 local in_use = 0
 local wins = {}
 local n_rate_peek = tonumber(ARGV[4 + 2 * n_win])
-local continuing = tonumber(ARGV[4 + 2 * n_win + 1 + 3 * n_rate_peek + 2])
+local base = 4 + 2 * n_win + 1 + 3 * n_rate_peek
+local continuing = tonumber(ARGV[base + 2])
+local stats = KEYS[n_win + n_rate_peek + 1]
+local function refuse(i, retry_us, n)
+  if stats then
+    redis.call('HINCRBY', stats, ARGV[base] .. ':refused:' .. ARGV[base + 1] .. ':' .. (ARGV[base + 2 + i] or i), 1)
+    redis.call('EXPIRE', stats, 600)
+  end
+  return {0, i, retry_us, n, '', 0}
+end
 if continuing == 1 then
   local score = redis.call('ZSCORE', KEYS[1], lease)
   if score and tonumber(score) > now_ms then
@@ -47,7 +57,7 @@ for i = 1, n_win do
   local n = redis.call('ZCARD', key)
   if i == 1 then in_use = n end
   if n >= cap then
-    if shadow == 1 then table.insert(shadow_hits, i) else return {0, i, 0, n, '', 0} end
+    if shadow == 1 then table.insert(shadow_hits, i) else return refuse(i, 0, n) end
   end
   wins[i] = key
 end
@@ -62,7 +72,11 @@ for j = 1, n_rate do
   local new_tat = tat + interval
   local allow_at = new_tat - interval * burst
   if now_us < allow_at then
-    if shadow == 1 then table.insert(shadow_hits, n_win + j) else return {0, n_win + j, allow_at - now_us, in_use, '', 0} end
+    if shadow == 1 then
+      table.insert(shadow_hits, n_win + j)
+    else
+      return refuse(n_win + j, allow_at - now_us, in_use)
+    end
   end
   cells[j] = {key, new_tat}
 end
@@ -74,7 +88,6 @@ for j = 1, n_rate do
   local c = cells[j]
   redis.call('SET', c[1], c[2], 'PX', math.ceil((c[2] - now_us) / 1000) + 1)
 end
-local stats = KEYS[n_win + n_rate + 1]
 if stats then
   redis.call('HINCRBY', stats, ARGV[a] .. ':admitted:' .. ARGV[a + 1], 1)
   redis.call('EXPIRE', stats, 600)

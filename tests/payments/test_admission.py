@@ -64,6 +64,9 @@ def test_full_window_is_refused_at_once_with_retry_after(merchant, api):
     assert api.call("POST", "/v1/payments", BODY).status_code == 200
     assert api.call("POST", "/v1/payments", BODY).status_code == 200
     assert api.call("POST", "/v1/payments", BODY).status_code == 429  # two sessions are open
+    stats = controller.recent_stats(merchant=merchant.merchant.public_id, mode="test")
+    assert stats["refused:Card:window"] == 2  # counted by the check itself, same round trip
+    assert stats["admitted:Card"] == 4
 
 
 def test_a_session_lives_from_register_to_the_end_of_execute(merchant, api, public_api):
