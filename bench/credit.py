@@ -321,7 +321,13 @@ def http_bench(key: str, applicants: list[dict], rate: float, seconds: float) ->
     from tests.processes import free_port
 
     port = free_port()
-    env = dict(os.environ, WEB_ACCESS_LOG="", DB_CONN_MAX_AGE="60", WEB_CONCURRENCY="2", WEB_THREADS="4")
+    env = dict(
+        os.environ,
+        WEB_ACCESS_LOG="",
+        DB_CONN_MAX_AGE="60",
+        WEB_CONCURRENCY=os.environ.get("BENCH_WEB_CONCURRENCY", "2"),
+        WEB_THREADS=os.environ.get("BENCH_WEB_THREADS", "4"),
+    )
     proc = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--config", "python:portal.gunicorn_conf",
          "--bind", f"127.0.0.1:{port}"],
@@ -339,7 +345,7 @@ def http_bench(key: str, applicants: list[dict], rate: float, seconds: float) ->
         client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=10,
                               limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))  # fmt: skip
         rng = random.Random(7)
-        for _ in range(40):  # warm both workers: compile the live version, load the model and the index
+        for _ in range(40):  # warm connections (the workers compiled the live version when they started)
             client.post("/v1/credit/checks", json=rng.choice(applicants))
         latencies: list[float] = []
         statuses: dict[int, int] = {}

@@ -47,7 +47,7 @@ from credit.models import (
     Slot,
 )
 from credit.rules import Rule, RuleFileError, parse_rule, parse_rule_file, rules_checksum
-from credit.similarity import fraud_similarity
+from credit.similarity import fraud_indexes, fraud_similarity
 from credit.types import CheckInput, CheckResult
 from portal.errors import PortalError
 from portal.ids import new_id
@@ -75,6 +75,26 @@ def _deployment(state: dict) -> selectors.Deployment:
     deployment = selectors.deployment_from_db()
     realtime.state_write(deployment.as_dict(), only_if_missing=True)
     return deployment
+
+
+def engine_warm_up() -> selectors.Deployment | None:
+    """Compile the live and shadow rule sets, load their models and the known-fraud index.
+
+    Called when a web process starts (gunicorn ``post_worker_init``), so that the first
+    checks a process answers do not pay for it — compiling 5,000 rules takes ~0.6 s, during which the process's other threads wait.
+    Never fails the process: a database not migrated yet just means no warm-up.
+    """
+    try:
+        deployment = selectors.deployment_from_db()
+        for rule_set_id in {deployment.rules_live, deployment.rules_shadow} - {None}:
+            engine.compiled_by_id(rule_set_id)
+        for model_id in {deployment.model_live, deployment.model_shadow} - {None}:
+            ml.load(_model_row(model_id))
+        fraud_indexes(deployment.fraud)
+        return deployment
+    except Exception:  # warming is an optimisation; the first check does it otherwise
+        logger.warning("credit: engine warm-up skipped", exc_info=True)
+        return None
 
 
 # --- Credit checks ---------------------------------------------------------------------------

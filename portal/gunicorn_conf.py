@@ -31,6 +31,17 @@ def post_fork(server, worker):
     sys.setswitchinterval(float(os.environ.get("WEB_GIL_SWITCH_INTERVAL", "0.001")))
 
 
+def post_worker_init(worker):
+    # Django is loaded now: compile the live credit rules and load the models before the first
+    # request rather than during it (the other threads of the process would wait meanwhile).
+    from django.db import connections
+
+    from credit.services import engine_warm_up
+
+    engine_warm_up()
+    connections.close_all()
+
+
 def on_starting(server):
     # Prometheus metrics from every worker process, gathered at /metrics.
     import shutil

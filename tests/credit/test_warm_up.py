@@ -1,0 +1,26 @@
+"""A web process compiles the live rules and loads the live model when it starts."""
+
+from __future__ import annotations
+
+import pytest
+
+from credit import engine, similarity
+from credit.services import engine_warm_up
+
+pytestmark = pytest.mark.django_db
+
+
+def test_warm_up_compiles_what_is_live(live_rules, live_model):
+    assert live_rules.pk not in engine._cache
+    deployment = engine_warm_up()
+    assert deployment is not None and deployment.rules_live == live_rules.pk
+    assert live_rules.pk in engine._cache
+    assert similarity._current is not None and similarity._current[0] == deployment.fraud
+
+
+def test_warm_up_never_fails_the_process(monkeypatch):
+    def broken():
+        raise RuntimeError("database not migrated yet")
+
+    monkeypatch.setattr("credit.selectors.deployment_from_db", broken)
+    assert engine_warm_up() is None
