@@ -225,8 +225,7 @@ def _transition_statement(
     detail: dict,
     current: str,
 ) -> list[int] | None:
-    """``payment_transition`` on PostgreSQL as ONE statement: the conditional UPDATE, the
-    history row and the webhook event with its deliveries (outbox), as data-modifying CTEs.
+    """``payment_transition`` on PostgreSQL as ONE statement (see ``_write_with_history``).
 
     Returns the delivery ids to queue, or None when the condition did not hold (nothing
     was written). Equivalent to the ORM path below it in ``payment_transition``.
@@ -241,25 +240,50 @@ def _transition_statement(
     after = copy.copy(payment)  # the payment as the change leaves it: the webhook body
     for key, value in updates.items():
         setattr(after, key, value)
-    event_table = connection.ops.quote_name(PaymentEvent._meta.db_table)
-    detail_value = PaymentEvent._meta.get_field("detail").get_db_prep_save(detail, connection)
-    # Django-compiled UPDATE and a quoted table name; every value is a parameter.
-    sql = (
-        f"WITH u AS ({update_sql} RETURNING id), "  # noqa: S608
-        f"h AS (INSERT INTO {event_table} (payment_id, created_at, action, from_status, to_status, actor, detail) "
-        "SELECT u.id, %s, %s, %s, %s, %s, %s FROM u RETURNING id, payment_id)"
+    history = PaymentEvent(
+        created_at=updates["updated"],
+        action=action,
+        from_status=current,
+        to_status=updates["status"],
+        actor=actor,
+        detail=detail,
     )
-    params = [*update_params, updates["updated"], action, current, updates["status"], actor, detail_value]
-    webhook = outbox.record_sql(payment=after, action=action, source="h")
+    payment_id, deliveries = _write_with_history(update_sql, update_params, after, history)
+    return None if payment_id is None else deliveries
+
+
+def _write_with_history(
+    change_sql: str, change_params: list, payment: Payment, history: PaymentEvent
+) -> tuple[int | None, list[int]]:
+    """Run ``change_sql`` (an INSERT or UPDATE of one payment row) with its history row and,
+    when the merchant subscribes, its webhook event and deliveries (the transactional outbox),
+    as data-modifying CTEs of ONE statement: one round trip, atomic without a transaction.
+
+    ``payment`` is the payment as the change leaves it. Returns the payment's id (None when
+    the change touched no row: nothing was written) and the delivery ids to queue.
+    """
+    event_table = connection.ops.quote_name(PaymentEvent._meta.db_table)
+    detail = PaymentEvent._meta.get_field("detail").get_db_prep_save(history.detail, connection)
+    # Django-compiled INSERT/UPDATE and quoted table names; every value is a parameter.
+    sql = (
+        f"WITH c AS ({change_sql} RETURNING id), "  # noqa: S608
+        f"h AS (INSERT INTO {event_table} (payment_id, created_at, action, from_status, to_status, actor, detail) "
+        "SELECT c.id, %s, %s, %s, %s, %s, %s FROM c RETURNING id, payment_id)"
+    )
+    params = [
+        *change_params,
+        history.created_at, history.action, history.from_status, history.to_status, history.actor, detail,
+    ]  # fmt: skip
+    webhook = outbox.record_sql(payment=payment, action=history.action, source="h")
     if webhook is None:
-        sql += " SELECT (SELECT id FROM h), ARRAY[]::integer[]"
+        sql += " SELECT (SELECT payment_id FROM h), ARRAY[]::integer[]"
     else:
-        sql += f", {webhook[0]} SELECT (SELECT id FROM h), ARRAY(SELECT id FROM wh_d)"  # noqa: S608
+        sql += f", {webhook[0]} SELECT (SELECT payment_id FROM h), ARRAY(SELECT id FROM wh_d)"  # noqa: S608
         params += webhook[1]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        history_id, deliveries = cursor.fetchone()
-    return None if history_id is None else list(deliveries)
+        payment_id, deliveries = cursor.fetchone()
+    return payment_id, list(deliveries)
 
 
 def _event(payment: Payment, action: str, actor: str, **detail: Any) -> None:
@@ -568,7 +592,6 @@ def _insert_registration(payment: Payment, event: PaymentEvent) -> list[int]:
     event — the webhook event and its deliveries. Equivalent to the ``create()`` calls of the
     SQLite branch. Returns the ids of the deliveries to queue.
     """
-
     now = timezone.now()
     payment.created = payment.updated = event.created_at = now
     if connection.vendor != "postgresql":  # the embedded SQLite default: a transaction of INSERTs
@@ -580,33 +603,27 @@ def _insert_registration(payment: Payment, event: PaymentEvent) -> list[int]:
         return []
     insert_sql, fields = _payment_insert(connection)
     insert_params = [f.get_db_prep_save(f.pre_save(payment, True), connection) for f in fields]
-    event_table = connection.ops.quote_name(PaymentEvent._meta.db_table)
-    detail = PaymentEvent._meta.get_field("detail").get_db_prep_save(event.detail, connection)
-    # A precompiled INSERT and quoted table names; every value is a parameter.
-    sql = (
-        f"WITH p AS ({insert_sql} RETURNING id), "  # noqa: S608
-        f"e AS (INSERT INTO {event_table} (payment_id, created_at, action, from_status, to_status, actor, detail) "
-        "SELECT p.id, %s, %s, %s, %s, %s, %s FROM p RETURNING id, payment_id)"
-    )
-    params = [*insert_params, now, event.action, event.from_status, event.to_status, event.actor, detail]
-    webhook = outbox.record_sql(payment=payment, action="register", source="e")
-    if webhook is None:
-        sql += " SELECT payment_id, ARRAY[]::integer[] FROM e"
-    else:
-        sql += f", {webhook[0]} SELECT (SELECT payment_id FROM e), ARRAY(SELECT id FROM wh_d)"  # noqa: S608 -- CTEs built from model table names
-        params += webhook[1]
     # Inside an outer transaction, a savepoint keeps a unique violation from poisoning it.
-    block = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    with block, connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        payment.pk, deliveries = cursor.fetchone()
+    with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+        payment.pk, deliveries = _write_with_history(insert_sql, insert_params, payment, event)
     payment.id = payment.pk
     payment._state.adding = False
     payment._state.db = connection.alias
-    return list(deliveries)
+    return deliveries
 
 
 # --- Provider operations: begin / complete / abandon -------------------------------------------
+
+
+def _check_can_begin(payment: Payment, operation: str) -> None:
+    """The 4xx error for an operation the payment (as read) does not allow, if any."""
+    if payment.pending_operation:
+        raise PortalError(errors.PAYMENT_BUSY)
+    if payment.status not in OPERATION_FROM[operation]:
+        raise PortalError(
+            errors.INVALID_STATUS_TRANSITION,
+            f"{operation} is not allowed on a payment that is {payment.status}.",
+        )
 
 
 def _begin(
@@ -623,13 +640,7 @@ def _begin(
     no operation begun since: ``operation_seq``), so two operations can never both begin.
     ``fields`` are written in the same statement (e.g. the card of an execute).
     """
-    if payment.pending_operation:
-        raise PortalError(errors.PAYMENT_BUSY)
-    if payment.status not in OPERATION_FROM[operation]:
-        raise PortalError(
-            errors.INVALID_STATUS_TRANSITION,
-            f"{operation} is not allowed on a payment that is {payment.status}.",
-        )
+    _check_can_begin(payment, operation)
     reference = f"{payment.access_id}-{payment.operation_seq + 1}"
     updates = {
         "operation_seq": payment.operation_seq + 1,
@@ -870,8 +881,7 @@ def payment_execute(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pa
     acquirer = _acquirer(payment.mode)
     tds_profile = None
     with transaction.atomic():
-        if payment.pending_operation or payment.status not in OPERATION_FROM["execute"]:
-            _begin(payment=payment, operation="execute", actor=label)  # raises the precise error
+        _check_can_begin(payment, "execute")  # before the token is used up
         card, snapshot = _resolve_card(payment, data)
         extra = {
             **snapshot,
