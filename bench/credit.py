@@ -1,6 +1,6 @@
 """Credit-check benchmark: compiled rules vs a naive interpreter, the whole decision, and the HTTP API.
 
-    .venv/bin/python bench/credit.py [--sizes 1000,5000,20000] [--rate 100] [--seconds 10]
+    .venv/bin/python bench/credit.py [--sizes 1000,5000,20000] [--rate 100] [--seconds 20]
 
 For each generated rule set (1k / 5k / 20k rules over the registered features):
 
@@ -22,11 +22,8 @@ import os
 import random
 import resource
 import statistics
-import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -174,7 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,5000,20000")
     parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--evals", type=int, default=3000)
     parser.add_argument("--decisions", type=int, default=600)
     parser.add_argument("--skip-http", action="store_true")
@@ -315,70 +312,60 @@ def main() -> None:
     (out / f"credit-{timezone.now():%Y%m%d-%H%M%S}.json").write_text(json.dumps(results, indent=1))
 
 
+def _check_op(arg):
+    from bench.common import Client
+
+    client = Client(arg["url"], arg["key"], timeout=10)
+    bodies = arg["bodies"]
+    state = {"i": 0}
+
+    def op() -> int:
+        state["i"] += 1
+        return client.call("POST", "/v1/credit/checks", bodies[state["i"] % len(bodies)])[0]
+
+    return op
+
+
 def http_bench(key: str, applicants: list[dict], rate: float, seconds: float) -> dict:
-    import httpx
+    """Open loop at ``rate`` from separate client processes (http.client; small, frozen heaps)."""
+    import gc
 
-    from tests.processes import free_port
+    from bench.common import Client, gunicorn, open_loop
 
-    port = free_port()
     env = dict(
         os.environ,
-        WEB_ACCESS_LOG="",
+        WEB_ACCESS_LOG=os.environ.get("BENCH_ACCESS_LOG", ""),
         DB_CONN_MAX_AGE="60",
         WEB_CONCURRENCY=os.environ.get("BENCH_WEB_CONCURRENCY", "2"),
         WEB_THREADS=os.environ.get("BENCH_WEB_THREADS", "4"),
     )
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--config", "python:portal.gunicorn_conf",
-         "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    log = ROOT / "var" / "bench" / "credit-gunicorn.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    server = gunicorn(env, workers=int(env["WEB_CONCURRENCY"]), threads=int(env["WEB_THREADS"]), log=log)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=10,
-                              limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))  # fmt: skip
         rng = random.Random(7)
+        warm = Client(server.url, key)
         for _ in range(40):  # warm connections (the workers compiled the live version when they started)
-            client.post("/v1/credit/checks", json=rng.choice(applicants))
-        latencies: list[float] = []
-        statuses: dict[int, int] = {}
-        lock = threading.Lock()
-
-        def one(body: dict) -> None:
-            t = time.perf_counter()
-            response = client.post("/v1/credit/checks", json=body)
-            elapsed = time.perf_counter() - t
-            with lock:
-                latencies.append(elapsed)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-        total = int(rate * seconds)
-        start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=48) as pool:
-            for i in range(total):  # open loop: requests leave on schedule whatever the answers do
-                delay = start + i / rate - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                pool.submit(one, rng.choice(applicants))
-        achieved = total / (time.perf_counter() - start)
-        client.close()
+            warm.call("POST", "/v1/credit/checks", rng.choice(applicants))
+        processes = int(os.environ.get("BENCH_CLIENT_PROCESSES", "2"))
+        args = [
+            {"url": server.url, "key": key, "bodies": rng.sample(applicants, 1000)} for _ in range(processes)
+        ]
+        gc.collect()
+        gc.freeze()  # the forked clients must not walk this process's heap (rule sets, applicants)
+        # Warm-up at the same rate (every server thread opens its connections), not measured.
+        open_loop("warm-up", _check_op, args, rate=rate, duration=3, threads=16)
+        result = open_loop("credit check", _check_op, args, rate=rate, duration=seconds, threads=16)
+        gc.unfreeze()
         return {
-            "c_http_rate": round(achieved, 1),
-            "c_http_p50_ms": round(percentile(latencies, 50) * 1000, 2),
-            "c_http_p99_ms": round(percentile(latencies, 99) * 1000, 2),
-            "c_http_mean_ms": round(statistics.fmean(latencies) * 1000, 2),
-            "c_http_statuses": statuses,
+            "c_http_rate": round(result.rate, 1),
+            "c_http_p50_ms": round(result.p(50), 2),
+            "c_http_p99_ms": round(result.p(99), 2),
+            "c_http_mean_ms": round(statistics.fmean(result.latencies_ms), 2),
+            "c_http_statuses": result.statuses,
         }
     finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(10)
+        server.stop()
 
 
 def print_table(results: dict) -> None:

@@ -14,7 +14,7 @@ from tests.support import ApiClient, MerchantKeys, make_merchant
 
 def pytest_configure(config):
     engine = settings.DATABASES["default"]["ENGINE"]
-    if engine != "django.db.backends.postgresql" and not os.environ.get("PORTAL_TEST_ALLOW_EMBEDDED"):
+    if not engine.endswith("postgresql") and not os.environ.get("PORTAL_TEST_ALLOW_EMBEDDED"):
         raise pytest.UsageError(
             "The tests run against PostgreSQL and Redis: use `make test`, or set DATABASE_URL and REDIS_URL."
         )

@@ -124,9 +124,15 @@ class AdmissionMiddleware:
         finally:
             order_id, status = _status_after(response) if response is not None else (None, None)
             if status in SESSION_OPEN and order_id:
+                # Before the answer leaves: the buyer's next call names this session.
                 lease.keep(name=_session_name(order_id))  # the buyer is still paying
             elif session and response is not None and response.status_code in (402, 409, 503, 504):
                 lease.keep()  # declined or busy: the buyer may try again within the session
+            elif response is not None and hasattr(response, "_resource_closers"):
+                # The session has ended: give the lease back once the answer has been sent (the
+                # server closes the response then), not on the client's time. Later only ever
+                # means more conservative: the window counts the session a moment longer.
+                response._resource_closers.append(lease.release)
             else:
                 lease.release()
         return response
