@@ -35,15 +35,14 @@ class SimilarityIndex(Protocol):
 
 
 def embed(text: str) -> np.ndarray:
-    normalized = normalize_text(text)
-    vector = np.zeros(DIMENSIONS, dtype=np.float32)
-    padded = f"^{normalized}$"
-    for n in NGRAMS:
-        for i in range(len(padded) - n + 1):
-            gram = padded[i : i + n]
-            if gram in ("^", "$"):
-                continue
-            vector[zlib.crc32(gram.encode()) % DIMENSIONS] += 1.0
+    padded = f"^{normalize_text(text)}$"
+    slots = [
+        zlib.crc32(gram.encode()) % DIMENSIONS
+        for n in NGRAMS
+        for i in range(len(padded) - n + 1)
+        if (gram := padded[i : i + n]) not in ("^", "$")
+    ]
+    vector = np.bincount(slots, minlength=DIMENSIONS).astype(np.float32)  # n-gram counts per slot
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm else vector
 

@@ -19,6 +19,10 @@ from payments.method_fields import (
 from portal.ids import id_factory
 from portal.models import Merchant, Mode, PayType
 
+# A payment's id when the merchant gives none (fincode's ``o_…``). Admission control names a
+# new session's lease with it before the payment exists (payments.admission.middleware).
+new_order_id = id_factory("o", 22)
+
 
 class Status(models.TextChoices):
     """fincode's PaymentStatus."""
@@ -162,7 +166,7 @@ class Payment(AsyncProgress, WalletFields, KonbiniFields, VirtualAccountFields, 
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payments")
     mode = models.CharField(max_length=4, choices=Mode.choices)
-    order_id = models.CharField(max_length=30, default=id_factory("o", 22))
+    order_id = models.CharField(max_length=30, default=new_order_id)
     access_id = models.CharField(max_length=24, unique=True, default=id_factory("a", 22))
     pay_type = models.CharField(max_length=20, choices=PayType.choices)
     job_code = models.CharField(max_length=7, choices=JobCode.choices)

@@ -529,8 +529,14 @@ REGISTER_FIELDS = (
 )  # fmt: skip
 
 
-def payment_register(*, merchant: Merchant, mode: str, data: dict[str, Any], actor: Any) -> Payment:
-    """Register a payment (no charge yet). ``data`` is validated input (serializer)."""
+def payment_register(
+    *, merchant: Merchant, mode: str, data: dict[str, Any], actor: Any, order_id: str | None = None
+) -> Payment:
+    """Register a payment (no charge yet). ``data`` is validated input (serializer).
+
+    The payment's id is the merchant's ``id``, else ``order_id`` (an id reserved for it by
+    admission control), else a new one.
+    """
     pay_type = data["pay_type"]
     if pay_type not in SUPPORTED_PAY_TYPES:
         raise PortalError(errors.PAY_TYPE_NOT_SUPPORTED, field="pay_type")
@@ -550,8 +556,8 @@ def payment_register(*, merchant: Merchant, mode: str, data: dict[str, Any], act
         from payments.asyncflows.services import register_fields
 
         fields.update(register_fields(merchant=merchant, mode=mode, pay_type=pay_type, data=data))
-    if data.get("id"):
-        fields["order_id"] = data["id"]
+    if data.get("id") or order_id:
+        fields["order_id"] = data.get("id") or order_id
     payment = Payment(merchant=merchant, mode=mode, pay_type=pay_type, **fields)
     payment.event_seq = 1 if outbox.raises_event(payment, "register") else 0
     event = PaymentEvent(

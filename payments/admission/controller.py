@@ -324,19 +324,27 @@ class Decision:
 
 
 def admit(
-    *, merchant: str, merchant_id: int, mode: str, pay_type: str, session: str | None = None
+    *,
+    merchant: str,
+    merchant_id: int,
+    mode: str,
+    pay_type: str,
+    session: str | None = None,
+    new_session: str | None = None,
 ) -> Decision:
     """Admit one payment session of ``merchant`` for ``pay_type``, or refuse it.
 
     ``session`` names an existing session (a payment): if it still holds a live lease,
     the lease is renewed and the request admitted without counting it again.
+    ``new_session`` names the lease of a new session up front (a payment id nobody else can
+    hold yet), so that it needs no renaming when the session goes on.
     """
     started = time.perf_counter()
     limits = limits_for(merchant_id=merchant_id, pay_type=pay_type)
     try:
         if time.monotonic() < _down_until:
             raise redis.ConnectionError("recently failed; not retried yet")
-        decision = _admit_in_redis(merchant, mode, pay_type, limits, session=session)
+        decision = _admit_in_redis(merchant, mode, pay_type, limits, session=session, new_session=new_session)
     except redis.RedisError as exc:
         decision = _fallback(merchant, mode, pay_type, limits, exc)
     metrics.CHECK_SECONDS.observe(time.perf_counter() - started)
@@ -352,7 +360,12 @@ def admit(
 
 
 def _admit_in_redis(
-    merchant: str, mode: str, pay_type: str, limits: Limits, session: str | None = None
+    merchant: str,
+    mode: str,
+    pay_type: str,
+    limits: Limits,
+    session: str | None = None,
+    new_session: str | None = None,
 ) -> Decision:
     windows = window_keys(merchant, mode, pay_type, limits)
     window_args: list = [limits.window, int(limits.window_shadow)]
@@ -372,7 +385,7 @@ def _admit_in_redis(
             int(limits.global_shadow),
         ]
         reasons.append("global_rate")
-    lease_id = session or _new_lease_id()
+    lease_id = session or new_session or _new_lease_id()
     minute = str(int(time.time() // 60))
     args = [
         lease_id,

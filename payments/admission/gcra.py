@@ -11,6 +11,7 @@ a microsecond per request but never over-admit: admitted ≤ burst + rate × tim
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -42,6 +43,7 @@ return {1, 0, remaining, 0}
 """
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a contract's rate: computed once per rate
 def emission_interval_us(rate_per_second: int | float | Fraction) -> int:
     """Microseconds between requests at ``rate_per_second``, rounded up (never over-admit)."""
     rate = Fraction(rate_per_second).limit_denominator(1_000_000)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from payments.admission.controller import REASONS, admit
+from payments.models import new_order_id
 from portal.api.authentication import KEY_FORMAT, key_cache, parse_authorization
 from portal.errors import ErrorSpec, PortalError, define
 from portal.models import ApiKey, PayType
@@ -69,15 +70,15 @@ def _principal(request) -> ApiKey | None:
     return key
 
 
-def _pay_type(request) -> str | None:
+def _body(request) -> dict | None:
+    """The JSON object of a request with a known ``pay_type``, else None (not a payment call)."""
     if request.content_type != "application/json":
         return None
     try:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
         return None
-    pay_type = body.get("pay_type") if isinstance(body, dict) else None
-    return pay_type if pay_type in _PAY_TYPES else None
+    return body if isinstance(body, dict) and body.get("pay_type") in _PAY_TYPES else None
 
 
 def _session_name(order_id: str) -> str:
@@ -104,16 +105,25 @@ class AdmissionMiddleware:
         if match is None or (request.method, bool(match["order"])) not in (("POST", False), ("PUT", True)):
             return self.get_response(request)
         key = _principal(request)
-        pay_type = _pay_type(request) if key is not None else None
-        if pay_type is None:
+        body = _body(request) if key is not None else None
+        if body is None:
             return self.get_response(request)
-        session = _session_name(match["order"]) if match["order"] else None
+        session = new_session = None
+        if match["order"]:
+            session = _session_name(match["order"])
+        elif not body.get("id"):
+            # The payment's id, reserved now: the new session's lease carries it from the start
+            # and needs no renaming when the buyer goes on to pay. A merchant's own ``id`` is
+            # not used so (it may name a payment that exists: the lease is renamed instead).
+            request.admission_order_id = new_order_id()
+            new_session = _session_name(request.admission_order_id)
         decision = admit(
             merchant=key.merchant.public_id,
             merchant_id=key.merchant_id,
             mode=key.mode,
-            pay_type=pay_type,
+            pay_type=body["pay_type"],
             session=session,
+            new_session=new_session,
         )
         if not decision.admitted:
             return refusal(decision.reason, decision.retry_after)

@@ -90,7 +90,11 @@ class PaymentsView(MerchantApiView):
     def post(self, request):
         data = _valid(methods.register_request(request.data), request.data)
         payment = services.payment_register(
-            merchant=self.merchant, mode=self.mode, data=data, actor=request.auth
+            merchant=self.merchant,
+            mode=self.mode,
+            data=data,
+            actor=request.auth,
+            order_id=getattr(request, "admission_order_id", None),
         )
         return payment_answer(request, payment)
 

@@ -88,6 +88,25 @@ def test_a_session_lives_from_register_to_the_end_of_execute(merchant, api, publ
     assert api.call("POST", "/v1/payments", BODY).status_code == 200
 
 
+def test_a_new_session_is_named_after_its_payment_from_the_start(merchant, api, monkeypatch):
+    _contract(merchant, concurrency_window=5, rate_per_second=100)
+    scripts = []
+    real = controller._script
+    monkeypatch.setattr(controller, "_script", lambda name: scripts.append(name) or real(name))
+    payment = register(api)
+    window = f"adm:{{{merchant.merchant.public_id}}}:test:win:Card"
+    members = {m.decode() for m in controller._redis().zrange(window, 0, -1)}
+    assert members == {f"o:{payment['id']}"} and "rename" not in scripts  # one round trip: admit
+    own = api.call("POST", "/v1/payments", {**BODY, "id": "merchant-order-1"})
+    assert own.status_code == 200 and own.json()["id"] == "merchant-order-1"
+    assert scripts.count("rename") == 1  # a merchant's own id may exist already: renamed after
+    members = {m.decode() for m in controller._redis().zrange(window, 0, -1)}
+    assert members == {f"o:{payment['id']}", "o:merchant-order-1"}
+    again = api.call("POST", "/v1/payments", {**BODY, "id": "merchant-order-1"})
+    assert again.status_code == 409  # the id exists: the existing session keeps its lease
+    assert {m.decode() for m in controller._redis().zrange(window, 0, -1)} == members
+
+
 def test_throughput_limit_with_retry_after(merchant, api):
     _contract(merchant, concurrency_window=50, rate_per_second=1, burst_factor=2)
     statuses = [api.call("POST", "/v1/payments", BODY).status_code for _ in range(3)]
