@@ -34,7 +34,6 @@ from bench.common import (
     _open_loop_worker,
     _result,
     bench_env,
-    closed_loop,
     gunicorn,
     machine_line,
     percentile,
@@ -222,11 +221,12 @@ def main() -> None:
     setup_django(base)
     merchants = make_merchants(args.window, args.normal, args.factor)
     a_rate = 100 * args.normal
+    warm_sessions = min(24, args.workers * args.threads)
     tokens_needed = {
-        "A": int(args.normal * args.factor * args.duration * 1.5) + 50,
+        "A": int(args.normal * args.factor * args.duration * 2) + 50 * args.a_processes,  # split per process
         "B": int(args.normal * args.duration * 2.5) + 20,
         "C": int(args.normal * args.duration * 2.5) + 20,
-        "D": 200,  # warm-up
+        "D": int(warm_sessions / (args.latency + 0.03) * 3) + 100,  # warm-up: 3 s
     }
     tokens = {name: make_tokens(merchants[name]["merchant"], count) for name, count in tokens_needed.items()}
 
@@ -252,10 +252,19 @@ def main() -> None:
             name: {"url": server.url, "key": merchants[name]["key"], "tokens": tokens[name]}
             for name in tokens
         }
-        # Warm-up: every server thread's first payment (imports, connections, compiled rules and
-        # queries) before anything is measured; merchant D has no limits.
-        warm = [{**args_of["D"], "tokens": tokens["D"][i::4]} for i in range(4)]
-        closed_loop("warm-up", payment_op, warm, duration=3)
+        # Warm-up before anything is measured: server threads' first payments (their database
+        # connections, imports, caches) at ~24 concurrent sessions (sessions last ~the simulator's
+        # latency). Not every thread of a big server: each busy thread of the server and of the
+        # simulator holds a PostgreSQL connection, and PostgreSQL's default max_connections is
+        # 100. Merchant D has no limits.
+        warm_rate = warm_sessions / (args.latency + 0.03)
+        warm_at = time.time() + 1.0
+        run_concurrently(
+            [
+                (drive, ({**args_of["D"], "tokens": tokens["D"][i::4]}, warm_rate / 4, 3.0, warm_at, 8))
+                for i in range(4)
+            ]
+        )
 
         # Phase 1: B and C alone.
         start_at = time.time() + 1.5

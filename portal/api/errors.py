@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
@@ -94,6 +95,12 @@ def response_for(exc: Exception, area: str = "00") -> tuple[int, dict[str, Any],
     if isinstance(exc, drf.APIException):
         status = getattr(exc, "status_code", 400)
         return status, error_body((errors.BAD_REQUEST.code, str(exc.detail))), {}
+    if isinstance(exc, db.OperationalError | db.InterfaceError):
+        # The database is unreachable or refused (connection limit, failover, restart, lock or
+        # statement timeout): nothing was committed, and the client may retry shortly.
+        logger.error("database unavailable in API view", exc_info=exc)
+        spec = errors.SERVICE_UNAVAILABLE
+        return spec.status, error_body((spec.code, spec.message)), {"Retry-After": "1"}
     logger.error("unhandled exception in API view", exc_info=exc)
     return 500, error_body((errors.INTERNAL_ERROR.code, errors.INTERNAL_ERROR.message)), {}
 
