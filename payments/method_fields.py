@@ -21,7 +21,7 @@ class AsyncProgress(models.Model):
     # When the buyer must have paid (konbini ``payment_term``, wallet ``code_expiry_date``,
     # bank transfer ``payment_term``); past it, the provider is asked and the payment expires.
     payment_term_day = models.PositiveSmallIntegerField(null=True, blank=True)
-    payment_term = models.DateTimeField(null=True, blank=True, db_index=True)
+    payment_term = models.DateTimeField(null=True, blank=True)  # indexed where set (Payment.Meta)
     payment_date = models.DateTimeField(null=True, blank=True)
     # When the provider was last asked about this payment (the sweeper polls non-final payments).
     provider_checked_at = models.DateTimeField(null=True, blank=True)
@@ -92,7 +92,7 @@ class VirtualAccountFields(models.Model):
     va_bank_code = models.CharField(max_length=4, null=True, blank=True)
     va_branch_code = models.CharField(max_length=3, null=True, blank=True)
     va_branch_name = _text(15)
-    va_account_number = models.CharField(max_length=7, null=True, blank=True, db_index=True)
+    va_account_number = models.CharField(max_length=7, null=True, blank=True)  # indexed where set
     va_account_name = _text(40)
     virtual_account_id = _text(10)
     account_assignment_date = models.DateTimeField(null=True, blank=True)
@@ -114,7 +114,12 @@ class BnplFields(models.Model):
     """``pay_type=Bnpl`` (extension): the credit check that decided it, and the buyer's invoice method."""
 
     credit_check = models.ForeignKey(
-        "credit.CreditCheck", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "credit.CreditCheck",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     bnpl_invoice_method = models.CharField(
         max_length=20,
