@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -152,3 +153,12 @@ def test_duplicate_ids_and_bad_top_level_are_refused():
 
 def test_every_registered_feature_type_has_operators():
     assert {f.type for f in FEATURES.values()} == {NUMBER, BOOL, STRING}
+
+
+@given(st.lists(st.integers(min_value=0, max_value=9), max_size=60))
+def test_reason_codes_once_each_in_order_of_first_appearance(values):
+    from credit.engine import _first_occurrences
+
+    codes = np.array(values, dtype=np.int64)
+    expected = list(dict.fromkeys(values))  # first appearance order, each once
+    assert _first_occurrences(codes, 10).tolist() == expected
