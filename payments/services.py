@@ -556,8 +556,8 @@ def payment_register(
         from payments.asyncflows.services import register_fields
 
         fields.update(register_fields(merchant=merchant, mode=mode, pay_type=pay_type, data=data))
-    if data.get("id") or order_id:
-        fields["order_id"] = data.get("id") or order_id
+    if order_id := data.get("id") or order_id:
+        fields["order_id"] = order_id
     payment = Payment(merchant=merchant, mode=mode, pay_type=pay_type, **fields)
     payment.event_seq = 1 if outbox.raises_event(payment, "register") else 0
     event = PaymentEvent(

@@ -1,8 +1,11 @@
 """The Celery application. Configuration comes from Django settings (CELERY_*)."""
 
+import logging
 import os
 
 from celery import Celery
+
+logger = logging.getLogger(__name__)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -27,7 +30,5 @@ def producer_warm_up() -> bool:
             producer.connection.ensure_connection(max_retries=0, timeout=2)
         return True
     except Exception:
-        import logging
-
-        logging.getLogger(__name__).warning("celery: producer warm-up skipped", exc_info=True)
+        logger.warning("celery: producer warm-up skipped", exc_info=True)
         return False
