@@ -12,6 +12,7 @@ from payments.api.method_serializers import _RegisterCommon
 from payments.api.serializers import FincodeTime, NumericString, PaymentBaseResponse
 from payments.bnpl import invoice_of
 from payments.models import JobCode, Payment
+from portal.api.serializers import RequestSerializer
 from portal.models import PayType
 
 
@@ -27,7 +28,7 @@ class BnplRegisterRequest(_RegisterCommon):
     tax = NumericString(digits=7, required=False, allow_null=True)
 
 
-class BnplExecuteRequest(serializers.Serializer):
+class BnplExecuteRequest(RequestSerializer):
     pay_type = serializers.ChoiceField(choices=[PayType.BNPL])
     access_id = serializers.CharField(max_length=24)
     buyer = BuyerSerializer()

@@ -16,12 +16,13 @@ from payments.api.serializers import (
 )
 from payments.models import JobCode, Payment
 from payments.providers.wallets.aggregator import WALLETS
+from portal.api.serializers import RequestSerializer
 from portal.models import PayType
 
 # --- Registration ----------------------------------------------------------------------------
 
 
-class _RegisterCommon(serializers.Serializer):
+class _RegisterCommon(RequestSerializer):
     id = OrderId(required=False, allow_null=True)
     client_field_1 = _text(100)
     client_field_2 = _text(100)
@@ -66,7 +67,7 @@ class VirtualaccountRegisterRequest(_RegisterCommon):
 # --- Execution and the barcode ------------------------------------------------------------------
 
 
-class _Target(serializers.Serializer):
+class _Target(RequestSerializer):
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
     access_id = serializers.CharField(max_length=24)
 

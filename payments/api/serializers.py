@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from payments import selectors
 from payments.models import Card, Customer, JobCode, Payment, Status
+from portal.api.serializers import RequestSerializer
 from portal.models import PayType
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -73,7 +74,7 @@ def _text(max_length: int, **kwargs) -> serializers.CharField:
 # --- Requests ----------------------------------------------------------------------------
 
 
-class PaymentRegisterRequest(serializers.Serializer):
+class PaymentRegisterRequest(RequestSerializer):
     id = OrderId(required=False, allow_null=True)
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
     job_code = serializers.ChoiceField(choices=JobCode.values, required=False)
@@ -106,7 +107,7 @@ class PaymentRegisterRequest(serializers.Serializer):
         return attrs
 
 
-class PaymentExecuteRequest(serializers.Serializer):
+class PaymentExecuteRequest(RequestSerializer):
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
     access_id = serializers.CharField(max_length=24)
     token = serializers.CharField(max_length=512, required=False, allow_null=True, allow_blank=True)
@@ -126,7 +127,7 @@ class PaymentExecuteRequest(serializers.Serializer):
         return attrs
 
 
-class PaymentActionRequest(serializers.Serializer):
+class PaymentActionRequest(RequestSerializer):
     """capture / cancel / secure: pay_type and access_id (and method/pay_times for capture)."""
 
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
@@ -140,7 +141,7 @@ class PaymentReauthorizeRequest(PaymentActionRequest):
     method = serializers.ChoiceField(choices=["1", "2", "5"])
 
 
-class PaymentChangeRequest(serializers.Serializer):
+class PaymentChangeRequest(RequestSerializer):
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
     access_id = serializers.CharField(max_length=24)
     job_code = serializers.ChoiceField(choices=[JobCode.AUTH, JobCode.CAPTURE])
@@ -148,7 +149,7 @@ class PaymentChangeRequest(serializers.Serializer):
     tax = NumericString(required=False, allow_null=True)
 
 
-class Secure2Request(serializers.Serializer):
+class Secure2Request(RequestSerializer):
     param = serializers.CharField(max_length=2000)
     pay_type = serializers.ChoiceField(choices=["Card", "Googlepay"], required=False, allow_null=True)
 
@@ -188,7 +189,7 @@ class PaymentListQuery(serializers.Serializer):
         return attrs
 
 
-class CustomerRequest(serializers.Serializer):
+class CustomerRequest(RequestSerializer):
     id = serializers.RegexField(r"^[A-Za-z0-9_\-]{1,60}$", max_length=60, required=False, allow_null=True)
     name = _text(384)
     email = serializers.EmailField(max_length=254, required=False, allow_null=True, allow_blank=True)
@@ -225,12 +226,12 @@ class CustomerListQuery(serializers.Serializer):
         return attrs
 
 
-class CardCreateRequest(serializers.Serializer):
+class CardCreateRequest(RequestSerializer):
     token = serializers.CharField(max_length=512)
     default_flag = serializers.ChoiceField(choices=["0", "1"])
 
 
-class CardUpdateRequest(serializers.Serializer):
+class CardUpdateRequest(RequestSerializer):
     token = serializers.CharField(max_length=512, required=False, allow_null=True, allow_blank=True)
     default_flag = serializers.ChoiceField(choices=["0", "1"], required=False, allow_null=True)
     holder_name = serializers.CharField(max_length=50, required=False, allow_null=True, allow_blank=True)
@@ -240,7 +241,7 @@ class CardUpdateRequest(serializers.Serializer):
         return None if value is None else value == "1"
 
 
-class TokenRequest(serializers.Serializer):
+class TokenRequest(RequestSerializer):
     card_no = serializers.CharField(max_length=19, trim_whitespace=True)
     expire = serializers.CharField(max_length=4)
     holder_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")

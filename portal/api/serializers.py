@@ -1,0 +1,27 @@
+"""Serializer bases shared by the merchant APIs."""
+
+from __future__ import annotations
+
+import copy
+
+from rest_framework import serializers
+
+
+class RequestSerializer(serializers.Serializer):
+    """A flat request body's serializer that gets its fields by shallow copy.
+
+    DRF gives every serializer instance a ``deepcopy`` of the declared fields, and a field's
+    deepcopy re-runs its ``__init__`` with deep copies of its arguments: for a payment
+    registration's dozen fields ~0.2 ms per request, about a twentieth of the request
+    (measured with py-spy). A shallow copy is still one new field object per instance — its
+    ``bind()`` (name, parent, label, source) and lazily built validators stay its own — and
+    shares only what a field never changes after ``__init__``: choices, validator objects,
+    error messages. Nested serializers are still deep-copied (their own fields are bound to
+    them).
+    """
+
+    def get_fields(self):
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in self._declared_fields.items()
+        }
