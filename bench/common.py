@@ -362,6 +362,72 @@ def timer(label: str) -> Iterator[None]:
     print(f"  ({label}: {time.perf_counter() - started:.1f} s)")
 
 
+class CpuMeter:
+    """CPU time the machine spent while a run went on, split by who spent it (Linux ``/proc``).
+
+    ``groups`` maps a label to the gunicorn master(s) whose worker processes it counts;
+    PostgreSQL's and Redis's server processes (by name) are counted on their own, and
+    "other" is the rest of the machine's busy time: the load generator and the kernel.
+    Divided by the number of requests, it says where a request's cost goes.
+    """
+
+    def __init__(self, groups: dict[str, list[Server]]):
+        self.masters = {server.process.pid: label for label, servers in groups.items() for server in servers}
+        self.start: dict[str, float] | None = None
+        self.spent: dict[str, float] = {}
+
+    @staticmethod
+    def _machine_busy() -> float:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    def _snapshot(self) -> dict[str, float]:
+        tick = os.sysconf("SC_CLK_TCK")
+        spent: dict[str, float] = {"machine": self._machine_busy()}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            ppid, seconds = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+            label = self.masters.get(ppid) or self.masters.get(int(entry))
+            if label is None and name in ("postgres", "redis-server"):
+                label = "PostgreSQL" if name == "postgres" else "Redis"
+            if label:
+                spent[label] = spent.get(label, 0.0) + seconds
+        return spent
+
+    def __enter__(self) -> CpuMeter:
+        self.available = Path("/proc/stat").exists()
+        if self.available:
+            self.start = self._snapshot()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.available and self.start is not None:
+            end = self._snapshot()
+            self.spent = {label: end.get(label, 0.0) - self.start.get(label, 0.0) for label in end}
+
+    def per_request(self, requests: int) -> str:
+        """One line: ms of CPU per request by who spent it."""
+        if not self.spent or not requests:
+            return "CPU per request: not measured (no /proc)"
+        labels = [label for label in self.spent if label != "machine"]
+        other = self.spent["machine"] - sum(self.spent[label] for label in labels)
+        parts = [f"{label} {self.spent[label] / requests * 1000:.2f}" for label in labels]
+        parts.append(f"other (clients, kernel) {other / requests * 1000:.2f}")
+        return (
+            f"CPU ms per request: {', '.join(parts)}; machine {self.spent['machine'] / requests * 1000:.2f}"
+        )
+
+
 def machine_line() -> str:
     return f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]} (load generator shares the CPUs)"
 
