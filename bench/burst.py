@@ -14,8 +14,10 @@ control on vs off (same Redis), one request at a time, and the bare ``admit()`` 
 
     .venv/bin/python bench/burst.py [--duration 60] [--normal 2] [--window 10] [--workers 4 --threads 16]
 
-``BENCH_ACCESS_LOG=/tmp/access.log`` keeps gunicorn's access log (add ``GUNICORN_CMD_ARGS=
-"--access-logformat '%(s)s %(D)s %(m)s %(U)s'"`` for server-side durations).
+Refusals are timed twice: by the client (from the moment the request was due: what a buyer's
+server would see, including the load generator's and the kernel's share of the shared cores)
+and by the server (gunicorn's access log: from reading the request to writing the answer's
+last byte). The server's access log is on, as in production.
 """
 
 from __future__ import annotations
@@ -120,6 +122,17 @@ def summarise(name: str, samples, sent: int, window: int | None, peak: int | Non
         "rej_p50": percentile(rejected, 50),
         "rej_p99": percentile(rejected, 99),
     }
+
+
+def server_side_ms(access_log: Path, status: str) -> list[float]:
+    """Durations (ms) of the answers with ``status`` in gunicorn's access log (``%(s)s %(D)s``)."""
+    durations = []
+    with access_log.open() as lines:
+        for line in lines:
+            fields = line.split()
+            if len(fields) == 2 and fields[0] == status and fields[1].isdigit():
+                durations.append(int(fields[1]) / 1000)
+    return durations
 
 
 def print_table(title: str, rows: list[dict]) -> None:
@@ -238,7 +251,13 @@ def main() -> None:
         log=logs / "acquirer.log",
     )
     env = bench_env(DB, redis_db=REDIS_DB, ACQUIRER_SIMULATOR_URL=f"{simulator.url}/simulators/acquirer")
-    server = gunicorn(env, workers=args.workers, threads=args.threads, log=logs / "server.log")
+    access_log = logs / "server-access.log"
+    server = gunicorn(
+        {**env, "WEB_ACCESS_LOG": str(access_log), "GUNICORN_CMD_ARGS": "--access-logformat '%(s)s %(D)s'"},
+        workers=args.workers,
+        threads=args.threads,
+        log=logs / "server.log",
+    )
     print(machine_line())
     print(
         f"server: gunicorn {args.workers} workers × {args.threads} threads; acquirer latency {args.latency * 1000:.0f} ms; "
@@ -327,7 +346,12 @@ def main() -> None:
         print(
             f"  A's in-flight never above its window: {a['peak']} ≤ {args.window}: {'yes' if a['peak'] <= args.window else 'NO'}"
         )
-        print(f"  A's rejections answered fast: p99 {a['rej_p99']:.1f} ms (goal ≤ 5 ms)")
+        served = server_side_ms(access_log, status="429")
+        print(
+            f"  A's rejections answered fast: p99 {a['rej_p99']:.1f} ms at the client, "
+            f"{percentile(served, 99):.1f} ms in the server (p50 {percentile(served, 50):.1f}, n={len(served)}) "
+            "(goal ≤ 5 ms)"
+        )
         for now, before in ((b, base_rows[0]), (c, base_rows[1])):
             change = now["adm_p99"] / before["adm_p99"] - 1
             print(
