@@ -181,8 +181,8 @@ def _object(value: Any, keys: frozenset[str]) -> dict:
 def _validated(func, value):
     try:
         return func(value)
-    except (serializers.ValidationError, DjangoValidationError):
-        raise _NotPlain from None
+    except (serializers.ValidationError, DjangoValidationError, ValueError, TypeError):
+        raise _NotPlain from None  # the serializer says what is wrong (e.g. 1990-13-01)
 
 
 def plain_check_input(data: Any) -> CheckInput | None:

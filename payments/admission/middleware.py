@@ -78,7 +78,9 @@ def _body(request) -> dict | None:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
         return None
-    return body if isinstance(body, dict) and body.get("pay_type") in _PAY_TYPES else None
+    if not isinstance(body, dict) or not isinstance(body.get("pay_type"), str):
+        return None  # the API answers what is wrong with it
+    return body if body["pay_type"] in _PAY_TYPES else None
 
 
 def _session_name(order_id: str) -> str:

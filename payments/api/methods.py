@@ -43,7 +43,9 @@ ACTIONS = {"capture": m.AsyncCaptureRequest, "cancel": m.AsyncCancelRequest, "ch
 
 
 def _pay_type(data: Any) -> str | None:
-    return data.get("pay_type") if hasattr(data, "get") else None
+    """The body's pay_type if it is a string (anything else is for the serializer to refuse)."""
+    value = data.get("pay_type") if hasattr(data, "get") else None
+    return value if isinstance(value, str) else None
 
 
 def register_request(data: Any):
