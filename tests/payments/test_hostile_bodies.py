@@ -15,31 +15,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.hostile import body, field, junk
 from tests.payments.helpers import VISA, register, token
 
 pytestmark = pytest.mark.django_db
 
-junk = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(10**30), max_value=10**30)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=40),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=6,
-)
-
-
-def field(*good) -> st.SearchStrategy:
-    return st.sampled_from(good) | junk if good else junk
-
-
 PAY_TYPES = ("Card", "Paypay", "Konbini", "Virtualaccount", "Bnpl", "Applepay")
 AMOUNTS = ("1000", "1", "0", "9999999", "10000000", 1000)
-
-
-def body(**fields: st.SearchStrategy) -> st.SearchStrategy:
-    return st.fixed_dictionaries({}, optional=fields)
 
 
 def send(client, method: str, path: str, payload) -> None:
