@@ -242,3 +242,39 @@ def test_idempotency_keys(api, header, key, payload):
     assert response.status_code < 500, (key, response.content)
     if response.status_code >= 400:
         assert response.json()["errors"], response.content
+
+
+@HYPOTHESIS
+@given(
+    payload=body(
+        url=field("https://shop.example/webhook2"),
+        event=field("payments.card.exec"),
+        signature=field("another-secret-4567"),
+    )
+    | junk,
+    card=body(default_flag=field("0", "1"), expire=field("3012", "0000")) | junk,
+    param=field("https://acs.example/?x"),
+)
+def test_updates_of_existing_objects(api, public_api, payload, card, param):
+    """PUT on a webhook setting, a saved card and 3-D Secure's ``secure2``: objects that exist."""
+
+    def created(response) -> dict:
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    setting = created(
+        api.call(
+            "POST",
+            "/v1/webhook_settings",
+            {"url": "https://shop.example/webhook", "event": "payments.card.exec", "signature": "s3cret"},
+        )
+    )
+    send(api, "PUT", f"/v1/webhook_settings/{setting['id']}", payload)
+    customer = created(api.call("POST", "/v1/customers", {"name": "Hanako"}))
+    saved = created(
+        api.call(
+            "POST", f"/v1/customers/{customer['id']}/cards", {"token": token(public_api), "default_flag": "1"}
+        )
+    )
+    send(api, "PUT", f"/v1/customers/{customer['id']}/cards/{saved['id']}", card)
+    send(api, "PUT", "/v1/secure2/a_unknown", {"param": param})
