@@ -57,7 +57,7 @@ def notification_receive(
     try:
         text = body.decode()
         event = client.parse_notification(body)
-    except (UnicodeDecodeError, BadNotification, KeyError, TypeError, ValueError) as exc:
+    except (UnicodeDecodeError, BadNotification, KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise Rejected(400, f"unreadable notification: {exc}") from exc
     if not event.event_id or len(event.event_id) > 100:
         raise Rejected(400, "no event id")

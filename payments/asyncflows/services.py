@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -337,7 +338,21 @@ def provider_call_run(*, payment_id: int, reference: str) -> str:
 
 
 def _known(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in fields.items() if k in PAYMENT_FIELDS and v is not None}
+    """A provider's values for payment columns: columns we have, with values that fit them.
+
+    A value that does not fit its column (too long, wrong type) is dropped with a log line:
+    these are informational (store codes, slip details), and an UPDATE failing on one of them
+    would leave the money movement itself unapplied, retried and failing for ever.
+    """
+    known = {}
+    for name, value in fields.items():
+        if name not in PAYMENT_FIELDS or value is None:
+            continue
+        try:
+            known[name] = Payment._meta.get_field(name).clean(value, None)
+        except ValidationError:
+            logger.warning("provider value for payment.%s does not fit the column; not kept", name)
+    return known
 
 
 @transaction.atomic

@@ -45,14 +45,31 @@ def parse_time(value: Any) -> datetime:
     return parsed if parsed.tzinfo else timezone.make_aware(parsed)
 
 
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
 def load(body: bytes) -> dict:
+    """A notification's JSON object (strict JSON: no NaN or Infinity, which Python would accept)."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_not_json)
     except ValueError as exc:
         raise BadNotification("not JSON") from exc
     if not isinstance(data, dict):
         raise BadNotification("not a JSON object")
+    if _has_nul(data):  # PostgreSQL text cannot hold it: refuse now rather than fail on every retry
+        raise BadNotification("NUL character in a string")
     return data
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class HttpAsyncProvider:
