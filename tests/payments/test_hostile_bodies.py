@@ -278,3 +278,67 @@ def test_updates_of_existing_objects(api, public_api, payload, card, param):
     )
     send(api, "PUT", f"/v1/customers/{customer['id']}/cards/{saved['id']}", card)
     send(api, "PUT", "/v1/secure2/a_unknown", {"param": param})
+
+
+@pytest.fixture
+def challenge(api, public_api) -> dict:
+    """A payment waiting for the buyer's 3-D Secure challenge: its challenge page's URL and param."""
+    import re
+
+    from django.test import Client
+
+    from tests.payments.helpers import CHALLENGE, execute
+
+    def fields(html: bytes) -> dict:
+        return {
+            k.decode(): v.decode()
+            for k, v in re.findall(rb'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
+        }
+
+    payment = register(api, tds_type="2")
+    started = execute(
+        api, payment, token(public_api, CHALLENGE), tds2_ret_url="https://shop.example/3ds"
+    ).json()
+    method = fields(Client().get(started["acs_url"]).content)
+    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": method["param"]}).json()
+    page = Client().get(auth["challenge_url"])
+    assert page.status_code == 200, page.content
+    return {"payment": payment, "url": auth["challenge_url"], "param": fields(page.content)["param"]}
+
+
+@HYPOTHESIS
+@given(
+    code=field("123456", "000000", "") | st.text(max_size=300),
+    param=field("the param", "") | st.text(max_size=300),
+    extra=st.dictionaries(st.text(min_size=1, max_size=10), st.text(max_size=50), max_size=3),
+)
+@example(code="12\x003456", param="the param", extra={})
+@example(code="123456", param="p\x00", extra={"\x00": "\x00"})
+def test_challenge_page_posts(challenge, code, param, extra):
+    """The buyer's challenge form posted with anything: a page or a 4xx, never a 500."""
+    from django.test import Client
+
+    form = {**extra, "code": code, "param": challenge["param"] if param == "the param" else param}
+    form = {k: v if isinstance(v, str) else json.dumps(v, allow_nan=True) for k, v in form.items()}
+    response = Client().post(challenge["url"], form)
+    assert response.status_code < 500, (form, response.content[:300])
+
+
+@HYPOTHESIS
+@given(
+    page=st.sampled_from(["method", "challenge", "redirect"]),
+    access_id=field("the access id", "a_unknown", "../../etc"),
+    form=st.dictionaries(
+        st.sampled_from(["code", "param", "threeDSMethodData", "cres", "x"]), st.text(max_size=300)
+    ),
+)
+def test_buyer_3ds_pages(api, payment, page, access_id, form):
+    """The buyer-facing 3-D Secure pages (HTML): a page or a 4xx, never a 500."""
+    from django.test import Client
+
+    access_id = payment["access_id"] if access_id == "the access id" else access_id
+    if not isinstance(access_id, str) or not access_id or "/" in access_id:
+        access_id = "a_unknown"
+    for method in ("get", "post"):
+        response = getattr(Client(), method)(f"/tds/{page}/{access_id}/", form)
+        assert response.status_code < 500, (page, form, response.content[:300])
