@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 
 _client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_address", default=None)
 
@@ -35,3 +36,21 @@ class ClientAddressMiddleware:
             return self.get_response(request)
         finally:
             _client_address.reset(token)
+
+
+class RejectNulMiddleware:
+    """A NUL character in the URL (``%00`` in the path or the query) is a 400.
+
+    No page or API resource has one in its name or its filters, and PostgreSQL text cannot
+    hold it: a lookup with it would fail in the database (a 500) rather than find nothing.
+    Form and JSON bodies are checked by their fields (Django's and DRF's ``CharField``s refuse
+    NUL characters).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+            raise BadRequest("NUL character in the URL")
+        return self.get_response(request)

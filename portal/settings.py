@@ -150,6 +150,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that costs: payment sessions are admitted or refused here.
     "payments.admission.middleware.AdmissionMiddleware",

@@ -342,3 +342,22 @@ def test_buyer_3ds_pages(api, payment, page, access_id, form):
     for method in ("get", "post"):
         response = getattr(Client(), method)(f"/tds/{page}/{access_id}/", form)
         assert response.status_code < 500, (page, form, response.content[:300])
+
+
+@HYPOTHESIS
+@given(
+    template=st.sampled_from(
+        ["/v1/payments/{}", "/v1/payments/{}/capture", "/v1/customers/{}", "/v1/customers/{}/cards",
+         "/v1/customers/c/cards/{}", "/v1/webhook_settings/{}", "/v1/secure2/{}", "/v1/credit/checks/{}"]
+    ),
+    name=st.text(min_size=1, max_size=80).filter(lambda s: not set(s) & set("/?#%")),
+    method=st.sampled_from(["GET", "PUT", "DELETE"]),
+)  # fmt: skip
+@example(template="/v1/payments/{}", name="\x00", method="GET")
+def test_api_paths(api, template, name, method):
+    """Any resource name in an API path: a 404 or another 4xx in fincode's format, never a 500."""
+    payload = {"pay_type": "Card"} if method == "PUT" else None
+    response = api.call(method, template.format(name) + "?pay_type=Card", payload)
+    assert response.status_code < 500, (method, template, name, response.content)
+    if response.status_code >= 400:
+        assert response.json()["errors"], response.content

@@ -1,0 +1,66 @@
+"""Merchant pages and the operators' admin under hostile query strings and paths: a page, a
+redirect or a 4xx — never a 500 (property-based)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support import make_user
+
+pytestmark = pytest.mark.django_db
+
+HYPOTHESIS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+values = st.sampled_from(
+    ["test", "live", "CAPTURED", "Card", "1", "-1", "999999999999999999999", "2026-13-01"]
+) | st.text(max_size=40)
+queries = st.dictionaries(
+    st.sampled_from(
+        ["mode", "status", "pay_type", "q", "page", "o", "p", "e", "created__gte", "status__exact", "x"]
+    ),
+    values,
+    max_size=4,
+)
+
+
+@HYPOTHESIS
+@given(page=st.sampled_from(["payments/", "activity/", "webhooks/", "keys/", "team/", ""]), query=queries)
+def test_merchant_pages(client, merchant, page, query):
+    client.force_login(merchant.owner)
+    response = client.get(f"/m/{merchant.merchant.public_id}/{page}", query)
+    assert response.status_code < 500, (page, query)
+
+
+@HYPOTHESIS
+@given(
+    order_id=st.text(min_size=1, max_size=60).filter(lambda s: "/" not in s and "?" not in s and "#" not in s)
+)
+def test_merchant_payment_detail_paths(client, merchant, order_id):
+    client.force_login(merchant.owner)
+    response = client.get(f"/m/{merchant.merchant.public_id}/payments/test/{order_id}/")
+    assert response.status_code < 500, order_id
+
+
+@HYPOTHESIS
+@given(
+    changelist=st.sampled_from(
+        [
+            "payments/payment",
+            "payments/paymentevent",
+            "portal/merchant",
+            "portal/application",
+            "credit/creditcheck",
+        ]
+    ),
+    query=queries,
+)
+def test_admin_changelists(client, changelist, query):
+    operator = make_user(is_staff=True)
+    operator.groups.add(Group.objects.get(name="operator"))
+    client.force_login(operator)
+    response = client.get(f"/admin/{changelist}/", query)
+    assert response.status_code < 500, (changelist, query)
