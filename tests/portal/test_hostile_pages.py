@@ -64,3 +64,38 @@ def test_admin_changelists(client, changelist, query):
     client.force_login(operator)
     response = client.get(f"/admin/{changelist}/", query)
     assert response.status_code < 500, (changelist, query)
+
+
+form_values = st.sampled_from(
+    ["", "1", "test", "live", "https://shop.example/hook", "owner", "a@b.example"]
+) | st.text(max_size=60)
+forms = st.dictionaries(
+    st.sampled_from(
+        ["name", "email", "role", "url", "event", "signature", "mode", "kind", "legal_name", "phone",
+         "postal_code", "website", "comment", "amount", "password1", "password2", "x"]
+    ),
+    form_values,
+    max_size=6,
+)  # fmt: skip
+
+
+@HYPOTHESIS
+@given(
+    page=st.sampled_from(
+        ["application/", "team/", "webhooks/", "keys/", "checkout/", "webhooks/rotate/", "team/u_unknown/role/",
+         "keys/k_unknown/revoke/", "webhooks/w_unknown/delete/"]
+    ),
+    form=forms,
+)  # fmt: skip
+def test_merchant_forms(client, merchant, page, form):
+    """Merchant pages' forms posted with anything: a page, a redirect or a 4xx — never a 500."""
+    client.force_login(merchant.owner)
+    response = client.post(f"/m/{merchant.merchant.public_id}/{page}", form)
+    assert response.status_code < 500, (page, form)
+
+
+@HYPOTHESIS
+@given(page=st.sampled_from(["signup/", "login/", "password-reset/", "verify-email-resend/"]), form=forms)
+def test_public_forms(client, page, form):
+    response = client.post(f"/{page}", form)
+    assert response.status_code < 500, (page, form)
