@@ -32,7 +32,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
-    AsyncClient,
     _result,
     async_open_loop_worker,
     bench_env,
@@ -42,31 +41,15 @@ from bench.common import (
     prepare_database,
     run_concurrently,
 )
-from bench.payments_api import make_tokens, register_op, setup_django
+from bench.payments_api import make_tokens, register_execute_op_async, register_op, setup_django
 
 DB = "portal_bench_burst"
 REDIS_DB = 6
 
 
-def payment_op(arg, session):
-    client = AsyncClient(session, arg["url"], arg["key"])
-    tokens = iter(arg["tokens"])
-
-    async def op() -> int:
-        status, payment = await client.call(
-            "POST", "/v1/payments", {"pay_type": "Card", "job_code": "CAPTURE", "amount": "1000"}
-        )
-        if status != 200:
-            return status
-        body = {"pay_type": "Card", "access_id": payment["access_id"], "token": next(tokens), "method": "1"}
-        return (await client.call("PUT", f"/v1/payments/{payment['id']}", body))[0]
-
-    return op
-
-
 def drive(arg, rate: float, duration: float, start_at: float, connections: int = 64):
     """One client process offering ``rate`` payments/s, open loop (asyncio: see bench.common)."""
-    return async_open_loop_worker((payment_op, arg, rate, duration, start_at, connections))
+    return async_open_loop_worker((register_execute_op_async, arg, rate, duration, start_at, connections))
 
 
 def sample_windows(redis_url: str, keys: list[str], until: float) -> dict[str, int]:

@@ -324,6 +324,18 @@ def async_open_loop_worker(args) -> tuple[list[tuple[float, int]], int]:
     return uvloop.run(_async_open_loop(make_op, setup_arg, rate, duration, start_at, connections))
 
 
+def async_open_loop(
+    name: str, make_op: Callable, setup_args: list, *, rate: float, duration: float, connections: int = 64
+) -> Result:
+    """``open_loop`` with one uvloop client per process (``async_open_loop_worker``)."""
+    start_at = time.time() + 1.0
+    per = rate / len(setup_args)
+    jobs = [(make_op, arg, per, duration, start_at, connections) for arg in setup_args]
+    with mp.get_context("fork").Pool(len(jobs)) as pool:
+        parts = pool.map(async_open_loop_worker, jobs)
+    return _result(name, duration, [sample for samples, _sent in parts for sample in samples])
+
+
 def open_loop(
     name: str, make_op: Callable, setup_args: list, *, rate: float, duration: float, threads: int = 16
 ) -> Result:
