@@ -328,23 +328,24 @@ def async_open_loop(
     name: str, make_op: Callable, setup_args: list, *, rate: float, duration: float, connections: int = 64
 ) -> Result:
     """``open_loop`` with one uvloop client per process (``async_open_loop_worker``)."""
-    start_at = time.time() + 1.0
-    per = rate / len(setup_args)
-    jobs = [(make_op, arg, per, duration, start_at, connections) for arg in setup_args]
-    with mp.get_context("fork").Pool(len(jobs)) as pool:
-        parts = pool.map(async_open_loop_worker, jobs)
-    return _result(name, duration, [sample for samples, _sent in parts for sample in samples])
+    return _open_loop_in_processes(
+        name, async_open_loop_worker, make_op, setup_args, rate, duration, connections
+    )
 
 
 def open_loop(
     name: str, make_op: Callable, setup_args: list, *, rate: float, duration: float, threads: int = 16
 ) -> Result:
     """Requests arrive at a fixed ``rate`` (split over ``len(setup_args)`` processes), whatever the latency."""
+    return _open_loop_in_processes(name, _open_loop_worker, make_op, setup_args, rate, duration, threads)
+
+
+def _open_loop_in_processes(name, worker, make_op, setup_args, rate, duration, concurrency) -> Result:
     start_at = time.time() + 1.0
     per = rate / len(setup_args)
-    jobs = [(make_op, arg, per, duration, start_at, threads) for arg in setup_args]
+    jobs = [(make_op, arg, per, duration, start_at, concurrency) for arg in setup_args]
     with mp.get_context("fork").Pool(len(jobs)) as pool:
-        parts = pool.map(_open_loop_worker, jobs)
+        parts = pool.map(worker, jobs)
     return _result(name, duration, [sample for samples, _sent in parts for sample in samples])
 
 
