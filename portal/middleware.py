@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextvars
 
 from django.conf import settings
-from django.core.exceptions import BadRequest
 
 _client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_address", default=None)
 
@@ -52,5 +51,9 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
-            raise BadRequest("NUL character in the URL")
+            # The 400 answered directly (not raised): with DEBUG on, Django would answer a raised
+            # BadRequest with its HTML debug page, even under /v1/.
+            from portal.errorviews import bad_request
+
+            return bad_request(request)
         return self.get_response(request)

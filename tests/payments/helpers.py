@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.support import ApiClient
 
 VISA = "4111111111111111"
@@ -47,3 +49,11 @@ def action(client: ApiClient, payment: dict, name: str, **extra):
         f"/v1/payments/{payment['id']}/{name}",
         {"pay_type": "Card", "access_id": payment["access_id"], **extra},
     )
+
+
+def posted_fields(html: bytes) -> dict[str, str]:
+    """The hidden fields of a page's auto-posting form (3-D Secure method and challenge pages)."""
+    return {
+        name.decode(): value.decode()
+        for name, value in re.findall(rb'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
+    }

@@ -8,14 +8,14 @@ import json
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from payments.asyncflows.models import ProviderNotification
 from payments.asyncflows.notifications import notification_process
 from payments.simulators import bank, konbini
 from payments.simulators.wallets import DIALECTS
-from tests.hostile import body, field, junk
+from tests.hostile import assert_answered, body, field, hostile_settings, junk
 from tests.payments.flows import execute, ok, register
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,21 @@ notification = (
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def notify(provider: str, payload, signed: bool = True):
+    """POST a notification as ``provider`` sends it (signed with its simulator's secret, or not);
+    when it is stored, process it as the task would. Returns the HTTP answer."""
+    raw = json.dumps(payload, allow_nan=True).encode()
+    headers = SIGNERS[provider](raw) if signed else {}
+    meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+    response = Client().post(f"/notifications/{provider}", raw, content_type="application/json", **meta)
+    assert_answered(response, provider, payload, api=False)
+    if response.status_code == 200:
+        row = ProviderNotification.objects.get(event_id=response.json()["event_id"], provider=provider)
+        response.outcome = notification_process(notification_id=row.pk)
+    return response
+
+
+@hostile_settings(60)
 @given(provider=st.sampled_from(sorted(SIGNERS)), payload=notification, signed=st.booleans())
 @example(provider="konbini", payload={"event_id": "e1", "type": "paid", "amount": 1e300}, signed=True)
 @example(provider="konbini", payload={"event_id": "e2", "type": "paid", "amount": float("inf")}, signed=True)
@@ -58,14 +72,7 @@ notification = (
 )
 @example(provider="bank", payload={"event_id": "e5", "type": "deposit", "amount": "x" * 500}, signed=True)
 def test_notifications(provider, payload, signed):
-    raw = json.dumps(payload, allow_nan=True).encode()
-    headers = SIGNERS[provider](raw) if signed else {}
-    meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
-    response = Client().post(f"/notifications/{provider}", raw, content_type="application/json", **meta)
-    assert response.status_code < 500, (provider, payload, response.content)
-    if response.status_code == 200:
-        row = ProviderNotification.objects.get(event_id=response.json()["event_id"], provider=provider)
-        notification_process(notification_id=row.pk)
+    notify(provider, payload, signed)
 
 
 @pytest.fixture
@@ -80,12 +87,9 @@ def konbini_payment(api, django_capture_on_commit_callbacks) -> dict:
 def _notify_paid(payment: dict, event_id: str, **extra):
     payload = {"event_id": event_id, "type": "paid", "reference": payment["access_id"], "amount": 1500,
                "paid_at": TIMES[0], **extra}  # fmt: skip
-    raw = json.dumps(payload).encode()
-    meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in konbini.sign(raw).items()}
-    response = Client().post("/notifications/konbini", raw, content_type="application/json", **meta)
+    response = notify("konbini", payload)
     assert response.status_code == 200, response.content
-    row = ProviderNotification.objects.get(event_id=event_id, provider="konbini")
-    return notification_process(notification_id=row.pk)
+    return response.outcome
 
 
 def test_a_value_that_does_not_fit_its_column_does_not_hold_up_the_money(api, konbini_payment, caplog):
@@ -98,7 +102,7 @@ def test_a_value_that_does_not_fit_its_column_does_not_hold_up_the_money(api, ko
     assert "payment.konbini_code does not fit" in caplog.text
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hostile_settings(60)
 @given(
     event_id=st.text(min_size=1, max_size=120),
     kind=field("paid", "expired"),
@@ -119,11 +123,5 @@ def test_signed_notifications_about_a_real_payment(
         "event_id": event_id, "type": kind, "reference": konbini_payment["access_id"], "amount": amount,
         "paid_at": paid_at, "konbini_code": konbini_code, "store_code": store_code,
     }  # fmt: skip
-    raw = json.dumps(payload).encode()
-    meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in konbini.sign(raw).items()}
-    response = Client().post("/notifications/konbini", raw, content_type="application/json", **meta)
-    assert response.status_code < 500, (payload, response.content)
-    if response.status_code == 200:
-        row = ProviderNotification.objects.get(event_id=response.json()["event_id"], provider="konbini")
-        notification_process(notification_id=row.pk)
+    notify("konbini", payload)
     assert api.call("GET", f"/v1/payments/{konbini_payment['id']}?pay_type=Konbini").status_code == 200

@@ -1,20 +1,24 @@
 """3-D Secure 2 as fincode: tds2_ret_url flow (acs_url, secure2, challenge) and the redirect flow."""
 
-import re
-
 import pytest
 
 from payments.models import CardSecret, Payment
-from tests.payments.helpers import CHALLENGE, NOT_ENROLLED, TDS_FAIL, VISA, action, execute, register, token
+from tests.payments.helpers import (
+    CHALLENGE,
+    NOT_ENROLLED,
+    TDS_FAIL,
+    VISA,
+    action,
+    execute,
+    posted_fields,
+    register,
+    token,
+)
 from tests.support import error_codes
 
 pytestmark = pytest.mark.django_db
 
 RET = "https://shop.example.com/3ds/callback"
-
-
-def _posted_fields(html: bytes) -> dict:
-    return dict(re.findall(rb'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
 
 
 def _start(api, public_api, card: str, **register_extra):
@@ -36,9 +40,9 @@ def test_frictionless(api, public_api, client):
         "form-action" in page["Content-Security-Policy"]
         and "https://shop.example.com" in page["Content-Security-Policy"]
     )
-    fields = _posted_fields(page.content)
-    assert fields[b"event"] == b"ThreeDSecureMethodFinished"
-    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields[b"param"].decode()})
+    fields = posted_fields(page.content)
+    assert fields["event"] == "ThreeDSecureMethodFinished"
+    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields["param"]})
     assert auth.status_code == 200, auth.content
     assert auth.json()["tds2_trans_result"] == "Y"
     assert "challenge_url" not in auth.json()
@@ -50,19 +54,19 @@ def test_frictionless(api, public_api, client):
 
 def test_challenge_flow(api, public_api, client):
     payment, body = _start(api, public_api, CHALLENGE, job_code="CAPTURE")
-    fields = _posted_fields(client.get(body["acs_url"]).content)
-    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields[b"param"].decode()}).json()
+    fields = posted_fields(client.get(body["acs_url"]).content)
+    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields["param"]}).json()
     assert auth["tds2_trans_result"] == "C"
     challenge_url = auth["challenge_url"]
     early = action(api, payment, "secure")
     assert early.status_code == 409 and error_codes(early) == ["E1300000004"]
     page = client.get(challenge_url)
     assert b"123456" in page.content
-    param = _posted_fields(page.content)[b"param"].decode()
+    param = posted_fields(page.content)["param"]
     wrong = client.post(challenge_url, {"param": param, "code": "000000"})
     assert wrong.status_code == 400 and b"Attempts left: 2" in wrong.content
     done = client.post(challenge_url, {"param": param, "code": "123456"})
-    assert _posted_fields(done.content)[b"event"] == b"AuthResultReady"
+    assert posted_fields(done.content)["event"] == "AuthResultReady"
     result = api.call("GET", f"/v1/secure2/{payment['access_id']}").json()
     assert result["tds2_trans_result"] == "Y"
     assert action(api, payment, "secure").json()["status"] == "CAPTURED"
@@ -70,8 +74,8 @@ def test_challenge_flow(api, public_api, client):
 
 def test_authentication_failure_fails_the_payment(api, public_api, client):
     payment, body = _start(api, public_api, TDS_FAIL)
-    fields = _posted_fields(client.get(body["acs_url"]).content)
-    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields[b"param"].decode()}).json()
+    fields = posted_fields(client.get(body["acs_url"]).content)
+    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields["param"]}).json()
     assert auth["tds2_trans_result"] == "N" and auth["tds2_trans_result_reason"] == "01"
     failed = action(api, payment, "secure")
     assert failed.status_code == 402 and error_codes(failed) == ["E1300000002"]
@@ -108,10 +112,10 @@ def test_redirect_flow_with_challenge_returns_to_the_shop(api, public_api, clien
     assert body["acs_url"] is None and "/tds/redirect/" in body["redirect_url"]
     first = client.get(body["redirect_url"])
     assert first.status_code == 302 and "/tds/challenge/" in first["Location"]
-    param = _posted_fields(client.get(first["Location"]).content)[b"param"].decode()
+    param = posted_fields(client.get(first["Location"]).content)["param"]
     done = client.post(first["Location"], {"param": param, "code": "123456"})
     assert b'action="https://shop.example.com/ok"' in done.content
-    assert _posted_fields(done.content)[b"status"] == b"AUTHORIZED"
+    assert posted_fields(done.content)["status"] == "AUTHORIZED"
     assert Payment.objects.get(order_id=payment["id"]).status == "AUTHORIZED"
 
 

@@ -6,18 +6,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.models import ApiKey, Mode
-from tests.hostile import body, field, junk
+from tests.hostile import assert_answered, body, field, hostile_settings, junk
 from tests.support import ApiClient, make_merchant
 
 pytestmark = pytest.mark.django_db
 
-HYPOTHESIS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+HYPOTHESIS = hostile_settings(60)
 PATH = "/v1/onboarding/application"
 
 
@@ -26,12 +24,6 @@ def applicant(db) -> ApiClient:
     """A merchant whose application is still a draft (editable)."""
     shop = make_merchant(name="Draft Shop", approved=False)
     return ApiClient(shop.keys[(Mode.TEST, ApiKey.Kind.SECRET)])
-
-
-def assert_answered(response) -> None:
-    assert response.status_code < 500, response.content
-    if response.status_code >= 400:
-        assert response.json()["errors"], response.content
 
 
 @HYPOTHESIS
