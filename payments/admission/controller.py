@@ -10,6 +10,10 @@
   Redis; on Redis Cluster it lives on its own slot and costs admitted requests a
   second trip). Short timeouts, no retries; when Redis fails, a configurable
   fallback: fail open to a per-process local cap, or fail closed.
+* The round trip can be pipelined: ``Check(...)`` sends the check and returns at once,
+  ``Check.decision()`` reads the answer when it is needed (the middleware: before the
+  request's first database statement), so the request's own Python work overlaps
+  Redis's. ``admit()`` is both in one call.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 
 import redis
 from django.conf import settings
+from hiredis import pack_command
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -115,14 +120,17 @@ def _load_limits(*, merchant_id: int, pay_type: str) -> Limits:
 _client_lock = threading.Lock()
 _client: redis.Redis | None = None
 _scripts: dict[str, object] = {}
+_pipelined = False  # a real Redis over a socket (not the embedded stand-in)
+_generation = 0  # bumped by reset(): threads drop their own connections
 
 
 def _redis() -> redis.Redis:
-    global _client
+    global _client, _pipelined
     if _client is None:
         with _client_lock:
             if _client is None:
                 if settings.REDIS_URL:
+                    _pipelined = True
                     client = redis.Redis.from_url(
                         settings.ADMISSION_REDIS_URL or settings.REDIS_URL,
                         socket_timeout=settings.ADMISSION_REDIS_TIMEOUT,
@@ -135,6 +143,7 @@ def _redis() -> redis.Redis:
                     from portal.redis import get_redis
 
                     client = get_redis()
+                    _pipelined = False
                 for name, source in (
                     ("admit", ADMIT_LUA),
                     ("refused", REFUSED_LUA),
@@ -151,12 +160,14 @@ def _redis() -> redis.Redis:
 
 def reset() -> None:
     """Forget the client and local state (tests, and after fork)."""
-    global _client, _down_until
+    global _client, _down_until, _generation
     with _client_lock:
         _client = None
         _scripts.clear()
+        _generation += 1
     _down_until = 0.0
     forget_limits()
+    _refused_lately.clear()
     with _local_lock:
         _local_in_use.clear()
 
@@ -339,34 +350,191 @@ def admit(
     ``new_session`` names the lease of a new session up front (a payment id nobody else can
     hold yet), so that it needs no renaming when the session goes on.
     """
-    started = time.perf_counter()
-    limits = limits_for(merchant_id=merchant_id, pay_type=pay_type)
-    try:
-        if time.monotonic() < _down_until:
-            raise redis.ConnectionError("recently failed; not retried yet")
-        decision = _admit_in_redis(merchant, mode, pay_type, limits, session=session, new_session=new_session)
-    except redis.RedisError as exc:
-        decision = _fallback(merchant, mode, pay_type, limits, exc)
-    metrics.CHECK_SECONDS.observe(time.perf_counter() - started)
-    metrics.DECISIONS.labels(
-        merchant=merchant, method=pay_type, decision="admitted" if decision.admitted else "rejected",
-        reason=decision.reason or "",
-    ).inc()  # fmt: skip
-    for reason in decision.shadow:
-        metrics.SHADOW.labels(merchant=merchant, method=pay_type, reason=reason).inc()
-    if decision.admitted and decision.lease and not decision.fallback:
-        _renewer.track(decision.lease)
-    return decision
+    return Check(
+        merchant=merchant,
+        merchant_id=merchant_id,
+        mode=mode,
+        pay_type=pay_type,
+        session=session,
+        new_session=new_session,
+    ).decision()
 
 
-def _admit_in_redis(
+class Check:
+    """One admission check in flight: sent to Redis when made, its answer read by ``decision()``.
+
+    Between the two the caller may do work of its own that does not depend on the answer
+    (nothing that writes, nothing the buyer could see): Redis decides meanwhile. A
+    timeout, a dead Redis or a failed script give the fallback decision, as ``admit()``
+    always has.
+    """
+
+    def __init__(
+        self,
+        *,
+        merchant: str,
+        merchant_id: int,
+        mode: str,
+        pay_type: str,
+        session: str | None = None,
+        new_session: str | None = None,
+    ):
+        started = time.perf_counter()
+        self.merchant, self.mode, self.pay_type = merchant, mode, pay_type
+        self.limits = limits_for(merchant_id=merchant_id, pay_type=pay_type)
+        self._decision: Decision | None = None
+        self._pending: _Pending | None = None
+        fallback = None
+        try:
+            if time.monotonic() < _down_until:
+                raise redis.ConnectionError("recently failed; not retried yet")
+            self._pending = _send_admit(merchant, mode, pay_type, self.limits, session, new_session)
+        except redis.RedisError as exc:
+            fallback = _fallback(merchant, mode, pay_type, self.limits, exc)
+        self.seconds = time.perf_counter() - started  # spent on the check, not on the caller's work
+        if fallback is not None:
+            self._settle(fallback)
+
+    @property
+    def decided(self) -> bool:
+        return self._decision is not None
+
+    def decision(self) -> Decision:
+        if self._decision is None:
+            started = time.perf_counter()
+            pending, self._pending = self._pending, None
+            try:
+                decision = pending.decision()
+            except redis.RedisError as exc:
+                decision = _fallback(self.merchant, self.mode, self.pay_type, self.limits, exc)
+            self.seconds += time.perf_counter() - started
+            self._settle(decision)
+        return self._decision
+
+    def _settle(self, decision: Decision) -> None:
+        self._decision = decision
+        merchant, pay_type = self.merchant, self.pay_type
+        metrics.CHECK_SECONDS.observe(self.seconds)
+        metrics.DECISIONS.labels(
+            merchant=merchant, method=pay_type, decision="admitted" if decision.admitted else "rejected",
+            reason=decision.reason or "",
+        ).inc()  # fmt: skip
+        for reason in decision.shadow:
+            metrics.SHADOW.labels(merchant=merchant, method=pay_type, reason=reason).inc()
+        if decision.admitted:
+            if decision.lease and not decision.fallback:
+                _renewer.track(decision.lease)
+        else:
+            _refused_lately[(merchant, self.mode, pay_type)] = (
+                time.monotonic() + settings.ADMISSION_PIPELINE_PAUSE_SECONDS
+            )
+
+
+# Merchant × mode × method refused lately in this process: their next checks are not
+# pipelined, so that a refusal during a burst costs no work beyond the check itself.
+_refused_lately: dict[tuple[str, str, str], float] = {}
+
+
+def refused_lately(merchant: str, mode: str, pay_type: str) -> bool:
+    until = _refused_lately.get((merchant, mode, pay_type))
+    if until is None:
+        return False
+    if until > time.monotonic():
+        return True
+    _refused_lately.pop((merchant, mode, pay_type), None)
+    return False
+
+
+class _Pending:
+    """The ADMIT script sent to Redis; ``decision()`` reads its answer.
+
+    On a connection of the calling thread's own, at the connection level rather than
+    through ``Script.__call__`` and the pool: the client's command layers (pool checkout
+    and release, retry wrapper, event dispatch, metrics hooks) cost more Python than the
+    loopback round trip itself, and this is the one call every payment session makes.
+    The same socket timeout applies; a failed send or read closes the connection (the
+    next check reconnects), NOSCRIPT (a restarted Redis) falls back to the ordinary
+    script call, which loads the script.
+    """
+
+    def __init__(self, call: tuple, decide):
+        self.call, self.decide = call, decide
+        self.connection = None
+        self.answer = None
+        self.error: redis.RedisError | None = None
+        _redis()
+        if not _pipelined:  # the embedded stand-in for Redis: no sockets, answer at once
+            self.answer = _scripts["admit"](keys=call[0], args=call[1])
+            return
+        keys, args = call
+        earlier = getattr(_thread, "pending", None)
+        if earlier is not None:  # one answer outstanding per connection: read it first
+            earlier._read()
+        connection = _own_connection()
+        try:
+            connection.send_packed_command(
+                [pack_command(("EVALSHA", _scripts["admit"].sha, len(keys), *keys, *args))],
+                check_health=False,
+            )
+        except redis.RedisError:
+            connection.disconnect()
+            raise
+        self.connection = connection
+        _thread.pending = self
+
+    def decision(self) -> Decision:
+        self._read()
+        if self.error is not None:
+            raise self.error
+        return self.decide(self.answer)
+
+    def _read(self) -> None:
+        if self.connection is None:
+            return
+        connection, self.connection = self.connection, None
+        _thread.pending = None
+        try:
+            try:
+                self.answer = connection.read_response()  # closes the connection on errors
+            except redis.exceptions.NoScriptError:
+                keys, args = self.call
+                self.answer = _scripts["admit"](keys=keys, args=args)  # loads it, then runs it
+        except redis.RedisError as exc:
+            self.error = exc
+
+
+_thread = threading.local()
+
+
+def _own_connection() -> redis.Connection:
+    """This thread's connection for checks (one check at a time per thread)."""
+    connection = getattr(_thread, "connection", None)
+    if connection is None or _thread.generation != (_generation, os.getpid()):
+        if connection is not None and _thread.generation[1] == os.getpid():
+            connection.disconnect()  # reset(): a client of the past
+        pool = _redis().connection_pool
+        connection = pool.connection_class(**pool.connection_kwargs)
+        _thread.connection, _thread.generation = connection, (_generation, os.getpid())
+    elif connection._sock is not None:
+        # Idle, yet readable: Redis closed it (restarted, client timeout). Reconnect, as the
+        # pool does at checkout, rather than fail a request on a connection known dead.
+        try:
+            stale = connection.can_read()
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            stale = True
+        if stale:
+            connection.disconnect()
+    return connection
+
+
+def _send_admit(
     merchant: str,
     mode: str,
     pay_type: str,
     limits: Limits,
     session: str | None = None,
     new_session: str | None = None,
-) -> Decision:
+) -> _Pending:
     windows = window_keys(merchant, mode, pay_type, limits)
     window_args: list = [limits.window, int(limits.window_shadow)]
     reasons = ["window"]
@@ -399,35 +567,39 @@ def _admit_in_redis(
         int(bool(session)),
         *reasons,
     ]
-    admitted, reason_index, retry_us, in_use, shadow, continued = _script("admit")(
-        keys=[*windows, *cells, stats_key(merchant, mode)], args=args
-    )
-    if continued:
-        return Decision(True, None, 0, Lease(lease_id, windows), int(in_use), limits.window, continued=True)
-    shadow_reasons = tuple(
-        reasons[int(i) - 1]
-        for i in (shadow.decode() if isinstance(shadow, bytes) else shadow).split(",")
-        if i
-    )
-    if not admitted:
-        reason = reasons[int(reason_index) - 1]  # counted in the stats hash by the script itself
-        retry = max(1, -(-int(retry_us) // 1_000_000)) if retry_us else 1
-        return Decision(False, reason, retry, None, int(in_use), limits.window, shadow=shadow_reasons)
-    lease = Lease(lease_id, windows)
-    if separate_global:
-        from payments.admission.gcra import gcra_take
 
-        result = gcra_take(
-            _redis(), f"adm:global:{mode}:rate:{pay_type}", rate_per_second=limits.global_rate,
-            burst=limits.global_burst or int(limits.global_rate), shadow=limits.global_shadow,
-        )  # fmt: skip
-        if not result.allowed:
-            lease.release()
-            _count_refusal(merchant, mode, pay_type, "global_rate")
+    def decide(answer) -> Decision:
+        admitted, reason_index, retry_us, in_use, shadow, continued = answer
+        if continued:
             return Decision(
-                False, "global_rate", result.retry_after_seconds, None, int(in_use), limits.window
+                True, None, 0, Lease(lease_id, windows), int(in_use), limits.window, continued=True
             )
-    return Decision(True, None, 0, lease, int(in_use), limits.window, shadow=shadow_reasons)
+        shadow_reasons = tuple(
+            reasons[int(i) - 1]
+            for i in (shadow.decode() if isinstance(shadow, bytes) else shadow).split(",")
+            if i
+        )
+        if not admitted:
+            reason = reasons[int(reason_index) - 1]  # counted in the stats hash by the script itself
+            retry = max(1, -(-int(retry_us) // 1_000_000)) if retry_us else 1
+            return Decision(False, reason, retry, None, int(in_use), limits.window, shadow=shadow_reasons)
+        lease = Lease(lease_id, windows)
+        if separate_global:
+            from payments.admission.gcra import gcra_take
+
+            result = gcra_take(
+                _redis(), f"adm:global:{mode}:rate:{pay_type}", rate_per_second=limits.global_rate,
+                burst=limits.global_burst or int(limits.global_rate), shadow=limits.global_shadow,
+            )  # fmt: skip
+            if not result.allowed:
+                lease.release()
+                _count_refusal(merchant, mode, pay_type, "global_rate")
+                return Decision(
+                    False, "global_rate", result.retry_after_seconds, None, int(in_use), limits.window
+                )
+        return Decision(True, None, 0, lease, int(in_use), limits.window, shadow=shadow_reasons)
+
+    return _Pending(([*windows, *cells, stats_key(merchant, mode)], args), decide)
 
 
 def _count_refusal(merchant: str, mode: str, pay_type: str, reason: str) -> None:

@@ -5,6 +5,13 @@ A refused request is answered at once: 429 with ``Retry-After``, fincode's error
 with a distinct ``error_code`` per limit, and a top-level ``message`` (which fincode's
 SDK reports as "API call limit exceeded"). An admitted one holds its lease until the
 response is ready.
+
+The check is pipelined (``ADMISSION_PIPELINE``): sent to Redis here, its answer read at
+the request's first database statement (or at its end, if it has none). Meanwhile the
+request is authenticated, parsed and validated — work that writes nothing. A refused
+request stops at that first statement, before any database work, and is answered with
+the refusal whatever the view had got to. A merchant × method refused lately in this
+process is not pipelined: during a burst its refusals cost the check and nothing else.
 """
 
 from __future__ import annotations
@@ -13,9 +20,10 @@ import json
 import re
 
 from django.conf import settings
+from django.db import connection
 from django.http import JsonResponse
 
-from payments.admission.controller import REASONS, admit
+from payments.admission.controller import REASONS, Check, refused_lately
 from payments.models import new_order_id
 from portal.api.authentication import KEY_FORMAT, key_cache, parse_authorization
 from portal.errors import ErrorSpec, PortalError, define
@@ -89,7 +97,12 @@ def _session_name(order_id: str) -> str:
 
 def _status_after(response) -> tuple[str | None, str | None]:
     """(payment id, status) from a payment answer, if it is one."""
-    if response.status_code != 200 or not response.get("Content-Type", "").startswith("application/json"):
+    if response.status_code != 200:
+        return None, None
+    state = getattr(response, "payment_state", None)  # set by the payment views
+    if state is not None:
+        return state
+    if not response.get("Content-Type", "").startswith("application/json"):
         return None, None
     try:
         body = json.loads(response.content)
@@ -119,32 +132,76 @@ class AdmissionMiddleware:
             # not used so (it may name a payment that exists: the lease is renamed instead).
             request.admission_order_id = new_order_id()
             new_session = _session_name(request.admission_order_id)
-        decision = admit(
-            merchant=key.merchant.public_id,
+        merchant, pay_type = key.merchant.public_id, body["pay_type"]
+        pipelined = settings.ADMISSION_PIPELINE and not refused_lately(merchant, key.mode, pay_type)
+        check = Check(
+            merchant=merchant,
             merchant_id=key.merchant_id,
             mode=key.mode,
-            pay_type=body["pay_type"],
+            pay_type=pay_type,
             session=session,
             new_session=new_session,
         )
+        if pipelined and not check.decided:
+            return self._pipelined(request, check, session)
+        decision = check.decision()
         if not decision.admitted:
             return refusal(decision.reason, decision.retry_after)
-        lease = decision.lease
         response = None
         try:
             response = self.get_response(request)
         finally:
-            order_id, status = _status_after(response) if response is not None else (None, None)
-            if status in SESSION_OPEN and order_id:
-                # Before the answer leaves: the buyer's next call names this session.
-                lease.keep(name=_session_name(order_id))  # the buyer is still paying
-            elif session and response is not None and response.status_code in (402, 409, 503, 504):
-                lease.keep()  # declined or busy: the buyer may try again within the session
-            elif response is not None and hasattr(response, "_resource_closers"):
-                # The session has ended: give the lease back once the answer has been sent (the
-                # server closes the response then), not on the client's time. Later only ever
-                # means more conservative: the window counts the session a moment longer.
-                response._resource_closers.append(lease.release)
-            else:
-                lease.release()
+            _after(response, decision.lease, session)
         return response
+
+    def _pipelined(self, request, check: Check, session: str | None):
+        response = None
+        try:
+            with connection.execute_wrapper(_Gate(check)):
+                response = self.get_response(request)
+        except Refused:
+            pass
+        finally:
+            decision = check.decision()  # read in any case: it returns the Redis connection
+            if decision.admitted:
+                _after(response, decision.lease, session)
+        if not decision.admitted:
+            return refusal(decision.reason, decision.retry_after)
+        return response
+
+
+class Refused(BaseException):
+    """Raised at the first database statement of a request whose pipelined check was refused.
+
+    A BaseException, as asyncio's CancelledError is, so that no ``except Exception`` on
+    the way can swallow it and carry on: the request stops before the database.
+    """
+
+
+class _Gate:
+    """Database execute wrapper: a statement runs only once the check has admitted the request."""
+
+    def __init__(self, check: Check):
+        self.check = check
+
+    def __call__(self, execute, sql, params, many, context):
+        if not self.check.decision().admitted:
+            raise Refused
+        return execute(sql, params, many, context)
+
+
+def _after(response, lease, session: str | None) -> None:
+    """Keep the lease if the session goes on, else give it back once the answer is sent."""
+    order_id, status = _status_after(response) if response is not None else (None, None)
+    if status in SESSION_OPEN and order_id:
+        # Before the answer leaves: the buyer's next call names this session.
+        lease.keep(name=_session_name(order_id))  # the buyer is still paying
+    elif session and response is not None and response.status_code in (402, 409, 503, 504):
+        lease.keep()  # declined or busy: the buyer may try again within the session
+    elif response is not None and hasattr(response, "_resource_closers"):
+        # The session has ended: give the lease back once the answer has been sent (the
+        # server closes the response then), not on the client's time. Later only ever
+        # means more conservative: the window counts the session a moment longer.
+        response._resource_closers.append(lease.release)
+    else:
+        lease.release()

@@ -200,6 +200,119 @@ def test_metrics_and_operator_page(merchant, api, client):
     held[0].release()
 
 
+# --- The pipelined check -----------------------------------------------------------------------------
+
+
+def test_a_pipelined_refusal_stops_before_the_first_database_statement(merchant, api, settings):
+    from django.db import connection
+
+    from payments.models import Payment
+    from portal.models import IdempotencyRecord
+
+    settings.ADMISSION_PIPELINE = True
+    _contract(merchant, concurrency_window=1, rate_per_second=100)
+    held = _hold(merchant, 1)
+    reached = []
+
+    def database(execute, sql, params, many, context):  # the statements that ran
+        result = execute(sql, params, many, context)  # the gate, nearer the database, may refuse
+        reached.append(sql)
+        return result
+
+    assert not controller.refused_lately(merchant.merchant.public_id, "test", "Card")
+    assert api.call("GET", "/v1/payments?pay_type=Card").status_code == 200  # the key is cached from here
+    with connection.execute_wrapper(database):
+        refused = api.call("POST", "/v1/payments", BODY, headers={"Idempotency-Key": "pipelined-1"})
+    assert refused.status_code == 429 and error_codes(refused) == ["E1500000001"]
+    assert refused["Retry-After"] == "1" and refused.json()["message"].startswith("concurrency window")
+    assert reached == []  # not even the idempotency key's claim
+    assert not Payment.objects.exists() and not IdempotencyRecord.objects.exists()
+    held[0].release()
+    admitted = api.call("POST", "/v1/payments", BODY, headers={"Idempotency-Key": "pipelined-1"})
+    assert admitted.status_code == 200  # the key was never claimed; the connection is reusable
+
+
+def test_after_a_refusal_the_check_comes_before_anything_else(merchant, api, settings, monkeypatch):
+    from portal.api.authentication import ApiKeyAuthentication
+
+    settings.ADMISSION_PIPELINE = True
+    settings.ADMISSION_PIPELINE_PAUSE_SECONDS = 0.5
+    _contract(merchant, concurrency_window=1, rate_per_second=100)
+    held = _hold(merchant, 1)
+    authentications = []
+    real = ApiKeyAuthentication.authenticate
+    monkeypatch.setattr(
+        ApiKeyAuthentication,
+        "authenticate",
+        lambda self, request: authentications.append(1) or real(self, request),
+    )
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429
+    assert len(authentications) == 1  # pipelined: the view had started when the answer was read
+    assert controller.refused_lately(merchant.merchant.public_id, "test", "Card")
+    for _ in range(3):
+        assert api.call("POST", "/v1/payments", BODY).status_code == 429
+    assert len(authentications) == 1  # during the burst, refusals cost the check only
+    held[0].release()
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    time.sleep(settings.ADMISSION_PIPELINE_PAUSE_SECONDS)
+    assert not controller.refused_lately(merchant.merchant.public_id, "test", "Card")  # pipelined again
+
+
+def test_an_invalid_request_that_is_refused_gets_the_refusal(merchant, api, settings):
+    settings.ADMISSION_PIPELINE = True
+    _contract(merchant, concurrency_window=1, rate_per_second=100)
+    held = _hold(merchant, 1)
+    refused = api.call("POST", "/v1/payments", {**BODY, "amount": "not a number"})
+    assert refused.status_code == 429  # as without pipelining: the check comes first
+    held[0].release()
+    assert api.call("POST", "/v1/payments", {**BODY, "amount": "not a number"}).status_code == 400
+    assert (
+        controller.usage(merchant=merchant.merchant.public_id, mode="test", pay_types=["Card"])["Card"] == 0
+    )
+
+
+def test_two_checks_in_flight_on_one_thread_each_get_their_answer(merchant):
+    _contract(merchant, concurrency_window=1, rate_per_second=100)
+    who = {"merchant": merchant.merchant.public_id, "merchant_id": merchant.merchant.pk}
+    first = controller.Check(**who, mode="test", pay_type="Card")
+    second = controller.Check(**who, mode="test", pay_type="Card")  # the first answer not read yet
+    assert first.decision().admitted
+    assert not second.decision().admitted and second.decision().reason == "window"
+    first.decision().lease.release()
+    assert controller.admit(**who, mode="test", pay_type="Card").admitted
+
+
+def test_a_restarted_redis_without_its_scripts_still_decides(merchant, api):
+    from payments.admission import metrics
+
+    _contract(merchant, concurrency_window=5, rate_per_second=100)
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    failures = metrics.FAILURES.labels(mode="open")._value.get()
+    controller._redis().script_flush()  # what a restart does to the script cache
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    assert (
+        controller.usage(merchant=merchant.merchant.public_id, mode="test", pay_types=["Card"])["Card"] == 2
+    )
+    assert metrics.FAILURES.labels(mode="open")._value.get() == failures  # no fallback
+
+
+def test_a_connection_closed_by_redis_is_replaced_not_failed(merchant, api):
+    from payments.admission import metrics
+
+    _contract(merchant, concurrency_window=5, rate_per_second=100)
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    own = controller._own_connection()
+    own.send_command("CLIENT", "ID")
+    controller._redis().client_kill_filter(_id=own.read_response())
+    time.sleep(0.05)
+    failures = metrics.FAILURES.labels(mode="open")._value.get()
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    assert metrics.FAILURES.labels(mode="open")._value.get() == failures
+    assert (
+        controller.usage(merchant=merchant.merchant.public_id, mode="test", pay_types=["Card"])["Card"] == 2
+    )
+
+
 # --- Exactness with several processes against real Redis -------------------------------------------
 
 
@@ -227,7 +340,7 @@ def _window_worker(args) -> int:
     while time.time() < end:
         n += 1
         if variant == "atomic":
-            decision = controller._admit_in_redis("mc_exact", "test", "Card", limits)
+            decision = controller._send_admit("mc_exact", "test", "Card", limits).decision()
             admitted, lease = decision.admitted, decision.lease
         else:
             lease_id = f"{index}-{n}"
@@ -299,7 +412,7 @@ def _hold_and_sleep(cap: int, ttl: float, ready) -> None:
         pay_type="Card", window=cap, window_shadow=False, rate=1000, burst=1000, rate_shadow=False
     )
     for _ in range(cap):
-        assert controller._admit_in_redis("mc_crash", "test", "Card", limits).admitted
+        assert controller._send_admit("mc_crash", "test", "Card", limits).decision().admitted
     ready.set()
     time.sleep(60)
 
@@ -315,9 +428,9 @@ def test_leases_of_a_killed_process_expire_by_themselves(settings):
     holder.join()
     controller.reset()
     limits = Limits(pay_type="Card", window=2, window_shadow=False, rate=1000, burst=1000, rate_shadow=False)
-    assert not controller._admit_in_redis("mc_crash", "test", "Card", limits).admitted
+    assert not controller._send_admit("mc_crash", "test", "Card", limits).decision().admitted
     time.sleep(1.7)
-    assert controller._admit_in_redis("mc_crash", "test", "Card", limits).admitted
+    assert controller._send_admit("mc_crash", "test", "Card", limits).decision().admitted
 
 
 @pytest.fixture
