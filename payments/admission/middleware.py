@@ -162,7 +162,7 @@ class AdmissionMiddleware:
         except Refused:
             pass
         finally:
-            decision = check.decision()  # read in any case: it returns the Redis connection
+            decision = check.decision()  # read in any case: no answer may stay unread on the connection
             if decision.admitted:
                 _after(response, decision.lease, session)
         if not decision.admitted:
