@@ -14,6 +14,8 @@
   ``Check.decision()`` reads the answer when it is needed (the middleware: before the
   request's first database statement), so the request's own Python work overlaps
   Redis's. ``admit()`` is both in one call.
+* A throughput refusal is held in the process until the GCRA's next slot (at most
+  ``ADMISSION_LIMITS_TTL_SECONDS``): Redis would refuse every new session until then.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import math
 import os
 import secrets
 import threading
@@ -168,6 +171,9 @@ def reset() -> None:
     _down_until = 0.0
     forget_limits()
     _refused_lately.clear()
+    _holds.clear()
+    with _held_lock:
+        _held_counts.clear()
     with _local_lock:
         _local_in_use.clear()
 
@@ -249,10 +255,17 @@ class _Renewer:
     def track(self, lease: Lease) -> None:
         with self.lock:
             self.leases[lease.lease_id] = lease
-            if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
-                self.pid = os.getpid()
-                self.thread = threading.Thread(target=self.run, name="admission-renewer", daemon=True)
-                self.thread.start()
+            self._running()
+
+    def start(self) -> None:
+        with self.lock:
+            self._running()
+
+    def _running(self) -> None:
+        if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
+            self.pid = os.getpid()
+            self.thread = threading.Thread(target=self.run, name="admission-renewer", daemon=True)
+            self.thread.start()
 
     def forget(self, lease: Lease) -> None:
         with self.lock:
@@ -261,6 +274,7 @@ class _Renewer:
     def run(self) -> None:
         while True:
             time.sleep(1.0)
+            flush_held_refusals()
             horizon = time.monotonic() - settings.ADMISSION_LEASE_TTL_SECONDS / 3
             with self.lock:
                 due = [lease for lease in self.leases.values() if lease.started < horizon]
@@ -332,6 +346,7 @@ class Decision:
     fallback: bool = False
     shadow: tuple[str, ...] = ()
     continued: bool = False  # an existing session's lease was renewed
+    held: bool = False  # refused without Redis: a throughput refusal of moments ago still holds
 
 
 def admit(
@@ -384,16 +399,17 @@ class Check:
         self.limits = limits_for(merchant_id=merchant_id, pay_type=pay_type)
         self._decision: Decision | None = None
         self._pending: _Pending | None = None
-        fallback = None
-        try:
-            if time.monotonic() < _down_until:
-                raise redis.ConnectionError("recently failed; not retried yet")
-            self._pending = _send_admit(merchant, mode, pay_type, self.limits, session, new_session)
-        except redis.RedisError as exc:
-            fallback = _fallback(merchant, mode, pay_type, self.limits, exc)
+        decided = _held(merchant, mode, pay_type, self.limits) if session is None else None
+        if decided is None:
+            try:
+                if time.monotonic() < _down_until:
+                    raise redis.ConnectionError("recently failed; not retried yet")
+                self._pending = _send_admit(merchant, mode, pay_type, self.limits, session, new_session)
+            except redis.RedisError as exc:
+                decided = _fallback(merchant, mode, pay_type, self.limits, exc)
         self.seconds = time.perf_counter() - started  # spent on the check, not on the caller's work
-        if fallback is not None:
-            self._settle(fallback)
+        if decided is not None:
+            self._settle(decided)
 
     @property
     def decided(self) -> bool:
@@ -443,6 +459,58 @@ def refused_lately(merchant: str, mode: str, pay_type: str) -> bool:
         return True
     _refused_lately.pop((merchant, mode, pay_type), None)
     return False
+
+
+# --- Throughput refusals held locally ---------------------------------------------------------------
+#
+# A GCRA refusal says when the next request can pass: the cell's time only ever moves forward
+# (whoever is admitted pushes it further), so until then Redis refuses every new session of
+# that merchant × method, whichever process asks. This process refuses them itself meanwhile,
+# without a round trip: the same answer, sooner. Never longer than ADMISSION_LIMITS_TTL_SECONDS
+# (a limit raised by an operator applies as fast as before). Sessions that go on are always
+# asked about in Redis (their live lease admits them whatever the rate). The refusals are
+# counted in the operators' per-minute stats by the renewer thread, each second.
+
+_holds: dict[tuple[str, str, str], tuple[float, str]] = {}  # → (until, monotonic; reason)
+_held_counts: dict[tuple[str, str, str], int] = {}  # (merchant, mode, stats field) → refusals
+_held_lock = threading.Lock()
+
+
+def _hold(merchant: str, mode: str, pay_type: str, reason: str, retry_us: int) -> None:
+    seconds = min(retry_us / 1_000_000, settings.ADMISSION_LIMITS_TTL_SECONDS)
+    _holds[(merchant, mode, pay_type)] = (time.monotonic() + seconds, reason)
+
+
+def _held(merchant: str, mode: str, pay_type: str, limits: Limits) -> Decision | None:
+    hold = _holds.get((merchant, mode, pay_type))
+    if hold is None:
+        return None
+    remaining = hold[0] - time.monotonic()
+    if remaining <= 0:
+        _holds.pop((merchant, mode, pay_type), None)
+        return None
+    field = f"{int(time.time() // 60)}:refused:{pay_type}:{hold[1]}"
+    with _held_lock:
+        _held_counts[(merchant, mode, field)] = _held_counts.get((merchant, mode, field), 0) + 1
+    _renewer.start()
+    return Decision(False, hold[1], max(1, math.ceil(remaining)), None, 0, limits.window, held=True)
+
+
+def flush_held_refusals() -> None:
+    """Add the refusals decided from holds to the operators' per-minute stats in Redis."""
+    global _held_counts
+    with _held_lock:
+        counts, _held_counts = _held_counts, {}
+    if not counts:
+        return
+    try:
+        pipe = _redis().pipeline(transaction=False)
+        for (merchant, mode, field), n in counts.items():
+            pipe.hincrby(stats_key(merchant, mode), field, n)
+            pipe.expire(stats_key(merchant, mode), 600)
+        pipe.execute()
+    except redis.RedisError:
+        logger.warning("admission: could not count %d held refusals", sum(counts.values()))
 
 
 class _Pending:
@@ -582,6 +650,8 @@ def _send_admit(
         if not admitted:
             reason = reasons[int(reason_index) - 1]  # counted in the stats hash by the script itself
             retry = max(1, -(-int(retry_us) // 1_000_000)) if retry_us else 1
+            if reason in ("rate", "global_rate") and int(retry_us) > 0:
+                _hold(merchant, mode, pay_type, reason, int(retry_us))
             return Decision(False, reason, retry, None, int(in_use), limits.window, shadow=shadow_reasons)
         lease = Lease(lease_id, windows)
         if separate_global:

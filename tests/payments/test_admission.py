@@ -117,6 +117,55 @@ def test_throughput_limit_with_retry_after(merchant, api):
     assert int(refused["Retry-After"]) >= 1
 
 
+def _count_round_trips(monkeypatch) -> list:
+    sent = []
+    real = controller._send_admit
+    monkeypatch.setattr(controller, "_send_admit", lambda *a, **k: sent.append(a) or real(*a, **k))
+    return sent
+
+
+def test_a_throughput_refusal_holds_in_the_process_until_the_next_slot(merchant, api, monkeypatch):
+    _contract(merchant, concurrency_window=50, rate_per_second=1, burst_factor=1)  # 1/s, bucket of 1
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    assert error_codes(api.call("POST", "/v1/payments", BODY)) == ["E1500000003"]  # from Redis
+    sent = _count_round_trips(monkeypatch)
+    for _ in range(5):
+        held = api.call("POST", "/v1/payments", BODY)
+        assert held.status_code == 429 and error_codes(held) == ["E1500000003"]
+        assert held["Retry-After"] == "1" and held.json()["message"].startswith("throughput")
+    assert sent == []  # the same answer Redis would give, without asking it
+    controller.flush_held_refusals()  # the renewer thread does this each second
+    stats = controller.recent_stats(merchant=merchant.merchant.public_id, mode="test")
+    assert stats["refused:Card:rate"] == 6 and stats["admitted:Card"] == 1
+    time.sleep(1.05)  # the cell's next slot
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    assert len(sent) == 1
+
+
+def test_a_hold_lasts_no_longer_than_limits_take_to_change(merchant, api, monkeypatch, settings):
+    settings.ADMISSION_LIMITS_TTL_SECONDS = 0.2
+    _contract(merchant, concurrency_window=50, rate_per_second=1, burst_factor=1)
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429
+    sent = _count_round_trips(monkeypatch)
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429 and sent == []
+    _contract(merchant, rate_per_second=100)  # an operator raises the rate
+    time.sleep(0.25)
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200 and len(sent) == 1
+
+
+def test_a_session_that_goes_on_is_not_held(merchant, api, public_api, monkeypatch):
+    from tests.payments.helpers import execute, token
+
+    _contract(merchant, concurrency_window=50, rate_per_second=1, burst_factor=1)
+    payment = register(api)
+    assert api.call("POST", "/v1/payments", BODY).status_code == 429  # a new session: held from here
+    sent = _count_round_trips(monkeypatch)
+    done = execute(api, payment, token(public_api))
+    assert done.status_code == 200 and done.json()["status"] == "AUTHORIZED"  # its lease admits it
+    assert len(sent) == 1
+
+
 def test_one_merchant_saturated_does_not_touch_another(merchant, other_merchant, api):
     _contract(merchant, concurrency_window=1, rate_per_second=100)
     held = _hold(merchant, 1)
