@@ -471,7 +471,7 @@ def refused_lately(merchant: str, mode: str, pay_type: str) -> bool:
 # asked about in Redis (their live lease admits them whatever the rate). The refusals are
 # counted in the operators' per-minute stats by the renewer thread, each second.
 
-_holds: dict[tuple[str, str, str], tuple[float, str]] = {}  # → (until, monotonic; reason)
+_holds: dict[tuple[str, str, str], tuple[float, str]] = {}  # → (until, on time.monotonic(); reason)
 _held_counts: dict[tuple[str, str, str], int] = {}  # (merchant, mode, stats field) → refusals
 _held_lock = threading.Lock()
 
