@@ -123,17 +123,17 @@ def _load_limits(*, merchant_id: int, pay_type: str) -> Limits:
 _client_lock = threading.Lock()
 _client: redis.Redis | None = None
 _scripts: dict[str, object] = {}
-_pipelined = False  # a real Redis over a socket (not the embedded stand-in)
+_over_socket = False  # a real Redis over a socket (not the embedded stand-in)
 _generation = 0  # bumped by reset(): threads drop their own connections
 
 
 def _redis() -> redis.Redis:
-    global _client, _pipelined
+    global _client, _over_socket
     if _client is None:
         with _client_lock:
             if _client is None:
                 if settings.REDIS_URL:
-                    _pipelined = True
+                    _over_socket = True
                     client = redis.Redis.from_url(
                         settings.ADMISSION_REDIS_URL or settings.REDIS_URL,
                         socket_timeout=settings.ADMISSION_REDIS_TIMEOUT,
@@ -146,7 +146,7 @@ def _redis() -> redis.Redis:
                     from portal.redis import get_redis
 
                     client = get_redis()
-                    _pipelined = False
+                    _over_socket = False
                 for name, source in (
                     ("admit", ADMIT_LUA),
                     ("refused", REFUSED_LUA),
@@ -346,7 +346,6 @@ class Decision:
     fallback: bool = False
     shadow: tuple[str, ...] = ()
     continued: bool = False  # an existing session's lease was renewed
-    held: bool = False  # refused without Redis: a throughput refusal of moments ago still holds
 
 
 def admit(
@@ -441,24 +440,40 @@ class Check:
             if decision.lease and not decision.fallback:
                 _renewer.track(decision.lease)
         else:
-            _refused_lately[(merchant, self.mode, pay_type)] = (
-                time.monotonic() + settings.ADMISSION_PIPELINE_PAUSE_SECONDS
-            )
+            _refused_lately.set((merchant, self.mode, pay_type), settings.ADMISSION_PIPELINE_PAUSE_SECONDS)
+
+
+class _Marks:
+    """Per-process marks on a merchant × mode × method, each lapsing after its own time."""
+
+    def __init__(self):
+        self.marks: dict[tuple[str, str, str], tuple[float, str]] = {}  # → (until, on monotonic; value)
+
+    def set(self, key: tuple[str, str, str], seconds: float, value: str = "") -> None:
+        self.marks[key] = (time.monotonic() + seconds, value)
+
+    def get(self, key: tuple[str, str, str]) -> tuple[float, str] | None:
+        """(seconds left, value) while the mark holds, else None."""
+        mark = self.marks.get(key)
+        if mark is None:
+            return None
+        left = mark[0] - time.monotonic()
+        if left > 0:
+            return left, mark[1]
+        self.marks.pop(key, None)
+        return None
+
+    def clear(self) -> None:
+        self.marks.clear()
 
 
 # Merchant × mode × method refused lately in this process: their next checks are not
 # pipelined, so that a refusal during a burst costs no work beyond the check itself.
-_refused_lately: dict[tuple[str, str, str], float] = {}
+_refused_lately = _Marks()
 
 
 def refused_lately(merchant: str, mode: str, pay_type: str) -> bool:
-    until = _refused_lately.get((merchant, mode, pay_type))
-    if until is None:
-        return False
-    if until > time.monotonic():
-        return True
-    _refused_lately.pop((merchant, mode, pay_type), None)
-    return False
+    return _refused_lately.get((merchant, mode, pay_type)) is not None
 
 
 # --- Throughput refusals held locally ---------------------------------------------------------------
@@ -471,29 +486,27 @@ def refused_lately(merchant: str, mode: str, pay_type: str) -> bool:
 # asked about in Redis (their live lease admits them whatever the rate). The refusals are
 # counted in the operators' per-minute stats by the renewer thread, each second.
 
-_holds: dict[tuple[str, str, str], tuple[float, str]] = {}  # → (until, on time.monotonic(); reason)
+_holds = _Marks()  # value: the refusal's reason
 _held_counts: dict[tuple[str, str, str], int] = {}  # (merchant, mode, stats field) → refusals
 _held_lock = threading.Lock()
 
 
 def _hold(merchant: str, mode: str, pay_type: str, reason: str, retry_us: int) -> None:
-    seconds = min(retry_us / 1_000_000, settings.ADMISSION_LIMITS_TTL_SECONDS)
-    _holds[(merchant, mode, pay_type)] = (time.monotonic() + seconds, reason)
+    _holds.set(
+        (merchant, mode, pay_type), min(retry_us / 1_000_000, settings.ADMISSION_LIMITS_TTL_SECONDS), reason
+    )
 
 
 def _held(merchant: str, mode: str, pay_type: str, limits: Limits) -> Decision | None:
     hold = _holds.get((merchant, mode, pay_type))
     if hold is None:
         return None
-    remaining = hold[0] - time.monotonic()
-    if remaining <= 0:
-        _holds.pop((merchant, mode, pay_type), None)
-        return None
-    field = f"{int(time.time() // 60)}:refused:{pay_type}:{hold[1]}"
+    remaining, reason = hold
+    field = f"{int(time.time() // 60)}:refused:{pay_type}:{reason}"
     with _held_lock:
         _held_counts[(merchant, mode, field)] = _held_counts.get((merchant, mode, field), 0) + 1
     _renewer.start()
-    return Decision(False, hold[1], max(1, math.ceil(remaining)), None, 0, limits.window, held=True)
+    return Decision(False, reason, max(1, math.ceil(remaining)), None, 0, limits.window)
 
 
 def flush_held_refusals() -> None:
@@ -531,7 +544,7 @@ class _Pending:
         self.answer = None
         self.error: redis.RedisError | None = None
         _redis()
-        if not _pipelined:  # the embedded stand-in for Redis: no sockets, answer at once
+        if not _over_socket:  # the embedded stand-in for Redis: no sockets, answer at once
             self.answer = _scripts["admit"](keys=call[0], args=call[1])
             return
         keys, args = call
