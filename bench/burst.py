@@ -201,12 +201,8 @@ def check_overhead(env: dict, logs: Path, merchant_key: str, seconds: float = 10
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    # 60 s: B and C at 2/s give 120 payments a phase; with 40, "p99" is the single slowest one.
-    parser.add_argument("--duration", type=float, default=60.0)
+def add_load_arguments(parser: argparse.ArgumentParser) -> None:
+    """The merchants' terms and the server's size (shared with bench/burst_chaos.py)."""
     parser.add_argument("--normal", type=int, default=2, help="normal rate per merchant (payments/s)")
     parser.add_argument("--factor", type=int, default=5, help="burst factor: admitted up to factor × normal")
     parser.add_argument("--window", type=int, default=10, help="concurrency window per merchant")
@@ -214,6 +210,15 @@ def main() -> None:
     # More processes than cores: a refusal should not wait behind other threads for the GIL.
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=16, help="threads per gunicorn worker")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    # 60 s: B and C at 2/s give 120 payments a phase; with 40, "p99" is the single slowest one.
+    parser.add_argument("--duration", type=float, default=60.0)
+    add_load_arguments(parser)
     parser.add_argument("--a-processes", type=int, default=2, help="client processes offering A's burst")
     args = parser.parse_args()
 

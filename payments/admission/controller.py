@@ -163,12 +163,12 @@ def _redis() -> redis.Redis:
 
 def reset() -> None:
     """Forget the client and local state (tests, and after fork)."""
-    global _client, _down_until, _generation
+    global _client, _down_until, _failing, _generation
     with _client_lock:
         _client = None
         _scripts.clear()
         _generation += 1
-    _down_until = 0.0
+    _down_until, _failing = 0.0, False
     forget_limits()
     _refused_lately.clear()
     _holds.clear()
@@ -297,6 +297,7 @@ def _new_lease_id() -> str:
 # --- Fallback when Redis fails --------------------------------------------------------------------
 
 _down_until = 0.0
+_failing = False  # the last answer this process asked Redis for failed
 _local_lock = threading.Lock()
 _local_in_use: dict[tuple, int] = {}
 _last_warning = 0.0
@@ -307,17 +308,23 @@ def _local_release(key: tuple) -> None:
         _local_in_use[key] = max(0, _local_in_use.get(key, 0) - 1)
 
 
+class _NotRetriedYet(redis.ConnectionError):
+    """Redis failed less than ADMISSION_REDIS_RETRY_SECONDS ago: not asked again yet."""
+
+
 def _fallback(merchant: str, mode: str, pay_type: str, limits: Limits, error: Exception) -> Decision:
-    global _down_until, _last_warning
-    _down_until = time.monotonic() + settings.ADMISSION_REDIS_RETRY_SECONDS
+    global _down_until, _last_warning, _failing
     failure_mode = settings.ADMISSION_FAILURE_MODE
     metrics.FAILURES.labels(mode=failure_mode).inc()
-    now = time.monotonic()
-    if now - _last_warning > 10:
-        _last_warning = now
-        logger.warning(
-            "admission: Redis unavailable (%s: %s); failing %s", type(error).__name__, error, failure_mode
-        )
+    if not isinstance(error, _NotRetriedYet):
+        _down_until = time.monotonic() + settings.ADMISSION_REDIS_RETRY_SECONDS
+        now = time.monotonic()
+        if not _failing or now - _last_warning > 10:  # the first failure, then one line each 10 s
+            _failing, _last_warning = True, now
+            logger.warning(
+                "admission: Redis unavailable (%s: %s); failing %s, asking again in %s s",
+                type(error).__name__, error, failure_mode, settings.ADMISSION_REDIS_RETRY_SECONDS,
+            )  # fmt: skip
     if failure_mode != "open":
         return Decision(
             False, "unavailable", settings.ADMISSION_REDIS_RETRY_SECONDS, None, 0, limits.window, True
@@ -330,6 +337,14 @@ def _fallback(merchant: str, mode: str, pay_type: str, limits: Limits, error: Ex
             return Decision(False, "window", 1, None, in_use, cap, True)
         _local_in_use[key] = in_use + 1
     return Decision(True, None, 0, Lease(_new_lease_id(), [], local_key=key), in_use + 1, cap, True)
+
+
+def _answered() -> None:
+    """Redis answered a check: if it had failed, say that it is back."""
+    global _failing
+    if _failing:
+        _failing = False
+        logger.warning("admission: Redis answers again; checks are decided in Redis")
 
 
 # --- The check --------------------------------------------------------------------------------------
@@ -402,7 +417,7 @@ class Check:
         if decided is None:
             try:
                 if time.monotonic() < _down_until:
-                    raise redis.ConnectionError("recently failed; not retried yet")
+                    raise _NotRetriedYet("failed lately; not asked again yet")
                 self._pending = _send_admit(merchant, mode, pay_type, self.limits, session, new_session)
             except redis.RedisError as exc:
                 decided = _fallback(merchant, mode, pay_type, self.limits, exc)
@@ -422,6 +437,8 @@ class Check:
                 decision = pending.decision()
             except redis.RedisError as exc:
                 decision = _fallback(self.merchant, self.mode, self.pay_type, self.limits, exc)
+            else:
+                _answered()
             self.seconds += time.perf_counter() - started
             self._settle(decision)
         return self._decision

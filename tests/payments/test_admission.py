@@ -561,6 +561,37 @@ def test_redis_failure_fail_open_to_a_local_cap(merchant, api, private_redis, se
 
 
 @pytest.mark.slow
+def test_redis_is_asked_again_while_requests_keep_coming(private_redis, settings, caplog):
+    # Requests decided by the fallback must not put off asking Redis again: under steady
+    # traffic, a process would otherwise fail open for good after one short outage.
+    settings.ADMISSION_FAILURE_MODE = "open"
+    limits = Limits(pay_type="Card", window=8, window_shadow=False, rate=1000, burst=1000, rate_shadow=False)
+
+    def check():
+        decision = controller.Check(
+            merchant="mc_back", merchant_id=0, mode="test", pay_type="Card"
+        ).decision()
+        if decision.lease:
+            decision.lease.release()
+        return decision
+
+    controller._limits_cache[(0, "Card")] = (time.monotonic() + 60, limits)  # no contract to read
+    assert not check().fallback
+    private_redis.send_signal(signal.SIGSTOP)
+    until = time.monotonic() + 1.5
+    while time.monotonic() < until:
+        assert check().fallback
+        time.sleep(0.02)
+    private_redis.send_signal(signal.SIGCONT)
+    back = time.monotonic()
+    while check().fallback:  # a request every 20 ms, all along
+        assert time.monotonic() - back < settings.ADMISSION_REDIS_RETRY_SECONDS + 1
+        time.sleep(0.02)
+    assert "Redis answers again" in caplog.text
+    assert caplog.text.count("Redis unavailable") == 1  # the first failure, not every fallback
+
+
+@pytest.mark.slow
 def test_redis_failure_fail_closed(merchant, api, private_redis, settings):
     settings.ADMISSION_FAILURE_MODE = "closed"
     _contract(merchant, concurrency_window=4, rate_per_second=100)
