@@ -10,9 +10,10 @@ machine's Redis.
 Printed per period (by when each payment started) and merchant: offered, answered 200 / 429 /
 503 / other, no answer at all, the slowest answer, and A's most leases in use vs its window
 (read from Redis every few ms; nothing to read while it is down). Then A's admitted payments
-and live leases second by second around the kill: the killed process's leases lapse after
-``ADMISSION_LEASE_TTL_SECONDS`` (short while a request holds them, longer between a session's
-requests), and A's throughput comes back.
+and live leases second by second around the kill: the leases the killed process was working
+on lapse after ``ADMISSION_WORKING_LEASE_TTL_SECONDS`` (sessions between two requests keep
+theirs for ``ADMISSION_LEASE_TTL_SECONDS``: the buyer's, not the process's), and A's
+throughput comes back. With ``--factor 25`` A's window, not its rate, is what refuses.
 
     .venv/bin/python bench/burst_chaos.py [--duration 45] [--redis-down 12 --redis-up 17 --kill 25]
 """
@@ -247,7 +248,9 @@ def main() -> None:
     print(
         f"server: gunicorn {args.workers} workers × {args.threads} threads, its own Redis ({own_redis.url}); "
         f"failure mode {args.failure_mode}, fail-open share {settings.ADMISSION_FAIL_OPEN_SHARE}, "
-        f"Redis timeout {settings.ADMISSION_REDIS_TIMEOUT * 1000:.0f} ms; lease TTL {settings.ADMISSION_LEASE_TTL_SECONDS:.0f} s; "
+        f"Redis timeout {settings.ADMISSION_REDIS_TIMEOUT * 1000:.0f} ms; "
+        f"lease TTL {settings.ADMISSION_WORKING_LEASE_TTL_SECONDS:.0f} s while worked on, "
+        f"{settings.ADMISSION_LEASE_TTL_SECONDS:.0f} s between requests; "
         f"each merchant: window {args.window}, admitted up to {args.normal * args.factor}/s; A offered {a_rate}/s, "
         f"B and C {args.normal}/s; logs in {logs}"
     )

@@ -510,7 +510,12 @@ ADMISSION_REDIS_RETRY_SECONDS = env.int("ADMISSION_REDIS_RETRY_SECONDS", default
 # "open": admit up to a per-process share of the window; "closed": refuse (503).
 ADMISSION_FAILURE_MODE = env.str("ADMISSION_FAILURE_MODE", default="open")
 ADMISSION_FAIL_OPEN_SHARE = env.float("ADMISSION_FAIL_OPEN_SHARE", default=0.25)
+# A session's lease lives ADMISSION_LEASE_TTL_SECONDS between its requests (the buyer's time
+# to go on paying). While a server process works on one of its requests, the lease lives
+# ADMISSION_WORKING_LEASE_TTL_SECONDS and that process renews it every third of that: the
+# leases of a process that is killed lapse within it.
 ADMISSION_LEASE_TTL_SECONDS = env.float("ADMISSION_LEASE_TTL_SECONDS", default=35.0)
+ADMISSION_WORKING_LEASE_TTL_SECONDS = env.float("ADMISSION_WORKING_LEASE_TTL_SECONDS", default=6.0)
 ADMISSION_LIMITS_TTL_SECONDS = env.float("ADMISSION_LIMITS_TTL_SECONDS", default=2.0)
 ADMISSION_BURST_SECONDS = env.float("ADMISSION_BURST_SECONDS", default=1.0)
 ADMISSION_MERCHANT_WINDOW = env.int("ADMISSION_MERCHANT_WINDOW", default=0)  # 0: per method only

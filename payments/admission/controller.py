@@ -220,31 +220,43 @@ class Lease:
             logger.warning("admission: could not release lease %s; it will expire", self.lease_id)
 
     def keep(self, name: str | None = None) -> None:
-        """The session goes on after this request: keep the lease (under ``name``) until its TTL."""
+        """The session goes on after this request: keep the lease (under ``name``) for the
+        buyer's next step, ADMISSION_LEASE_TTL_SECONDS; no process works on it meanwhile."""
         self.released = True
         _renewer.forget(self)
         if self.local_key is not None:
             _local_release(self.local_key)  # local fallback leases never outlive a request
             return
-        if name and name != self.lease_id:
-            try:
+        try:
+            if name and name != self.lease_id:
                 _script("rename")(keys=self.keys, args=[self.lease_id, name, _ttl_ms()])
-            except redis.RedisError:
-                logger.warning("admission: could not rename lease %s; it will expire", self.lease_id)
-            self.lease_id = name
+                self.lease_id = name
+            else:
+                # Not waited for: the answer is read before this thread's next check (or, if
+                # none comes, never: the lease lapses all the same).
+                _Pending("renew", self.keys, [self.lease_id, _ttl_ms()])
+        except redis.RedisError:
+            logger.warning("admission: could not keep lease %s; it lapses in seconds", self.lease_id)
 
     def renew(self) -> bool:
         if self.local_key is not None or self.released:
             return True
-        return bool(_script("renew")(keys=self.keys, args=[self.lease_id, _ttl_ms()]))
+        return bool(_script("renew")(keys=self.keys, args=[self.lease_id, _working_ttl_ms()]))
 
 
 def _ttl_ms() -> int:
+    """A session's lease between its requests."""
     return int(settings.ADMISSION_LEASE_TTL_SECONDS * 1000)
 
 
+def _working_ttl_ms() -> int:
+    """A session's lease while a process works on one of its requests (and renews it)."""
+    return int(settings.ADMISSION_WORKING_LEASE_TTL_SECONDS * 1000)
+
+
 class _Renewer:
-    """One thread per process renews leases of sessions that run longer than a third of the TTL."""
+    """One thread per process renews the leases of its requests, each a third of the way to
+    their lapsing (ADMISSION_WORKING_LEASE_TTL_SECONDS): if the process dies, they lapse."""
 
     def __init__(self):
         self.leases: dict[str, Lease] = {}
@@ -275,15 +287,26 @@ class _Renewer:
         while True:
             time.sleep(1.0)
             flush_held_refusals()
-            horizon = time.monotonic() - settings.ADMISSION_LEASE_TTL_SECONDS / 3
+            horizon = time.monotonic() - settings.ADMISSION_WORKING_LEASE_TTL_SECONDS / 3
             with self.lock:
                 due = [lease for lease in self.leases.values() if lease.started < horizon]
-            for lease in due:
-                try:
-                    lease.renew()
-                    lease.started = time.monotonic()
-                except redis.RedisError:
-                    logger.warning("admission: could not renew lease %s", lease.lease_id)
+            if due:
+                self.renew(due)
+
+    @staticmethod
+    def renew(leases: list[Lease]) -> None:
+        """One round trip for all of them."""
+        renewed_at = time.monotonic()
+        try:
+            pipe = _redis().pipeline(transaction=False)
+            for lease in leases:
+                _script("renew")(keys=lease.keys, args=[lease.lease_id, _working_ttl_ms()], client=pipe)
+            pipe.execute()
+        except redis.RedisError as exc:
+            logger.warning("admission: could not renew %d leases (%s)", len(leases), exc)
+            return
+        for lease in leases:
+            lease.started = renewed_at
 
 
 _renewer = _Renewer()
@@ -544,7 +567,8 @@ def flush_held_refusals() -> None:
 
 
 class _Pending:
-    """The ADMIT script sent to Redis; ``decision()`` reads its answer.
+    """A script (the ADMIT check, or a lease's renewal) sent to Redis; ``decision()`` reads
+    the check's answer, a renewal's is read before the thread's next command.
 
     On a connection of the calling thread's own, at the connection level rather than
     through ``Script.__call__`` and the pool: the client's command layers (pool checkout
@@ -555,23 +579,22 @@ class _Pending:
     script call, which loads the script.
     """
 
-    def __init__(self, call: tuple, decide):
-        self.call, self.decide = call, decide
+    def __init__(self, script: str, keys: list[str], args: list, decide=None):
+        self.script, self.keys, self.args, self.decide = script, keys, args, decide
         self.connection = None
         self.answer = None
         self.error: redis.RedisError | None = None
         _redis()
         if not _over_socket:  # the embedded stand-in for Redis: no sockets, answer at once
-            self.answer = _scripts["admit"](keys=call[0], args=call[1])
+            self.answer = _scripts[script](keys=keys, args=args)
             return
-        keys, args = call
         earlier = getattr(_thread, "pending", None)
         if earlier is not None:  # one answer outstanding per connection: read it first
             earlier._read()
         connection = _own_connection()
         try:
             connection.send_packed_command(
-                [pack_command(("EVALSHA", _scripts["admit"].sha, len(keys), *keys, *args))],
+                [pack_command(("EVALSHA", _scripts[script].sha, len(keys), *keys, *args))],
                 check_health=False,
             )
         except redis.RedisError:
@@ -595,10 +618,11 @@ class _Pending:
             try:
                 self.answer = connection.read_response()  # closes the connection on errors
             except redis.exceptions.NoScriptError:
-                keys, args = self.call
-                self.answer = _scripts["admit"](keys=keys, args=args)  # loads it, then runs it
+                self.answer = _scripts[self.script](keys=self.keys, args=self.args)  # loads it, runs it
         except redis.RedisError as exc:
             self.error = exc
+            if self.decide is None:  # nobody waits for this answer
+                logger.warning("admission: %s failed (%s); the lease lapses in seconds", self.script, exc)
 
 
 _thread = threading.local()
@@ -655,7 +679,7 @@ def _send_admit(
     minute = str(int(time.time() // 60))
     args = [
         lease_id,
-        _ttl_ms(),
+        _working_ttl_ms(),
         len(windows),
         *window_args,
         len(cells),
@@ -699,7 +723,7 @@ def _send_admit(
                 )
         return Decision(True, None, 0, lease, int(in_use), limits.window, shadow=shadow_reasons)
 
-    return _Pending(([*windows, *cells, stats_key(merchant, mode)], args), decide)
+    return _Pending("admit", [*windows, *cells, stats_key(merchant, mode)], args, decide)
 
 
 def _count_refusal(merchant: str, mode: str, pay_type: str, reason: str) -> None:

@@ -88,6 +88,34 @@ def test_a_session_lives_from_register_to_the_end_of_execute(merchant, api, publ
     assert api.call("POST", "/v1/payments", BODY).status_code == 200
 
 
+@pytest.mark.slow
+def test_a_lease_lapses_soon_unless_its_process_renews_it_and_later_between_requests(merchant, api, settings):
+    # While a process works on a session's request, the lease lives the working TTL and that
+    # process renews it (a killed process's leases lapse within seconds); between the
+    # session's requests it lives ADMISSION_LEASE_TTL_SECONDS (the buyer's next step).
+    settings.ADMISSION_WORKING_LEASE_TTL_SECONDS = 2.4  # renewed each third: the renewer wakes each 1 s
+    settings.ADMISSION_LEASE_TTL_SECONDS = 30
+    _contract(merchant, concurrency_window=5, rate_per_second=100)
+    r = controller._redis()
+    window = f"adm:{{{merchant.merchant.public_id}}}:test:win:Card"
+
+    def left(member: str) -> float:
+        score = r.zscore(window, member)
+        seconds, micros = r.time()
+        return score / 1000 - (seconds + micros / 1e6) if score is not None else 0.0
+
+    working = _hold(merchant, 1)[0]
+    assert 0 < left(working.lease_id) <= 2.4
+    time.sleep(4.0)
+    assert 0 < left(working.lease_id) <= 2.4  # renewed all along
+    working.release()
+    payment = register(api)
+    deadline = time.monotonic() + 2
+    while left(f"o:{payment['id']}") < 25:  # the renewal is sent, not waited for
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
 def test_a_new_session_is_named_after_its_payment_from_the_start(merchant, api, monkeypatch):
     _contract(merchant, concurrency_window=5, rate_per_second=100)
     scripts = []
@@ -455,7 +483,7 @@ def test_gcra_admits_at_most_burst_plus_rate_times_time():
 
 
 def _hold_and_sleep(cap: int, ttl: float, ready) -> None:
-    settings.ADMISSION_LEASE_TTL_SECONDS = ttl
+    settings.ADMISSION_WORKING_LEASE_TTL_SECONDS = ttl
     controller.reset()
     limits = Limits(
         pay_type="Card", window=cap, window_shadow=False, rate=1000, burst=1000, rate_shadow=False
