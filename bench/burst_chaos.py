@@ -203,7 +203,6 @@ def period_table(records_of: dict[str, list], bounds: list[tuple[str, float, flo
                         codes[r[3]] = codes.get(r[3], 0) + 1
                 admitted = [r[1] for r in part if r[2] == 200]
                 print(f"    A: admitted p50 {percentile(admitted, 50):.0f} ms; not admitted: {codes}")
-        label = ""
 
 
 def main() -> None:

@@ -238,11 +238,6 @@ class Lease:
         except redis.RedisError:
             logger.warning("admission: could not keep lease %s; it lapses in seconds", self.lease_id)
 
-    def renew(self) -> bool:
-        if self.local_key is not None or self.released:
-            return True
-        return bool(_script("renew")(keys=self.keys, args=[self.lease_id, _working_ttl_ms()]))
-
 
 def _ttl_ms() -> int:
     """A session's lease between its requests."""
@@ -340,8 +335,8 @@ def _fallback(merchant: str, mode: str, pay_type: str, limits: Limits, error: Ex
     failure_mode = settings.ADMISSION_FAILURE_MODE
     metrics.FAILURES.labels(mode=failure_mode).inc()
     if not isinstance(error, _NotRetriedYet):
-        _down_until = time.monotonic() + settings.ADMISSION_REDIS_RETRY_SECONDS
         now = time.monotonic()
+        _down_until = now + settings.ADMISSION_REDIS_RETRY_SECONDS
         if not _failing or now - _last_warning > 10:  # the first failure, then one line each 10 s
             _failing, _last_warning = True, now
             logger.warning(
