@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import logging
@@ -223,20 +224,20 @@ class Lease:
         """The session goes on after this request: keep the lease (under ``name``) for the
         buyer's next step, ADMISSION_LEASE_TTL_SECONDS; no process works on it meanwhile."""
         self.released = True
-        _renewer.forget(self)
         if self.local_key is not None:
             _local_release(self.local_key)  # local fallback leases never outlive a request
             return
-        try:
-            if name and name != self.lease_id:
+        if name and name != self.lease_id:
+            _renewer.forget(self)
+            try:
                 _script("rename")(keys=self.keys, args=[self.lease_id, name, _ttl_ms()])
                 self.lease_id = name
-            else:
-                # Not waited for: the answer is read before this thread's next check (or, if
-                # none comes, never: the lease lapses all the same).
-                _Pending("renew", self.keys, [self.lease_id, _ttl_ms()])
-        except redis.RedisError:
-            logger.warning("admission: could not keep lease %s; it lapses in seconds", self.lease_id)
+            except redis.RedisError:
+                logger.warning("admission: could not keep lease %s; it lapses in seconds", self.lease_id)
+        else:
+            # Not on the request's time: the renewer gives it the longer TTL within a second,
+            # well before its working TTL runs out, with the other renewals of that second.
+            _renewer.keep(self)
 
 
 def _ttl_ms() -> int:
@@ -254,7 +255,8 @@ class _Renewer:
     their lapsing (ADMISSION_WORKING_LEASE_TTL_SECONDS): if the process dies, they lapse."""
 
     def __init__(self):
-        self.leases: dict[str, Lease] = {}
+        self.leases: dict[str, Lease] = {}  # lease id → lease, while a request works on it
+        self.kept: dict[str, list[str]] = {}  # lease id → window keys, to be kept between requests
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
         self.pid = os.getpid()
@@ -262,6 +264,13 @@ class _Renewer:
     def track(self, lease: Lease) -> None:
         with self.lock:
             self.leases[lease.lease_id] = lease
+            self.kept.pop(lease.lease_id, None)  # worked on again: the working TTL applies
+            self._running()
+
+    def keep(self, lease: Lease) -> None:
+        with self.lock:
+            self.leases.pop(lease.lease_id, None)
+            self.kept[lease.lease_id] = lease.keys
             self._running()
 
     def start(self) -> None:
@@ -277,34 +286,42 @@ class _Renewer:
     def forget(self, lease: Lease) -> None:
         with self.lock:
             self.leases.pop(lease.lease_id, None)
+            self.kept.pop(lease.lease_id, None)
 
     def run(self) -> None:
         while True:
             time.sleep(1.0)
             flush_held_refusals()
-            horizon = time.monotonic() - settings.ADMISSION_WORKING_LEASE_TTL_SECONDS / 3
-            with self.lock:
-                due = [lease for lease in self.leases.values() if lease.started < horizon]
-            if due:
-                self.renew(due)
+            self.renew()
 
-    @staticmethod
-    def renew(leases: list[Lease]) -> None:
-        """One round trip for all of them."""
+    def renew(self) -> None:
+        """Renew the due working leases and keep the kept ones, in one round trip."""
+        horizon = time.monotonic() - settings.ADMISSION_WORKING_LEASE_TTL_SECONDS / 3
+        with self.lock:
+            due = [lease for lease in self.leases.values() if lease.started < horizon]
+            kept, self.kept = self.kept, {}
+        if not due and not kept:
+            return
         renewed_at = time.monotonic()
         try:
             pipe = _redis().pipeline(transaction=False)
-            for lease in leases:
+            for lease in due:
                 _script("renew")(keys=lease.keys, args=[lease.lease_id, _working_ttl_ms()], client=pipe)
+            for lease_id, keys in kept.items():
+                _script("renew")(keys=keys, args=[lease_id, _ttl_ms()], client=pipe)
             pipe.execute()
         except redis.RedisError as exc:
-            logger.warning("admission: could not renew %d leases (%s)", len(leases), exc)
+            logger.warning("admission: could not renew %d leases (%s)", len(due) + len(kept), exc)
+            with self.lock:  # tried again in a second (a lapsed lease is not brought back: ZADD XX)
+                again = {lease_id: keys for lease_id, keys in kept.items() if lease_id not in self.leases}
+                self.kept = {**again, **self.kept}
             return
-        for lease in leases:
+        for lease in due:
             lease.started = renewed_at
 
 
 _renewer = _Renewer()
+atexit.register(_renewer.renew)  # a server process stopping gracefully keeps its sessions' leases
 _lease_counter = itertools.count()
 
 
@@ -465,10 +482,9 @@ class Check:
         self._decision = decision
         merchant, pay_type = self.merchant, self.pay_type
         metrics.CHECK_SECONDS.observe(self.seconds)
-        metrics.DECISIONS.labels(
-            merchant=merchant, method=pay_type, decision="admitted" if decision.admitted else "rejected",
-            reason=decision.reason or "",
-        ).inc()  # fmt: skip
+        metrics.decision_counter(
+            merchant, pay_type, "admitted" if decision.admitted else "rejected", decision.reason or ""
+        ).inc()
         for reason in decision.shadow:
             metrics.SHADOW.labels(merchant=merchant, method=pay_type, reason=reason).inc()
         if decision.admitted:
@@ -562,8 +578,7 @@ def flush_held_refusals() -> None:
 
 
 class _Pending:
-    """A script (the ADMIT check, or a lease's renewal) sent to Redis; ``decision()`` reads
-    the check's answer, a renewal's is read before the thread's next command.
+    """The ADMIT check sent to Redis; ``decision()`` reads its answer.
 
     On a connection of the calling thread's own, at the connection level rather than
     through ``Script.__call__`` and the pool: the client's command layers (pool checkout
@@ -574,22 +589,22 @@ class _Pending:
     script call, which loads the script.
     """
 
-    def __init__(self, script: str, keys: list[str], args: list, decide=None):
-        self.script, self.keys, self.args, self.decide = script, keys, args, decide
+    def __init__(self, keys: list[str], args: list, decide):
+        self.keys, self.args, self.decide = keys, args, decide
         self.connection = None
         self.answer = None
         self.error: redis.RedisError | None = None
         _redis()
         if not _over_socket:  # the embedded stand-in for Redis: no sockets, answer at once
-            self.answer = _scripts[script](keys=keys, args=args)
+            self.answer = _scripts["admit"](keys=keys, args=args)
             return
         earlier = getattr(_thread, "pending", None)
-        if earlier is not None:  # one answer outstanding per connection: read it first
+        if earlier is not None:  # a check never decided: its answer must not stay unread
             earlier._read()
         connection = _own_connection()
         try:
             connection.send_packed_command(
-                [pack_command(("EVALSHA", _scripts[script].sha, len(keys), *keys, *args))],
+                [pack_command(("EVALSHA", _scripts["admit"].sha, len(keys), *keys, *args))],
                 check_health=False,
             )
         except redis.RedisError:
@@ -613,11 +628,9 @@ class _Pending:
             try:
                 self.answer = connection.read_response()  # closes the connection on errors
             except redis.exceptions.NoScriptError:
-                self.answer = _scripts[self.script](keys=self.keys, args=self.args)  # loads it, runs it
+                self.answer = _scripts["admit"](keys=self.keys, args=self.args)  # loads it, runs it
         except redis.RedisError as exc:
             self.error = exc
-            if self.decide is None:  # nobody waits for this answer
-                logger.warning("admission: %s failed (%s); the lease lapses in seconds", self.script, exc)
 
 
 _thread = threading.local()
@@ -718,7 +731,7 @@ def _send_admit(
                 )
         return Decision(True, None, 0, lease, int(in_use), limits.window, shadow=shadow_reasons)
 
-    return _Pending("admit", [*windows, *cells, stats_key(merchant, mode)], args, decide)
+    return _Pending([*windows, *cells, stats_key(merchant, mode)], args, decide)
 
 
 def _count_refusal(merchant: str, mode: str, pay_type: str, reason: str) -> None:

@@ -23,3 +23,17 @@ CHECK_SECONDS = Histogram(
     "(a pipelined check overlaps the round trip with the request's own work).",
     buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
 )
+
+_decision_children: dict[tuple[str, str, str, str], object] = {}
+
+
+def decision_counter(merchant: str, method: str, decision: str, reason: str):
+    """DECISIONS' child for these labels, looked up once per process (``labels()`` costs a
+    lock and the labels' validation, on every payment session)."""
+    key = (merchant, method, decision, reason)
+    child = _decision_children.get(key)
+    if child is None:
+        child = _decision_children.setdefault(
+            key, DECISIONS.labels(merchant=merchant, method=method, decision=decision, reason=reason)
+        )
+    return child

@@ -20,12 +20,13 @@ import json
 import re
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 
 from payments.admission.controller import REASONS, Check, refused_lately
 from payments.models import new_order_id
 from portal.api.authentication import KEY_FORMAT, key_cache, parse_authorization
+from portal.api.errors import response_for
 from portal.errors import ErrorSpec, PortalError, define
 from portal.models import ApiKey, PayType
 
@@ -60,6 +61,15 @@ def refusal(reason: str, retry_after: int) -> JsonResponse:
     return response
 
 
+def _database_unavailable(exc: Exception) -> JsonResponse:
+    """The API's own answer when the database is unreachable: 503, retry shortly (logged)."""
+    status, body, headers = response_for(exc, "10")
+    response = JsonResponse(body, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
 def _principal(request) -> ApiKey | None:
     header = request.META.get("HTTP_AUTHORIZATION")
     if not header:
@@ -75,6 +85,7 @@ def _principal(request) -> ApiKey | None:
     key = key_cache.get(hash_api_key(raw))
     if key is None or key.kind != ApiKey.Kind.SECRET or not key.is_usable():
         return None  # the API answers 401/403 itself
+    request.api_key = key  # authentication takes it from here: one lookup per request
     return key
 
 
@@ -119,7 +130,10 @@ class AdmissionMiddleware:
         match = PAYMENT_PATH.match(request.path_info) if settings.ADMISSION_ENABLED else None
         if match is None or (request.method, bool(match["order"])) not in (("POST", False), ("PUT", True)):
             return self.get_response(request)
-        key = _principal(request)
+        try:
+            key = _principal(request)  # from the database unless cached
+        except (OperationalError, InterfaceError) as exc:
+            return _database_unavailable(exc)
         body = _body(request) if key is not None else None
         if body is None:
             return self.get_response(request)
@@ -134,14 +148,17 @@ class AdmissionMiddleware:
             new_session = _session_name(request.admission_order_id)
         merchant, pay_type = key.merchant.public_id, body["pay_type"]
         pipelined = settings.ADMISSION_PIPELINE and not refused_lately(merchant, key.mode, pay_type)
-        check = Check(
-            merchant=merchant,
-            merchant_id=key.merchant_id,
-            mode=key.mode,
-            pay_type=pay_type,
-            session=session,
-            new_session=new_session,
-        )
+        try:
+            check = Check(
+                merchant=merchant,
+                merchant_id=key.merchant_id,
+                mode=key.mode,
+                pay_type=pay_type,
+                session=session,
+                new_session=new_session,
+            )
+        except (OperationalError, InterfaceError) as exc:  # the contract's limits, unless cached
+            return _database_unavailable(exc)
         if pipelined and not check.decided:
             return self._pipelined(request, check, session)
         decision = check.decision()

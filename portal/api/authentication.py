@@ -112,13 +112,15 @@ class ApiKeyAuthentication(BaseAuthentication):
         header = request.META.get("HTTP_AUTHORIZATION")
         if not header:
             return None
+        key = getattr(request._request, "api_key", None)  # a usable key, found by admission control
         try:
-            raw = parse_authorization(header)
-            key = key_cache.get(services.hash_api_key(raw)) if KEY_FORMAT.match(raw) else None
             if key is None:
-                raise PortalError(errors.AUTH_INVALID_KEY)
-            if not key.is_usable():
-                raise PortalError(errors.AUTH_REVOKED_KEY)
+                raw = parse_authorization(header)
+                key = key_cache.get(services.hash_api_key(raw)) if KEY_FORMAT.match(raw) else None
+                if key is None:
+                    raise PortalError(errors.AUTH_INVALID_KEY)
+                if not key.is_usable():
+                    raise PortalError(errors.AUTH_REVOKED_KEY)
         except PortalError:
             # Only failures are counted and throttled (valid keys never pay for the check):
             # past the limit, an address gets 429 instead of learning whether a guess was close.

@@ -116,6 +116,33 @@ def test_a_lease_lapses_soon_unless_its_process_renews_it_and_later_between_requ
         time.sleep(0.01)
 
 
+def test_the_renewer_keeps_a_kept_lease_unless_its_session_is_worked_on_again(merchant, settings):
+    # Keeping a lease for the buyer's next step is left to the renewer (not on the request's
+    # time); a session worked on again meanwhile stays on the working TTL, renewed by its process.
+    settings.ADMISSION_LEASE_TTL_SECONDS = 30
+    _contract(merchant, concurrency_window=5, rate_per_second=100)
+    r = controller._redis()
+    window = f"adm:{{{merchant.merchant.public_id}}}:test:win:Card"
+    ids = {"merchant": merchant.merchant.public_id, "merchant_id": merchant.merchant.pk}
+
+    def left(member: str) -> float:
+        seconds, micros = r.time()
+        return r.zscore(window, member) / 1000 - (seconds + micros / 1e6)
+
+    kept = controller.admit(**ids, mode="test", pay_type="Card", new_session="o:kept").lease
+    again = controller.admit(**ids, mode="test", pay_type="Card", new_session="o:again").lease
+    kept.keep()
+    again.keep()
+    worked = controller.admit(**ids, mode="test", pay_type="Card", session="o:again")
+    assert worked.admitted and worked.continued
+    controller._renewer.renew()
+    assert 25 < left("o:kept") <= 30
+    assert 0 < left("o:again") <= settings.ADMISSION_WORKING_LEASE_TTL_SECONDS
+    worked.lease.release()
+    controller._renewer.renew()
+    assert r.zscore(window, "o:again") is None  # a released lease is not brought back
+
+
 def test_a_new_session_is_named_after_its_payment_from_the_start(merchant, api, monkeypatch):
     _contract(merchant, concurrency_window=5, rate_per_second=100)
     scripts = []
@@ -242,6 +269,33 @@ def test_reads_and_other_endpoints_are_not_limited(merchant, api):
     assert api.call("POST", "/v1/payments", BODY).status_code == 429
     assert api.call("GET", f"/v1/payments/{payment['id']}").status_code == 200
     assert api.call("POST", "/v1/customers", {"name": "x"}).status_code == 200
+
+
+@pytest.mark.parametrize("lookup", ["key", "limits"])
+def test_a_database_outage_at_the_door_is_a_retryable_503(merchant, api, monkeypatch, lookup):
+    # The door reads the key and the contract's limits from the database unless cached: an
+    # unreachable database there gets the API's own answer, not a 500.
+    from django.db import OperationalError
+
+    from portal import selectors
+    from portal.api.authentication import key_cache
+
+    def refused(*args, **kwargs):
+        raise OperationalError("FATAL:  sorry, too many clients already")
+
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200  # both cached now
+    if lookup == "key":
+        key_cache.clear()
+        monkeypatch.setattr(selectors, "api_key_by_hash", refused)
+    else:
+        controller.forget_limits()
+        monkeypatch.setattr(controller, "_load_limits", refused)
+    response = api.call("POST", "/v1/payments", BODY)
+    assert response.status_code == 503 and response["Retry-After"] == "1"
+    assert error_codes(response) == ["E0000000503"]
+    assert "too many clients" not in response.content.decode()
+    monkeypatch.undo()
+    assert api.call("POST", "/v1/payments", BODY).status_code == 200
 
 
 def test_metrics_and_operator_page(merchant, api, client):
