@@ -40,6 +40,7 @@ from redis.retry import Retry
 from payments.admission import metrics
 from payments.admission.gcra import emission_interval_us
 from payments.admission.scripts import ADMIT_LUA, REFUSED_LUA, RELEASE_LUA, RENAME_LUA, RENEW_LUA, USAGE_LUA
+from portal.cache import ProcessCache
 from portal.db import one_or_none
 
 logger = logging.getLogger(__name__)
@@ -71,26 +72,18 @@ class Limits:
 
 # --- Limits from contracts (per-process cache) ------------------------------------------
 
-_limits_cache: dict[tuple[int, str], tuple[float, Limits]] = {}
-_limits_lock = threading.Lock()
+_limits_cache: ProcessCache[Limits] = ProcessCache(lambda: settings.ADMISSION_LIMITS_TTL_SECONDS)
 
 
 def limits_for(*, merchant_id: int, pay_type: str) -> Limits:
     """The merchant's terms for ``pay_type`` (cached per process for ADMISSION_LIMITS_TTL_SECONDS)."""
-    key = (merchant_id, pay_type)
-    now = time.monotonic()
-    cached = _limits_cache.get(key)
-    if cached and cached[0] > now:
-        return cached[1]
-    limits = _load_limits(merchant_id=merchant_id, pay_type=pay_type)
-    with _limits_lock:
-        _limits_cache[key] = (now + settings.ADMISSION_LIMITS_TTL_SECONDS, limits)
-    return limits
+    return _limits_cache.get(
+        (merchant_id, pay_type), lambda: _load_limits(merchant_id=merchant_id, pay_type=pay_type)
+    )
 
 
 def forget_limits() -> None:
-    with _limits_lock:
-        _limits_cache.clear()
+    _limits_cache.clear()
 
 
 def _load_limits(*, merchant_id: int, pay_type: str) -> Limits:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import time
 
 from django.conf import settings
 from django_ratelimit.core import get_usage, is_ratelimited
@@ -17,6 +16,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 
 from portal import errors, selectors, services
+from portal.cache import ProcessCache
 from portal.errors import PortalError
 from portal.models import ApiKey, Mode
 
@@ -81,27 +81,17 @@ class _KeyCache:
     """Per-process cache of API keys by hash (a few seconds), so that hot paths do no database work.
 
     Revocation, expiry and merchant suspension therefore take effect within
-    ``API_KEY_CACHE_SECONDS`` in every process.
+    ``API_KEY_CACHE_SECONDS`` in every process. Unknown keys are not cached.
     """
 
-    def __init__(self, max_entries: int = 10_000):
-        self.entries: dict[str, tuple[float, ApiKey]] = {}
-        self.max_entries = max_entries
+    def __init__(self):
+        self.cache: ProcessCache[ApiKey] = ProcessCache(lambda: settings.API_KEY_CACHE_SECONDS)
 
     def get(self, key_hash: str) -> ApiKey | None:
-        entry = self.entries.get(key_hash)
-        now = time.monotonic()
-        if entry and entry[0] > now:
-            return entry[1]
-        key = selectors.api_key_by_hash(key_hash)
-        if key is not None:
-            if len(self.entries) >= self.max_entries:
-                self.entries.clear()
-            self.entries[key_hash] = (now + settings.API_KEY_CACHE_SECONDS, key)
-        return key
+        return self.cache.get(key_hash, lambda: selectors.api_key_by_hash(key_hash))
 
     def clear(self) -> None:
-        self.entries.clear()
+        self.cache.clear()
 
 
 key_cache = _KeyCache()

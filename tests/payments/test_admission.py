@@ -657,7 +657,7 @@ def test_redis_is_asked_again_while_requests_keep_coming(private_redis, settings
             decision.lease.release()
         return decision
 
-    controller._limits_cache[(0, "Card")] = (time.monotonic() + 60, limits)  # no contract to read
+    controller._limits_cache.put((0, "Card"), limits, 60)  # no contract to read
     assert not check().fallback
     private_redis.send_signal(signal.SIGSTOP)
     until = time.monotonic() + 1.5
