@@ -507,7 +507,7 @@ ADMISSION_REDIS_URL = _env_or_file("ADMISSION_REDIS_URL") or ""  # default: REDI
 ADMISSION_REDIS_TIMEOUT = env.float("ADMISSION_REDIS_TIMEOUT", default=0.1)
 # After a Redis failure, skip Redis for this long (requests use the fallback at once).
 ADMISSION_REDIS_RETRY_SECONDS = env.int("ADMISSION_REDIS_RETRY_SECONDS", default=1)
-# "open": admit up to a per-process share of the window; "closed": refuse (503).
+# "open": each process admits up to its share of the window and of the rate; "closed": refuse (503).
 ADMISSION_FAILURE_MODE = env.str("ADMISSION_FAILURE_MODE", default="open")
 ADMISSION_FAIL_OPEN_SHARE = env.float("ADMISSION_FAIL_OPEN_SHARE", default=0.25)
 # A session's lease lives ADMISSION_LEASE_TTL_SECONDS between its requests (the buyer's time

@@ -9,7 +9,7 @@
 * One Redis round trip decides (the global limit shares the script on a single
   Redis; on Redis Cluster it lives on its own slot and costs admitted requests a
   second trip). Short timeouts, no retries; when Redis fails, a configurable
-  fallback: fail open to a per-process local cap, or fail closed.
+  fallback: fail open to a per-process share of the window and the rate, or fail closed.
 * The round trip can be pipelined: ``Check(...)`` sends the check and returns at once,
   ``Check.decision()`` reads the answer when it is needed (the middleware: before the
   request's first database statement), so the request's own Python work overlaps
@@ -38,7 +38,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from payments.admission import metrics
-from payments.admission.gcra import emission_interval_us
+from payments.admission.gcra import emission_interval_us, gcra_step
 from payments.admission.scripts import ADMIT_LUA, REFUSED_LUA, RELEASE_LUA, RENAME_LUA, RENEW_LUA, USAGE_LUA
 from portal.cache import ProcessCache
 from portal.db import one_or_none
@@ -170,6 +170,7 @@ def reset() -> None:
         _held_counts.clear()
     with _local_lock:
         _local_in_use.clear()
+        _local_tats.clear()
 
 
 def _script(name: str):
@@ -328,6 +329,7 @@ _down_until = 0.0
 _failing = False  # the last answer this process asked Redis for failed
 _local_lock = threading.Lock()
 _local_in_use: dict[tuple, int] = {}
+_local_tats: dict[tuple, int] = {}  # the local rates' GCRA theoretical arrival times, µs (monotonic)
 _last_warning = 0.0
 
 
@@ -357,12 +359,23 @@ def _fallback(merchant: str, mode: str, pay_type: str, limits: Limits, error: Ex
         return Decision(
             False, "unavailable", settings.ADMISSION_REDIS_RETRY_SECONDS, None, 0, limits.window, True
         )
+    # Each process takes its share of the window and of the rate (the processes do not see
+    # each other: the share is the operators' guess of one process's part of the traffic).
     key = (merchant, mode, pay_type)
-    cap = max(1, int(limits.window * settings.ADMISSION_FAIL_OPEN_SHARE))
+    share = settings.ADMISSION_FAIL_OPEN_SHARE
+    cap = max(1, int(limits.window * share))
     with _local_lock:
         in_use = _local_in_use.get(key, 0)
         if in_use >= cap:
             return Decision(False, "window", 1, None, in_use, cap, True)
+        if not limits.rate_shadow:
+            taken, tat = gcra_step(
+                _local_tats.get(key), time.monotonic_ns() // 1000,
+                interval_us=emission_interval_us(limits.rate * share), burst=max(1, round(limits.burst * share)),
+            )  # fmt: skip
+            if not taken.allowed:
+                return Decision(False, "rate", taken.retry_after_seconds, None, in_use, cap, True)
+            _local_tats[key] = tat
         _local_in_use[key] = in_use + 1
     return Decision(True, None, 0, Lease(_new_lease_id(), [], local_key=key), in_use + 1, cap, True)
 

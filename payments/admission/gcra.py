@@ -65,6 +65,19 @@ class GcraResult:
         return max(1, -(-self.retry_after_us // 1_000_000)) if not self.allowed else 0
 
 
+def gcra_step(
+    tat: int | None, now_us: int, *, interval_us: int, burst: int, cost: int = 1
+) -> tuple[GcraResult, int]:
+    """The script's arithmetic for a limit kept in this process (admission control's fail-open
+    fallback while Redis is away): the result, and the TAT to keep (unchanged when refused)."""
+    tat = now_us if tat is None or tat < now_us else tat
+    new_tat = tat + interval_us * cost
+    allow_at = new_tat - interval_us * burst
+    if now_us < allow_at:
+        return GcraResult(False, allow_at - now_us, 0), tat
+    return GcraResult(True, 0, (now_us - allow_at) // interval_us), new_tat
+
+
 class GcraScript:
     """The registered script; ``__call__`` runs it (EVALSHA, loading it on first use)."""
 

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from payments.admission import controller
 from payments.admission.controller import Limits
-from payments.admission.gcra import GcraScript
+from payments.admission.gcra import GcraScript, emission_interval_us, gcra_step
 from portal import services
 from portal.models import Contract
 from tests.payments.helpers import register
@@ -640,6 +640,53 @@ def test_redis_failure_fail_open_to_a_local_cap(merchant, api, private_redis, se
     for decision in held:
         if decision.lease:
             decision.lease.release()
+
+
+def test_the_local_gcra_admits_burst_plus_rate_times_time_and_says_when_to_retry():
+    import random
+
+    interval, burst = emission_interval_us(3), 5  # 3/s, 5 at once
+    rng = random.Random(7)
+    tat, now, admitted = None, 10**12, 0
+    result, tat = gcra_step(tat, now, interval_us=interval, burst=burst)
+    start = now
+    admitted += result.allowed
+    for _ in range(5000):
+        now += rng.randrange(0, 200_000)  # up to 0.2 s apart, often at once
+        result, kept = gcra_step(tat, now, interval_us=interval, burst=burst)
+        if result.allowed:
+            admitted += 1
+        else:
+            assert result.retry_after_us > 0
+            assert gcra_step(tat, now + result.retry_after_us, interval_us=interval, burst=burst)[0].allowed
+            assert kept == tat  # a refusal takes nothing
+        tat = kept
+        assert admitted <= burst + (now - start) * 3 // 1_000_000
+    assert admitted >= (now - start) * 3 // 1_000_000 - 1  # and it does admit at its rate
+
+
+def test_fail_open_keeps_each_process_to_its_share_of_the_rate(merchant, private_redis, settings):
+    # While Redis is away, a burst is held to the process's share of the rate too, not only of
+    # the window: admitted ≤ burst + rate × time, locally, with the GCRA's arithmetic.
+    settings.ADMISSION_FAILURE_MODE = "open"
+    settings.ADMISSION_FAIL_OPEN_SHARE = 0.5
+    _contract(merchant, concurrency_window=100, rate_per_second=4, burst_factor=1)  # bucket of 4
+    private_redis.kill()
+    private_redis.wait()
+    ids = {"merchant": merchant.merchant.public_id, "merchant_id": merchant.merchant.pk}
+    started = time.monotonic()
+    decisions = []
+    while time.monotonic() - started < 1.5:
+        decisions.append(controller.admit(**ids, mode="test", pay_type="Card"))
+        time.sleep(0.01)
+    elapsed = time.monotonic() - started
+    assert all(d.fallback for d in decisions)
+    admitted = [d for d in decisions if d.admitted]
+    assert 2 + 1 <= len(admitted) <= 2 + 2 * elapsed  # burst 4 × ½, then 4/s × ½
+    refused = [d for d in decisions if not d.admitted]
+    assert {d.reason for d in refused} == {"rate"} and all(d.retry_after == 1 for d in refused)
+    for decision in admitted:
+        decision.lease.release()
 
 
 @pytest.mark.slow
