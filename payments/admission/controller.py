@@ -342,7 +342,12 @@ class _NotRetriedYet(redis.ConnectionError):
     """Redis failed less than ADMISSION_REDIS_RETRY_SECONDS ago: not asked again yet."""
 
 
-def _fallback(merchant: str, mode: str, pay_type: str, limits: Limits, error: Exception) -> Decision:
+def _fallback(
+    merchant: str, mode: str, pay_type: str, limits: Limits, error: Exception, goes_on: bool = False
+) -> Decision:
+    """Decided without Redis. ``goes_on``: the request continues a session (its payment's
+    next step), which the rate does not count, as in Redis; the window does (its lease there
+    is out of reach)."""
     global _down_until, _last_warning, _failing
     failure_mode = settings.ADMISSION_FAILURE_MODE
     metrics.FAILURES.labels(mode=failure_mode).inc()
@@ -368,7 +373,7 @@ def _fallback(merchant: str, mode: str, pay_type: str, limits: Limits, error: Ex
         in_use = _local_in_use.get(key, 0)
         if in_use >= cap:
             return Decision(False, "window", 1, None, in_use, cap, True)
-        if not limits.rate_shadow:
+        if not goes_on and not limits.rate_shadow:
             taken, tat = gcra_step(
                 _local_tats.get(key), time.monotonic_ns() // 1000,
                 interval_us=emission_interval_us(limits.rate * share), burst=max(1, round(limits.burst * share)),
@@ -451,6 +456,7 @@ class Check:
     ):
         started = time.perf_counter()
         self.merchant, self.mode, self.pay_type = merchant, mode, pay_type
+        self.goes_on = session is not None
         self.limits = limits_for(merchant_id=merchant_id, pay_type=pay_type)
         self._decision: Decision | None = None
         self._pending: _Pending | None = None
@@ -461,7 +467,7 @@ class Check:
                     raise _NotRetriedYet("failed lately; not asked again yet")
                 self._pending = _send_admit(merchant, mode, pay_type, self.limits, session, new_session)
             except redis.RedisError as exc:
-                decided = _fallback(merchant, mode, pay_type, self.limits, exc)
+                decided = _fallback(merchant, mode, pay_type, self.limits, exc, goes_on=self.goes_on)
         self.seconds = time.perf_counter() - started  # spent on the check, not on the caller's work
         if decided is not None:
             self._settle(decided)
@@ -477,7 +483,9 @@ class Check:
             try:
                 decision = pending.decision()
             except redis.RedisError as exc:
-                decision = _fallback(self.merchant, self.mode, self.pay_type, self.limits, exc)
+                decision = _fallback(
+                    self.merchant, self.mode, self.pay_type, self.limits, exc, goes_on=self.goes_on
+                )
             else:
                 _answered()
             self.seconds += time.perf_counter() - started

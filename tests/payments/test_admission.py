@@ -685,7 +685,10 @@ def test_fail_open_keeps_each_process_to_its_share_of_the_rate(merchant, private
     assert 2 + 1 <= len(admitted) <= 2 + 2 * elapsed  # burst 4 × ½, then 4/s × ½
     refused = [d for d in decisions if not d.admitted]
     assert {d.reason for d in refused} == {"rate"} and all(d.retry_after == 1 for d in refused)
-    for decision in admitted:
+    # The rate counts new sessions only: a payment's next step goes on (as in Redis).
+    goes_on = controller.admit(**ids, mode="test", pay_type="Card", session="o:in-progress")
+    assert goes_on.admitted and goes_on.fallback
+    for decision in [*admitted, goes_on]:
         decision.lease.release()
 
 
