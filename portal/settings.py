@@ -60,7 +60,7 @@ else:
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.postgresql":
     _db["ENGINE"] = "portal.postgresql"  # Django's, with a health check busy connections skip
-    _db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    _db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=600))
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))

@@ -98,3 +98,19 @@ def test_long_statements_have_their_placeholders_parsed_once():
         cursor.execute(sql, list(range(1, 121)))
         assert cursor.fetchone()[-1] == 120
     assert cache.cache_info().hits == before + 1
+
+
+def test_connections_opened_together_are_not_replaced_together(settings):
+    import time
+
+    max_age = connection.settings_dict["CONN_MAX_AGE"]
+    assert max_age
+    ends = set()
+    for _ in range(20):
+        connection.close()
+        opened = time.monotonic()
+        connection.connect()
+        left = connection.close_at - opened
+        assert 0.75 * max_age - 0.1 <= left <= max_age + 0.1
+        ends.add(round(left, 3))
+    assert len(ends) > 10  # spread, not one moment
