@@ -346,8 +346,9 @@ def _fallback(
     merchant: str, mode: str, pay_type: str, limits: Limits, error: Exception, goes_on: bool = False
 ) -> Decision:
     """Decided without Redis. ``goes_on``: the request continues a session (its payment's
-    next step), which the rate does not count, as in Redis; the window does (its lease there
-    is out of reach)."""
+    next step). As in Redis, where the session's live lease admits it whatever the limits, it
+    is not refused (the buyer's payment is under way); it is counted in the local window, which
+    refuses new sessions meanwhile."""
     global _down_until, _last_warning, _failing
     failure_mode = settings.ADMISSION_FAILURE_MODE
     metrics.FAILURES.labels(mode=failure_mode).inc()
@@ -371,7 +372,7 @@ def _fallback(
     cap = max(1, int(limits.window * share))
     with _local_lock:
         in_use = _local_in_use.get(key, 0)
-        if in_use >= cap:
+        if not goes_on and in_use >= cap:
             return Decision(False, "window", 1, None, in_use, cap, True)
         if not goes_on and not limits.rate_shadow:
             taken, tat = gcra_step(

@@ -637,7 +637,22 @@ def test_redis_failure_fail_open_to_a_local_cap(merchant, api, private_redis, se
     ]
     assert [d.admitted for d in held] == [True, True, False]
     assert all(d.fallback for d in held)
-    for decision in held:
+    # A payment's next step is not refused (in Redis its session's lease admits it), and it
+    # counts: new sessions are refused until it is done.
+    goes_on = controller.admit(
+        merchant=merchant.merchant.public_id,
+        merchant_id=merchant.merchant.pk,
+        mode="test",
+        pay_type="Card",
+        session="o:under-way",
+    )
+    assert goes_on.admitted and goes_on.fallback
+    held[0].lease.release()
+    again = controller.admit(
+        merchant=merchant.merchant.public_id, merchant_id=merchant.merchant.pk, mode="test", pay_type="Card"
+    )
+    assert not again.admitted and again.reason == "window"
+    for decision in [*held, goes_on]:
         if decision.lease:
             decision.lease.release()
 
