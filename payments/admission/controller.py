@@ -214,6 +214,15 @@ class Lease:
             # The lease expires by itself after its TTL.
             logger.warning("admission: could not release lease %s; it will expire", self.lease_id)
 
+    def leave(self) -> None:
+        """This request is done with the lease, which another request of its session holds too
+        (or held): that request keeps or releases it; if none does, it lapses within its
+        working TTL."""
+        self.released = True
+        _renewer.forget(self)
+        if self.local_key is not None:
+            _local_release(self.local_key)
+
     def keep(self, name: str | None = None) -> None:
         """The session goes on after this request: keep the lease (under ``name``) for the
         buyer's next step, ADMISSION_LEASE_TTL_SECONDS; no process works on it meanwhile."""

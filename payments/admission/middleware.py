@@ -168,7 +168,7 @@ class AdmissionMiddleware:
         try:
             response = self.get_response(request)
         finally:
-            _after(response, decision.lease, session)
+            _after(response, decision, session)
         return response
 
     def _pipelined(self, request, check: Check, session: str | None):
@@ -181,7 +181,7 @@ class AdmissionMiddleware:
         finally:
             decision = check.decision()  # read in any case: no answer may stay unread on the connection
             if decision.admitted:
-                _after(response, decision.lease, session)
+                _after(response, decision, session)
         if not decision.admitted:
             return refusal(decision.reason, decision.retry_after)
         return response
@@ -207,14 +207,20 @@ class _Gate:
         return execute(sql, params, many, context)
 
 
-def _after(response, lease, session: str | None) -> None:
+def _after(response, decision, session: str | None) -> None:
     """Keep the lease if the session goes on, else give it back once the answer is sent."""
+    lease = decision.lease
     order_id, status = _status_after(response) if response is not None else (None, None)
     if status in SESSION_OPEN and order_id:
         # Before the answer leaves: the buyer's next call names this session.
         lease.keep(name=_session_name(order_id))  # the buyer is still paying
-    elif session and response is not None and response.status_code in (402, 409, 503, 504):
+    elif session and response is not None and response.status_code in (402, 503, 504):
         lease.keep()  # declined or busy: the buyer may try again within the session
+    elif session and response is not None and response.status_code == 409 and decision.continued:
+        # Another operation on the payment is under way (its request keeps or releases the
+        # session's lease), or the payment is past this step (a client's retry): not kept for
+        # the buyer's next step, nor taken from a request still working under it.
+        lease.leave()
     elif response is not None and hasattr(response, "_resource_closers"):
         # The session has ended: give the lease back once the answer has been sent (the
         # server closes the response then), not on the client's time. Later only ever

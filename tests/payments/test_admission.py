@@ -85,6 +85,9 @@ def test_a_session_lives_from_register_to_the_end_of_execute(merchant, api, publ
     done = execute(api, payment, token(public_api))
     assert done.status_code == 200 and done.json()["status"] == "AUTHORIZED"
     assert usage() == 0  # the session ended with the payment
+    # A client's retry of the done step (409): its lease is not kept for a next step.
+    retried = execute(api, payment, token(public_api))
+    assert retried.status_code == 409 and usage() == 0
     assert api.call("POST", "/v1/payments", BODY).status_code == 200
 
 
