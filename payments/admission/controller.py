@@ -299,12 +299,18 @@ class _Renewer:
 
     def renew(self) -> None:
         """Renew the due working leases and keep the kept ones, in one round trip."""
+        due, kept = self._take()
+        if due or kept:
+            self._send(due, kept)
+
+    def _take(self) -> tuple[list[Lease], dict[str, list[str]]]:
         horizon = time.monotonic() - settings.ADMISSION_WORKING_LEASE_TTL_SECONDS / 3
         with self.lock:
             due = [lease for lease in self.leases.values() if lease.started < horizon]
             kept, self.kept = self.kept, {}
-        if not due and not kept:
-            return
+        return due, kept
+
+    def _send(self, due: list[Lease], kept: dict[str, list[str]]) -> None:
         renewed_at = time.monotonic()
         try:
             pipe = _redis().pipeline(transaction=False)
@@ -319,8 +325,14 @@ class _Renewer:
                 again = {lease_id: keys for lease_id, keys in kept.items() if lease_id not in self.leases}
                 self.kept = {**again, **self.kept}
             return
-        for lease in due:
-            lease.started = renewed_at
+        with self.lock:
+            for lease in due:
+                lease.started = renewed_at
+            for lease_id in kept:
+                # Worked on again while its keep was on the way: back to the working TTL at the
+                # next round, so that its process's death still frees it within seconds.
+                if (lease := self.leases.get(lease_id)) is not None:
+                    lease.started = 0.0
 
 
 _renewer = _Renewer()

@@ -144,6 +144,15 @@ def test_the_renewer_keeps_a_kept_lease_unless_its_session_is_worked_on_again(me
     worked.lease.release()
     controller._renewer.renew()
     assert r.zscore(window, "o:again") is None  # a released lease is not brought back
+    # Worked on again while its keep is on the way to Redis: back to the working TTL next round.
+    late = controller.admit(**ids, mode="test", pay_type="Card", new_session="o:late").lease
+    late.keep()
+    due, kept = controller._renewer._take()
+    picked_up = controller.admit(**ids, mode="test", pay_type="Card", session="o:late")
+    controller._renewer._send(due, kept)  # the long TTL, sent after the session was picked up
+    controller._renewer.renew()
+    assert 0 < left("o:late") <= settings.ADMISSION_WORKING_LEASE_TTL_SECONDS
+    picked_up.lease.release()
 
 
 def test_a_new_session_is_named_after_its_payment_from_the_start(merchant, api, monkeypatch):
