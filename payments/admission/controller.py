@@ -200,13 +200,20 @@ class Lease:
     started: float = field(default_factory=time.monotonic)
     released: bool = False
 
-    def release(self) -> None:
-        if self.released:
-            return
+    def leave(self) -> None:
+        """This request is done with the lease, which another request of its session holds too
+        (or held): that request keeps or releases it; if none does, it lapses within its
+        working TTL. (Also the first step of releasing and keeping it.)"""
         self.released = True
         _renewer.forget(self)
         if self.local_key is not None:
-            _local_release(self.local_key)
+            _local_release(self.local_key)  # local fallback leases never outlive a request
+
+    def release(self) -> None:
+        if self.released:
+            return
+        self.leave()
+        if self.local_key is not None:
             return
         try:
             _script("release")(keys=self.keys, args=[self.lease_id])
@@ -214,33 +221,23 @@ class Lease:
             # The lease expires by itself after its TTL.
             logger.warning("admission: could not release lease %s; it will expire", self.lease_id)
 
-    def leave(self) -> None:
-        """This request is done with the lease, which another request of its session holds too
-        (or held): that request keeps or releases it; if none does, it lapses within its
-        working TTL."""
-        self.released = True
-        _renewer.forget(self)
-        if self.local_key is not None:
-            _local_release(self.local_key)
-
     def keep(self, name: str | None = None) -> None:
         """The session goes on after this request: keep the lease (under ``name``) for the
         buyer's next step, ADMISSION_LEASE_TTL_SECONDS; no process works on it meanwhile."""
-        self.released = True
-        if self.local_key is not None:
-            _local_release(self.local_key)  # local fallback leases never outlive a request
-            return
-        if name and name != self.lease_id:
-            _renewer.forget(self)
-            try:
-                _script("rename")(keys=self.keys, args=[self.lease_id, name, _ttl_ms()])
-                self.lease_id = name
-            except redis.RedisError:
-                logger.warning("admission: could not keep lease %s; it lapses in seconds", self.lease_id)
-        else:
+        if self.local_key is None and (not name or name == self.lease_id):
             # Not on the request's time: the renewer gives it the longer TTL within a second,
             # well before its working TTL runs out, with the other renewals of that second.
+            self.released = True
             _renewer.keep(self)
+            return
+        self.leave()
+        if self.local_key is not None:
+            return
+        try:
+            _script("rename")(keys=self.keys, args=[self.lease_id, name, _ttl_ms()])
+            self.lease_id = name
+        except redis.RedisError:
+            logger.warning("admission: could not keep lease %s; it lapses in seconds", self.lease_id)
 
 
 def _ttl_ms() -> int:
@@ -393,16 +390,19 @@ def _fallback(
     cap = max(1, int(limits.window * share))
     with _local_lock:
         in_use = _local_in_use.get(key, 0)
-        if not goes_on and in_use >= cap:
-            return Decision(False, "window", 1, None, in_use, cap, True)
-        if not goes_on and not limits.rate_shadow:
-            taken, tat = gcra_step(
-                _local_tats.get(key), time.monotonic_ns() // 1000,
-                interval_us=emission_interval_us(limits.rate * share), burst=max(1, round(limits.burst * share)),
-            )  # fmt: skip
-            if not taken.allowed:
-                return Decision(False, "rate", taken.retry_after_seconds, None, in_use, cap, True)
-            _local_tats[key] = tat
+        if not goes_on:
+            if in_use >= cap:
+                return Decision(False, "window", 1, None, in_use, cap, True)
+            if not limits.rate_shadow:
+                taken, tat = gcra_step(
+                    _local_tats.get(key),
+                    time.monotonic_ns() // 1000,
+                    interval_us=emission_interval_us(limits.rate * share),
+                    burst=max(1, round(limits.burst * share)),
+                )
+                if not taken.allowed:
+                    return Decision(False, "rate", taken.retry_after_seconds, None, in_use, cap, True)
+                _local_tats[key] = tat
         _local_in_use[key] = in_use + 1
     return Decision(True, None, 0, Lease(_new_lease_id(), [], local_key=key), in_use + 1, cap, True)
 
@@ -489,7 +489,7 @@ class Check:
                     raise _NotRetriedYet("failed lately; not asked again yet")
                 self._pending = _send_admit(merchant, mode, pay_type, self.limits, session, new_session)
             except redis.RedisError as exc:
-                decided = _fallback(merchant, mode, pay_type, self.limits, exc, goes_on=self.goes_on)
+                decided = self._fallback(exc)
         self.seconds = time.perf_counter() - started  # spent on the check, not on the caller's work
         if decided is not None:
             self._settle(decided)
@@ -505,14 +505,15 @@ class Check:
             try:
                 decision = pending.decision()
             except redis.RedisError as exc:
-                decision = _fallback(
-                    self.merchant, self.mode, self.pay_type, self.limits, exc, goes_on=self.goes_on
-                )
+                decision = self._fallback(exc)
             else:
                 _answered()
             self.seconds += time.perf_counter() - started
             self._settle(decision)
         return self._decision
+
+    def _fallback(self, error: Exception) -> Decision:
+        return _fallback(self.merchant, self.mode, self.pay_type, self.limits, error, goes_on=self.goes_on)
 
     def _settle(self, decision: Decision) -> None:
         self._decision = decision
