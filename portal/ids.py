@@ -1,6 +1,6 @@
 """Public identifiers: prefixed, opaque, URL-safe strings. Never expose integer keys."""
 
-import secrets
+import ssl
 import string
 
 from django.utils.deconstruct import deconstructible
@@ -11,11 +11,23 @@ _ALPHABET = string.ascii_letters + string.digits
 _UNBIASED = 256 - 256 % len(_ALPHABET)  # bytes at or above this are skipped: no modulo bias
 
 
+def random_bytes(n: int) -> bytes:
+    """``n`` bytes from OpenSSL's CSPRNG (a DRBG seeded by the OS, reseeded in a forked child).
+
+    Not ``secrets``/``os.urandom``: each of those calls is a system call for which Python lets
+    go of the GIL, and a busy server thread takes it back only after the threads working
+    meanwhile yield it (up to the switch interval, a millisecond). Request paths make ids on
+    every payment call, so this is measurable in a busy server's latency (see
+    ``bench/burst.py``); OpenSSL's generator answers from memory, holding the GIL.
+    """
+    return ssl.RAND_bytes(n)
+
+
 def random_token(length: int) -> str:
-    """``length`` characters from [A-Za-z0-9], uniformly, from the OS's CSPRNG (one call, usually)."""
+    """``length`` characters from [A-Za-z0-9], uniformly, from a CSPRNG (one call, usually)."""
     chars: list[str] = []
     while len(chars) < length:
-        chars += [_ALPHABET[b % len(_ALPHABET)] for b in secrets.token_bytes(length + 8) if b < _UNBIASED]
+        chars += [_ALPHABET[b % len(_ALPHABET)] for b in random_bytes(length + 8) if b < _UNBIASED]
     return "".join(chars[:length])
 
 

@@ -58,6 +58,13 @@ def refusal(reason: str, retry_after: int) -> JsonResponse:
         status=spec.status,
     )
     response["Retry-After"] = str(retry_after)
+    return _sized(response)
+
+
+def _sized(response: JsonResponse) -> JsonResponse:
+    """With its ``Content-Length``, as ``CommonMiddleware`` (which answers at the door skip) sets it:
+    without one, gunicorn sends the body chunked, a third write to the socket per answer."""
+    response["Content-Length"] = str(len(response.content))
     return response
 
 
@@ -67,7 +74,7 @@ def _database_unavailable(exc: Exception) -> JsonResponse:
     response = JsonResponse(body, status=status)
     for name, value in headers.items():
         response[name] = value
-    return response
+    return _sized(response)
 
 
 def _principal(request) -> ApiKey | None:

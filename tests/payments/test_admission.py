@@ -55,6 +55,7 @@ def test_full_window_is_refused_at_once_with_retry_after(merchant, api):
     assert refused.status_code == 429
     assert error_codes(refused) == ["E1500000001"]
     assert refused["Retry-After"] == "1"
+    assert refused["Content-Length"] == str(len(refused.content))  # not sent chunked
     assert refused.json()["message"].startswith("concurrency window")
     from payments.models import Payment
 
@@ -304,6 +305,7 @@ def test_a_database_outage_at_the_door_is_a_retryable_503(merchant, api, monkeyp
         monkeypatch.setattr(controller, "_load_limits", refused)
     response = api.call("POST", "/v1/payments", BODY)
     assert response.status_code == 503 and response["Retry-After"] == "1"
+    assert response["Content-Length"] == str(len(response.content))
     assert error_codes(response) == ["E0000000503"]
     assert "too many clients" not in response.content.decode()
     monkeypatch.undo()
