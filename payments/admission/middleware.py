@@ -50,31 +50,25 @@ _PAY_TYPES = frozenset(PayType.values)
 
 def refusal(reason: str, retry_after: int) -> JsonResponse:
     spec = REFUSALS[reason]
-    response = JsonResponse(
-        {
-            "errors": [{"error_code": spec.code, "error_message": spec.message}],
-            "message": f"{REASONS[reason]}: retry after {retry_after} s",
-        },
-        status=spec.status,
-    )
-    response["Retry-After"] = str(retry_after)
-    return _sized(response)
-
-
-def _sized(response: JsonResponse) -> JsonResponse:
-    """With its ``Content-Length``, as ``CommonMiddleware`` (which answers at the door skip) sets it:
-    without one, gunicorn sends the body chunked, a third write to the socket per answer."""
-    response["Content-Length"] = str(len(response.content))
-    return response
+    body = {
+        "errors": [{"error_code": spec.code, "error_message": spec.message}],
+        "message": f"{REASONS[reason]}: retry after {retry_after} s",
+    }
+    return _answer(spec.status, body, {"Retry-After": str(retry_after)})
 
 
 def _database_unavailable(exc: Exception) -> JsonResponse:
     """The API's own answer when the database is unreachable: 503, retry shortly (logged)."""
-    status, body, headers = response_for(exc, "10")
-    response = JsonResponse(body, status=status)
-    for name, value in headers.items():
-        response[name] = value
-    return _sized(response)
+    return _answer(*response_for(exc, "10"))
+
+
+def _answer(status: int, body: dict, headers: dict[str, str]) -> JsonResponse:
+    """An answer given at the door, with its ``Content-Length`` as ``CommonMiddleware`` (which
+    such answers skip) sets it: without one, gunicorn sends the body chunked, a third write to
+    the socket per answer."""
+    response = JsonResponse(body, status=status, headers=headers)
+    response["Content-Length"] = str(len(response.content))
+    return response
 
 
 def _principal(request) -> ApiKey | None:
