@@ -37,6 +37,12 @@ register_fields(
         "kind": 19,
         "role": 20,
         "user": 21,
+        "max_rejected": 22,
+        "group_by": 23,
+        "filter": 24,
+        "rates": 25,
+        "upload": 26,
+        "status": 27,
     },
 )
 

@@ -4,9 +4,13 @@
    pre-aggregated per day × project × service × sub-account × resource in a
    bounded buffer, which is flushed to a staging table (COPY on PostgreSQL)
    whenever it is full — memory does not grow with the file.
-2. At the end, in one transaction, the billing periods found in the file are
-   locked, their previous costs deleted and the staged rows folded in: a
-   re-import replaces a period, never adds to it.
+2. Every file of a run (several parts of one month, a directory, the files an
+   AWS CUR 2.0 manifest lists) goes into the same staging; the run is checked
+   (rejected rows beyond ``max_rejected``, several billing currencies in one
+   period, negative usage) and only then, in one transaction, the billing
+   periods found in its files are locked, their previous costs deleted and the
+   staged rows folded in: a re-import replaces a period, never adds to it, and
+   a failed run changes nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from budgets.allocation import Allocator
@@ -34,6 +38,8 @@ BUFFER_KEYS = 25_000  # distinct aggregate keys held before a flush
 PROGRESS_EVERY = 50_000  # rows between progress updates
 MAX_REJECTS_KEPT = 200
 
+DATA_SUFFIXES = (".csv", ".csv.gz", ".gz", ".parquet", ".snappy.parquet")
+
 _STAGE_COLUMNS = (
     "cost_import_id",
     "billing_account_id",
@@ -46,46 +52,114 @@ _STAGE_COLUMNS = (
     "region",
     "tags",
     "currency",
+    "charge_category",
+    "charge_frequency",
     "cost",
+    "effective_cost",
     "hours_mask",
     "row_count",
 )
 _GROUP = (
     "billing_account_id, billing_period_start, charge_date, project_id, service_name, "
-    "sub_account_id, resource_id, region, tags, currency"
+    "sub_account_id, resource_id, region, tags, currency, charge_category, charge_frequency"
 )
 
 # Only constants are formatted into this statement; the values are parameters.
 _FOLD_SQL = (
-    f"INSERT INTO budgets_costdaily ({_GROUP}, cost, hours_mask, row_count, cost_import_id) "  # noqa: S608
-    f"SELECT {_GROUP}, SUM(cost), BIT_OR(hours_mask), SUM(row_count), %s "
+    f"INSERT INTO budgets_costdaily ({_GROUP}, cost, effective_cost, hours_mask, row_count, cost_import_id) "  # noqa: S608
+    f"SELECT {_GROUP}, SUM(cost), SUM(effective_cost), BIT_OR(hours_mask), SUM(row_count), %s "
     f"FROM budgets_coststage WHERE cost_import_id = %s GROUP BY {_GROUP}"
 )
 
 
+def resolve_paths(paths: list[str]) -> list[Path]:
+    """The data files of a run: files as given, every data file of a directory, a manifest's files.
+
+    A manifest is an AWS CUR 2.0 (Data Exports) ``*Manifest.json`` with ``dataFiles``, or a CUR 1
+    manifest with ``reportKeys``; its S3 keys are looked up beside the manifest (the key's path
+    relative to the export, or its file name).
+    """
+    files: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(DATA_SUFFIXES)
+            )
+            if not found:
+                raise FieldError("30", "path", "required", f"{given} holds no .csv, .csv.gz or .parquet file")
+            files += found
+        elif path.is_file() and path.name.lower().endswith(".json"):
+            files += _manifest_files(path)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FieldError("30", "path", "not_found", f"{given} is not a readable file or directory")
+    unique = list(dict.fromkeys(p.resolve() for p in files))
+    if not unique:
+        raise FieldError("30", "path", "required", "give at least one file")
+    return unique
+
+
+def _manifest_files(manifest: Path) -> list[Path]:
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise FieldError("30", "path", "invalid", f"{manifest.name} is not a JSON manifest: {exc}") from None
+    keys = data.get("dataFiles") or data.get("reportKeys") if isinstance(data, dict) else None
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        raise FieldError("30", "path", "invalid", f"{manifest.name}: no dataFiles / reportKeys list")
+    files = []
+    for key in keys:
+        parts = [p for p in key.removeprefix("s3://").split("/") if p]
+        # The export's layout: data/… and metadata/… side by side under the export's folder.
+        roots = [manifest.parent, *list(manifest.parents)[1:4]]
+        candidates = [root.joinpath(*parts[i:]) for root in roots for i in range(1, len(parts))]
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            raise FieldError(
+                "30", "path", "not_found", f"{manifest.name} lists {key}, which is not beside the manifest"
+            )
+        files.append(found)
+    return files
+
+
 def cost_import_create(
     *,
-    path: str,
+    path: str | None = None,
+    paths: list[str] | None = None,
     fmt: str = CostImport.Format.AUTO,
     original_name: str = "",
+    max_rejected: int = 0,
     actor: User | None = None,
     queue: bool = True,
 ) -> CostImport:
-    """Register a file to import; with ``queue`` the Celery task is sent once the row is committed."""
+    """Register a run (one file, several, a directory or a manifest); with ``queue`` the Celery task
+    is sent once the row is committed."""
     if fmt not in CostImport.Format.values:
         raise FieldError("30", "format", "choice", "must be focus, aws-cur or auto")
-    file = Path(path)
-    if not file.is_file():
-        raise FieldError("30", "path", "not_found", f"{path} is not a readable file")
+    if not isinstance(max_rejected, int) or max_rejected < 0:
+        raise FieldError("30", "max_rejected", "invalid", "must be a whole number ≥ 0")
+    given = list(paths or []) + ([path] if path else [])
+    files = resolve_paths(given)
+    first = Path(given[0])
+    name = original_name or (first.name if len(given) == 1 else f"{first.name} (+{len(given) - 1})")
     with transaction.atomic():
         cost_import = CostImport.objects.create(
-            path=str(file.resolve()),
-            original_name=original_name or file.name,
+            path=str(files[0]),
+            paths=[str(f) for f in files],
+            original_name=name[:255],
             format=fmt,
-            bytes_total=file.stat().st_size,
+            max_rejected=max_rejected,
+            bytes_total=sum(f.stat().st_size for f in files),
             created_by=actor,
         )
-        audit_record(actor=actor, action="budgets.import_created", obj=cost_import, after={"path": str(file)})
+        audit_record(
+            actor=actor,
+            action="budgets.import_created",
+            obj=cost_import,
+            after={"paths": [str(f) for f in files], "max_rejected": max_rejected},
+        )
         if queue:
             from budgets.tasks import import_costs
 
@@ -108,7 +182,11 @@ def _fail(cost_import: CostImport, message: str, **counts: Any) -> None:
 
 
 def cost_import_run(*, import_id: int) -> CostImport:
-    """Run a queued import (safe to call twice: only a queued import starts)."""
+    """Run a queued import (safe to call twice: only a queued import starts).
+
+    Nothing is replaced unless the whole run is acceptable: every file readable, at most
+    ``max_rejected`` rejected rows, one billing currency per billing period, no negative usage.
+    """
     cost_import = CostImport.objects.get(pk=import_id)
     if not _start(cost_import):
         return cost_import
@@ -122,51 +200,103 @@ def cost_import_run(*, import_id: int) -> CostImport:
         logger.exception("cost import %s failed", cost_import.public_id)
         _fail(cost_import, f"internal error: {type(exc).__name__}: {exc}", **counts)
     else:
-        if not periods:
-            reason = (
-                "no data rows" if not counts["rows_read"] else "every row was rejected; nothing was replaced"
-            )
-            _fail(cost_import, f"the file has {reason}", **counts)
-        else:
-            _queue_scan(periods)
+        _queue_scan(periods)
     cost_import.refresh_from_db()
     return cost_import
 
 
 def _stream(cost_import: CostImport, progress: Progress, counts: dict[str, Any]) -> list:
-    path = Path(cost_import.path)
-    if not path.is_file():
-        raise ImportFileError(f"{path} does not exist any more")
-    with Source(path, progress) as source:
-        importer = (
-            detect(list(IMPORTERS.values()), source.header)
-            if cost_import.format == CostImport.Format.AUTO
-            else IMPORTERS[cost_import.format]
+    files = [Path(p) for p in (cost_import.paths or [cost_import.path])]
+    stage = _Stage(cost_import, Allocator.current())
+    rejects = counts["rejects"]
+    formats = []
+    done_bytes = 0
+    for path in files:
+        if not path.is_file():
+            raise ImportFileError(f"{path} does not exist any more")
+        prefix = f"{path.name}: " if len(files) > 1 else ""
+        file_progress = Progress()
+        try:
+            with Source(path, file_progress) as source:
+                importer = (
+                    detect(list(IMPORTERS.values()), source.header)
+                    if cost_import.format == CostImport.Format.AUTO
+                    else IMPORTERS[cost_import.format]
+                )
+                columns = resolve_columns(importer, source.header)
+                formats.append(f"{importer.name} ({source.kind})")
+                CostImport.objects.filter(pk=cost_import.pk).update(
+                    detected_format=", ".join(dict.fromkeys(formats))[:40]
+                )
+                for item in read_rows(importer, source, columns):
+                    counts["rows_read"] += 1
+                    if type(item) is Rejected:
+                        counts["rows_rejected"] += 1
+                        if len(rejects) < MAX_REJECTS_KEPT:
+                            rejects.append(
+                                {"line": item.line, "reason": prefix + item.reason, "file": path.name}
+                            )
+                    else:
+                        stage.add(item)
+                    if counts["rows_read"] % PROGRESS_EVERY == 0:
+                        file_progress.update()
+                        progress.bytes_read = done_bytes + file_progress.bytes_read
+                        _report(cost_import, progress, counts)
+        except ImportFileError as exc:
+            raise ImportFileError(f"{prefix}{exc}") from exc
+        done_bytes += file_progress.bytes_total
+        progress.bytes_read = done_bytes
+    stage.flush()
+    if not counts["rows_read"]:
+        raise ImportFileError(
+            "the file has no data rows" if len(files) == 1 else "the files have no data rows"
         )
-        columns = resolve_columns(importer, source.header)
-        CostImport.objects.filter(pk=cost_import.pk).update(
-            detected_format=f"{importer.name} ({source.kind})"
+    if counts["rows_rejected"] > cost_import.max_rejected:
+        every = counts["rows_rejected"] == counts["rows_read"]
+        raise ImportFileError(
+            (
+                "every row was rejected"
+                if every
+                else f"{counts['rows_rejected']} of {counts['rows_read']} rows were rejected"
+            )
+            + f" (tolerated: {cost_import.max_rejected}, see the lines below); nothing was replaced"
+            + ("" if every else " — fix the rows, or accept losing them with --max-rejected N")
         )
-        stage = _Stage(cost_import, Allocator.current())
-        rejects = counts["rejects"]
-        for item in read_rows(importer, source, columns):
-            counts["rows_read"] += 1
-            if type(item) is Rejected:
-                counts["rows_rejected"] += 1
-                if len(rejects) < MAX_REJECTS_KEPT:
-                    rejects.append({"line": item.line, "reason": item.reason})
-            else:
-                stage.add(item)
-            if counts["rows_read"] % PROGRESS_EVERY == 0:
-                progress.update()
-                _report(cost_import, progress, counts)
-        stage.flush()
-        progress.update()
-        progress.bytes_read = progress.bytes_total
     periods = sorted(stage.periods)
-    if periods:
-        _fold(cost_import, periods, counts)
+    if not periods:
+        raise ImportFileError("every row was rejected; nothing was replaced")
+    _check_staged(cost_import)
+    _fold(cost_import, periods, counts)
     return periods
+
+
+def _check_staged(cost_import: CostImport) -> None:
+    """Refuse a run whose billing period mixes currencies or whose usage is negative."""
+    staged = CostStage.objects.filter(cost_import=cost_import)
+    mixed: dict[tuple[str, Any], set[str]] = {}
+    for account, start, currency in (
+        staged.values_list("billing_account_id", "billing_period_start", "currency").distinct().order_by()
+    ):
+        mixed.setdefault((account, start), set()).add(currency)
+    problems = [
+        f"billing period {a} {p:%Y-%m} mixes currencies {', '.join(sorted(c))} (one billing currency per period)"
+        for (a, p), c in sorted(mixed.items())
+        if len(c) > 1
+    ]
+    usage = (
+        staged.filter(charge_category="usage")
+        .values_list("billing_account_id", "billing_period_start", "currency")
+        .annotate(total=Sum("cost"))
+        .order_by()
+    )
+    problems += [
+        f"billing period {a} {p:%Y-%m}: usage totals {total} {c}; negative usage is refused "
+        "(credits and refunds must say so in their charge type)"
+        for a, p, c, total in usage
+        if total < 0
+    ]
+    if problems:
+        raise ImportFileError("; ".join(problems[:10]) + "; nothing was replaced")
 
 
 def _report(cost_import: CostImport, progress: Progress, counts: dict[str, Any]) -> None:
@@ -197,18 +327,22 @@ class _Stage:
             row.region,
             row.tags,
             row.currency,
+            row.category,
+            row.frequency,
         )
         bit = row.hours
+        effective = row.cost if row.effective is None else row.effective
         entry = self.buffer.get(key)
         if entry is None:
-            self.buffer[key] = [row.cost, bit, 1]
+            self.buffer[key] = [row.cost, effective, bit, 1]
             self.periods.add((row.billing_account, row.period_start))
             if len(self.buffer) >= BUFFER_KEYS:
                 self.flush()
         else:
             entry[0] += row.cost
-            entry[1] |= bit
-            entry[2] += 1
+            entry[1] += effective
+            entry[2] |= bit
+            entry[3] += 1
 
     def flush(self) -> None:
         if not self.buffer:

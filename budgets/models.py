@@ -257,6 +257,12 @@ class CostImport(models.Model):
         default=list, blank=True, help_text="The first rejected rows: line and reason."
     )
     periods = models.JSONField(default=list, blank=True, help_text="Billing periods replaced.")
+    paths = models.JSONField(
+        default=list, blank=True, help_text="Every file of the run (several parts, a directory, a manifest)."
+    )
+    max_rejected = models.PositiveIntegerField(
+        default=0, help_text="Rejected rows tolerated; more fails the run and changes nothing."
+    )
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -280,6 +286,16 @@ class CostImport(models.Model):
         return min(99, int(100 * self.bytes_read / self.bytes_total))
 
 
+class ChargeCategory(models.TextChoices):
+    USAGE = "usage", "Usage"
+    TAX = "tax", "Tax"
+    CREDIT = "credit", "Credit"
+    REFUND = "refund", "Refund"
+    FEE = "fee", "Fee"
+    PURCHASE = "purchase", "Purchase / commitment"
+    ADJUSTMENT = "adjustment", "Adjustment"
+
+
 class CostFields(models.Model):
     """Cost per day × project × service × sub-account × resource (× region, tags) of one billing period."""
 
@@ -292,7 +308,16 @@ class CostFields(models.Model):
     region = models.CharField(max_length=100)
     tags = models.JSONField(default=dict)
     currency = models.CharField(max_length=3)
-    cost = models.DecimalField(**COST)
+    cost = models.DecimalField(**COST, help_text="Billed cost (what the invoice says).")
+    effective_cost = models.DecimalField(
+        **COST, default=0, help_text="Effective (amortized) cost: commitments spread over their usage."
+    )
+    charge_category = models.CharField(
+        max_length=12, default="usage", help_text="usage, tax, credit, refund, fee, purchase, adjustment."
+    )
+    charge_frequency = models.CharField(
+        max_length=12, default="usage-based", help_text="one-time, recurring, usage-based."
+    )
     hours_mask = models.IntegerField(default=0, help_text="Bit h set: the resource billed in hour h (UTC).")
     row_count = models.IntegerField(default=0)
 

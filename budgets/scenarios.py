@@ -34,6 +34,9 @@ class CostLine:
     tags: dict[str, str] = field(default_factory=dict)
     account: str = "100000000001"
     currency: str = "USD"
+    charge: str = "Usage"  # FOCUS ChargeCategory
+    frequency: str = "Usage-Based"  # FOCUS ChargeFrequency
+    line_type: str = "Usage"  # CUR line_item_line_item_type
 
 
 _COMMON_10 = {
@@ -43,10 +46,10 @@ _COMMON_10 = {
     "BillingCurrency": "currency",
     "BillingPeriodEnd": "period_end",
     "BillingPeriodStart": "period_start",
-    "ChargeCategory": "Usage",
+    "ChargeCategory": "charge",
     "ChargeClass": "",
     "ChargeDescription": "generated",
-    "ChargeFrequency": "Usage-Based",
+    "ChargeFrequency": "frequency",
     "ChargePeriodEnd": "end",
     "ChargePeriodStart": "start",
     "EffectiveCost": "cost",
@@ -87,7 +90,7 @@ FOCUS_COLUMNS: dict[str, dict[str, str]] = {
             "ListCost",
         ),
         Region="region",
-        ChargeType="Usage",
+        ChargeType="charge",
         AmortizedCost="cost",
     ),
     "1.0-preview": _variant(
@@ -123,7 +126,7 @@ CUR_COLUMNS = {
     "bill_billing_period_start_date": "period_start",
     "bill_billing_period_end_date": "period_end",
     "line_item_usage_account_id": "sub_account",
-    "line_item_line_item_type": "Usage",
+    "line_item_line_item_type": "line_type",
     "line_item_usage_start_date": "start",
     "line_item_usage_end_date": "end",
     "line_item_product_code": "service",
@@ -148,6 +151,9 @@ _FIELDS = {
     "service",
     "sub_account",
     "tags",
+    "charge",
+    "frequency",
+    "line_type",
 }
 
 
@@ -175,6 +181,9 @@ def _values(line: CostLine, style: str, null: str, cur: bool = False) -> dict[st
         "service": line.service,
         "sub_account": line.sub_account,
         "tags": json.dumps(tags) if tags else null,
+        "charge": line.charge,
+        "frequency": line.frequency,
+        "line_type": line.line_type,
     }
 
 
@@ -245,6 +254,9 @@ def write_parquet(path: Path, lines: Iterable[CostLine], *, cur: bool = False, v
                 "tags": ([(f"user_{k}", v) for k, v in line.tags.items()] if cur else json.dumps(line.tags))
                 if line.tags
                 else None,
+                "charge": line.charge,
+                "frequency": line.frequency,
+                "line_type": line.line_type,
             }
             batch.append({name: values[src] if src in _FIELDS else src for name, src in columns.items()})
             count += 1

@@ -10,9 +10,32 @@ so that ``project=…`` rules work as for FOCUS files.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from budgets.importers.base import NULLS, tags_from_json
+from budgets.importers.base import NULLS, Charge, decimal_or, tags_from_json
+
+ZERO = Decimal(0)
+# line_item_line_item_type → (category, frequency)
+LINE_TYPES: dict[str, tuple[str, str]] = {
+    "usage": ("usage", "usage-based"),
+    "discountedusage": ("usage", "usage-based"),
+    "savingsplancoveredusage": ("usage", "usage-based"),
+    # The negation cancels the covered usage's on-demand cost, which the plan's fee pays.
+    "savingsplannegation": ("usage", "usage-based"),
+    "tax": ("tax", "recurring"),
+    "credit": ("credit", "one-time"),
+    "refund": ("refund", "one-time"),
+    "bundleddiscount": ("credit", "usage-based"),
+    "edpdiscount": ("credit", "usage-based"),
+    "privateratediscount": ("credit", "usage-based"),
+    "distributordiscount": ("credit", "usage-based"),
+    "fee": ("fee", "one-time"),
+    "rifee": ("purchase", "recurring"),
+    "savingsplanrecurringfee": ("purchase", "recurring"),
+    "savingsplanupfrontfee": ("purchase", "one-time"),
+}
 
 _FLAT_TAG = re.compile(r"^resource_?tags[_/](?:user[_:])?(.+)$", re.IGNORECASE)
 
@@ -42,6 +65,13 @@ class AwsCurImporter:
         "resource": ("lineitemresourceid",),
         "region": ("productregioncode", "productregion"),
         "tags": ("resourcetags",),
+        "charge_category": ("lineitemlineitemtype",),
+        "sp_effective_cost": ("savingsplansavingsplaneffectivecost",),
+        "ri_effective_cost": ("reservationeffectivecost",),
+        "sp_commitment_to_date": ("savingsplantotalcommitmenttodate",),
+        "sp_used_commitment": ("savingsplanusedcommitment",),
+        "ri_unused_amortized_fee": ("reservationunusedamortizedupfrontfeeforbillingperiod",),
+        "ri_unused_recurring_fee": ("reservationunusedrecurringfee",),
     }
     required = frozenset({"cost", "currency", "billing_account", "period_start", "charge_start", "service"})
 
@@ -61,3 +91,32 @@ class AwsCurImporter:
             if match and name.lower() != "resource_tags":
                 found[position] = match.group(1)
         return found
+
+    def charge(self, cost: Decimal, get: Callable[[str], Any]) -> Charge:
+        """Category from ``line_item_line_item_type``; effective cost as AWS's amortized view computes it."""
+        raw = str(get("charge_category") or "Usage").strip()
+        key = re.sub(r"[^a-z]", "", raw.lower())
+        category, frequency = LINE_TYPES.get(key, ("adjustment", "one-time"))
+        if key == "savingsplancoveredusage":
+            effective = decimal_or(get("sp_effective_cost"), cost)
+        elif key == "discountedusage":
+            effective = decimal_or(get("ri_effective_cost"), cost)
+        elif key in ("savingsplannegation", "savingsplanupfrontfee"):
+            effective = ZERO  # amortized into the covered usage
+        elif key == "savingsplanrecurringfee":
+            total, used = get("sp_commitment_to_date"), get("sp_used_commitment")
+            effective = (
+                cost if total is None or used is None else decimal_or(total, ZERO) - decimal_or(used, ZERO)
+            )
+        elif key == "rifee":
+            amortized, recurring = get("ri_unused_amortized_fee"), get("ri_unused_recurring_fee")
+            effective = (
+                cost
+                if amortized is None and recurring is None
+                else decimal_or(amortized, ZERO) + decimal_or(recurring, ZERO)
+            )
+        elif key == "fee" and cost > 0 and get("ri_effective_cost") is not None:
+            effective = ZERO  # an RI's upfront fee, amortized into its discounted usage
+        else:
+            effective = cost
+        return Charge(category, frequency, effective)

@@ -36,7 +36,20 @@ FIELDS = (
     "resource",
     "region",
     "tags",
+    # Charge type and effective (amortized) cost: optional, each importer reads what its format has.
+    "charge_category",
+    "charge_frequency",
+    "charge_class",
+    "effective_cost",
+    "sp_effective_cost",
+    "ri_effective_cost",
+    "sp_commitment_to_date",
+    "sp_used_commitment",
+    "ri_unused_amortized_fee",
+    "ri_unused_recurring_fee",
 )
+# The fields an importer turns into a Charge (the others are the row's own).
+CHARGE_FIELDS = FIELDS[11:]
 NULLS = frozenset({"", "NULL", "null", "None", "NaN", "nan"})
 PARQUET_BATCH = 20_000
 csv.field_size_limit(16 * 1024 * 1024)
@@ -44,6 +57,14 @@ csv.field_size_limit(16 * 1024 * 1024)
 
 class ImportFileError(Exception):
     """The whole file cannot be imported (empty, wrong columns, unreadable): nothing is written."""
+
+
+class Charge(NamedTuple):
+    """What kind of charge a row is, and its effective (amortized) cost."""
+
+    category: str  # usage, tax, credit, refund, fee, purchase, adjustment
+    frequency: str  # one-time, recurring, usage-based
+    effective: Decimal
 
 
 class CostRow(NamedTuple):
@@ -58,6 +79,9 @@ class CostRow(NamedTuple):
     tags: str  # canonical JSON object (sorted keys), "{}" when none
     currency: str
     cost: Decimal
+    category: str = "usage"
+    frequency: str = "usage-based"
+    effective: Decimal | None = None
 
 
 class Rejected(NamedTuple):
@@ -79,6 +103,12 @@ class Importer(Protocol):
 
     def tag_columns(self, header: list[str]) -> dict[int, str]:
         """Columns that each carry one tag (index → tag key), for flattened exports."""
+        ...
+
+    def charge(self, cost: Decimal, get: Callable[[str], Any]) -> Charge:
+        """The row's charge type and effective cost; ``get(field)`` is a raw value or None.
+
+        Raises ValueError for a value it cannot read (the row is rejected)."""
         ...
 
 
@@ -354,6 +384,7 @@ def read_rows(importer: Importer, source: Source, columns: dict[str, int]) -> It
         columns.get(n) for n in ("sub_account", "resource", "region", "tags", "charge_end")
     )
     names = {v: source.header[v] for v in columns.values()}
+    charge_columns = {n: columns[n] for n in CHARGE_FIELDS if n in columns}
     tags_cache: dict[Any, str | None] = {}
     is_csv = source.kind != "parquet"
     for line, values in source.rows():
@@ -401,6 +432,23 @@ def read_rows(importer: Importer, source: Source, columns: dict[str, int]) -> It
         if tags is None:
             yield Rejected(line, f"{names.get(c_tags, 'tags')}: not a JSON object of tags")
             continue
+        asked: list[str] = []
+
+        def get(name: str, row: list[Any] = values, asked: list[str] = asked) -> Any:
+            asked.append(name)
+            return _raw(row, charge_columns.get(name))
+
+        try:
+            charge = importer.charge(cost, get)
+        except (ValueError, InvalidOperation, TypeError) as exc:
+            position = charge_columns.get(asked[-1]) if asked else None
+            if position is None:
+                yield Rejected(line, f"charge: {str(exc)[:100]}")
+            else:
+                yield Rejected(
+                    line, f"{source.header[position]}: {str(values[position])[:60]!r} is not valid"
+                )
+            continue
         yield CostRow(
             account,
             period_start,
@@ -413,7 +461,24 @@ def read_rows(importer: Importer, source: Source, columns: dict[str, int]) -> It
             tags,
             currency,
             cost,
+            charge.category,
+            charge.frequency,
+            charge.effective,
         )
+
+
+def _raw(values: list[Any], position: int | None) -> Any:
+    if position is None:
+        return None
+    value = values[position]
+    if value is None or (isinstance(value, str) and value.strip() in NULLS):
+        return None
+    return value
+
+
+def decimal_or(value: Any, default: Decimal) -> Decimal:
+    """A cost column's value, or ``default`` when the column is absent or null."""
+    return default if value is None else parse_cost(value)
 
 
 def detect(importers: list[Importer], header: list[str]) -> Importer:

@@ -43,8 +43,9 @@ def make_project(
     return project
 
 
-def run_import(path: Path, fmt: str = "auto") -> CostImport:
-    created = cost_import_create(path=str(path), fmt=fmt, queue=False)
+def run_import(path: Path | list[Path], fmt: str = "auto", max_rejected: int = 0) -> CostImport:
+    paths = [str(p) for p in path] if isinstance(path, list) else [str(path)]
+    created = cost_import_create(paths=paths, fmt=fmt, max_rejected=max_rejected, queue=False)
     return cost_import_run(import_id=created.pk)
 
 

@@ -214,7 +214,12 @@ def test_garbage_values_are_counted_with_line_numbers(tmp_path):
     rows[4] = broken(rows[4], currency, "dollars")  # line 5
     rows.append("1,2,3")  # line 7: too few fields
     path.write_text("\n".join(rows) + "\n")
-    result = run_import(path)
+    refused = run_import(path)  # rejected rows fail the run by default: nothing is written
+    assert refused.status == "failed"
+    assert "4 of 6 rows were rejected" in refused.error
+    assert [r["line"] for r in refused.rejects] == [3, 4, 5, 7]
+    assert CostDaily.objects.count() == 0
+    result = run_import(path, max_rejected=4)
     assert result.status == "done"
     assert (result.rows_read, result.rows_rejected) == (6, 4)
     assert [r["line"] for r in result.rejects] == [3, 4, 5, 7]
