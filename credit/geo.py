@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import bisect
 
+from portal.validators import is_ascii_digits
+
 # (first 3-digit prefix of the range, prefecture), sorted by prefix.
 _RANGES: list[tuple[int, str]] = [
     (1, "Hokkaido"), (10, "Akita"), (20, "Iwate"), (30, "Aomori"), (40, "Hokkaido"),
@@ -28,7 +30,7 @@ PREFECTURES = sorted({name for _, name in _RANGES})
 def prefecture_of(postal_code: str) -> str:
     """'1000001' or '100-0001' → 'Tokyo'; '' when the code is not a known area."""
     digits = postal_code.replace("-", "")
-    if len(digits) != 7 or not digits.isdigit():
+    if len(digits) != 7 or not is_ascii_digits(digits):
         return ""
     prefix = int(digits[:3])
     index = bisect.bisect_right(_STARTS, prefix) - 1

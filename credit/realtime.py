@@ -13,12 +13,15 @@ statement (:class:`PendingRealtime`), so the two round trips overlap.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 
 import redis
 
 from credit.features import VELOCITY_KEYS, VELOCITY_WINDOWS
 from portal.redis import get_redis
+
+logger = logging.getLogger(__name__)
 
 # Counts saturate here: an identifier's sorted set never holds more members.
 MAX_MEMBERS = 10_000
@@ -69,6 +72,17 @@ class Realtime:
     in_allowlist: bool
     state: dict
     lists_loaded: bool
+    # False when Redis refused, failed or did not answer in time: the counters read as zero,
+    # lists and the deployment pointer come from PostgreSQL, and the check follows the
+    # degraded policy (see credit.services: an approval becomes a review).
+    available: bool = True
+
+
+def unavailable() -> Realtime:
+    zero = {f"{kind}_apps_{window}": 0 for kind in VELOCITY_KEYS for window, _ in _WINDOWS}
+    return Realtime(
+        velocity=zero, in_blocklist=False, in_allowlist=False, state={}, lists_loaded=False, available=False
+    )
 
 
 def realtime_fetch(*, mode: str, member: str, identifiers: dict[str, str]) -> Realtime:
@@ -135,6 +149,12 @@ class PendingRealtime:
         self._args = (mode, member, identifiers)
         self._done: Realtime | None = None
         self._conn = None
+        try:
+            self._send(mode, member, identifiers)
+        except redis.exceptions.RedisError as exc:
+            self._done = _unavailable_after(exc)
+
+    def _send(self, mode: str, member: str, identifiers: dict[str, str]) -> None:
         client = get_redis()
         if type(client) is not redis.Redis:  # fakeredis (the laptop default): no socket to overlap
             self._done = _fetch(*self._args)
@@ -151,9 +171,16 @@ class PendingRealtime:
         self._conn = conn
 
     def result(self) -> Realtime:
-        global _script_sha
         if self._done is not None:
             return self._done
+        try:
+            return self._read()
+        except redis.exceptions.RedisError as exc:
+            self._done = _unavailable_after(exc)
+            return self._done
+
+    def _read(self) -> Realtime:
+        global _script_sha
         conn, self._conn = self._conn, None
         results: list = []
         try:
@@ -182,6 +209,11 @@ class PendingRealtime:
         if conn is not None:
             conn.disconnect()
             self._pool.release(conn)
+
+
+def _unavailable_after(exc: Exception) -> Realtime:
+    logger.warning("credit: Redis unavailable, check decided by the degraded policy: %s", type(exc).__name__)
+    return unavailable()
 
 
 def realtime_send(*, mode: str, member: str, identifiers: dict[str, str]) -> PendingRealtime:

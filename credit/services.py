@@ -11,6 +11,7 @@ The BNPL payment flow calls:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -69,12 +70,26 @@ def deployment_publish() -> selectors.Deployment:
     return deployment
 
 
-def _deployment(state: dict) -> selectors.Deployment:
-    if state:
-        return selectors.Deployment(**state)
+def _deployment(live_data: realtime.Realtime) -> selectors.Deployment:
+    if live_data.state:
+        return selectors.Deployment(**live_data.state)
     deployment = selectors.deployment_from_db()
-    realtime.state_write(deployment.as_dict(), only_if_missing=True)
+    if live_data.available:
+        realtime.state_write(deployment.as_dict(), only_if_missing=True)
     return deployment
+
+
+# The degraded policy: with Redis unavailable the velocity counters cannot be read, so a check
+# that the rules would approve goes to manual review instead (a decline stands).
+VELOCITY_UNAVAILABLE = "VELOCITY_UNAVAILABLE"
+
+
+def _degraded(outcome: engine.Outcome) -> engine.Outcome:
+    if outcome.decision != Decision.APPROVED:
+        return outcome
+    return dataclasses.replace(
+        outcome, decision=Decision.REVIEW, reason_codes=[*outcome.reason_codes, VELOCITY_UNAVAILABLE]
+    )
 
 
 def engine_warm_up() -> selectors.Deployment | None:
@@ -215,9 +230,10 @@ def _lock_buyer_with_history(
     return buyer, selectors.history_of(buyer=buyer, now=now, row=row)
 
 
-def _list_membership_from_db(mode: str, ids: dict[str, str]) -> tuple[bool, bool]:
+def _list_membership_from_db(mode: str, ids: dict[str, str], *, reload: bool) -> tuple[bool, bool]:
     members = selectors.list_members(mode=mode)
-    realtime.lists_replace(mode=mode, block=members["block"], allow=members["allow"])
+    if reload:  # put them back in Redis for the next checks (not while Redis is unavailable)
+        realtime.lists_replace(mode=mode, block=members["block"], allow=members["allow"])
     wanted = {f"{kind}:{value}" for kind, value in ids.items()}
     return bool(wanted & set(members["block"])), bool(wanted & set(members["allow"]))
 
@@ -291,13 +307,13 @@ def _decide(
     with _CheckTransaction() as tx:
         buyer, history = _lock_buyer_with_history(tx=tx, mode=mode, phone_digest=ids["phone"], now=now)
         live_data = pending.result()  # Redis answered while PostgreSQL worked
-        deployment = _deployment(live_data.state)
+        deployment = _deployment(live_data)
         if deployment.rules_live is None:
             raise PortalError(errors.NO_LIVE_RULE_SET)
         live = engine.compiled_by_id(deployment.rules_live)
         blocked, allowed = live_data.in_blocklist, live_data.in_allowlist
         if not live_data.lists_loaded:
-            blocked, allowed = _list_membership_from_db(mode, ids)
+            blocked, allowed = _list_membership_from_db(mode, ids, reload=live_data.available)
         similarity = fraud_similarity(
             version=deployment.fraud, name=application.name, address=application.address
         )
@@ -312,6 +328,8 @@ def _decide(
         }
         features["ml_score"] = model.score(features) if model else 0.0
         outcome = live.decide(features)
+        if not live_data.available:
+            outcome = _degraded(outcome)
         shadow = None
         if deployment.rules_shadow or deployment.model_shadow:
             shadow = _shadow_outcome(public_id=public_id, deployment=deployment, features=features)

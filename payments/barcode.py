@@ -10,6 +10,8 @@ import base64
 import struct
 import zlib
 
+from portal.validators import is_ascii_digits
+
 # Interleaved 2 of 5: each digit is five elements, n(arrow) or w(ide).
 _ITF = {
     "0": "nnwwn", "1": "wnnnw", "2": "nwnnw", "3": "wwnnn", "4": "nnwnw",
@@ -21,7 +23,7 @@ QUIET = 10
 
 def itf_modules(digits: str) -> list[bool]:
     """Bars (True) and spaces (False), one entry per narrow module, quiet zones included."""
-    if not digits.isdigit():
+    if not is_ascii_digits(digits):
         raise ValueError("ITF encodes digits only")
     if len(digits) % 2:
         digits = "0" + digits

@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from payments.models import CardSecret
 
-_DIGITS = re.compile(r"^\d{12,19}$")
-_EXPIRE = re.compile(r"^\d{2}(0[1-9]|1[0-2])$")
-_CVC = re.compile(r"^\d{3,4}$")
+_DIGITS = re.compile(r"^[0-9]{12,19}$")
+_EXPIRE = re.compile(r"^[0-9]{2}(0[1-9]|1[0-2])$")
+_CVC = re.compile(r"^[0-9]{3,4}$")
 
 
 def luhn_ok(number: str) -> bool:
@@ -63,7 +63,7 @@ def mask(number: str) -> str:
 
 def card_number_problem(number: object) -> str | None:
     """None if ``number`` is a plausible card number, else what is wrong (never echoing it)."""
-    if not isinstance(number, str) or not _DIGITS.match(number):
+    if not isinstance(number, str) or not _DIGITS.fullmatch(number):
         return "must be 12 to 19 digits"
     if not luhn_ok(number):
         return "is not a valid card number"
@@ -72,7 +72,7 @@ def card_number_problem(number: object) -> str | None:
 
 def expire_problem(expire: object, now: datetime | None = None) -> str | None:
     """None if ``expire`` (YYMM) is this month or later."""
-    if not isinstance(expire, str) or not _EXPIRE.match(expire):
+    if not isinstance(expire, str) or not _EXPIRE.fullmatch(expire):
         return "must be YYMM"
     now = timezone.localtime(now or timezone.now())
     if (2000 + int(expire[:2]), int(expire[2:])) < (now.year, now.month):
@@ -81,7 +81,7 @@ def expire_problem(expire: object, now: datetime | None = None) -> str | None:
 
 
 def security_code_problem(code: object) -> str | None:
-    if not isinstance(code, str) or not _CVC.match(code):
+    if not isinstance(code, str) or not _CVC.fullmatch(code):
         return "must be 3 or 4 digits"
     return None
 

@@ -1,10 +1,13 @@
-"""Request-scoped context: the client address, for audit records and rate limits."""
+"""Request-scoped context (the client address, for audit records and rate limits) and the
+API's answers at the edge (always JSON in fincode's error shape, never cached)."""
 
 from __future__ import annotations
 
 import contextvars
 
 from django.conf import settings
+
+from portal import errors
 
 _client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_address", default=None)
 
@@ -57,3 +60,57 @@ class RejectNulMiddleware:
 
             return bad_request(request)
         return self.get_response(request)
+
+
+_API_ERROR_BY_STATUS = {
+    400: errors.BAD_REQUEST,
+    401: errors.AUTH_MISSING,
+    403: errors.PERMISSION_DENIED,
+    404: errors.NOT_FOUND,
+    405: errors.METHOD_NOT_ALLOWED,
+    406: errors.NOT_ACCEPTABLE,
+    413: errors.BODY_TOO_LARGE,
+    415: errors.UNSUPPORTED_MEDIA_TYPE,
+    429: errors.THROTTLED,
+    503: errors.SERVICE_UNAVAILABLE,
+}
+
+
+def is_api_path(path: str) -> bool:
+    return path == "/v1" or path.startswith("/v1/")
+
+
+class ApiEdgeMiddleware:
+    """Outermost: every answer under ``/v1/`` is ``Cache-Control: no-store``, and every error
+    there is JSON in fincode's shape — including those Django answers before (or instead of)
+    the API's own handler: a bad ``Host``, an oversized body, a malformed request, and, with
+    ``DEBUG`` on, its HTML debug pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not is_api_path(request.path_info):
+            return response
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            response = _json_error_for(response)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _json_error_for(response):
+    from portal.api.errors import json_error
+
+    status = response.status_code
+    spec = _API_ERROR_BY_STATUS.get(status) or (
+        errors.INTERNAL_ERROR if status >= 500 else errors.BAD_REQUEST
+    )
+    answer = json_error(spec)
+    answer.status_code = status
+    for header in ("Retry-After", "Allow", "WWW-Authenticate"):
+        if header in response:
+            answer[header] = response[header]
+    return answer

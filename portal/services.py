@@ -46,6 +46,7 @@ from portal.models import (
 )
 from portal.validators import (
     corporate_number_is_valid,
+    is_canonical_integer,
     normalize_postal_code,
     validate_corporate_number,
     validate_kana,
@@ -473,9 +474,9 @@ def _clean_application_value(field: str, value: Any) -> Any:
             return None
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise FieldError("02", field, "invalid", "must be an integer amount in yen")
-        text = str(value).strip()
-        if not text.isdigit():
-            raise FieldError("02", field, "invalid", "must be an integer amount in yen")
+        text = str(value)
+        if not is_canonical_integer(text):
+            raise FieldError("02", field, "invalid", "must be an integer amount in yen, in ASCII digits")
         number = int(text)
         if number > 10**13:
             raise FieldError("02", field, "range")

@@ -6,12 +6,23 @@ import re
 
 from django.core.exceptions import ValidationError
 
-_DIGITS13 = re.compile(r"^\d{13}$")
-_POSTAL = re.compile(r"^(\d{3})-?(\d{4})$")
-_PHONE = re.compile(r"^(?:\+81[- ]?|0)\d{1,4}[- ]?\d{1,4}[- ]?\d{3,4}$")
+# Whole numbers as this product takes them from outside: ASCII digits only (Python's \d, str.isdigit
+# and int() also take "１００" and "١٠٠"), no sign, no spaces, no leading zeros.
+_CANONICAL_INTEGER = re.compile(r"0|[1-9][0-9]*")
+_DIGITS13 = re.compile(r"^[0-9]{13}$")
+_POSTAL = re.compile(r"^([0-9]{3})-?([0-9]{4})$")
+_PHONE = re.compile(r"^(?:\+81[- ]?|0)[0-9]{1,4}[- ]?[0-9]{1,4}[- ]?[0-9]{3,4}$")
 # Full-width katakana, the long-vowel mark, middle dot, spaces and alphanumerics
 # (legal names in kana often contain Latin letters and digits).
 _KANA = re.compile(r"^[\u30A0-\u30FF\u3000 ・ー（）()＆&．.，,\-A-Za-z0-9Ａ-Ｚａ-ｚ０-９]+$")
+
+
+def is_canonical_integer(text: str) -> bool:
+    return _CANONICAL_INTEGER.fullmatch(text) is not None
+
+
+def is_ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def corporate_number_check_digit(base12: str) -> int:
@@ -27,18 +38,18 @@ def corporate_number_check_digit(base12: str) -> int:
 
 
 def corporate_number_is_valid(value: str) -> bool:
-    return bool(_DIGITS13.match(value)) and int(value[0]) == corporate_number_check_digit(value[1:])
+    return bool(_DIGITS13.fullmatch(value)) and int(value[0]) == corporate_number_check_digit(value[1:])
 
 
 def validate_corporate_number(value: str) -> None:
-    if not _DIGITS13.match(value or ""):
+    if not _DIGITS13.fullmatch(value or ""):
         raise ValidationError("Enter the 13-digit corporate number (digits only).", code="invalid")
     if not corporate_number_is_valid(value):
         raise ValidationError("The corporate number's check digit is wrong.", code="invalid")
 
 
 def normalize_postal_code(value: str) -> str:
-    match = _POSTAL.match((value or "").strip())
+    match = _POSTAL.fullmatch((value or "").strip())
     if not match:
         raise ValidationError("Enter a 7-digit postal code (e.g. 150-0002).", code="invalid")
     return match.group(1) + match.group(2)
@@ -48,7 +59,7 @@ def validate_phone(value: str) -> None:
     text = (value or "").strip()
     digits = re.sub(r"\D", "", text)
     national = "0" + digits[2:] if text.startswith("+81") else digits
-    if not _PHONE.match(text) or not 10 <= len(national) <= 11 or not national.startswith("0"):
+    if not _PHONE.fullmatch(text) or not 10 <= len(national) <= 11 or not national.startswith("0"):
         raise ValidationError("Enter a Japanese phone number (e.g. 03-1234-5678).", code="invalid")
 
 

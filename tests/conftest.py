@@ -42,6 +42,37 @@ def _clean_redis():
     yield
 
 
+@pytest.fixture(params=["refusing", "silent"])
+def redis_down(request, settings):
+    """Redis refusing connections, or accepting them and never answering (for what follows in the
+    test: request it after the fixtures that need a working Redis)."""
+    import copy
+    import socket
+
+    from payments.admission import controller
+    from portal.redis import reset_redis_client
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    if request.param == "silent":
+        listener.listen(512)  # the kernel completes connections; nobody ever reads or answers
+    else:
+        listener.close()  # nothing listens: connections are refused
+    url = f"redis://127.0.0.1:{port}/9"
+    settings.REDIS_URL = url
+    cache = copy.deepcopy(settings.CACHES["default"])  # the product's own options, another address
+    cache["LOCATION"] = url
+    settings.CACHES = {"default": cache}
+    settings.REDIS_SOCKET_TIMEOUT = settings.REDIS_CONNECT_TIMEOUT = 0.2
+    reset_redis_client()
+    controller.reset()
+    yield request.param
+    listener.close()
+    reset_redis_client()
+    controller.reset()
+
+
 @pytest.fixture
 def merchant(db) -> MerchantKeys:
     """An approved merchant (all methods) with test and live keys."""

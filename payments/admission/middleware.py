@@ -25,6 +25,7 @@ from django.http import JsonResponse
 
 from payments.admission.controller import REASONS, Check, refused_lately
 from payments.models import new_order_id
+from portal import jsonsafe
 from portal.api.authentication import KEY_FORMAT, key_cache, parse_authorization
 from portal.api.errors import response_for
 from portal.errors import ErrorSpec, PortalError, define
@@ -95,9 +96,9 @@ def _body(request) -> dict | None:
     if request.content_type != "application/json":
         return None
     try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return None
+        body = jsonsafe.loads(request.body or b"null")
+    except jsonsafe.JSONBodyError:
+        return None  # the API's parser answers 400
     if not isinstance(body, dict) or not isinstance(body.get("pay_type"), str):
         return None  # the API answers what is wrong with it
     return body if body["pay_type"] in _PAY_TYPES else None

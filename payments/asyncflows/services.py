@@ -50,6 +50,7 @@ from payments.services import (
 )
 from portal.errors import PortalError, fixed_codes
 from portal.models import Merchant, PayType
+from portal.validators import is_ascii_digits
 
 logger = logging.getLogger(__name__)
 JST = ZoneInfo("Asia/Tokyo")
@@ -405,7 +406,7 @@ def _update(payment: Payment, fields: dict[str, Any]) -> None:
 
 
 def _barcode_fields(number: str, win_width: str | None) -> dict[str, Any]:
-    width = int(win_width) if (win_width or "").isdigit() else 0
+    width = int(win_width) if is_ascii_digits(win_width or "") else 0
     image, pixels_wide, pixels_high = konbini_barcode(number, max_width=width or 600)
     return {
         "barcode": image,

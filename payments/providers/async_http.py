@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -14,6 +13,8 @@ from django.utils import timezone
 from payments.providers.async_base import ProviderAnswer, ProviderState, ProviderStatus
 from payments.providers.base import NotConfigured
 from payments.providers.http import JsonApi, hmac_hex, provider_secret
+from portal import jsonsafe
+from portal.validators import is_ascii_digits
 
 # A signed notification older than this is refused (replayed captures of old traffic).
 SIGNATURE_TOLERANCE_SECONDS = 300
@@ -32,7 +33,7 @@ def same(expected: str, given: str) -> bool:
 
 
 def fresh_stamp(stamp: str) -> bool:
-    return stamp.isdigit() and abs(time.time() - int(stamp)) <= SIGNATURE_TOLERANCE_SECONDS
+    return is_ascii_digits(stamp) and abs(time.time() - int(stamp)) <= SIGNATURE_TOLERANCE_SECONDS
 
 
 def parse_time(value: Any) -> datetime:
@@ -52,8 +53,8 @@ def _not_json(constant: str):
 def load(body: bytes) -> dict:
     """A notification's JSON object (strict JSON: no NaN or Infinity, which Python would accept)."""
     try:
-        data = json.loads(body, parse_constant=_not_json)
-    except ValueError as exc:
+        data = jsonsafe.loads(body, parse_constant=_not_json)
+    except jsonsafe.JSONBodyError as exc:
         raise BadNotification("not JSON") from exc
     if not isinstance(data, dict):
         raise BadNotification("not a JSON object")

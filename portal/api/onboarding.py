@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import selectors, services
+from portal.api.serializers import StrictIntegerField
 from portal.idempotency import IdempotentMixin
 from portal.models import Application, ApplicationDocument, BusinessCategory, PayType
 
@@ -68,7 +69,7 @@ class ApplicationUpdateSerializer(serializers.Serializer):
     business_category = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, max_length=50
     )
-    expected_monthly_volume = serializers.IntegerField(
+    expected_monthly_volume = StrictIntegerField(
         required=False, allow_null=True, min_value=0, max_value=10**13
     )
     requested_methods = serializers.ListField(

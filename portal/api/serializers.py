@@ -6,6 +6,8 @@ import copy
 
 from rest_framework import serializers
 
+from portal.validators import is_canonical_integer
+
 
 class RequestSerializer(serializers.Serializer):
     """A flat request body's serializer that gets its fields by shallow copy.
@@ -25,3 +27,23 @@ class RequestSerializer(serializers.Serializer):
             name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
             for name, field in self._declared_fields.items()
         }
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer from a JSON number or a string of ASCII digits — nothing else.
+
+    DRF's ``IntegerField`` takes what Python's ``int()`` takes after stripping spaces: "１００",
+    "١٠٠", " 100", "00100", and floats such as ``1e2``. Money and counts come in whole, as
+    written: a JSON integer, or digits without sign, spaces or leading zeros.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("invalid")
+        if isinstance(data, str):
+            if not is_canonical_integer(data):
+                self.fail("invalid")
+            if len(data) > self.MAX_STRING_LENGTH:
+                self.fail("max_string_length")
+            data = int(data)
+        return super().to_internal_value(data)
