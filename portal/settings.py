@@ -328,6 +328,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
+    # fincode's error body on every operation's 4xx, DELETE's 200 body, exact pay_type variants.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.openapi.postprocess"],
     "ENUM_NAME_OVERRIDES": {
         "PaymentStatusEnum": "payments.models.Status",
         "ApplicationStatusEnum": "portal.models.Application.Status",

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email, validate_ipv4_address
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,6 +39,19 @@ class StrictSerializer(serializers.Serializer):
         return attrs
 
 
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """The schema says what ``StrictSerializer`` does: a request's unknown keys are refused."""
+
+    target_class = StrictSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
+
+
 def _postal_code(value: str) -> str:
     value = value.strip()
     if not POSTAL_CODE.match(value):
@@ -60,14 +74,49 @@ def _birth_date(value: date) -> date:
     return value
 
 
+# What the schema promises of these fields (their validators below decide; the schema may be
+# narrower than they are, never wider: the fuzzer's schema-valid input must be accepted).
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{3}-?[0-9]{4}$", "example": "100-0001"})
+class PostalCodeField(serializers.CharField):
+    pass
+
+
+@extend_schema_field({"type": "string", "pattern": "^0[0-9]{9,10}$", "example": "09012345678"})
+class PhoneField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date",
+        "pattern": "^(19[0-9]{2}|20[01][0-9])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
+        "example": "1990-04-01",
+    }
+)
+class BirthDateField(serializers.DateField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])[.]){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]))?$",
+        "example": "203.0.113.7",
+    }
+)
+class IpField(serializers.IPAddressField):
+    """An IPv4 address or blank in the schema (the server takes IPv6 too)."""
+
+
 class BuyerSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100)
     name_kana = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     email = serializers.EmailField(max_length=254)
-    phone = serializers.CharField(max_length=20)
-    postal_code = serializers.CharField(max_length=8)
+    phone = PhoneField(max_length=20)
+    postal_code = PostalCodeField(max_length=8)
     address = serializers.CharField(max_length=300)
-    birth_date = serializers.DateField()
+    birth_date = BirthDateField()
 
     def validate_phone(self, value: str) -> str:
         return _phone(value)
@@ -87,7 +136,7 @@ class ItemSerializer(StrictSerializer):
 
 class ShippingSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    postal_code = serializers.CharField(max_length=8)
+    postal_code = PostalCodeField(max_length=8)
     address = serializers.CharField(max_length=300)
 
     def validate_postal_code(self, value: str) -> str:
@@ -96,7 +145,7 @@ class ShippingSerializer(StrictSerializer):
 
 class DeviceSerializer(StrictSerializer):
     fingerprint = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    ip = serializers.IPAddressField(required=False, allow_blank=True, default="")
+    ip = IpField(required=False, allow_blank=True, default="")
 
 
 class CheckRequestSerializer(StrictSerializer):

@@ -79,12 +79,19 @@ def action(payment: Payment, name: str, data: dict[str, Any], actor: Any) -> Pay
     return async_services.payment_operate_async(payment=payment, operation=name, data=data, actor=actor)
 
 
-def _proxy(name: str, by_type: dict) -> PolymorphicProxySerializer:
+def _proxy(name: str, by_type: dict, **kwargs) -> PolymorphicProxySerializer:
     return PolymorphicProxySerializer(
         component_name=name,
         serializers={str(k): v for k, v in by_type.items()},
         resource_type_field_name="pay_type",
+        **kwargs,
     )
+
+
+class PaymentList(s.ListEnvelope):
+    """``GET /v1/payments``: each item in its pay type's own schema, told apart by ``pay_type``."""
+
+    list = _proxy("PaymentByPayType", RESPONSE, many=True)
 
 
 REGISTER_SCHEMA = _proxy("PaymentRegisterByPayType", REGISTER)

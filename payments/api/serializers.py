@@ -59,6 +59,31 @@ class NumericString(serializers.Field):
         return value
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[0-9]{4}[/-](0[1-9]|1[0-2])[/-](0[1-9]|1[0-9]|2[0-8])$",
+        "example": "2026/01/31",
+    }
+)
+class FincodeDay(serializers.CharField):
+    """A day as fincode writes it, ``yyyy/MM/dd`` (``yyyy-MM-dd`` too); ``validate()`` parses it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=10, **kwargs)
+
+
+def sort_field(allowed: dict[str, str]) -> serializers.CharField:
+    """fincode's ``sort=updated desc,created asc`` over ``allowed`` (``selectors.apply_sort`` reads it)."""
+    one = f"({'|'.join(allowed)})( (asc|desc))?"
+
+    @extend_schema_field({"type": "string", "pattern": f"^{one}(,{one})*$", "example": "created desc"})
+    class Sort(serializers.CharField):
+        pass
+
+    return Sort(required=False, max_length=200)
+
+
 class OrderId(serializers.RegexField):
     def __init__(self, **kwargs):
         super().__init__(r"^[A-Za-z0-9_\-]{1,30}$", max_length=30, **kwargs)
@@ -154,6 +179,16 @@ class Secure2Request(RequestSerializer):
     pay_type = serializers.ChoiceField(choices=["Card", "Googlepay"], required=False, allow_null=True)
 
 
+_STATUS = "(" + "|".join(Status.values) + ")"
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": f"^{_STATUS}(,{_STATUS})*$", "example": "AUTHORIZED,CAPTURED"}
+)
+class StatusList(serializers.CharField):
+    """Statuses separated by commas; ``validate_status`` splits them."""
+
+
 class PaymentListQuery(serializers.Serializer):
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
     id = serializers.CharField(max_length=30, required=False)
@@ -161,16 +196,16 @@ class PaymentListQuery(serializers.Serializer):
     client_field_1 = serializers.CharField(max_length=100, required=False)
     client_field_2 = serializers.CharField(max_length=100, required=False)
     client_field_3 = serializers.CharField(max_length=100, required=False)
-    status = serializers.CharField(max_length=300, required=False)
+    status = StatusList(max_length=300, required=False)
     total_amount_min = serializers.IntegerField(min_value=0, max_value=99_999_999, required=False)
     total_amount_max = serializers.IntegerField(min_value=0, max_value=99_999_999, required=False)
-    process_date_from = serializers.CharField(required=False, max_length=10)
-    process_date_to = serializers.CharField(required=False, max_length=10)
-    update_date_from = serializers.CharField(required=False, max_length=10)
-    update_date_to = serializers.CharField(required=False, max_length=10)
-    auth_max_date_from = serializers.CharField(required=False, max_length=10)
-    auth_max_date_to = serializers.CharField(required=False, max_length=10)
-    sort = serializers.CharField(required=False, max_length=200)
+    process_date_from = FincodeDay(required=False)
+    process_date_to = FincodeDay(required=False)
+    update_date_from = FincodeDay(required=False)
+    update_date_to = FincodeDay(required=False)
+    auth_max_date_from = FincodeDay(required=False)
+    auth_max_date_to = FincodeDay(required=False)
+    sort = sort_field(selectors.PAYMENT_SORT)
     page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
     limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=20)
     count_only = serializers.BooleanField(required=False, default=False)
@@ -212,9 +247,9 @@ class CustomerListQuery(serializers.Serializer):
     id = serializers.CharField(max_length=60, required=False)
     name = serializers.CharField(max_length=384, required=False)
     email = serializers.CharField(max_length=254, required=False)
-    created_from = serializers.CharField(required=False, max_length=10)
-    created_to = serializers.CharField(required=False, max_length=10)
-    sort = serializers.CharField(required=False, max_length=200)
+    created_from = FincodeDay(required=False)
+    created_to = FincodeDay(required=False)
+    sort = sort_field(selectors.CUSTOMER_SORT)
     page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
     limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=20)
     count_only = serializers.BooleanField(required=False, default=False)
@@ -388,10 +423,6 @@ class ListEnvelope(serializers.Serializer):
     link_previous = serializers.CharField(allow_null=True)
 
 
-class PaymentCardList(ListEnvelope):
-    list = PaymentCardResponse(many=True)
-
-
 class Secure2Response(serializers.Serializer):
     pay_type = serializers.CharField(default="Card")
     tds2_trans_result = serializers.CharField()
@@ -454,6 +485,8 @@ class CardList(serializers.Serializer):
 
 
 class DeletedCustomer(serializers.Serializer):
+    """fincode's answer to a DELETE: the deleted object's id and ``delete_flag`` "1"."""
+
     id = serializers.CharField()
     delete_flag = serializers.CharField()
 

@@ -21,6 +21,7 @@ IDEMPOTENCY_HEADERS = [
         "idempotent_key",
         str,
         OpenApiParameter.HEADER,
+        pattern="^[!-~]{1,255}$",
         description="Idempotency key (fincode's header; `Idempotency-Key` works too). Same key and body within "
         "24 h replays the first answer.",
     )
@@ -110,7 +111,7 @@ class PaymentsView(MerchantApiView):
         operation_id="retrievePaymentList",
         summary="List payments",
         parameters=[s.PaymentListQuery],
-        responses=s.PaymentCardList,
+        responses=methods.PaymentList,
         tags=["Payments"],
     )
     def get(self, request):
@@ -359,7 +360,7 @@ class CustomerDetailView(MerchantApiView):
         customer = services.customer_update(customer=self.customer(customer_id), data=data)
         return Response(s.CustomerResponse(customer).data)
 
-    @extend_schema(operation_id="deleteCustomer", responses=s.DeletedCustomer, tags=["Customers"])
+    @extend_schema(operation_id="deleteCustomer", responses={200: s.DeletedCustomer}, tags=["Customers"])
     def delete(self, request, customer_id: str):
         services.customer_delete(customer=self.customer(customer_id))
         return Response({"id": customer_id, "delete_flag": "1"})
@@ -411,7 +412,7 @@ class CardDetailView(CustomerDetailView):
         card = services.card_update(card=self.card(customer_id, card_id), data=data)
         return Response(s.CardResponse(card).data)
 
-    @extend_schema(operation_id="deleteCustomerCard", responses=s.DeletedCard, tags=["Cards"])
+    @extend_schema(operation_id="deleteCustomerCard", responses={200: s.DeletedCard}, tags=["Cards"])
     def delete(self, request, customer_id: str, card_id: str):
         services.card_delete(card=self.card(customer_id, card_id))
         return Response({"id": card_id, "customer_id": customer_id, "delete_flag": "1"})
