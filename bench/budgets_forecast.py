@@ -51,17 +51,19 @@ def main() -> None:
     print(f"{args.projects} generated projects, {args.days} days each (seed {args.seed}); absolute % error of the "
           "spend forecast over the next h months")  # fmt: skip
     print(f"{'method':10} " + " ".join(f"{'h=' + str(h) + ' median':>12} {'p90':>6}" for h in horizons))
-    for method in ("run_rate", "linear", "damped"):
+    for method in ("run_rate", "linear", "damped_raw", "damped"):
         errors: dict[int, list[float]] = defaultdict(list)
+        inside: dict[int, list[bool]] = {h: [] for h in horizons}
         for series in daily.values():
-            for h, values in backtest(series, horizons=horizons, method=method).items():
+            for h, values in backtest(series, horizons=horizons, method=method, inside=inside).items():
                 errors[h].extend(values)
         cells = []
         for h in horizons:
             values = sorted(errors[h])
             p90 = values[int(0.9 * (len(values) - 1))]
             cells.append(f"{statistics.median(values):>11.1f}% {p90:>5.1f}%")
-        print(f"{method:10} " + " ".join(cells) + f"   ({len(errors[1])} cut-offs)")
+        coverage = " ".join(f"h={h} {sum(inside[h]) / max(1, len(inside[h])):.0%}" for h in horizons)
+        print(f"{method:10} " + " ".join(cells) + f"   ({len(errors[1])} cut-offs; in P10–P90: {coverage})")
 
 
 if __name__ == "__main__":

@@ -67,6 +67,7 @@ def project_chart(forecast: Forecast, markers: list[Marker]) -> SafeString:
             [float(forecast.plan_total)]
             + [float(p.cumulative_actual or 0) for p in months]
             + [float(p.cumulative_forecast or 0) for p in months]
+            + [float(p.cumulative_p90 or 0) for p in months]
         )
     )
     bar_max = _nice_max(
@@ -92,6 +93,16 @@ def project_chart(forecast: Forecast, markers: list[Marker]) -> SafeString:
         parts.append(
             f'<text class="axis axis-right" x="{WIDTH - RIGHT + 8}" y="{y + 4:.1f}">{_compact(bar_max * i / 4)}</text>'
         )
+    # Axis titles, with the currency.
+    currency = escape(forecast.currency)
+    mid_y = TOP + plot_h / 2
+    parts.append(
+        f'<text class="axis-title" x="18" y="{mid_y:.1f}" transform="rotate(-90 18 {mid_y:.1f})">'
+        f"Cumulative spend ({currency})</text>"
+        f'<text class="axis-title" x="{WIDTH - 14}" y="{mid_y:.1f}" '
+        f'transform="rotate(90 {WIDTH - 14} {mid_y:.1f})">Spend per month ({currency})</text>'
+        f'<text class="axis-title" x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - BOTTOM + 34}">Month</text>'
+    )
     label_every = max(1, count // 12)
     for i, point in enumerate(months):
         if i % label_every == 0:
@@ -113,9 +124,12 @@ def project_chart(forecast: Forecast, markers: list[Marker]) -> SafeString:
             )
         if actual > 0:
             y = y_bar(actual)
+            # Drill-down: a month's bar opens its services and resources.
             parts.append(
+                f'<a href="?month={point.month:%Y-%m}#breakdown">'
                 f'<rect class="bar bar-actual" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" '
-                f'height="{TOP + plot_h - y:.1f}"><title>{point.month:%Y-%m} actual {actual:.2f}</title></rect>'
+                f'height="{TOP + plot_h - y:.1f}"><title>{point.month:%Y-%m} actual {actual:,.2f} {currency} '
+                f"(click for its services and resources)</title></rect></a>"
             )
     # Cumulative lines, plotted at each month's end.
     plan_pts = [(LEFT, TOP + plot_h)] + [
@@ -136,6 +150,24 @@ def project_chart(forecast: Forecast, markers: list[Marker]) -> SafeString:
                 if forecast.as_of:
                     actual_pts.append((x_of(forecast.as_of), y_cum(p.cumulative_actual or 0)))
             forecast_pts.append((end_x, y_cum(p.cumulative_forecast)))
+    # The forecast's P10–P90 band: P90 forward, P10 back.
+    band_hi = [
+        (LEFT + slot * (i + 1), y_cum(p.cumulative_p90))
+        for i, p in enumerate(months)
+        if p.cumulative_p90 is not None
+    ]
+    band_lo = [
+        (LEFT + slot * (i + 1), y_cum(p.cumulative_p10))
+        for i, p in enumerate(months)
+        if p.cumulative_p10 is not None
+    ]
+    if band_hi and forecast_pts:
+        outline = [forecast_pts[0], *band_hi, *reversed(band_lo)]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in outline)
+        parts.append(
+            f'<polygon class="band-forecast" points="{path}"><title>forecast P10–P90: '
+            f"{forecast.forecast_p10 or 0:,.0f}–{forecast.forecast_p90 or 0:,.0f} {currency}</title></polygon>"
+        )
     for css, pts, title in (
         ("line-plan", plan_pts, "cumulative plan"),
         ("line-forecast", forecast_pts, "forecast of cumulative spend"),
@@ -180,6 +212,7 @@ def project_chart(forecast: Forecast, markers: list[Marker]) -> SafeString:
         ("legend-line-actual", "cumulative actual"),
         ("legend-line-plan", "cumulative plan"),
         ("legend-line-forecast", "forecast"),
+        ("legend-band", "P10–P90"),
         ("legend-anomaly", "anomaly"),
         ("legend-approval", "approval"),
     ]

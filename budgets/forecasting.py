@@ -18,10 +18,12 @@ currency's unit where they are shown.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from statistics import median
 
 from budgets.money import add_months, month_days, month_start, months_between
 
@@ -29,12 +31,18 @@ WINDOW = 56
 MIN_TREND_DAYS = 14
 PHI = Decimal("0.98")
 ZERO = Decimal(0)
+CLIP_MADS = 4.0  # a day further than this from its week's median is clipped before the fit (bursts)
+CLIP_FLOOR = 0.05  # … but never closer than 5 % of that median (flat series have no spread)
+Z_80 = 1.2816  # P10–P90: ± this many standard deviations
+DRIFT = 0.12  # relative drift of the level per √(30 days), calibrated on the backtests (bench/)
 
 
 @dataclass(frozen=True)
 class Trend:
     level: Decimal
     slope: Decimal
+    sigma: float = 0.0  # robust sd of a day around the fitted line
+    n: int = 0  # days fitted
 
     def day(self, h: int) -> Decimal:
         """Forecast of the ``h``-th day after the last one (h ≥ 1)."""
@@ -44,16 +52,56 @@ class Trend:
     def days(self, count: int) -> list[Decimal]:
         return [self.day(h) for h in range(1, count + 1)]
 
+    def spread(self, days: int) -> float:
+        """Standard deviation of the total of the next ``days`` days: daily noise, the fit's own
+        uncertainty (level and slope) and a drift of the level that grows with the horizon."""
+        if days <= 0:
+            return 0.0
+        level = max(float(self.level), 0.0)
+        n = max(self.n, 1)
+        noise = days * self.sigma**2
+        fit_level = (days * self.sigma / math.sqrt(n)) ** 2
+        damped_sum = sum(float(PHI) * (1 - float(PHI) ** h) / (1 - float(PHI)) for h in range(1, days + 1))
+        fit_slope = (damped_sum * self.sigma * math.sqrt(12 / max(n**3 - n, 1))) ** 2
+        drift = (DRIFT * level * days * math.sqrt(days / 30)) ** 2
+        return math.sqrt(noise + fit_level + fit_slope + drift)
+
+
+def clip_bursts(values: list[Decimal]) -> list[Decimal]:
+    """Each day clipped to its week's median ± ``CLIP_MADS`` robust deviations: a one-day burst (or
+    dip) does not move the fit; a change that lasts (a step, a trend) moves the median and is kept."""
+    n = len(values)
+    if n < 7:
+        return list(values)
+    floats = [float(v) for v in values]
+    # The median of the week around each day; at the ends the window is one-sided, so it is moved
+    # along the series' overall slope (first week's median to last week's) to stay centred.
+    slope = (median(floats[-7:]) - median(floats[:7])) / max(1, n - 7)
+    centres = []
+    for i in range(n):
+        low, high = max(0, i - 3), min(n, i + 4)
+        centres.append(median(floats[low:high]) + slope * (i - (low + high - 1) / 2))
+    mad = median(abs(v - c) for v, c in zip(floats, centres, strict=True))
+    out = []
+    for value, centre in zip(values, centres, strict=True):
+        width = max(CLIP_MADS * 1.4826 * mad, CLIP_FLOOR * abs(centre))
+        low, high = Decimal(repr(centre - width)), Decimal(repr(centre + width))
+        out.append(min(max(value, low), high))
+    return out
+
 
 def fit_trend(
-    daily: Mapping[date, Decimal], as_of: date, *, window: int = WINDOW, damped: bool = True
+    daily: Mapping[date, Decimal], as_of: date, *, window: int = WINDOW, robust: bool = True
 ) -> Trend:
     first = min(daily) if daily else as_of
     start = max(first, as_of - timedelta(days=window - 1))
     values = [daily.get(start + timedelta(days=i), ZERO) for i in range((as_of - start).days + 1)]
+    values = clip_bursts(values) if robust else values
     n = len(values)
     if n < MIN_TREND_DAYS:
-        return Trend(sum(values, ZERO) / n, ZERO)
+        mean = sum(values, ZERO) / n
+        sigma = median(abs(float(v - mean)) for v in values) * 1.4826 if n > 1 else 0.0
+        return Trend(mean, ZERO, sigma, n)
     dn = Decimal(n)
     mean_t = (dn - 1) / 2
     mean_y = sum(values, ZERO) / dn
@@ -61,7 +109,9 @@ def fit_trend(
     sxy = sum(((Decimal(t) - mean_t) * (y - mean_y) for t, y in enumerate(values)), ZERO)
     slope = sxy / sxx
     level = mean_y + slope * (dn - 1 - mean_t)
-    return Trend(level, slope)
+    residuals = [float(y - (mean_y + slope * (Decimal(t) - mean_t))) for t, y in enumerate(values)]
+    sigma = 1.4826 * median(abs(r) for r in residuals)
+    return Trend(level, slope, sigma, n)
 
 
 @dataclass
@@ -73,6 +123,8 @@ class MonthPoint:
     cumulative_plan: Decimal
     cumulative_actual: Decimal | None
     cumulative_forecast: Decimal | None
+    cumulative_p10: Decimal | None = None  # the band of the cumulative forecast
+    cumulative_p90: Decimal | None = None
 
 
 @dataclass
@@ -88,6 +140,14 @@ class Forecast:
     exhausted_month: date | None
     months: list[MonthPoint] = field(default_factory=list)
     trend: Trend | None = None
+    forecast_p10: Decimal | None = None
+    forecast_p90: Decimal | None = None
+    month_level: Decimal = ZERO  # month-level charges (tax, fees, credits, commitments) expected a month
+
+    @property
+    def run_rate(self) -> Decimal | None:
+        """The usage forecast's daily level (month-level charges apart)."""
+        return self.trend.level if self.trend else None
 
     @property
     def status(self) -> str:
@@ -138,12 +198,16 @@ def forecast(
     monthly_actual: Mapping[date, Decimal],
     daily: Mapping[date, Decimal],
     as_of: date | None,
+    month_level: Mapping[date, Decimal] | None = None,
 ) -> Forecast:
     """The forecast of cumulative spend against the plan, month by month, to the plan's last month.
 
-    ``monthly_actual`` and ``daily`` hold costs from the plan's first month on
-    (``daily`` needs only the last ``WINDOW`` days); ``as_of`` is the last day
-    with data (None: no data).
+    ``monthly_actual`` holds every cost from the plan's first month on; ``daily`` the daily
+    *usage* (only the last ``WINDOW`` days are needed); ``month_level`` the month-level charges
+    (tax, fees, credits, commitments: everything but usage) per month, the months before the
+    current one included. The forecast is the usage trend, plus the month-level charges of a
+    usual month (median of the last three whole months) in each month to come. ``as_of`` is the
+    last day with data (None: no data).
     """
     if not plan:
         actual = sum(monthly_actual.values(), ZERO)
@@ -153,6 +217,15 @@ def forecast(
     trend = fit_trend(daily, as_of) if as_of is not None and daily else None
     end_day = add_months(last, 1) - timedelta(days=1)
     future = _future_by_month(trend, as_of, end_day) if trend and as_of and as_of < end_day else {}
+    usual_month_level = _usual_month_level(month_level or {}, as_of)
+    if as_of is not None and as_of < end_day:
+        current_month = month_start(as_of)
+        month = current_month
+        while month <= last:
+            charged = (month_level or {}).get(month, ZERO) if month == current_month else ZERO
+            if usual_month_level and not charged:
+                future[month] = future.get(month, ZERO) + usual_month_level
+            month = add_months(month, 1)
     points: list[MonthPoint] = []
     cum_plan = cum_actual = cum_forecast = ZERO
     exhausted: date | None = None
@@ -172,6 +245,11 @@ def forecast(
             cum_forecast = (
                 cum_forecast if month > current else cum_actual - (actual or ZERO)
             ) + month_forecast
+        p10 = p90 = None
+        if month_forecast is not None and trend is not None and as_of is not None:
+            month_end = min(add_months(month, 1) - timedelta(days=1), end_day)
+            sd = Decimal(repr(round(Z_80 * trend.spread(max(0, (month_end - as_of).days)), 6)))
+            p10, p90 = max(cum_actual, cum_forecast - sd), cum_forecast + sd
         running = cum_forecast if month_forecast is not None else cum_actual
         if exhausted is None and running > plan_total and month <= last:
             exhausted = month
@@ -184,10 +262,16 @@ def forecast(
                 cum_plan,
                 cum_actual if actual is not None else None,
                 cum_forecast if month_forecast is not None else None,
+                p10,
+                p90,
             )
         )
         month = add_months(month, 1)
     forecast_total = actual_total + sum((v for m, v in future.items() if m >= first), ZERO)
+    band = None
+    if trend is not None and as_of is not None:
+        sd = Decimal(repr(round(Z_80 * trend.spread(max(0, (end_day - as_of).days)), 6)))
+        band = (max(actual_total, forecast_total - sd), forecast_total + sd)
     return Forecast(
         currency=currency,
         as_of=as_of,
@@ -200,7 +284,21 @@ def forecast(
         exhausted_month=exhausted,
         months=points,
         trend=trend,
+        forecast_p10=band[0] if band else None,
+        forecast_p90=band[1] if band else None,
+        month_level=usual_month_level,
     )
+
+
+def _usual_month_level(month_level: Mapping[date, Decimal], as_of: date | None) -> Decimal:
+    """The month-level charges of a usual month: the median of the last three whole months."""
+    if as_of is None:
+        return ZERO
+    current = month_start(as_of)
+    known = [month_level[m] for m in (add_months(current, -k) for k in (1, 2, 3)) if m in month_level]
+    if not known:
+        return month_level.get(current, ZERO)
+    return Decimal(median(known))
 
 
 def _future_by_month(trend: Trend, as_of: date, end_day: date) -> dict[date, Decimal]:
@@ -225,12 +323,19 @@ def _plan_to_date(plan: Mapping[date, Decimal], as_of: date | None) -> Decimal:
 # --- Backtest -----------------------------------------------------------------------------------
 
 
-def backtest(daily: Mapping[date, Decimal], *, horizons: tuple[int, ...] = (1, 3, 6), method: str = "damped"):
+def backtest(
+    daily: Mapping[date, Decimal],
+    *,
+    horizons: tuple[int, ...] = (1, 3, 6),
+    method: str = "damped",
+    inside: dict[int, list[bool]] | None = None,
+):
     """Absolute percentage errors of the cumulative forecast ``h`` months after each month end.
 
     For every month end with at least two months of history before it, fit on
     the data up to that day and compare the forecast spend of the next ``h``
-    whole months with what was actually spent. Returns ``{h: [errors %]}``.
+    whole months with what was actually spent. Returns ``{h: [errors %]}``; with ``inside``, also
+    appends to ``inside[h]`` whether the actual spend fell within the P10–P90 band.
     """
     if not daily:
         return {h: [] for h in horizons}
@@ -252,6 +357,9 @@ def backtest(daily: Mapping[date, Decimal], *, horizons: tuple[int, ...] = (1, 3
             actual = sum((v for d, v in daily.items() if cut < d <= end), ZERO)
             if actual > 0:
                 errors[h].append(float(abs(predicted - actual) / actual * 100))
+                if inside is not None:
+                    sd = Z_80 * trend.spread(days)
+                    inside[h].append(abs(float(actual - predicted)) <= sd)
         cut_month = add_months(cut_month, 1)
     return errors
 
@@ -261,8 +369,10 @@ def _method_trend(method: str, history: Mapping[date, Decimal], cut: date) -> Tr
         days = [history.get(cut - timedelta(days=i), ZERO) for i in range(28)]
         return Trend(sum(days, ZERO) / 28, ZERO)
     if method == "linear":
-        fitted = fit_trend(history, cut)
-        return _Undamped(fitted.level, fitted.slope)
+        fitted = fit_trend(history, cut, robust=False)
+        return _Undamped(fitted.level, fitted.slope, fitted.sigma, fitted.n)
+    if method == "damped_raw":
+        return fit_trend(history, cut, robust=False)
     return fit_trend(history, cut)
 
 

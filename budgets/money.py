@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 # ISO 4217 minor units for the currencies without two decimals.
 _MINOR_UNITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3}
@@ -52,3 +52,8 @@ def plain(amount: Decimal) -> str:
     """An amount without exponent or trailing zeros: 150000.0000 → "150000", 12.50 → "12.5"."""
     text = format(amount, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def to_currency(amount: Decimal, currency: str) -> Decimal:
+    """An amount rounded (half up) to the currency's minor unit: 1234.5678 USD → 1234.57, JPY → 1235."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)

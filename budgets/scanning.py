@@ -74,7 +74,10 @@ def load_resources(
                "cost", "hours_mask")  # fmt: skip
     if connection.vendor != "postgresql":  # the embedded development database: through the ORM
         rows = CostDaily.objects.filter(
-            project_id__in=project_ids, charge_date__gte=since, currency=F("project__currency")
+            selectors.DAILY_USAGE,
+            project_id__in=project_ids,
+            charge_date__gte=since,
+            currency=F("project__currency"),
         ).values_list(*columns)
     else:  # raw rows, without the ORM's converters: this is the scan's largest read
         placeholders = ", ".join(["%s"] * len(project_ids))
@@ -82,7 +85,9 @@ def load_resources(
             cursor.execute(
                 f"SELECT {', '.join('c.' + c for c in columns)} FROM budgets_costdaily c "  # noqa: S608 (constants)
                 "JOIN budgets_project p ON p.id = c.project_id AND p.currency = c.currency "
-                f"WHERE c.project_id IN ({placeholders}) AND c.charge_date >= %s",
+                f"WHERE c.project_id IN ({placeholders}) AND c.charge_date >= %s "
+                # Daily usage only: month-level charges (tax, credits, fees, commitments) are no anomaly.
+                "AND c.charge_category = 'usage' AND c.charge_frequency = 'usage-based'",
                 [*project_ids, since],
             )
             rows = cursor.fetchall()

@@ -7,14 +7,18 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth
 
 from budgets import forecasting
 from budgets.forecasting import Forecast
 from budgets.models import Anomaly, BudgetRequest, CostDaily, CostImport, PlanMonth, PlanVersion, Project
+from budgets.money import month_start
 
 ZERO = Decimal(0)
+# Daily usage: what the run rate and daily anomaly detection read. Everything else — tax, credits,
+# refunds, fees, commitments, and recurring or one-time charges — is month-level.
+DAILY_USAGE = Q(charge_category="usage", charge_frequency="usage-based")
 
 
 def projects_visible_to(user) -> QuerySet[Project]:
@@ -84,8 +88,9 @@ def monthly_actuals(project_ids: list[int], since: dict[int, date]) -> dict[int,
 def daily_totals(
     project_ids: list[int], since: date, until: date | None = None
 ) -> dict[int, dict[date, Decimal]]:
+    """Daily usage (month-level charges apart) per project, in each project's currency."""
     currencies = _currencies(project_ids)
-    rows = CostDaily.objects.filter(project_id__in=project_ids, charge_date__gte=since)
+    rows = CostDaily.objects.filter(DAILY_USAGE, project_id__in=project_ids, charge_date__gte=since)
     if until is not None:
         rows = rows.filter(charge_date__lte=until)
     out: dict[int, dict[date, Decimal]] = defaultdict(dict)
@@ -94,6 +99,25 @@ def daily_totals(
     ):
         if currency == currencies[project_id]:
             out[project_id][day] = total
+    return out
+
+
+def month_level_charges(project_ids: list[int], since: date) -> dict[int, dict[date, Decimal]]:
+    """Month-level charges (everything but daily usage) per project and month, from ``since``."""
+    currencies = _currencies(project_ids)
+    rows = (
+        CostDaily.objects.filter(project_id__in=project_ids, charge_date__gte=since)
+        .exclude(DAILY_USAGE)
+        .annotate(month=TruncMonth("charge_date"))
+        .values_list("project_id", "currency", "month")
+        .annotate(total=Sum("cost"))
+        .order_by()
+    )
+    out: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    for project_id, currency, month, total in rows:
+        month = month.date() if hasattr(month, "date") and callable(month.date) else month
+        if currency == currencies[project_id]:
+            out[project_id][month] = total
     return out
 
 
@@ -108,9 +132,11 @@ def project_forecasts(projects: Iterable[Project]) -> dict[int, Forecast]:
     starts = {pid: min(plan) for pid, plan in plans.items() if plan}
     monthly = monthly_actuals(ids, starts)
     daily: dict[int, dict[date, Decimal]] = {}
+    month_level: dict[int, dict[date, Decimal]] = {}
     if last_days:
         since = min(last_days.values()) - timedelta(days=forecasting.WINDOW)
         daily = daily_totals(ids, since)
+        month_level = month_level_charges(ids, month_start(since - timedelta(days=92)))
     out = {}
     for project in projects:
         pid = project.pk
@@ -120,6 +146,7 @@ def project_forecasts(projects: Iterable[Project]) -> dict[int, Forecast]:
             monthly_actual=monthly.get(pid, {}),
             daily=daily.get(pid, {}),
             as_of=last_days.get(pid),
+            month_level=month_level.get(pid, {}),
         )
     return out
 

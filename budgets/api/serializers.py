@@ -2,21 +2,57 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from budgets.models import Anomaly, BudgetRequest
+from budgets.money import to_currency
 
 MONEY = {"max_digits": 30, "decimal_places": 12, "coerce_to_string": True, "normalize_output": True}
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class Amount(serializers.Field):
+    """A decimal string rounded to the currency's minor unit (half up); the currency is read from
+    ``currency`` (a dotted path on the same object)."""
+
+    def __init__(self, *, currency: str = "currency", **kwargs: Any):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_null", True)
+        self.currency_path = currency
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        value = super().get_attribute(instance)
+        currency: Any = instance
+        try:
+            for part in self.currency_path.split("."):
+                currency = currency[part] if isinstance(currency, dict) else getattr(currency, part)
+        except (KeyError, AttributeError):
+            currency = self.context.get("currency", "USD")
+        return (value, currency)
+
+    def to_representation(self, value: Any) -> str | None:
+        amount, currency = value
+        if amount is None:
+            return None
+        return format(to_currency(Decimal(amount), currency), "f")
+
+
 class MonthSerializer(serializers.Serializer):
     month = serializers.DateField(format="%Y-%m")
-    plan = serializers.DecimalField(**MONEY)
-    actual = serializers.DecimalField(**MONEY, allow_null=True)
-    forecast = serializers.DecimalField(**MONEY, allow_null=True)
-    cumulative_plan = serializers.DecimalField(**MONEY)
-    cumulative_actual = serializers.DecimalField(**MONEY, allow_null=True)
-    cumulative_forecast = serializers.DecimalField(**MONEY, allow_null=True)
+    plan = Amount()
+    actual = Amount()
+    forecast = Amount()
+    cumulative_plan = Amount()
+    cumulative_actual = Amount()
+    cumulative_forecast = Amount()
+    cumulative_p10 = Amount(help_text="P10 of the cumulative forecast (80 % band).")
+    cumulative_p90 = Amount(help_text="P90 of the cumulative forecast (80 % band).")
 
 
 class ForecastSerializer(serializers.Serializer):
@@ -24,14 +60,22 @@ class ForecastSerializer(serializers.Serializer):
     as_of = serializers.DateField(allow_null=True, help_text="Last day with cost data.")
     status = serializers.ChoiceField(choices=["no_plan", "no_data", "within_budget", "at_risk", "exhausted"])
     sentence = serializers.CharField()
-    plan_total = serializers.DecimalField(**MONEY)
-    plan_to_date = serializers.DecimalField(**MONEY)
-    actual_to_date = serializers.DecimalField(**MONEY)
-    forecast_total = serializers.DecimalField(**MONEY)
-    shortfall = serializers.DecimalField(**MONEY)
+    plan_total = Amount()
+    plan_to_date = Amount()
+    actual_to_date = Amount()
+    forecast_total = Amount()
+    forecast_p10 = Amount(help_text="P10 of the forecast total: 8 in 10 outcomes fall between P10 and P90.")
+    forecast_p90 = Amount(help_text="P90 of the forecast total.")
+    run_rate = Amount(help_text="The usage forecast's daily level (bursts clipped).")
+    month_level = Amount(help_text="Month-level charges (tax, fees, credits, commitments) of a usual month.")
+    shortfall = Amount()
     exhausted_month = serializers.DateField(format="%Y-%m", allow_null=True)
     months_to_exhaustion = serializers.IntegerField(allow_null=True)
     months = MonthSerializer(many=True)
+
+    def to_representation(self, instance: Any) -> dict:
+        self.context["currency"] = instance.currency  # for the months' amounts
+        return super().to_representation(instance)
 
 
 class ProjectSerializer(serializers.Serializer):
@@ -40,9 +84,11 @@ class ProjectSerializer(serializers.Serializer):
     currency = serializers.CharField(source="project.currency")
     sub_accounts = serializers.SerializerMethodField()
     status = serializers.CharField(source="forecast.status")
-    plan_total = serializers.DecimalField(source="forecast.plan_total", **MONEY)
-    actual_to_date = serializers.DecimalField(source="forecast.actual_to_date", **MONEY)
-    forecast_total = serializers.DecimalField(source="forecast.forecast_total", **MONEY)
+    plan_total = Amount(source="forecast.plan_total", currency="project.currency")
+    actual_to_date = Amount(source="forecast.actual_to_date", currency="project.currency")
+    forecast_total = Amount(source="forecast.forecast_total", currency="project.currency")
+    forecast_p10 = Amount(source="forecast.forecast_p10", currency="project.currency")
+    forecast_p90 = Amount(source="forecast.forecast_p90", currency="project.currency")
     exhausted_month = serializers.DateField(
         source="forecast.exhausted_month", format="%Y-%m", allow_null=True
     )
@@ -75,9 +121,9 @@ class AnomalySerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
     start = serializers.DateField(source="start_date")
     service = serializers.CharField(source="service_name")
-    expected = serializers.DecimalField(**MONEY)
-    actual = serializers.DecimalField(**MONEY)
-    monthly_impact = serializers.DecimalField(**MONEY)
+    expected = Amount(currency="project.currency")
+    actual = Amount(currency="project.currency")
+    monthly_impact = Amount(currency="project.currency")
 
     class Meta:
         model = Anomaly

@@ -72,16 +72,21 @@ def test_api_projects_forecast_plan_actuals_anomalies(at_risk, finance):
     assert (project["status"], project["exhausted_month"], project["plan_total"]) == (
         "at_risk",
         "2025-08",
-        "120000",
+        "120000.00",  # rounded to the currency
     )
     assert project["sub_accounts"] == ["111111111111"]
     pid = project["id"]
     forecast = api.get(f"/v1/budgets/projects/{pid}/forecast").json()
     assert forecast["as_of"] == "2025-02-28"
     assert forecast["months"][0] == {
-        "month": "2025-01", "plan": "10000", "actual": "15500", "forecast": None, "cumulative_plan": "10000",
-        "cumulative_actual": "15500", "cumulative_forecast": None,
+        "month": "2025-01", "plan": "10000.00", "actual": "15500.00", "forecast": None,
+        "cumulative_plan": "10000.00", "cumulative_actual": "15500.00", "cumulative_forecast": None,
+        "cumulative_p10": None, "cumulative_p90": None,
     }  # fmt: skip
+    # The forecast total has an 80 % band around it, every amount rounded to the cent.
+    p10, total, p90 = (Decimal(forecast[k]) for k in ("forecast_p10", "forecast_total", "forecast_p90"))
+    assert p10 < total < p90
+    assert all(Decimal(forecast[k]).as_tuple().exponent == -2 for k in ("forecast_total", "forecast_p10"))
     actuals = api.get(f"/v1/budgets/projects/{pid}/actuals?granularity=month").json()
     assert actuals == [{"period": "2025-01-01", "cost": "15500"}, {"period": "2025-02-01", "cost": "14600"}]
     daily = api.get(f"/v1/budgets/projects/{pid}/actuals?granularity=day&from=2025-02-27").json()

@@ -76,7 +76,7 @@ def test_cur2_manifest_lists_the_parts(tmp_path):
 def test_manifest_with_a_missing_part_is_refused(tmp_path):
     manifest = tmp_path / "x-Manifest.json"
     manifest.write_text(json.dumps({"dataFiles": ["s3://b/p/data/missing.csv.gz"]}))
-    with pytest.raises(CommandError, match="missing.csv.gz"):
+    with pytest.raises(CommandError, match=r"missing\.csv\.gz"):
         call_command("import_costs", str(manifest))
     assert not CostImport.objects.exists()
 
@@ -119,9 +119,8 @@ def test_negative_usage_is_refused_but_credits_are_not(tmp_path):
     credit = tmp_path / "credit.csv"
     write_focus(
         credit,
-        lines(SEPT[:5], "10")
-        + [day_line(SEPT[0], Decimal("-30"), service="Credits", sub_account="111111111111",
-                    charge="Credit", frequency="One-Time")],
+        [*lines(SEPT[:5], "10"), day_line(SEPT[0], Decimal("-30"), service="Credits",
+                                          sub_account="111111111111", charge="Credit", frequency="One-Time")],
     )  # fmt: skip
     assert run_import(credit).status == "done"
     assert total(charge_category="credit") == Decimal("-30")
