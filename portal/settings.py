@@ -441,6 +441,9 @@ WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=4 * 3
 WEBHOOK_RETRY_PERIOD_SECONDS = env.int("WEBHOOK_RETRY_PERIOD_SECONDS", default=3 * 86400)
 WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=60)
 WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
+# Test-mode webhooks may go to loopback (127/8, ::1: a receiver on the developer's machine);
+# never live mode, never private or link-local addresses (payments/webhooks/outbound.py).
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=PORTAL_ENV in {"development", "test"})
 CELERY_BEAT_SCHEDULE["payments-webhooks-sweep"] = {"task": "payments.webhooks.sweep", "schedule": 10.0}
 
 # Default terms of a new contract per payment method (operators edit them per

@@ -11,6 +11,12 @@ The receiver's answer follows fincode: 2xx is success unless the body says
 exponential backoff (``WEBHOOK_RETRY_BASE_SECONDS`` doubling up to
 ``WEBHOOK_RETRY_MAX_SECONDS``) until ``WEBHOOK_RETRY_PERIOD_SECONDS`` (3 days) have
 passed since the event; then the delivery is marked failed (merchants can resend it).
+
+Where it goes is checked first (``outbound``): a setting that may not be sent as stored
+(scheme, an address or name that is not public, a ``Fincode-Signature`` that is not a
+clean header value) fails at once with that reason; a host that resolves to an address
+that is not public is never connected to, and the attempt says so. Transport failures are
+logged as one generic reason, and only a short excerpt of a receiver's answer is kept.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -30,27 +35,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from payments.webhooks import outbound
 from payments.webhooks import secrets as webhook_secrets
 from payments.webhooks.models import WebhookAttempt, WebhookDelivery
 from payments.webhooks.signing import signature_header
 
 logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
-
-_local = threading.local()
-
-
-def _client() -> httpx.Client:
-    """Webhooks go to the real network (never a test transport), without following redirects."""
-    client = getattr(_local, "client", None)
-    if client is None:
-        client = httpx.Client(
-            timeout=httpx.Timeout(settings.WEBHOOK_TIMEOUT, connect=settings.WEBHOOK_CONNECT_TIMEOUT),
-            follow_redirects=False,
-            headers={"User-Agent": "merchant-portal-webhooks/1"},
-        )
-        _local.client = client
-    return client
 
 
 def accepted(status: int, text: str) -> bool:
@@ -101,6 +92,12 @@ def deliver(*, delivery_id: int, manual: bool = False) -> str:
         )
         return "canceled"
     body = json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")).encode()
+    started, clock = timezone.now(), time.perf_counter()
+    refusal = _refusal(setting)
+    if refusal is not None:  # ours, not the receiver's: nothing is sent, and it will not change by itself
+        attempt = Try(started, 0, None, False, refusal, "", final=True)
+        with transaction.atomic():
+            return _record(delivery, token, manual, attempt)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "Fincode-Signature": setting.signature,
@@ -110,19 +107,52 @@ def deliver(*, delivery_id: int, manual: bool = False) -> str:
         "Webhook-Sequence": str(event.sequence),
         "Webhook-Attempt": str(delivery.attempts),
     }
-    started, clock = timezone.now(), time.perf_counter()
     status_code, excerpt, error = None, "", ""
     try:
-        response = _client().post(setting.url, content=body, headers=headers)
-        status_code, excerpt = response.status_code, response.text[:500]
-        ok = accepted(status_code, excerpt)
+        timeout = httpx.Timeout(settings.WEBHOOK_TIMEOUT, connect=settings.WEBHOOK_CONNECT_TIMEOUT)
+        with outbound.client(mode=setting.mode).stream(
+            "POST", setting.url, content=body, headers=headers, timeout=timeout
+        ) as response:
+            status_code, text = response.status_code, _head(response)
+        excerpt = text[:EXCERPT_CHARS]
+        ok = accepted(status_code, text)
         if not ok:
             error = f"HTTP {status_code}" if status_code >= 300 else 'answered {"receive": "1"}'
-    except httpx.HTTPError as exc:
-        ok, error = False, f"{exc.__class__.__name__}: {exc}"[:300]
+    except outbound.DestinationRefused as exc:  # the host resolved to an address we do not connect to
+        ok, error = False, exc.reason
+    except httpx.HTTPError:  # one reason for all: the details would map the network for the merchant
+        ok, error = False, UNREACHABLE
     attempt = Try(started, round((time.perf_counter() - clock) * 1000), status_code, ok, error, excerpt)
     with transaction.atomic():  # the attempt and its outcome: one commit
         return _record(delivery, token, manual, attempt)
+
+
+UNREACHABLE = "no answer: the connection failed or timed out"
+BAD_SIGNATURE = "setting refused: Fincode-Signature is not printable ASCII (at most 60 characters)"
+EXCERPT_CHARS = 200  # of the receiver's answer, shown on the deliveries page
+_HEAD_BYTES = 2048  # read of the answer, enough for fincode's {"receive": "0"}
+
+
+def _refusal(setting) -> str | None:
+    """Why this setting's delivery may not be sent at all (a setting stored before the checks)."""
+    if not outbound.header_value_ok(setting.signature):
+        return BAD_SIGNATURE
+    try:
+        outbound.check_url(setting.url, mode=setting.mode)
+    except outbound.DestinationRefused as exc:
+        return exc.reason
+    return None
+
+
+def _head(response: httpx.Response) -> str:
+    """The start of the answer; the rest is never read (a receiver may answer without end)."""
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= _HEAD_BYTES:
+            break
+    return b"".join(chunks)[:_HEAD_BYTES].decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True)
@@ -133,6 +163,7 @@ class Try:
     ok: bool
     error: str
     excerpt: str
+    final: bool = False  # a refusal of ours that retrying cannot change: give up now
 
 
 def _record(delivery: WebhookDelivery, token: str, manual: bool, attempt: Try) -> str:
@@ -164,7 +195,9 @@ def _record(delivery: WebhookDelivery, token: str, manual: bool, attempt: Try) -
         if not done:
             logger.warning("webhook delivery %s: lease lost while posting", delivery.delivery_id)
         return "delivered"
-    gave_up = (now - event.created_at).total_seconds() >= settings.WEBHOOK_RETRY_PERIOD_SECONDS
+    gave_up = attempt.final or (
+        (now - event.created_at).total_seconds() >= settings.WEBHOOK_RETRY_PERIOD_SECONDS
+    )
     delay = backoff(delivery.attempts)
     mine.update(
         status=Status.FAILED if gave_up else Status.PENDING,

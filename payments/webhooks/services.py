@@ -3,29 +3,54 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from payments import errors
-from payments.webhooks import secrets
+from payments.webhooks import outbound, secrets
 from payments.webhooks.models import WebhookDelivery, WebhookSetting
 from payments.webhooks.outbox import queue_deliveries
-from portal.errors import PortalError
+from portal.errors import FieldError, PortalError
 from portal.models import Merchant, Mode
 
 SETTING_FIELDS = ("url", "event", "signature")
+AREA = "14"  # webhooks, in the error codes
 
 
 def _check_url(url: str, mode: str) -> None:
-    if mode == Mode.LIVE and urlsplit(url).scheme != "https":
-        raise PortalError(errors.WEBHOOK_URL_NOT_ALLOWED, field="url")
+    """A destination we may post to (``outbound.check_url``); names are checked again when posting."""
+    try:
+        outbound.check_url(url, mode=mode)
+    except outbound.DestinationRefused as exc:
+        if mode == Mode.LIVE and exc.reason == outbound.BAD_SCHEME:
+            raise PortalError(errors.WEBHOOK_URL_NOT_ALLOWED, field="url") from exc
+        raise FieldError(AREA, "url", "invalid", _URL_PROBLEMS[exc.reason]) from exc
+
+
+_URL_PROBLEMS = {
+    outbound.BAD_URL: "must be an http(s) URL with a valid host name",
+    outbound.BAD_SCHEME: "must use http or https",
+    outbound.NOT_PUBLIC: "must point to a public address (not loopback, private, link-local or reserved)",
+    outbound.NOT_PUBLIC_NAME: "must name a public host (not localhost, .local, .internal or one label)",
+}
+
+
+def _check_signature(value: str | None) -> None:
+    """Sent as the ``Fincode-Signature`` header: printable ASCII, no line break, bounded."""
+    if value and not outbound.header_value_ok(value):
+        raise FieldError(
+            AREA,
+            "signature",
+            "invalid",
+            f"must be printable ASCII without line breaks, at most {outbound.SIGNATURE_MAX_LENGTH} characters",
+        )
 
 
 def webhook_setting_create(*, merchant: Merchant, mode: str, data: dict[str, Any]) -> WebhookSetting:
     _check_url(data["url"], mode)
+    _check_signature(data.get("signature"))
     fields = {f: data[f] or "" for f in SETTING_FIELDS if f in data}
     if data.get("id"):
         fields["setting_id"] = data["id"]
@@ -44,6 +69,7 @@ def webhook_setting_update(*, setting: WebhookSetting, data: dict[str, Any]) -> 
     changed = [f for f in SETTING_FIELDS if data.get(f) is not None]
     if "url" in changed:
         _check_url(data["url"], setting.mode)
+    _check_signature(data.get("signature"))
     for name in changed:
         setattr(setting, name, data[name])
     if changed:

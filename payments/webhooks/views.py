@@ -50,7 +50,7 @@ def webhooks(request, membership):
             try:
                 services.webhook_setting_create(merchant=merchant, mode=data.pop("mode"), data=data)
             except PortalError as exc:
-                form.add_error("url" if exc.field == "url" else None, exc.message)
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(request, f"Webhook added for {data['event']}.")
                 return _back(membership, mode)
