@@ -29,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from payments import errors, vault
@@ -53,11 +54,16 @@ from payments.providers.base import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from payments.providers.registry import card_acquirer
-from payments.simulators.cards import behaviour
+from payments.providers.registry import card_acquirer, tds_server
+from payments.providers.tds import (
+    AuthenticationRequest,
+    AuthenticationResult,
+    EnrollmentRequest,
+    ThreeDSServer,
+)
 from payments.webhooks import outbox
 from portal.db import one_or_none
-from portal.errors import FieldError, PortalError
+from portal.errors import TDS_SERVER_MISSING, FieldError, PortalError
 from portal.ids import random_token
 from portal.models import Merchant, Mode, PayType
 
@@ -885,10 +891,18 @@ def payment_execute(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pa
     """
     label = actor_label(actor)
     acquirer = _acquirer(payment.mode)
-    tds_profile = None
+    # Live without a 3DS server: refused here, before anything is written or used up.
+    tds = _tds_server(payment.mode) if payment.tds_type == "2" else None
+    enrolled = False
     with transaction.atomic():
         _check_can_begin(payment, "execute")  # before the token is used up
         card, snapshot = _resolve_card(payment, data)
+        if tds is not None:
+            # Before _begin: no lock on the payment row while the 3DS server answers.
+            request = EnrollmentRequest(reference=payment.access_id, card=card)
+            enrolled = _tds_call(lambda: tds.enrollment(request)).enrolled
+            if not enrolled and payment.tds2_type != "3":
+                raise PortalError(errors.TDS_NOT_ENROLLED)
         extra = {
             **snapshot,
             "method": data.get("method") or "1",
@@ -898,14 +912,11 @@ def payment_execute(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pa
             if data.get(name):
                 extra[name] = data[name]
         payment, reference = _begin(payment=payment, operation="execute", actor=label, fields=extra)
-        if payment.tds_type == "2":
-            tds_profile = behaviour(card.number).tds
-            if tds_profile == ThreeDSecureSession.Profile.NOT_ENROLLED and payment.tds2_type != "3":
-                raise PortalError(errors.TDS_NOT_ENROLLED)
-        if tds_profile and tds_profile != ThreeDSecureSession.Profile.NOT_ENROLLED:
-            # The card is kept (encrypted) until the payment is authorised after 3-D Secure.
+        if enrolled:
+            # The card is kept (encrypted) until the payment is authorised after 3-D Secure;
+            # the session's profile is filled in from the 3DS server's answer.
             secret = vault.seal(card, purpose=CardSecret.Purpose.PAYMENT, ttl=timedelta(days=1))
-            ThreeDSecureSession.objects.update_or_create(payment=payment, defaults={"profile": tds_profile})
+            ThreeDSecureSession.objects.update_or_create(payment=payment, defaults={"profile": ""})
             return payment_transition(
                 payment=payment,
                 to=Status.AUTHENTICATED,
@@ -942,56 +953,139 @@ def _check_param(payment: Payment, param: str) -> None:
 
 
 REASON_FOR_RESULT = {"Y": "", "A": "", "C": "", "N": "01", "R": "11", "U": "08"}
+PROFILE_FOR_RESULT = {
+    "Y": ThreeDSecureSession.Profile.FRICTIONLESS,
+    "A": ThreeDSecureSession.Profile.FRICTIONLESS,
+    "C": ThreeDSecureSession.Profile.CHALLENGE,
+}
 
 
-@transaction.atomic
+def _tds_server(mode: str) -> ThreeDSServer:
+    """The 3DS server of a mode: the simulator in test mode, TDS_SERVER_URL in live mode, or a 4xx."""
+    try:
+        return tds_server(mode)
+    except NotConfigured as exc:
+        raise PortalError(TDS_SERVER_MISSING, field="tds_type") from exc
+
+
+def _tds_call(fn):
+    """A 3DS server call; every one is idempotent by reference, so the buyer may simply retry."""
+    try:
+        return fn()
+    except (ProviderUnavailable, ProviderTimeout) as exc:
+        logger.warning("3-D Secure server: %s", exc)
+        raise PortalError(errors.PROVIDER_UNAVAILABLE) from exc
+    except ProviderError as exc:
+        logger.warning("3-D Secure server: %s", exc)
+        raise PortalError(errors.PROVIDER_ERROR) from exc
+
+
+def _tds_session(payment: Payment) -> ThreeDSecureSession:
+    session = one_or_none(ThreeDSecureSession.objects.filter(payment=payment))
+    if session is None or payment.status != Status.AUTHENTICATED or payment.card_secret_id is None:
+        raise PortalError(errors.TDS_NOT_IN_PROGRESS)
+    return session
+
+
+def _tds_locked(payment: Payment) -> tuple[Payment, ThreeDSecureSession]:
+    """Payment and session under lock (in that order), still waiting for 3-D Secure."""
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    session = ThreeDSecureSession.objects.select_for_update().get(payment=locked)
+    if locked.status != Status.AUTHENTICATED:
+        raise PortalError(errors.TDS_NOT_IN_PROGRESS)
+    return locked, session
+
+
+def _tds_record(
+    payment: Payment, session: ThreeDSecureSession, result: AuthenticationResult, **fields
+) -> None:
+    session.trans_result = result.status
+    session.trans_result_reason = result.reason or REASON_FOR_RESULT[result.status]
+    for name, value in fields.items():
+        setattr(session, name, value)
+    if not result.challenge_required:
+        session.completed_at = timezone.now()
+    session.save(update_fields=["trans_result", "trans_result_reason", "completed_at", *fields])
+    tds2_status = "CHALLENGE" if result.challenge_required else "AUTHENTICATED"
+    Payment.objects.filter(pk=payment.pk).update(tds2_status=tds2_status)
+
+
 def tds_authenticate(*, payment: Payment, param: str) -> ThreeDSecureSession:
     """``PUT /v1/secure2/{access_id}``: run authentication after the 3DS method.
 
-    Frictionless → Y; challenge required → C (the buyer goes to challenge_url); failing card → N.
+    The 3DS server decides: frictionless → Y, challenge required → C (the buyer goes to
+    challenge_url), rejected → N. Called without a lock (network I/O), recorded under one;
+    a repeat gets the recorded result.
     """
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status != Status.AUTHENTICATED:
         raise PortalError(errors.TDS_NOT_IN_PROGRESS)
     _check_param(payment, param)
-    session = ThreeDSecureSession.objects.select_for_update().get(payment=payment)
-    if not session.trans_result:
-        result = {"frictionless": "Y", "not_enrolled": "Y", "challenge": "C", "fail": "N"}[session.profile]
-        session.trans_result, session.trans_result_reason = result, REASON_FOR_RESULT[result]
-        session.method_completed_at = timezone.now()
-        if result != "C":
-            session.completed_at = session.method_completed_at
-        session.save(
-            update_fields=["trans_result", "trans_result_reason", "method_completed_at", "completed_at"]
-        )
-        tds2_status = "CHALLENGE" if result == "C" else "AUTHENTICATED"
-        Payment.objects.filter(pk=payment.pk).update(tds2_status=tds2_status)
-        _event(payment, "tds_authenticate", "3ds-server", result=result)
-    return session
-
-
-@transaction.atomic
-def tds_challenge_answer(*, payment: Payment, code: str) -> ThreeDSecureSession:
-    """The buyer answered the challenge on our (simulated) ACS page."""
-    from payments.simulators.cards import CHALLENGE_CODE
-
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    session = ThreeDSecureSession.objects.select_for_update().get(payment=payment)
-    if payment.status != Status.AUTHENTICATED or session.trans_result != "C":
-        raise PortalError(errors.TDS_NOT_IN_PROGRESS)
-    session.challenge_attempts += 1
-    if code == CHALLENGE_CODE:
-        session.trans_result, session.trans_result_reason = "Y", ""
-    elif session.challenge_attempts >= 3:
-        session.trans_result, session.trans_result_reason = "N", "01"
-    else:
-        session.save(update_fields=["challenge_attempts"])
+    session = _tds_session(payment)
+    if session.trans_result:
         return session
-    session.completed_at = timezone.now()
-    session.save(update_fields=["trans_result", "trans_result_reason", "challenge_attempts", "completed_at"])
-    Payment.objects.filter(pk=payment.pk).update(tds2_status="AUTHENTICATED")
-    _event(payment, "tds_challenge", "3ds-acs", result=session.trans_result)
+    server = _tds_server(payment.mode)
+    request = AuthenticationRequest(
+        reference=payment.access_id,
+        card=vault.unseal(CardSecret.objects.get(pk=payment.card_secret_id)),
+        amount=payment.total_amount,
+        currency=payment.currency,
+        merchant_ref=payment.merchant.public_id,
+        merchant_name=payment.td_tenant_name or payment.merchant.name,
+        notification_url=settings.PORTAL_BASE_URL + reverse("tds-challenge", args=[payment.access_id]),
+    )
+    result = _tds_call(lambda: server.authenticate(request))
+    with transaction.atomic():
+        locked, session = _tds_locked(payment)
+        if not session.trans_result:
+            _tds_record(
+                locked,
+                session,
+                result,
+                profile=PROFILE_FOR_RESULT.get(result.status, ThreeDSecureSession.Profile.FAIL),
+                method_completed_at=timezone.now(),
+            )
+            _event(locked, "tds_authenticate", "3ds-server", result=result.status)
     return session
+
+
+def _tds_challenge_done(
+    payment: Payment, result: AuthenticationResult, *, answered: bool
+) -> ThreeDSecureSession:
+    with transaction.atomic():
+        locked, session = _tds_locked(payment)
+        if session.trans_result != "C":
+            if answered:
+                raise PortalError(errors.TDS_NOT_IN_PROGRESS)
+            return session
+        if answered:
+            session.challenge_attempts += 1
+        if result.challenge_required:
+            if answered:
+                session.save(update_fields=["challenge_attempts"])
+            return session
+        _tds_record(locked, session, result, challenge_attempts=session.challenge_attempts)
+        _event(locked, "tds_challenge", "3ds-acs", result=session.trans_result)
+    return session
+
+
+def tds_challenge_answer(*, payment: Payment, code: str) -> tuple[ThreeDSecureSession, AuthenticationResult]:
+    """The buyer answered the challenge's one-time code on our page; the ACS decides."""
+    session = _tds_session(payment)
+    if session.trans_result != "C":
+        raise PortalError(errors.TDS_NOT_IN_PROGRESS)
+    server = _tds_server(payment.mode)
+    result = _tds_call(lambda: server.challenge(reference=payment.access_id, answer=code))
+    return _tds_challenge_done(payment, result, answered=True), result
+
+
+def tds_challenge_check(*, payment: Payment) -> tuple[ThreeDSecureSession, AuthenticationResult | None]:
+    """Where a challenge stands at the ACS (it may have finished it on its own page)."""
+    session = _tds_session(payment)
+    if session.trans_result != "C":
+        return session, None
+    server = _tds_server(payment.mode)
+    result = _tds_call(lambda: server.challenge_result(reference=payment.access_id))
+    return _tds_challenge_done(payment, result, answered=False), result
 
 
 def tds_result(*, payment: Payment) -> ThreeDSecureSession:

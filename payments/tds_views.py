@@ -2,8 +2,10 @@
 
 * ``acs_url`` → ``tds_method``: the 3DS method page; it posts
   ``event=ThreeDSecureMethodFinished`` and ``param`` to the merchant's ``tds2_ret_url``.
-* ``challenge_url`` → ``tds_challenge``: the issuer's challenge (test code 123456);
-  afterwards it posts ``event=AuthResultReady`` to ``tds2_ret_url``.
+* ``challenge_url`` → ``tds_challenge``: the issuer's challenge. The 3DS server
+  (``payments.providers.tds``; the simulator in test mode, code 123456) either takes the
+  one-time code through this page or hosts the challenge itself (the buyer is sent there
+  and comes back here); afterwards it posts ``event=AuthResultReady`` to ``tds2_ret_url``.
 * ``redirect_url`` → ``tds_redirect``: the whole flow hosted here; the buyer ends
   on ``return_url`` (or ``return_url_on_failure``) with the payment done.
 """
@@ -20,7 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from payments import services
 from payments.models import Payment, Status, ThreeDSecureSession
-from payments.simulators.cards import CHALLENGE_CODE
 from portal.db import one_or_none
 from portal.errors import PortalError
 
@@ -84,17 +85,24 @@ def tds_challenge(request, access_id: str):
     session = one_or_none(ThreeDSecureSession.objects.filter(payment=payment))
     if session is None or payment.status != Status.AUTHENTICATED:
         raise Http404("No 3-D Secure challenge pending")
-    error = None
-    if request.method == "POST" and session.trans_result == "C":
+    error, status, result = None, 400, None
+    if request.method == "POST" and "code" in request.POST and session.trans_result == "C":
         try:
             services._check_param(payment, request.POST.get("param", ""))
-            session = services.tds_challenge_answer(
+            session, result = services.tds_challenge_answer(
                 payment=payment, code=request.POST.get("code", "").strip()
             )
         except PortalError as exc:
             error = exc.message
         if session.trans_result == "C" and not error:
             error = f"That code is not right. Attempts left: {3 - session.challenge_attempts}."
+    if session.trans_result == "C" and result is None:
+        try:
+            session, result = services.tds_challenge_check(payment=payment)
+        except PortalError as exc:
+            error, status = error or exc.message, exc.status
+        if result is not None and result.challenge_required and result.challenge_url and not error:
+            return redirect(result.challenge_url)  # the ACS hosts its challenge; it sends the buyer back
     if session.trans_result == "C":
         return render(
             request,
@@ -103,9 +111,9 @@ def tds_challenge(request, access_id: str):
                 "payment": payment,
                 "param": services.tds_param(payment, "challenge"),
                 "error": error,
-                "code_hint": CHALLENGE_CODE if payment.mode == "test" else None,
+                "cardholder_info": result.cardholder_info if result else "",
             },
-            status=400 if error else 200,
+            status=status if error else 200,
         )
     if payment.tds2_ret_url:
         return _autopost(

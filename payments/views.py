@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from payments import bnpl, errors
 from payments.asyncflows.services import payment_simulate_buyer
 from payments.models import Payment, Status
-from payments.simulators.cards import TEST_CARDS
+from payments.providers.registry import test_cards
 from portal.errors import PortalError
 from portal.models import ApiKey, Mode, PayType
 from portal.views import merchant_page
@@ -112,6 +112,6 @@ def checkout(request, membership):
             "membership": membership,
             "merchant": membership.merchant,
             "public_key": key,
-            "test_cards": TEST_CARDS,
+            "test_cards": test_cards(),
         },
     )

@@ -224,3 +224,11 @@ register_fields(
         "label": 20,
     },
 )
+
+# --- 3-D Secure 2 (area 13; the area's other codes are in payments/errors.py) -----------------
+TDS_SERVER_MISSING = define(
+    "E1300000006",
+    400,
+    "tds_type: 3-D Secure is not available in live mode: no 3-D Secure server is configured. "
+    "Nothing was charged; contact support, or register the payment with tds_type 0.",
+)

@@ -382,6 +382,19 @@ ACQUIRER_SIMULATOR_URL = env.str("ACQUIRER_SIMULATOR_URL", default=f"{PORTAL_BAS
 ACQUIRER_LIVE_URL = env.str("ACQUIRER_LIVE_URL", default="")
 ACQUIRER_CONNECT_TIMEOUT = env.float("ACQUIRER_CONNECT_TIMEOUT", default=1.0)
 ACQUIRER_TIMEOUT = env.float("ACQUIRER_TIMEOUT", default=5.0)
+# 3-D Secure 2: test mode uses the simulated 3DS server under /simulators/tds (or
+# TDS_SIMULATOR_URL); live mode needs a real 3DS server (TDS_SERVER_URL), or refuses
+# 3-D Secure payments. Live mode never consults a simulator.
+TDS_SIMULATOR_URL = env.str("TDS_SIMULATOR_URL", default=f"{PORTAL_BASE_URL}/simulators/tds")
+TDS_SERVER_URL = env.str("TDS_SERVER_URL", default="")
+TDS_CONNECT_TIMEOUT = env.float("TDS_CONNECT_TIMEOUT", default=1.0)
+TDS_TIMEOUT = env.float("TDS_TIMEOUT", default=5.0)
+# The simulators (/simulators/…) are test equipment: routed outside production, and in
+# production only when a staging system turns them on; there their control endpoints
+# (failures, latency, renotify, expire, pay pages) need a verified staff login or
+# "Authorization: Bearer <SIMULATOR_CONTROL_TOKEN>".
+SIMULATORS_ENABLED = env.bool("SIMULATORS_ENABLED", default=not PRODUCTION)
+SIMULATOR_CONTROL_TOKEN = _env_or_file("SIMULATOR_CONTROL_TOKEN") or ""
 # Simulated acquirer latency (seconds) for benchmarks and demos.
 ACQUIRER_SIMULATOR_LATENCY = env.float("ACQUIRER_SIMULATOR_LATENCY", default=0.0)
 # The test card that makes the simulator hang longer than ACQUIRER_TIMEOUT.

@@ -79,12 +79,13 @@ def _result(reference: str, body: dict) -> OperationResult:
 class HttpAcquirer:
     name = "acquirer"
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, *, api_key: str = ""):
         self.base_url = base_url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     def _post(self, path: str, payload: dict) -> dict:
         try:
-            response = _client(self.base_url).post(path, json=payload)
+            response = _client(self.base_url).post(path, json=payload, headers=self.headers)
         except httpx.TimeoutException as exc:
             raise ProviderTimeout(f"{self.name}: no answer within the timeout") from exc
         except httpx.TransportError as exc:
@@ -155,7 +156,7 @@ class HttpAcquirer:
 
     def query(self, reference: str) -> QueryResult:
         try:
-            response = _client(self.base_url).get(f"/v1/operations/{reference}")
+            response = _client(self.base_url).get(f"/v1/operations/{reference}", headers=self.headers)
         except httpx.TimeoutException as exc:
             raise ProviderTimeout(f"{self.name}: query timed out") from exc
         except httpx.TransportError as exc:

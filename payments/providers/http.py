@@ -34,15 +34,16 @@ def set_transport(transport: httpx.BaseTransport | None) -> None:
         _clients.clear()
 
 
-def client(name: str, timeout: float) -> httpx.Client:
+def client(name: str, timeout: float, connect: float | None = None) -> httpx.Client:
     key = (name, timeout)
     found = _clients.get(key)
     if found is None:
         with _lock:
             found = _clients.get(key)
             if found is None:
+                connect = min(timeout, settings.PROVIDER_CONNECT_TIMEOUT if connect is None else connect)
                 found = httpx.Client(
-                    timeout=httpx.Timeout(timeout, connect=min(timeout, settings.PROVIDER_CONNECT_TIMEOUT)),
+                    timeout=httpx.Timeout(timeout, connect=connect),
                     limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
                     transport=_transport,
                     headers={"User-Agent": "merchant-portal-gateway/1"},
@@ -62,6 +63,15 @@ def provider_secret(name: str, mode: str) -> str | None:
             settings.SECRET_KEY, f"simulator:{name}".encode()
         )
     return settings.PROVIDER_SECRETS.get(name) or None
+
+
+def simulator_key(name: str) -> str:
+    """The credential our clients present to the simulator ``name`` (test equipment only).
+
+    The simulators answer server-to-server calls of our own provider clients only: without
+    it, anyone who learns an access id could read (or cancel) another merchant's operations.
+    """
+    return hmac_hex(settings.SECRET_KEY, f"simulator-client:{name}".encode())
 
 
 class JsonApi:

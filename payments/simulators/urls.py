@@ -1,6 +1,11 @@
+"""The simulators' routes (test equipment; ``payments.web_urls`` routes them only when
+``SIMULATORS_ENABLED``). Outside-world APIs answer our provider clients only; controls and
+buyer pages need staff or the control token in production (``payments.simulators.access``)."""
+
 from django.urls import path
 
-from payments.simulators import acquirer, bank, engine, konbini, wallets
+from payments.simulators import acquirer, bank, engine, konbini, tds, wallets
+from payments.simulators.access import client_only, control
 
 
 def _wallet(name: str, create: str, status: str, operate: str) -> list:
@@ -12,35 +17,50 @@ def _wallet(name: str, create: str, status: str, operate: str) -> list:
     ]
 
 
+_acquirer = client_only("acquirer")
+
 urlpatterns = [
-    path("acquirer/v1/authorizations", acquirer.authorize, name="sim-acquirer-authorize"),
+    path("acquirer/v1/authorizations", _acquirer(acquirer.authorize), name="sim-acquirer-authorize"),
     path(
         "acquirer/v1/transactions/<str:transaction_id>/<str:operation>",
-        acquirer.operate,
+        _acquirer(acquirer.operate),
         name="sim-acquirer-operate",
     ),
-    path("acquirer/v1/operations/<str:reference>", acquirer.query, name="sim-acquirer-query"),
+    path("acquirer/v1/operations/<str:reference>", _acquirer(acquirer.query), name="sim-acquirer-query"),
+    # 3-D Secure 2 server and ACS
+    path("tds/v1/enrollments", tds.enrollment, name="sim-tds-enrollment"),
+    path("tds/v1/authentications", tds.authenticate, name="sim-tds-authenticate"),
+    path("tds/v1/authentications/<str:reference>/challenge", tds.challenge, name="sim-tds-challenge"),
+    path("tds/v1/authentications/<str:reference>", tds.result, name="sim-tds-result"),
     # QR wallets, one API dialect each
     *_wallet("paypay", "v2/codes", "v2/codes/payments", "v2/payments"),
     *_wallet("dpay", "api/v1/payments", "api/v1/payments", "api/v1/payments"),
     *_wallet("rakutenpay", "v1/charges", "v1/charges/by-order", "v1/charges"),
-    path("<str:wallet>/pay/<str:code_id>/", wallets.pay_page, name="sim-wallet-pay"),
-    path("<str:wallet>/payments/<str:payment_ref>/expire", wallets.expire_view, name="sim-wallet-expire"),
+    path("<str:wallet>/pay/<str:code_id>/", control(wallets.pay_page), name="sim-wallet-pay"),
+    path(
+        "<str:wallet>/payments/<str:payment_ref>/expire",
+        control(wallets.expire_view),
+        name="sim-wallet-expire",
+    ),
     # konbini
     path("konbini/v1/slips", konbini.create, {"provider": "konbini"}, name="sim-konbini-create"),
     path("konbini/v1/slips/<str:payment_ref>", konbini.status, {"provider": "konbini"}),
     path("konbini/v1/slips/<str:payment_ref>/cancel", konbini.cancel, {"provider": "konbini"}),
-    path("konbini/v1/slips/<str:payment_ref>/expire", konbini.expire, name="sim-konbini-expire"),
-    path("konbini/v1/store/payments", konbini.store_api, name="sim-konbini-pay"),
-    path("konbini/store/", konbini.store_page, name="sim-konbini-store"),
+    path("konbini/v1/slips/<str:payment_ref>/expire", control(konbini.expire), name="sim-konbini-expire"),
+    path("konbini/v1/store/payments", control(konbini.store_api), name="sim-konbini-pay"),
+    path("konbini/store/", control(konbini.store_page), name="sim-konbini-store"),
     # bank (virtual accounts)
     path("bank/v1/accounts", bank.create, {"provider": "bank"}, name="sim-bank-create"),
     path("bank/v1/accounts/<str:payment_ref>", bank.status, {"provider": "bank"}),
     path("bank/v1/accounts/<str:payment_ref>/close", bank.close, {"provider": "bank"}),
-    path("bank/v1/accounts/<str:payment_ref>/expire", bank.expire, name="sim-bank-expire"),
-    path("bank/v1/transfers", bank.transfer_api, name="sim-bank-transfer"),
-    path("bank/transfer/", bank.transfer_page, name="sim-bank-transfer-page"),
+    path("bank/v1/accounts/<str:payment_ref>/expire", control(bank.expire), name="sim-bank-expire"),
+    path("bank/v1/transfers", control(bank.transfer_api), name="sim-bank-transfer"),
+    path("bank/transfer/", control(bank.transfer_page), name="sim-bank-transfer-page"),
     # test controls of every simulator
-    path("<str:provider>/control", engine.control_view, name="sim-control"),
-    path("<str:provider>/payments/<str:payment_ref>/renotify", engine.renotify_view, name="sim-renotify"),
+    path("<str:provider>/control", control(engine.control_view), name="sim-control"),
+    path(
+        "<str:provider>/payments/<str:payment_ref>/renotify",
+        control(engine.renotify_view),
+        name="sim-renotify",
+    ),
 ]
