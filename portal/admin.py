@@ -316,17 +316,17 @@ class ApplicationAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
-                "<path:object_id>/start-review/",
+                "<int:object_id>/start-review/",
                 self.admin_site.admin_view(self.start_review),
                 name="portal_application_start_review",
             ),
             path(
-                "<path:object_id>/finalize/",
+                "<int:object_id>/finalize/",
                 self.admin_site.admin_view(self.finalize),
                 name="portal_application_finalize",
             ),
             path(
-                "<path:object_id>/rescreen/",
+                "<int:object_id>/rescreen/",
                 self.admin_site.admin_view(self.rescreen),
                 name="portal_application_rescreen",
             ),

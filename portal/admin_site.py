@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+
+from portal.staff import is_verified_staff
 
 
 class PortalAdminSite(OTPAdminSite):
@@ -23,9 +24,7 @@ class PortalAdminSite(OTPAdminSite):
         return "otp/admin111/login.html" if settings.ADMIN_REQUIRE_OTP else None
 
     def has_permission(self, request) -> bool:
-        if settings.ADMIN_REQUIRE_OTP:
-            return super().has_permission(request)  # active staff *and* OTP-verified
-        return AdminSite.has_permission(self, request)
+        return is_verified_staff(request.user)  # active staff, OTP-verified when required
 
     def index(self, request, extra_context=None):
         from portal.selectors import review_queue

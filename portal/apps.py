@@ -9,6 +9,7 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from portal import checks  # noqa: F401  (registers the deploy checks)
         from portal.roles import ensure_operator_groups
         from portal.seed import ensure_business_categories
 

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from portal.models import ApplicationDocument, BusinessCategory, PayType, Role
+from portal.staff import needs_second_factor
 
 
 class SignupForm(forms.Form):
@@ -34,6 +35,13 @@ class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"autofocus": True})
     )
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if needs_second_factor(user):
+            raise forms.ValidationError(
+                "Operators sign in at /admin/ with their one-time code.", code="second_factor_required"
+            )
 
 
 class ApplicationForm(forms.Form):

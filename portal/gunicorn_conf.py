@@ -11,10 +11,12 @@ keepalive = 5
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "0"))
 max_requests_jitter = 100
-# fincode clients send the header `idempotent_key`: keep headers with underscores
-# (gunicorn drops them by default); it is read as HTTP_IDEMPOTENT_KEY.
-header_map = "dangerous"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Headers with underscores are dropped (gunicorn's safe default, header_map="drop"): mapped
+# to the same WSGI name as their dashed twin, a client's `X_Forwarded_For` would be read as
+# `X-Forwarded-For`. fincode's `idempotent_key` is the one exception, taken from the trusted
+# peers only (the reverse proxy; 127.0.0.1 for `make run`); `Idempotency-Key` works from anyone.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+forwarder_headers = "SCRIPT_NAME,PATH_INFO,IDEMPOTENT_KEY"
 
 
 def post_fork(server, worker):

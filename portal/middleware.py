@@ -4,6 +4,7 @@ API's answers at the edge (always JSON in fincode's error shape, never cached)."
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 
 from django.conf import settings
 
@@ -13,14 +14,32 @@ _client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("cl
 
 
 def client_address_of(meta: dict) -> str | None:
-    """The client's address, trusting ``NUM_PROXIES`` hops of X-Forwarded-For."""
+    """The client's address: the peer's, or — when the peer is a trusted proxy
+    (``FORWARDED_ALLOW_IPS``) — the one ``NUM_PROXIES`` hops back in X-Forwarded-For, which
+    each proxy appends to. A hop that is not an IP address is not taken."""
+    peer = meta.get("REMOTE_ADDR")
     hops = settings.NUM_PROXIES
     forwarded = meta.get("HTTP_X_FORWARDED_FOR")
-    if hops and forwarded:
-        parts = [p.strip() for p in forwarded.split(",") if p.strip()]
-        if parts:
-            return parts[-min(hops, len(parts))]
-    return meta.get("REMOTE_ADDR")
+    if not (hops and forwarded and _trusted_proxy(peer)):
+        return peer
+    parts = [p.strip() for p in forwarded.split(",")]
+    if len(parts) < hops:
+        return peer  # fewer hops than proxies: the chain is not ours
+    try:
+        return str(ipaddress.ip_address(parts[-hops]))
+    except ValueError:
+        return peer
+
+
+def _trusted_proxy(address: str | None) -> bool:
+    allowed = settings.FORWARDED_ALLOW_IPS
+    if "*" in allowed:
+        return True
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(entry, strict=False) for entry in allowed)
 
 
 def current_client_address() -> str | None:

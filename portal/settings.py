@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from portal.environment import StrictEnv
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-env = environ.Env()
+env = StrictEnv()  # booleans are strict: ADMIN_REQUIRE_OTP=Ture refuses to start
 
 
 def _env_or_file(name: str, default: str | None = None) -> str | None:
@@ -99,9 +100,14 @@ if REDIS_URL:
                 "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
                 # No client retries: a slow Redis must fail fast, not multiply the wait.
                 "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 0)},
+                # Django's cache holds only rate-limit counters (django-ratelimit), which fail
+                # open (RATELIMIT_FAIL_OPEN) when the cache answers nothing: a Redis outage must
+                # not turn a bad API key's 401 into a 500. Each ignored error is logged.
+                "IGNORE_EXCEPTIONS": True,
             },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
 
@@ -121,6 +127,8 @@ if PRODUCTION:
         _missing.append("CARD_ENCRYPTION_KEYS")
     if not _env_or_file("CARD_HASH_KEY"):
         _missing.append("CARD_HASH_KEY")
+    if len(_env_or_file("METRICS_TOKEN") or "") < 32:
+        _missing.append("METRICS_TOKEN (at least 32 characters: /metrics is never open in production)")
     if _missing:
         raise ImproperlyConfigured("PORTAL_ENV=production refuses to start without: " + ", ".join(_missing))
 
@@ -150,6 +158,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.ApiEdgeMiddleware",
     "portal.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that costs: payment sessions are admitted or refused here.
@@ -162,6 +171,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "portal.staff.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -255,8 +265,11 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     if env.bool("BEHIND_TLS_PROXY", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Number of reverse proxies in front of the app whose X-Forwarded-For we trust.
+# Number of reverse proxies in front of the app whose X-Forwarded-For we trust, and their
+# addresses (or networks; "*" for any): X-Forwarded-For is read only from those peers. The same
+# variable tells gunicorn whose forwarding headers to take (portal/gunicorn_conf.py).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -308,7 +321,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["portal.api.permissions.SecretKeyRequired"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -553,7 +566,7 @@ ADMISSION_GLOBAL_RATE = {
     "Virtualaccount": {"rate": 500, "burst": 500, "shadow": False},
     "Bnpl": {"rate": 300, "burst": 300, "shadow": False},
 }
-# /metrics: optional bearer token (Prometheus' authorization), empty = open.
+# /metrics: bearer token (Prometheus' authorization); required in production, empty = open.
 METRICS_TOKEN = _env_or_file("METRICS_TOKEN") or ""
 
 # --- Logging --------------------------------------------------------------------

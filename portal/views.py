@@ -31,6 +31,7 @@ from portal.forms import (
     SignupForm,
 )
 from portal.models import ApiKey, Application, ApplicationDocument, Invitation, Membership
+from portal.staff import staff_has_perm
 
 
 def _show_error(request, form, exc: PortalError) -> None:
@@ -273,7 +274,7 @@ def document_download(request, document_id: str):
         ApplicationDocument.objects.select_related("application__merchant"), public_id=document_id
     )
     merchant = document.application.merchant
-    allowed = request.user.has_perm("portal.view_applicationdocument") or (
+    allowed = staff_has_perm(request.user, "portal.view_applicationdocument") or (
         selectors.membership_for(user=request.user, merchant_public_id=merchant.public_id) is not None
     )
     if not allowed:

@@ -20,11 +20,12 @@ from credit import errors, selectors, services
 from credit.identity import normalize_phone
 from credit.models import CreditCheck
 from credit.types import Address, CheckInput, Item
+from portal.api.serializers import StrictIntegerField
 from portal.errors import PortalError
 from portal.idempotency import IdempotentMixin, idempotency_key_of
 from portal.models import Mode
 
-POSTAL_CODE = re.compile(r"^\d{3}-?\d{4}$")
+POSTAL_CODE = re.compile(r"^[0-9]{3}-?[0-9]{4}$")
 
 
 class StrictSerializer(serializers.Serializer):
@@ -54,7 +55,7 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
 
 def _postal_code(value: str) -> str:
     value = value.strip()
-    if not POSTAL_CODE.match(value):
+    if not POSTAL_CODE.fullmatch(value):
         raise serializers.ValidationError("must be a 7-digit postal code (123-4567)", code="invalid")
     return value.replace("-", "")
 
@@ -130,8 +131,8 @@ class BuyerSerializer(StrictSerializer):
 
 class ItemSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
-    price = serializers.IntegerField(min_value=0, max_value=100_000_000)
-    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+    price = StrictIntegerField(min_value=0, max_value=100_000_000)
+    quantity = StrictIntegerField(min_value=1, max_value=10_000)
 
 
 class ShippingSerializer(StrictSerializer):
@@ -150,7 +151,7 @@ class DeviceSerializer(StrictSerializer):
 
 class CheckRequestSerializer(StrictSerializer):
     order_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    amount = serializers.IntegerField(min_value=1, max_value=10_000_000, help_text="Order amount in JPY.")
+    amount = StrictIntegerField(min_value=1, max_value=10_000_000, help_text="Order amount in JPY.")
     currency = serializers.ChoiceField(choices=["JPY"], default="JPY")
     buyer = BuyerSerializer()
     items = ItemSerializer(many=True, required=False, default=list, max_length=500)
@@ -192,7 +193,7 @@ _ITEM_KEYS = frozenset(ItemSerializer._declared_fields)
 _SHIPPING_KEYS = frozenset(ShippingSerializer._declared_fields)
 _DEVICE_KEYS = frozenset(DeviceSerializer._declared_fields)
 _REQUEST_KEYS = frozenset(("order_id", "amount", "currency", "buyer", "items", "shipping", "device"))
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class _NotPlain(Exception):
@@ -242,7 +243,7 @@ def plain_check_input(data: Any) -> CheckInput | None:
             raise _NotPlain
         buyer = _object(data.get("buyer"), _BUYER_KEYS)
         birth_date = buyer.get("birth_date")
-        if type(birth_date) is not str or not _ISO_DATE.match(birth_date):
+        if type(birth_date) is not str or not _ISO_DATE.fullmatch(birth_date):
             raise _NotPlain
         birth_date = _validated(date.fromisoformat, birth_date)
         items = data.get("items", [])

@@ -7,7 +7,6 @@ import os
 import time
 
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.crypto import constant_time_compare
@@ -17,6 +16,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from payments.admission import controller
 from portal.models import Contract, Mode
+from portal.staff import staff_required
 
 logger = logging.getLogger(__name__)
 
@@ -106,13 +106,13 @@ def metrics_view(request):
     return HttpResponse(generate_latest(registry) + generate_latest(live), content_type=CONTENT_TYPE_LATEST)
 
 
-@staff_member_required
+@staff_required
 @require_GET
 def admission_page(request):
     return render(request, "admin/admission.html", {"title": "Admission control — live windows"})
 
 
-@staff_member_required
+@staff_required
 @require_GET
 def admission_data(request):
     try:

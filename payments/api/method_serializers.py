@@ -16,7 +16,7 @@ from payments.api.serializers import (
 )
 from payments.models import JobCode, Payment
 from payments.providers.wallets.aggregator import WALLETS
-from portal.api.serializers import RequestSerializer
+from portal.api.serializers import RequestSerializer, StrictIntegerField
 from portal.models import PayType
 
 # --- Registration ----------------------------------------------------------------------------
@@ -81,9 +81,9 @@ class PaypayExecuteRequest(_Target):
 
 class KonbiniDeviceRequest(_Target):
     device_name = serializers.CharField(max_length=20)
-    win_width = serializers.RegexField(r"^\d{1,5}$")
-    win_height = serializers.RegexField(r"^\d{1,5}$")
-    pixel_ratio = serializers.RegexField(r"^\d{1,2}(\.\d{1,2})?$")
+    win_width = serializers.RegexField(r"^[0-9]{1,5}$")
+    win_height = serializers.RegexField(r"^[0-9]{1,5}$")
+    pixel_ratio = serializers.RegexField(r"^[0-9]{1,2}(\.[0-9]{1,2})?$")
     win_size_type = serializers.RegexField(
         r"^[12]$", help_text="1: physical pixels (Android), 2: CSS pixels (iPhone)."
     )
@@ -91,11 +91,11 @@ class KonbiniDeviceRequest(_Target):
 
 class KonbiniExecuteRequest(KonbiniDeviceRequest):
     customer_id = serializers.CharField(max_length=60, required=False, allow_null=True, allow_blank=True)
-    payment_term_day = serializers.IntegerField(min_value=0, max_value=14, required=False, default=2)
+    payment_term_day = StrictIntegerField(min_value=0, max_value=14, required=False, default=2)
 
 
 class VirtualaccountExecuteRequest(_Target):
-    payment_term_day = serializers.IntegerField(min_value=0, max_value=99, required=False, default=7)
+    payment_term_day = StrictIntegerField(min_value=0, max_value=99, required=False, default=7)
     reference_order_id = serializers.CharField(
         max_length=30,
         required=False,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,8 +10,9 @@ from rest_framework import serializers
 
 from payments import selectors
 from payments.models import Card, Customer, JobCode, Payment, Status
-from portal.api.serializers import RequestSerializer
+from portal.api.serializers import RequestSerializer, StrictIntegerField
 from portal.models import PayType
+from portal.validators import is_canonical_integer
 
 JST = ZoneInfo("Asia/Tokyo")
 PAY_TIMES = ["3", "5", "6", "10", "12", "15", "18", "20", "24"]
@@ -28,12 +28,12 @@ def fincode_time(value) -> str | None:
     return local.strftime("%Y/%m/%d %H:%M:%S.") + f"{local.microsecond // 1000:03d}"
 
 
-@extend_schema_field({"type": "string", "pattern": "^[0-9]{1,7}$", "example": "1000"})
+@extend_schema_field({"type": "string", "pattern": "^(0|[1-9][0-9]{0,6})$", "example": "1000"})
 class NumericString(serializers.Field):
     """fincode sends amounts as numeric strings ("1000"); integers are accepted too. Never floats."""
 
     default_error_messages = {
-        "invalid": 'must be a whole number written with digits (e.g. "1000")',
+        "invalid": 'must be a whole number written with ASCII digits, without spaces or leading zeros (e.g. "1000")',
         "max_length": "must have at most {digits} digits",
         "min_value": "must be at least {minimum}",
     }
@@ -45,8 +45,10 @@ class NumericString(serializers.Field):
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("invalid")
-        text = str(data).strip()
-        if not re.fullmatch(r"\d+", text):
+        text = str(data)
+        # ASCII digits, no sign, no spaces, no leading zeros: "１００", "١٠٠", " 100" and "00100"
+        # are not 100 (Python's int() and \d would take them all).
+        if not is_canonical_integer(text):
             self.fail("invalid")
         if len(text.lstrip("0") or "0") > self.digits:
             self.fail("max_length", digits=self.digits)
@@ -197,8 +199,8 @@ class PaymentListQuery(serializers.Serializer):
     client_field_2 = serializers.CharField(max_length=100, required=False)
     client_field_3 = serializers.CharField(max_length=100, required=False)
     status = StatusList(max_length=300, required=False)
-    total_amount_min = serializers.IntegerField(min_value=0, max_value=99_999_999, required=False)
-    total_amount_max = serializers.IntegerField(min_value=0, max_value=99_999_999, required=False)
+    total_amount_min = StrictIntegerField(min_value=0, max_value=99_999_999, required=False)
+    total_amount_max = StrictIntegerField(min_value=0, max_value=99_999_999, required=False)
     process_date_from = FincodeDay(required=False)
     process_date_to = FincodeDay(required=False)
     update_date_from = FincodeDay(required=False)
@@ -206,8 +208,8 @@ class PaymentListQuery(serializers.Serializer):
     auth_max_date_from = FincodeDay(required=False)
     auth_max_date_to = FincodeDay(required=False)
     sort = sort_field(selectors.PAYMENT_SORT)
-    page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
-    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=20)
+    page = StrictIntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
+    limit = StrictIntegerField(min_value=1, max_value=100, required=False, default=20)
     count_only = serializers.BooleanField(required=False, default=False)
 
     def validate_status(self, value: str) -> list[str]:
@@ -228,10 +230,10 @@ class CustomerRequest(RequestSerializer):
     id = serializers.RegexField(r"^[A-Za-z0-9_\-]{1,60}$", max_length=60, required=False, allow_null=True)
     name = _text(384)
     email = serializers.EmailField(max_length=254, required=False, allow_null=True, allow_blank=True)
-    phone_cc = serializers.RegexField(r"^\d{1,3}$", required=False, allow_null=True, allow_blank=True)
-    phone_no = serializers.RegexField(r"^\d{1,15}$", required=False, allow_null=True, allow_blank=True)
-    addr_country = serializers.RegexField(r"^\d{3}$", required=False, allow_null=True, allow_blank=True)
-    addr_state = serializers.RegexField(r"^\d{1,3}$", required=False, allow_null=True, allow_blank=True)
+    phone_cc = serializers.RegexField(r"^[0-9]{1,3}$", required=False, allow_null=True, allow_blank=True)
+    phone_no = serializers.RegexField(r"^[0-9]{1,15}$", required=False, allow_null=True, allow_blank=True)
+    addr_country = serializers.RegexField(r"^[0-9]{3}$", required=False, allow_null=True, allow_blank=True)
+    addr_state = serializers.RegexField(r"^[0-9]{1,3}$", required=False, allow_null=True, allow_blank=True)
     addr_city = _text(50)
     addr_line_1 = _text(50)
     addr_line_2 = _text(50)
@@ -250,8 +252,8 @@ class CustomerListQuery(serializers.Serializer):
     created_from = FincodeDay(required=False)
     created_to = FincodeDay(required=False)
     sort = sort_field(selectors.CUSTOMER_SORT)
-    page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
-    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=20)
+    page = StrictIntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
+    limit = StrictIntegerField(min_value=1, max_value=100, required=False, default=20)
     count_only = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):
@@ -270,7 +272,7 @@ class CardUpdateRequest(RequestSerializer):
     token = serializers.CharField(max_length=512, required=False, allow_null=True, allow_blank=True)
     default_flag = serializers.ChoiceField(choices=["0", "1"], required=False, allow_null=True)
     holder_name = serializers.CharField(max_length=50, required=False, allow_null=True, allow_blank=True)
-    expire = serializers.RegexField(r"^\d{2}(0[1-9]|1[0-2])$", required=False, allow_null=True)
+    expire = serializers.RegexField(r"^[0-9]{2}(0[1-9]|1[0-2])$", required=False, allow_null=True)
 
     def validate_default_flag(self, value):
         return None if value is None else value == "1"
@@ -484,11 +486,16 @@ class CardList(serializers.Serializer):
     list = CardResponse(many=True)
 
 
+@extend_schema_field({"type": "string", "enum": ["1", "0"], "example": "1"})
+class DeleteFlag(serializers.CharField):
+    pass
+
+
 class DeletedCustomer(serializers.Serializer):
     """fincode's answer to a DELETE: the deleted object's id and ``delete_flag`` "1"."""
 
     id = serializers.CharField()
-    delete_flag = serializers.CharField()
+    delete_flag = DeleteFlag()
 
 
 class DeletedCard(DeletedCustomer):

@@ -88,6 +88,7 @@ def test_production_refuses_to_start_unconfigured():
         "DATABASE_URL (PostgreSQL)",
         "REDIS_URL",
         "CELERY_BROKER_URL",
+        "METRICS_TOKEN",
     ):
         assert name in result.stderr
 
@@ -103,6 +104,7 @@ def test_check_deploy_passes_without_warnings_in_production():
             "CELERY_BROKER_URL": "redis://127.0.0.1:6379/10",
             "CARD_ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=",
             "CARD_HASH_KEY": "B" * 43 + "=",
+            "METRICS_TOKEN": "m" * 40,
         },
         "check",
         "--deploy",
