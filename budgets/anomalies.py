@@ -35,6 +35,7 @@ Resources tagged ``planned=true`` (or ``change=planned``) are not flagged.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from statistics import median
 ZERO = Decimal(0)
 BASELINE_DAYS = 14
 MIN_BILLED_DAYS = 10
-STEP_RATIO = 1.3
+STEP_RATIO = 1.45
 STEP_MADS = 4.0
 SPIKE_RATIO = 1.8
 SPIKE_MADS = 6.0
@@ -54,7 +55,13 @@ MOM_RATIO = 1.25
 MOM_BASE_DAYS = 7
 MOM_COMMON = 1.2
 MOM_COOLDOWN_DAYS = 35
-DEFAULT_TEST_WINDOW_DAYS = 3
+MOM_MONTH_DAYS = 30  # a climb: the last week against the same week a month before …
+MOM_MONTH_RATIO = 1.4  # … up this much
+MOM_MONTH_COMMON = 1.25  # … with the median resource up this much (broad, not one resource)
+ONSET_WINDOW = 75
+DEFAULT_TEST_WINDOW_DAYS = 2  # a test environment without lifetime tags or earlier tests
+SPIKE_MAX_DAYS = 5  # one resource up this long at most, then back: a spike, not a step
+SAME_CAUSE_DAYS = 3  # findings of one resource (or service) this close are one cause
 FULL_DAY_HOURS = 20
 PART_TIME_HOURS = 16
 MIN_IMPACT_SHARE = 0.005  # of the project's monthly cost: smaller changes are noise
@@ -237,6 +244,7 @@ class Detector:
             impact_floor = MIN_IMPACT_SHARE * 30 * self._mean_total(t, 28)
             findings += self.scaled_up(t, impact_floor)
             findings += self.service_spikes(t, impact_floor)
+            findings += self.spike_ends(t, impact_floor)
             findings += self.not_stopped(t)
             findings += self.perf_envs(t)
             findings += self.mom(t)
@@ -277,6 +285,18 @@ class Detector:
                 ratios.append(min(r.c(t - timedelta(days=1)), r.c(t)) / mid)
         return max(1.0, median(ratios)) if len(ratios) >= 3 else 1.0
 
+    def total_factor(self, t: date, r: Resource) -> float:
+        """How much the rest of the project (its total without ``r``) rose on t-1 and t against its
+        median of the two weeks before: a broad climb lifts every resource."""
+
+        def rest(d: date) -> float:
+            return self._daily_total.get(d, 0.0) - r.c(d)
+
+        before = median(rest(d) for d in _days(t - timedelta(days=2), BASELINE_DAYS))
+        if before <= 0:
+            return 1.0
+        return max(1.0, min(rest(t - timedelta(days=1)), rest(t)) / before)
+
     def day_factor(self, d: date, exclude: str = "", exclude_resource: Resource | None = None) -> float:
         """The median ratio of the other services' established resources' cost on ``d`` to their usual."""
         ratios = []
@@ -300,7 +320,9 @@ class Detector:
             return None  # (the broad factor below is ≥ 1: checked first, it saves most of the work)
         # A broad move of the project (mom_increase: on both days, or starting today) lifts every
         # resource: compare with how the other resources moved.
-        common = max(self.common_factor(t, exclude=r), self.day_factor(t, exclude_resource=r))
+        common = max(
+            self.common_factor(t, exclude=r), self.day_factor(t, exclude_resource=r), self.total_factor(t, r)
+        )
         threshold *= common
         if y1 < threshold or y0 < threshold:
             return None
@@ -415,6 +437,46 @@ class Detector:
             explanation=f"{service} cost {actual:.2f} on {d} vs a usual {mid:.2f} per day",
         )
 
+    def spike_ends(self, t: date, impact_floor: float) -> list[Finding]:
+        """One resource up for 2 to ``SPIKE_MAX_DAYS`` days that is back to normal on ``t``: a spike of
+        its service (the step reported on its second day becomes this spike: see ``consolidate``)."""
+        out = []
+        for r in self.regular:
+            if r.key in self.planned:
+                continue
+            for k in range(2, SPIKE_MAX_DAYS + 1):
+                start = t - timedelta(days=k + 1)  # up k days, then back on t-1 and t
+                step = self._step(r, start + timedelta(days=1))
+                if step is None:
+                    continue
+                mid, threshold = step
+                high = [r.c(start + timedelta(days=i)) for i in range(k)]
+                if min(high) < threshold or r.c(start - timedelta(days=1)) >= threshold:
+                    continue
+                level = sum(high) / k
+                _, mad = _baseline([v for v in (r.c(d) for d in _days(start, BASELINE_DAYS * 2)) if v > 0])
+                if level < max(SPIKE_RATIO * mid, mid + SPIKE_MADS * 1.4826 * mad):
+                    continue  # a bump, not a spike
+                back = mid + 0.3 * (level - mid)
+                if (
+                    max(r.c(t), r.c(t - timedelta(days=1))) > back
+                    or (level - mid) * 3 < impact_floor / 30 * 3
+                ):
+                    continue
+                if level < threshold * self.day_factor(start, exclude_resource=r):
+                    continue  # the whole project moved those days
+                evidence = [r.cost.get(start + timedelta(days=i), ZERO) for i in range(k)]
+                finding = self._resource_finding("service_spike", r, start, t, Decimal(repr(mid)), evidence)
+                finding.scope = f"service:{r.service}"
+                finding.monthly_impact = sum(evidence, ZERO) - finding.expected * k
+                finding.explanation = (
+                    f"{r.service}: {r.key} cost {finding.actual:.2f} a day for {k} days from {start} vs a usual "
+                    f"{mid:.2f}, then fell back"
+                )
+                out.append(finding)
+                break
+        return out
+
     # 2. forgotten to stop
     def not_stopped(self, t: date) -> list[Finding]:
         out = []
@@ -462,18 +524,22 @@ class Detector:
         )
 
     def _part_time(self, r: Resource, t: date) -> Finding | None:
-        """A resource that was stopped every day and now bills around the clock."""
-        base_days = [d for d in _days(t - timedelta(days=1), BASELINE_DAYS) if d in r.hours]
+        """A resource that was stopped every day and now bills around the clock: yesterday it billed
+        into the night (or all day) and today all day. Start: yesterday."""
+        y = t - timedelta(days=1)
+        base_days = [d for d in _days(y, BASELINE_DAYS) if d in r.hours]
         if len(base_days) < 7:
             return None
         usual = median(r.billed_hours(d) for d in base_days)
-        if usual > PART_TIME_HOURS or r.billed_hours(t - timedelta(days=1)) >= FULL_DAY_HOURS:
-            return None
         late_bit = 1 << 23
         usual_late = sum(1 for d in base_days if r.hours.get(d, 0) & late_bit) / len(base_days)
-        y = t - timedelta(days=1)
-        if usual_late > 0.2 or not r.hours.get(y, 0) & late_bit:
+        if usual > PART_TIME_HOURS or usual_late > 0.2:
             return None
+        if not (r.hours.get(y, 0) & late_bit or r.billed_hours(y) >= FULL_DAY_HOURS):
+            return None
+        before = y - timedelta(days=1)
+        if r.hours.get(before, 0) & late_bit or r.billed_hours(before) >= FULL_DAY_HOURS:
+            return None  # already on the day before: reported then
         expected = _avg((r.cost[d] for d in base_days), len(base_days))
         return self._lifetime_finding(
             r, y, t, expected, f"usually billed {usual:.0f} h a day, now around the clock"
@@ -568,8 +634,16 @@ class Detector:
         )
 
     # 4. abnormal month-over-month increase
-    def _mom_condition(self, t: date) -> tuple[float, float] | None:
-        """(base, common factor) when the project's cost is up on t-1 and t against the week before."""
+    def _mom_condition(self, t: date) -> tuple[float, float, date] | None:
+        """(base, common factor, start) when the project's cost is abnormally up on ``t``:
+
+        * a jump: up ``MOM_RATIO`` on t-1 and t against the week before, most resources together
+          (start: t-1);
+        * a climb: the last week ``MOM_MONTH_RATIO`` × the same week a month before, most
+          resources up together (start: where the climb began, see ``_onset``).
+
+        Neither when the approved plan grows as much.
+        """
         cached = self._mom_cache.get(t)
         if cached is not None or t in self._mom_cache:
             return cached
@@ -580,15 +654,61 @@ class Detector:
         if base > 0 and all(d in self._daily_total for d in week) and min(y1, y0) >= base * MOM_RATIO:
             common = self.common_factor(t, MOM_BASE_DAYS)
             if common >= MOM_COMMON and not self._planned_growth(t, common):
-                result = (base, common)
+                result = (base, common, t - timedelta(days=1))
+        if result is None:
+            result = self._climb(t)
         self._mom_cache[t] = result
         return result
 
+    def _climb(self, t: date) -> tuple[float, float, date] | None:
+        recent = _days(t + timedelta(days=1), MOM_BASE_DAYS)
+        month_before = [d - timedelta(days=MOM_MONTH_DAYS) for d in recent]
+        if not all(d in self._daily_total for d in month_before):
+            return None
+        now = sum(self._daily_total.get(d, 0.0) for d in recent) / MOM_BASE_DAYS
+        before = sum(self._daily_total[d] for d in month_before) / MOM_BASE_DAYS
+        if before <= 0 or now < before * MOM_MONTH_RATIO:
+            return None
+        ratios = []
+        for r in self.regular:
+            a = [r.c(d) for d in month_before]
+            b = [r.c(d) for d in recent]
+            if sum(1 for v in a if v > 0) >= 5 and sum(1 for v in b if v > 0) >= 5:
+                ratios.append(sum(b) / sum(a))
+        if len(ratios) < 3:
+            return None
+        common = median(ratios)
+        broad = sum(1 for x in ratios if x >= MOM_COMMON) / len(ratios)
+        if common < MOM_MONTH_COMMON or broad < 0.6 or self._planned_growth(t, common):
+            return None
+        return before, common, self._onset(t)
+
+    def _onset(self, t: date) -> date:
+        """Where the project's climb began: the best of a hinge (flat, then growing) and a step on
+        the log of the daily cost of the last ``ONSET_WINDOW`` days, by least squares."""
+        days = [d for d in _days(t + timedelta(days=1), ONSET_WINDOW) if d in self._daily_total]
+        if len(days) < 14:
+            return t - timedelta(days=1)
+        raw = [self._daily_total[d] for d in days]
+        smooth = [sum(raw[max(0, i - 3) : i + 4]) / len(raw[max(0, i - 3) : i + 4]) for i in range(len(raw))]
+        ys = [math.log(v + 1e-9) for v in smooth]  # a centred week: weekly patterns out
+        best = (math.inf, days[-2])
+        for c in range(3, len(days) - 2):
+            for shape in ("hinge", "step"):
+                xs = [max(0, i - c + 1) if shape == "hinge" else float(i >= c) for i in range(len(days))]
+                best = min(best, (_sse(xs, ys), days[c]))
+        return best[1]
+
     def _planned_growth(self, t: date, common: float) -> bool:
         """The approved plan grows as much from the previous month: a planned increase."""
-        month, last_month = _month_start(t), _month_start(t - timedelta(days=28))
-        now, before = self.context.plan.get(month), self.context.plan.get(last_month)
-        return bool(now and before and float(now / before) >= common * 0.9)
+        plan = self.context.plan
+        for back in (0, 30, 60):  # a planned step this month or in the two before (a climb is slow)
+            month = _month_start(t - timedelta(days=back))
+            last_month = _month_start(month - timedelta(days=1))
+            now, before = plan.get(month), plan.get(last_month)
+            if now and before and float(now / before) >= common * 0.9:
+                return True
+        return False
 
     def mom(self, t: date) -> list[Finding]:
         condition = self._mom_condition(t)
@@ -596,7 +716,7 @@ class Detector:
             return []
         if any(self._mom_condition(t - timedelta(days=k)) for k in range(1, MOM_COOLDOWN_DAYS)):
             return []  # the same increase, already reported
-        base, common = condition
+        base, common, start = condition
         previous = _days(t - timedelta(days=2), MOM_BASE_DAYS)
         evidence = (t - timedelta(days=1), t)
         services: dict[str, float] = {}
@@ -611,7 +731,7 @@ class Detector:
             Finding(
                 type="mom_increase",
                 scope="project",
-                start=t - timedelta(days=1),
+                start=start,
                 detected_on=t,
                 service=top_service,
                 resource_id="",
@@ -653,6 +773,16 @@ class Detector:
         )
 
 
+def _sse(xs: list[float], ys: list[float]) -> float:
+    """Residual sum of squares of the least-squares line through (xs, ys)."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    syy = sum((y - my) ** 2 for y in ys)
+    return syy - (sxy * sxy / sxx if sxx > 0 else 0.0)
+
+
 def _contributors(members: list[Resource], t: date) -> list[dict]:
     ranked = sorted(members, key=lambda r: -r.cost.get(t, ZERO))[:5]
     return [{**_dimensions(r), "cost": str(r.cost.get(t, ZERO))} for r in ranked]
@@ -666,3 +796,42 @@ def detect(
     resources: Mapping[str, Resource], days: Iterable[date], context: Context | None = None
 ) -> list[Finding]:
     return Detector(resources, context).run(days)
+
+
+def same_cause(a: Finding, b: Finding) -> bool:
+    """Two findings of one cause: the same type and scope, or the same resource (or a resource and
+    the spike of its service it carried) within ``SAME_CAUSE_DAYS`` of each other."""
+    if abs((a.start - b.start).days) > SAME_CAUSE_DAYS:
+        return False
+    if a.type == b.type and a.scope == b.scope:
+        return True
+    resource_level = {"scaled_up_left", "service_spike"}
+    if a.type in resource_level and b.type in resource_level:
+        keys_a = {a.resource_id} | {c.get("resource_id") for c in a.contributors if a.type == "service_spike"}
+        keys_b = {b.resource_id} | {c.get("resource_id") for c in b.contributors if b.type == "service_spike"}
+        return bool((keys_a & keys_b) - {"", None})
+    if {a.type, b.type} == {"not_stopped", "perf_env_left"}:
+        return a.resource_id == b.resource_id != ""
+    return False
+
+
+def merge(kept: Finding, new: Finding) -> Finding:
+    """One anomaly for one cause: a spike (the resource fell back) wins over the step first reported
+    on its second day; the earliest detection and start are kept."""
+    if new.type == "service_spike" and kept.type == "scaled_up_left":
+        new.detected_on = min(kept.detected_on, new.detected_on)
+        return new
+    return kept
+
+
+def consolidate(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in detection order, one per cause (see ``same_cause``)."""
+    kept: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.detected_on, f.start)):
+        for i, other in enumerate(kept):
+            if same_cause(other, finding):
+                kept[i] = merge(other, finding)
+                break
+        else:
+            kept.append(finding)
+    return kept
