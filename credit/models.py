@@ -184,8 +184,8 @@ class MatchedRules(models.Model):
 
     New rows store a bitmap over the rule set's rules in rule-set order (bit *i*, little-endian
     within each byte, is rule *i*; a published version never changes, so the order is fixed):
-    a few hundred bytes where the JSON list of ids was kilobytes. Older rows (and the SQLite
-    default) keep the JSON list. ``matched_rules`` reads either as the list of ids.
+    a few hundred bytes where the JSON list of ids was kilobytes. Older rows keep the
+    JSON list. ``matched_rules`` reads either as the list of ids.
     """
 
     matched_rules_stored = models.JSONField(

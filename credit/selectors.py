@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from credit.models import (
     Buyer,
@@ -54,39 +51,11 @@ def deployment_from_db() -> Deployment:
     )
 
 
-_HISTORY = """
-SELECT
-  COALESCE(SUM(e.amount) FILTER (WHERE e.status = 'invoiced'), 0),
-  COUNT(*) FILTER (WHERE e.status = 'invoiced' AND e.due_date < %(today)s),
-  COUNT(*) FILTER (WHERE e.status = 'invoiced'),
-  COUNT(*) FILTER (WHERE e.status = 'paid'),
-  COALESCE(SUM(e.amount) FILTER (WHERE e.status = 'authorized' AND e.expires_at > %(now)s), 0),
-  (SELECT payload FROM credit_bureaureport WHERE buyer_id = %(buyer)s),
-  (SELECT fetched_at FROM credit_bureaureport WHERE buyer_id = %(buyer)s)
-FROM credit_exposure e WHERE e.buyer_id = %(buyer)s
-"""
-
-
-def as_datetime(value: Any) -> datetime:
-    """A timestamp from a raw query (SQLite, the laptop default, returns text)."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
-
-
-def buyer_history(*, buyer: Buyer, now: datetime) -> dict[str, Any]:
-    """The PostgreSQL history and the cached bureau document of a buyer, in one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_HISTORY, {"today": timezone.localdate(now), "now": now, "buyer": buyer.pk})
-        row = cursor.fetchone()
-    return history_of(buyer=buyer, now=now, row=row)
-
-
 def history_of(*, buyer: Buyer, now: datetime, row: Any) -> dict[str, Any]:
     """The history features from a row (unpaid, overdue, open invoices, paid, authorized,
-    bureau payload, fetched at) of :data:`_HISTORY` or ``credit_buyer_lock_history``."""
+    bureau payload, fetched at) of ``credit_buyer_lock_history`` (migration 0003)."""
     unpaid, overdue, open_invoices, paid, authorized, payload, fetched_at = row
-    if isinstance(payload, str):  # drivers that do not decode JSONB
+    if isinstance(payload, str):  # Django has psycopg return JSONB as text (its JSONField decodes it)
         payload = json.loads(payload)
     history: dict[str, Any] = {
         "unpaid_amount": int(unpaid),
@@ -102,7 +71,7 @@ def history_of(*, buyer: Buyer, now: datetime, row: Any) -> dict[str, Any]:
     if payload is not None:
         history["bureau_score"] = int(payload.get("score", 0))
         history["bureau_defaults"] = int(payload.get("defaults", 0))
-        history["bureau_age_days"] = max(0, (now - as_datetime(fetched_at)).days)
+        history["bureau_age_days"] = max(0, (now - fetched_at).days)
     return history
 
 

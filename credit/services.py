@@ -44,7 +44,6 @@ from credit.models import (
     RuleSet,
     RuleSetActivation,
     ScoreModel,
-    ShadowDecision,
     Slot,
 )
 from credit.rules import Rule, RuleFileError, parse_rule, parse_rule_file, rules_checksum
@@ -150,23 +149,6 @@ def identifiers(application: CheckInput) -> dict[str, str]:
     return {kind: digest(kind, value) for kind, value in values.items() if value}
 
 
-_UPSERT_BUYER = """
-INSERT INTO credit_buyer (public_id, mode, phone_digest, first_seen_at) VALUES (%s, %s, %s, %s)
-ON CONFLICT (mode, phone_digest) DO UPDATE SET mode = EXCLUDED.mode
-RETURNING id, public_id, first_seen_at
-"""
-
-
-def _lock_buyer(*, mode: str, phone_digest: str, now: datetime) -> Buyer:
-    """Create or find the buyer and lock its row, in one statement (ON CONFLICT DO UPDATE locks it)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_UPSERT_BUYER, [new_id("by"), mode, phone_digest, now])
-        pk, public_id, first_seen_at = cursor.fetchone()
-    return Buyer(
-        pk=pk, public_id=public_id, mode=mode, phone_digest=phone_digest, first_seen_at=first_seen_at
-    )
-
-
 _LOCK_WITH_HISTORY = "SELECT * FROM credit_buyer_lock_history(%s, %s, %s, %s, %s)"
 
 
@@ -175,16 +157,12 @@ class _CheckTransaction:
 
     On PostgreSQL in autocommit mode (a request's normal state) ``BEGIN`` travels with the
     first statement and ``COMMIT`` with the second, so the whole transaction costs two round
-    trips; an error rolls it back. Inside an outer transaction (the caller's, a test's), or on
-    another database, it is ``transaction.atomic()`` and the statements go as they are.
+    trips; an error rolls it back. Inside an outer transaction (the caller's, a test's) it is
+    ``transaction.atomic()`` and the statements go as they are.
     """
 
     def __init__(self) -> None:
-        self.inline = (
-            connection.vendor == "postgresql"
-            and connection.get_autocommit()
-            and not connection.in_atomic_block
-        )
+        self.inline = connection.get_autocommit() and not connection.in_atomic_block
         self.begin = "BEGIN; " if self.inline else ""
         self.commit = "; COMMIT" if self.inline else ""
         self._atomic = None if self.inline else transaction.atomic()
@@ -213,11 +191,8 @@ def _lock_buyer_with_history(
     *, tx: _CheckTransaction, mode: str, phone_digest: str, now: datetime
 ) -> tuple[Buyer, dict[str, Any]]:
     """The first statement of a check: lock (or create) the buyer, then read its history and
-    bureau document. On PostgreSQL one call of ``credit_buyer_lock_history`` (migration 0003)
-    does both, with a fresh snapshot after the lock; elsewhere, two statements."""
-    if connection.vendor != "postgresql":
-        buyer = _lock_buyer(mode=mode, phone_digest=phone_digest, now=now)
-        return buyer, selectors.buyer_history(buyer=buyer, now=now)
+    bureau document: one call of ``credit_buyer_lock_history`` (migration 0003) does both, with
+    a fresh snapshot after the lock."""
     with connection.cursor() as cursor:
         params = [new_id("by"), mode, phone_digest, now, timezone.localdate(now)]
         cursor.execute(tx.begin + _LOCK_WITH_HISTORY, params)
@@ -439,13 +414,6 @@ def _check_insert(
     now: datetime,
 ) -> CreditCheck:
     approved = outcome.decision == Decision.APPROVED
-    if connection.vendor != "postgresql":  # the embedded SQLite default: one INSERT per row
-        check.save(force_insert=True)
-        if approved:
-            _authorize(check=check, now=now)
-        if shadow is not None:
-            _shadow_store(check=check, shadow=shadow)
-        return check
     check.created_at = timezone.now()
     sql = _INSERT_CHECK
     params: list[Any] = [
@@ -520,16 +488,6 @@ def _shadow_outcome(
         model_id=model_id,
         outcome=outcome,
         ml_score=shadow_features["ml_score"] if model_id else None,
-    )
-
-
-def _shadow_store(*, check: CreditCheck, shadow: _Shadow) -> ShadowDecision:
-    return ShadowDecision.objects.create(
-        check_ref=check,
-        rule_set_id=shadow.rule_set_id,
-        score_model_id=shadow.model_id,
-        **_outcome_fields(shadow.outcome),
-        ml_score=shadow.ml_score,
     )
 
 

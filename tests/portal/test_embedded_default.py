@@ -1,4 +1,5 @@
-"""The laptop default that `make run` uses: SQLite, the embedded Redis stand-in, eager Celery."""
+"""The laptop default that `make run` uses: the embedded PostgreSQL server (a pip wheel, started
+on first use under var/postgres), the embedded Redis stand-in, eager Celery."""
 
 import json
 import os
@@ -52,6 +53,12 @@ def test_product_runs_on_the_embedded_default(tmp_path):
 
             time.sleep(0.1)
         ready = httpx.get(base + "/readyz").json()
+        assert ready["checks"]["database"] == "ok"
+        version = subprocess.run(
+            [*manage, "shell", "-c", "from django.db import connection as c; print(c.cursor().connection.info.server_version, c.settings_dict['NAME'])"],
+            env=env, cwd=processes.ROOT, check=True, capture_output=True, text=True, timeout=60,
+        ).stdout.strip().splitlines()[-1].split()  # fmt: skip
+        assert int(version[0]) >= 180000 and version[1] == "portal"  # PostgreSQL 18, from the wheel
         assert ready["checks"]["redis"] == "ok (embedded)" and ready["checks"]["broker"].startswith(
             "ok (eager"
         )
@@ -71,3 +78,7 @@ def test_product_runs_on_the_embedded_default(tmp_path):
         assert executed.json()["status"] == "CAPTURED"
     finally:
         server.stop()
+        subprocess.run(
+            [sys.executable, "-m", "portal.embedded", "stop", str(tmp_path / "postgres")],
+            cwd=processes.ROOT, env=env, timeout=60, check=True,
+        )  # fmt: skip
