@@ -51,7 +51,7 @@ def cond(feature: str, op: str, value) -> dict:
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     engine._cache.clear()
-    services._model_rows.clear()
+    services.score_model_cache_clear()
     engine._rule_ids.clear()
     bureau_queue.queue = bureau_queue.BureauRefreshQueue()
     ml._loaded.clear()
