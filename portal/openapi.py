@@ -10,7 +10,8 @@ drf-spectacular runs ``postprocess`` on the whole schema (``SPECTACULAR_SETTINGS
   (drf-spectacular documents a DELETE as "204 No response body" unless told otherwise);
 - in each ``oneOf`` discriminated by ``pay_type``, each variant's ``pay_type`` pinned to the
   values that select it, so that a body matches exactly one variant, as ``oneOf`` means;
-- that an optional query parameter sent empty is taken as not sent (DRF's reading).
+- that an optional query parameter sent empty is taken as not sent (DRF's reading), and that
+  a body with required fields must be sent.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ _PATH_PARAMETER = re.compile(r"{[^}]+}")
 def _error_codes(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     codes = list(_ALWAYS)
     if _PATH_PARAMETER.search(path) or method != "get":
-        codes.append("404")
+        # An unknown object; or the object's state (e.g. no 3-D Secure in progress).
+        codes.extend(("404", "409"))
     if method in ("post", "put", "patch", "delete"):
         codes.extend(_WITH_BODY)
     # Codes an operation declares itself (e.g. 402 on payments) get the error body too.
@@ -94,7 +96,9 @@ def _document_errors(path: str, method: str, operation: dict[str, Any]) -> None:
 
 def _document_delete(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
     """A DELETE answers 200 with a body as fincode's do; one still documented as 204 gets the
-    minimal fincode body (``id`` and ``delete_flag``)."""
+    minimal fincode body (``id`` and ``delete_flag``). ``delete_flag`` gets fincode's enum here
+    rather than from a serializer field: drf-spectacular would take its "1"/"0" for
+    ``default_flag``'s choice set under a second name (a warning ``check --deploy`` reports)."""
     responses = operation.setdefault("responses", {})
     if "204" in responses and "content" not in responses["204"]:
         del responses["204"]
@@ -105,6 +109,12 @@ def _document_delete(operation: dict[str, Any], schemas: dict[str, Any]) -> None
                 "application/json": {"schema": {"$ref": f"#/components/schemas/{DELETED_COMPONENT}"}}
             },
         }
+    ref = (
+        responses.get("200", {}).get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+    )
+    answer = schemas.get(ref.rsplit("/", 1)[-1]) if ref else None
+    if answer and "delete_flag" in answer.get("properties", {}):
+        answer["properties"]["delete_flag"] = dict(_DELETED_SCHEMA["properties"]["delete_flag"])
 
 
 def _pin_discriminators(schemas: dict[str, Any]) -> None:
@@ -127,6 +137,18 @@ def _pin_discriminators(schemas: dict[str, Any]) -> None:
         } | {"type": "string", "enum": sorted(values)}
 
 
+def _require_bodies(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A body with required fields (or one of several shapes) cannot be left out."""
+    body = operation.get("requestBody")
+    if not body:
+        return
+    for media in body.get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        schema = schemas.get(ref.rsplit("/", 1)[-1], {})
+        if schema.get("required") or "oneOf" in schema:
+            body["required"] = True
+
+
 def _allow_empty_query_values(operation: dict[str, Any]) -> None:
     """DRF takes an optional query field sent empty (``?sort=``) as not sent: say so."""
     for parameter in operation.get("parameters", []):
@@ -143,5 +165,6 @@ def postprocess(result: dict[str, Any], generator=None, request=None, public=Non
                 _document_delete(operation, schemas)
             _document_errors(path, method, operation)
             _allow_empty_query_values(operation)
+            _require_bodies(operation, schemas)
     _pin_discriminators(schemas)
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 
 from payments.api import method_serializers as m
+from payments.api import methods
 from payments.api.views import IDEMPOTENCY_HEADERS, PaymentDetailView, _valid, payment_answer
 from payments.asyncflows import services as async_services
 
@@ -15,7 +16,7 @@ class PaymentBarcodeView(PaymentDetailView):
     @extend_schema(
         operation_id="generateBarcodeOfPayment",
         summary="Konbini: generate the payment slip's barcode for a device",
-        request=m.KonbiniDeviceRequest,
+        request=methods.BARCODE_SCHEMA,
         responses=m.PaymentKonbiniResponse,
         parameters=IDEMPOTENCY_HEADERS,
         tags=["Payments"],

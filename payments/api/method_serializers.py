@@ -12,6 +12,8 @@ from payments.api.serializers import (
     NumericString,
     OrderId,
     PaymentBaseResponse,
+    PositiveNumericString,
+    WebUrl,
     _text,
 )
 from payments.models import JobCode, Payment
@@ -74,7 +76,7 @@ class _Target(RequestSerializer):
 
 class PaypayExecuteRequest(_Target):
     customer_id = serializers.CharField(max_length=60, required=False, allow_null=True, allow_blank=True)
-    redirect_url = serializers.URLField(max_length=256)
+    redirect_url = WebUrl(max_length=256)
     redirect_type = serializers.ChoiceField(choices=["1", "2"], required=False, allow_null=True)
     user_agent = _text(256)
 
@@ -122,7 +124,7 @@ class AsyncCancelRequest(_Target):
 
 
 class AsyncChangeRequest(_Target):
-    amount = NumericString(digits=9, minimum=1)
+    amount = PositiveNumericString(digits=9)
     tax = NumericString(digits=9, required=False, allow_null=True)
     update_description = _text(100)
 

@@ -100,10 +100,22 @@ RESPONSE_SCHEMA = _proxy("PaymentByPayType", RESPONSE)
 EXECUTE_RESPONSE_SCHEMA = _proxy(
     "PaymentExecutedByPayType", {**RESPONSE, PayType.CARD: s.PaymentCardExecuteResponse}
 )
-ACTION_SCHEMA = _proxy(
-    "PaymentActionByPayType",
-    {
-        PayType.CARD: s.PaymentActionRequest,
-        **dict.fromkeys((PayType.PAYPAY, PayType.KONBINI, PayType.VIRTUALACCOUNT), m.AsyncCancelRequest),
-    },
-)
+
+
+# What payment_operate_bnpl does; async_services.OPERATIONS says it for the other pay types.
+_BNPL_ACTIONS = frozenset({"capture", "cancel"})
+
+
+def action_schema(name: str, card_request) -> PolymorphicProxySerializer:
+    """What ``PUT /v1/payments/{id}/<name>`` takes, by pay type: the card body, and the other
+    pay types' body (``action_request``) for those that have the action."""
+    others = [pay_type for pay_type, operations in async_services.OPERATIONS.items() if name in operations]
+    if name in _BNPL_ACTIONS:
+        others.append(PayType.BNPL)
+    return _proxy(
+        f"Payment{name.title()}ByPayType",
+        {PayType.CARD: card_request, **dict.fromkeys(others, action_request(name))},
+    )
+
+
+BARCODE_SCHEMA = _proxy("PaymentBarcodeByPayType", {PayType.KONBINI: m.KonbiniDeviceRequest})

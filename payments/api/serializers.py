@@ -64,7 +64,7 @@ class NumericString(serializers.Field):
 @extend_schema_field(
     {
         "type": "string",
-        "pattern": "^[0-9]{4}[/-](0[1-9]|1[0-2])[/-](0[1-9]|1[0-9]|2[0-8])$",
+        "pattern": "^[1-9][0-9]{3}[/-](0[1-9]|1[0-2])[/-](0[1-9]|1[0-9]|2[0-8])$",
         "example": "2026/01/31",
     }
 )
@@ -84,6 +84,27 @@ def sort_field(allowed: dict[str, str]) -> serializers.CharField:
         pass
 
     return Sort(required=False, max_length=200)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^https?://[a-z0-9]+([.-][a-z0-9]+)*[.][a-z]{2,6}(/[A-Za-z0-9._~-]*)*$",
+        "maxLength": 256,
+        "example": "https://shop.example.com/done",
+    }
+)
+class WebUrl(serializers.URLField):
+    """An http(s) URL (the schema's pattern is narrower than Django's URL validator)."""
+
+
+@extend_schema_field({"type": "string", "pattern": "^[1-9][0-9]{0,6}$", "example": "1000"})
+class PositiveNumericString(NumericString):
+    """An amount of at least 1 (the schema's 7 digits may be fewer than ``digits``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("minimum", 1)
+        super().__init__(**kwargs)
 
 
 class OrderId(serializers.RegexField):
@@ -142,9 +163,9 @@ class PaymentExecuteRequest(RequestSerializer):
     card_id = serializers.CharField(max_length=25, required=False, allow_null=True, allow_blank=True)
     method = serializers.ChoiceField(choices=["1", "2", "5"], required=False, allow_null=True)
     pay_times = serializers.ChoiceField(choices=PAY_TIMES, required=False, allow_null=True)
-    tds2_ret_url = serializers.URLField(max_length=256, required=False, allow_null=True)
-    return_url = serializers.URLField(max_length=256, required=False, allow_null=True)
-    return_url_on_failure = serializers.URLField(max_length=256, required=False, allow_null=True)
+    tds2_ret_url = WebUrl(max_length=256, required=False, allow_null=True)
+    return_url = WebUrl(max_length=256, required=False, allow_null=True)
+    return_url_on_failure = WebUrl(max_length=256, required=False, allow_null=True)
 
     def validate(self, attrs):
         if attrs.get("method") == "2" and not attrs.get("pay_times"):
@@ -172,7 +193,7 @@ class PaymentChangeRequest(RequestSerializer):
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
     access_id = serializers.CharField(max_length=24)
     job_code = serializers.ChoiceField(choices=[JobCode.AUTH, JobCode.CAPTURE])
-    amount = NumericString(minimum=1)
+    amount = PositiveNumericString()
     tax = NumericString(required=False, allow_null=True)
 
 
@@ -486,16 +507,11 @@ class CardList(serializers.Serializer):
     list = CardResponse(many=True)
 
 
-@extend_schema_field({"type": "string", "enum": ["1", "0"], "example": "1"})
-class DeleteFlag(serializers.CharField):
-    pass
-
-
 class DeletedCustomer(serializers.Serializer):
     """fincode's answer to a DELETE: the deleted object's id and ``delete_flag`` "1"."""
 
     id = serializers.CharField()
-    delete_flag = DeleteFlag()
+    delete_flag = serializers.CharField()
 
 
 class DeletedCard(DeletedCustomer):

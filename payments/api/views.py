@@ -196,7 +196,7 @@ def _action(name: str, request_serializer, summary: str, operation_id: str):
         @extend_schema(
             operation_id=operation_id,
             summary=summary,
-            request=request_serializer if name in ("auth", "secure") else methods.ACTION_SCHEMA,
+            request=methods.action_schema(name, request_serializer),
             responses=methods.RESPONSE_SCHEMA,
             parameters=IDEMPOTENCY_HEADERS,
             tags=["Payments"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 
 from rest_framework import serializers
 
@@ -27,6 +28,21 @@ class RequestSerializer(serializers.Serializer):
             name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
             for name, field in self._declared_fields.items()
         }
+
+    def to_internal_value(self, data):
+        """Text fields take JSON strings, as fincode's contract and this API's schema say: DRF's
+        ``CharField`` would take the number 12 as "12" (found by tests/test_openapi_fuzz.py)."""
+        if isinstance(data, Mapping):
+            wrong = {
+                name: [serializers.ErrorDetail("must be a string", code="invalid")]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField)
+                and not field.read_only
+                and isinstance(data.get(name), int | float)
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
 
 
 class StrictIntegerField(serializers.IntegerField):
