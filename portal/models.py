@@ -89,7 +89,7 @@ class Merchant(models.Model):
         SUSPENDED = "suspended", "Suspended"
         REJECTED = "rejected", "Rejected"
 
-    # Allowed status changes; applied only by portal.services.merchant_transition.
+    # Allowed status changes; applied only by portal.services.audit.status_transition.
     TRANSITIONS: dict[str, set[str]] = {
         Status.ONBOARDING: {Status.ACTIVE, Status.REJECTED},
         Status.ACTIVE: {Status.SUSPENDED},

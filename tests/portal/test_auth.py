@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from portal import services
 from portal.api.authentication import key_cache
+from portal.errors import PortalError
 from portal.models import ApiKey, Mode
 from tests.support import ApiClient, error_codes, make_merchant
 
@@ -87,7 +88,7 @@ def test_live_key_of_suspended_merchant_is_refused_test_key_still_works(merchant
 
 def test_live_keys_only_for_approved_merchants():
     pending = make_merchant(approved=False)
-    with pytest.raises(services.PortalError) as exc:
+    with pytest.raises(PortalError) as exc:
         services.api_key_create(
             merchant=pending.merchant, mode=Mode.LIVE, kind=ApiKey.Kind.SECRET, actor=None
         )

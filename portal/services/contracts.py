@@ -1,0 +1,78 @@
+"""Contracts per payment method: fees and traffic limits, changed by operators with an audit trail."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from portal import errors
+from portal.errors import PortalError
+from portal.models import (
+    ApiKey,
+    Contract,
+    Merchant,
+    User,
+)
+from portal.services.audit import audit_record, snapshot
+
+logger = logging.getLogger(__name__)
+Actor = User | ApiKey | None
+
+
+CONTRACT_TERMS = (
+    "fee_rate_bps",
+    "max_amount",
+    "concurrency_window",
+    "rate_per_second",
+    "burst_factor",
+    "window_shadow",
+    "rate_shadow",
+)
+
+
+def contract_ensure(*, merchant: Merchant, pay_type: str, actor: Actor) -> Contract:
+    """Create the contract for a pay type with default terms, or return the existing one."""
+    defaults = settings.CONTRACT_DEFAULTS[pay_type]
+    contract, created = Contract.objects.get_or_create(
+        merchant=merchant, pay_type=pay_type, defaults=dict(defaults)
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="contract.created",
+            obj=contract,
+            merchant=merchant,
+            after={"pay_type": pay_type, **snapshot(contract, CONTRACT_TERMS)},
+        )
+    return contract
+
+
+@transaction.atomic
+def contract_update(*, contract: Contract, changes: dict[str, Any], actor: Actor) -> Contract:
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    allowed = {*CONTRACT_TERMS, "status"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise PortalError(errors.BAD_REQUEST, f"Unknown contract terms: {', '.join(sorted(unknown))}.")
+    if "status" in changes and changes["status"] not in Contract.Status.values:
+        raise PortalError(errors.BAD_REQUEST, "Unknown contract status.")
+    fields = [f for f in changes if getattr(contract, f) != changes[f]]
+    if not fields:
+        return contract
+    before = snapshot(contract, fields)
+    for field in fields:
+        setattr(contract, field, changes[field])
+    contract.full_clean(exclude=["merchant"])
+    contract.save(update_fields=[*fields, "updated_at"])
+    audit_record(
+        actor=actor,
+        action="contract.updated",
+        obj=contract,
+        merchant=contract.merchant,
+        before=before,
+        after=snapshot(contract, fields),
+    )
+    return contract

@@ -1,0 +1,235 @@
+"""An application reviewed: automatic screening, a decision per payment method, the contracts that follow."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from portal import errors
+from portal.errors import FieldError, PortalError
+from portal.models import (
+    ApiKey,
+    Application,
+    ApplicationMethod,
+    Merchant,
+    ScreeningFlag,
+    User,
+)
+from portal.services.applications import application_lock, application_methods_clean
+from portal.services.audit import audit_record, status_transition
+from portal.services.contracts import contract_ensure
+from portal.services.mail import owners_notify
+from portal.validators import (
+    corporate_number_is_valid,
+)
+
+logger = logging.getLogger(__name__)
+Actor = User | ApiKey | None
+
+
+@transaction.atomic
+def application_screen(*, application_id: int) -> list[ScreeningFlag]:
+    """Automatic screening: check digit, prohibited category, duplicate corporate number.
+
+    Idempotent: re-running replaces the flags with the current findings.
+    """
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("business_category")
+        .get(pk=application_id)
+    )
+    findings: dict[str, str] = {}
+    number = application.corporate_number
+    if not corporate_number_is_valid(number):
+        findings[ScreeningFlag.Code.CORPORATE_NUMBER_CHECK_DIGIT] = (
+            f"Corporate number {number!r} fails the check digit."
+        )
+    category = application.business_category
+    if category is not None and category.prohibited:
+        findings[ScreeningFlag.Code.PROHIBITED_CATEGORY] = (
+            f"Business category '{category.name}' is prohibited"
+            + (f": {category.prohibited_reason}" if category.prohibited_reason else ".")
+        )
+    if number:
+        others = list(
+            Application.objects.filter(corporate_number=number)
+            .exclude(pk=application.pk)
+            .values_list("merchant__public_id", "merchant__name")[:5]
+        )
+        if others:
+            names = ", ".join(f"{name} ({pid})" for pid, name in others)
+            findings[ScreeningFlag.Code.DUPLICATE_CORPORATE_NUMBER] = (
+                f"Corporate number also used by: {names}."
+            )
+    application.flags.exclude(code__in=list(findings)).delete()
+    flags = []
+    for code, reason in findings.items():
+        flag, _ = ScreeningFlag.objects.update_or_create(
+            application=application, code=code, defaults={"reason": reason}
+        )
+        flags.append(flag)
+    application.screened_at = timezone.now()
+    application.save(update_fields=["screened_at"])
+    audit_record(
+        actor=None,
+        action="application.screened",
+        obj=application,
+        merchant=application.merchant,
+        after={"flags": sorted(findings)},
+    )
+    return flags
+
+
+@transaction.atomic
+def application_start_review(*, application: Application, reviewer: User | None) -> Application:
+    application = application_lock(application)
+    status_transition(
+        model=Application,
+        obj=application,
+        to=Application.Status.IN_REVIEW,
+        actor=reviewer,
+        action="application.review_started",
+        merchant=application.merchant,
+        extra={"reviewer_id": reviewer.pk if reviewer else None},
+    )
+    return application
+
+
+@transaction.atomic
+def application_decide_method(
+    *, method: ApplicationMethod, decision: str, comment: str, reviewer: User | None
+) -> ApplicationMethod:
+    if decision not in ApplicationMethod.Decision.values:
+        raise PortalError(errors.BAD_REQUEST, f"Unknown decision {decision!r}.")
+    application = application_lock(method.application)
+    if application.status != Application.Status.IN_REVIEW:
+        raise PortalError(errors.INVALID_TRANSITION, "Start the review before deciding on payment methods.")
+    method = ApplicationMethod.objects.select_for_update().get(pk=method.pk)
+    before = {"pay_type": method.pay_type, "decision": method.decision, "comment": method.comment}
+    method.decision, method.comment = decision, comment.strip()
+    method.decided_by, method.decided_at = reviewer, timezone.now()
+    method.save(update_fields=["decision", "comment", "decided_by", "decided_at"])
+    audit_record(
+        actor=reviewer,
+        action="application.method_decided",
+        obj=application,
+        merchant=application.merchant,
+        before=before,
+        after={"pay_type": method.pay_type, "decision": decision, "comment": method.comment},
+    )
+    return method
+
+
+@transaction.atomic
+def application_finalize(*, application: Application, reviewer: User | None) -> Application:
+    """Close the review from the per-method decisions.
+
+    Any method sent back → changes_requested; else any approved → approved
+    (a contract per approved method, merchant active); else → rejected.
+    """
+    application = application_lock(application)
+    if application.status != Application.Status.IN_REVIEW:
+        raise PortalError(errors.INVALID_TRANSITION, "Only an application in review can be decided.")
+    methods = list(application.methods.all())
+    decisions = {m.decision for m in methods}
+    if ApplicationMethod.Decision.PENDING in decisions or not methods:
+        raise PortalError(errors.DECISIONS_PENDING)
+    merchant = Merchant.objects.select_for_update().get(pk=application.merchant_id)
+    now = timezone.now()
+    if ApplicationMethod.Decision.CHANGES_REQUESTED in decisions:
+        target, action = Application.Status.CHANGES_REQUESTED, "application.changes_requested"
+    elif ApplicationMethod.Decision.APPROVED in decisions:
+        target, action = Application.Status.APPROVED, "application.approved"
+    else:
+        target, action = Application.Status.REJECTED, "application.rejected"
+    status_transition(
+        model=Application,
+        obj=application,
+        to=target,
+        actor=reviewer,
+        action=action,
+        merchant=merchant,
+        extra={"decided_at": now, "reviewer_id": reviewer.pk if reviewer else None},
+    )
+    if target == Application.Status.APPROVED:
+        for method in methods:
+            if method.decision == ApplicationMethod.Decision.APPROVED:
+                contract_ensure(merchant=merchant, pay_type=method.pay_type, actor=reviewer)
+        if merchant.status != Merchant.Status.ACTIVE:
+            status_transition(
+                model=Merchant,
+                obj=merchant,
+                to=Merchant.Status.ACTIVE,
+                actor=reviewer,
+                action="merchant.activated",
+                merchant=merchant,
+            )
+    elif target == Application.Status.REJECTED and merchant.status == Merchant.Status.ONBOARDING:
+        status_transition(
+            model=Merchant,
+            obj=merchant,
+            to=Merchant.Status.REJECTED,
+            actor=reviewer,
+            action="merchant.rejected",
+            merchant=merchant,
+        )
+    owners_notify(
+        merchant=merchant,
+        subject=f"Your application is {application.get_status_display().lower()}",
+        body="\n".join(
+            [
+                f"The review of {merchant.name}'s application is complete: {application.get_status_display()}.",
+                "",
+            ]
+            + [
+                f"- {m.pay_type}: {m.get_decision_display()}" + (f" — {m.comment}" if m.comment else "")
+                for m in methods
+            ]
+            + ["", f"Details: {settings.PORTAL_BASE_URL}/m/{merchant.public_id}/"]
+        ),
+    )
+    return application
+
+
+@transaction.atomic
+def application_fast_track(
+    *, application: Application, pay_types: list[str], actor: User | None
+) -> Application:
+    """Operators and scripts: approve a merchant for ``pay_types`` in one step.
+
+    Walks the same state machine (→ submitted → in_review → approved), each
+    step audited; the completeness check is the operator's responsibility here.
+    """
+    pay_types = application_methods_clean(pay_types)
+    if not pay_types:
+        raise FieldError("02", "requested_methods", "required")
+    application = application_lock(application)
+    if application.status in Application.EDITABLE:
+        status_transition(
+            model=Application,
+            obj=application,
+            to=Application.Status.SUBMITTED,
+            actor=actor,
+            action="application.submitted",
+            merchant=application.merchant,
+            extra={"submitted_at": timezone.now()},
+        )
+    if application.status == Application.Status.SUBMITTED:
+        application_start_review(application=application, reviewer=actor)
+    existing = {m.pay_type: m for m in application.methods.all()}
+    for pay_type in pay_types:
+        method = existing.get(pay_type) or ApplicationMethod.objects.create(
+            application=application, pay_type=pay_type
+        )
+        application_decide_method(
+            method=method, decision=ApplicationMethod.Decision.APPROVED, comment="", reviewer=actor
+        )
+    for pay_type, method in existing.items():
+        if pay_type not in pay_types and method.decision == ApplicationMethod.Decision.PENDING:
+            application_decide_method(
+                method=method, decision=ApplicationMethod.Decision.REJECTED, comment="", reviewer=actor
+            )
+    return application_finalize(application=application, reviewer=actor)
