@@ -145,7 +145,7 @@ class IdempotentMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        request._idempotency_record = None
+        request.idempotency_record = None
         if request.method not in self.idempotent_methods:
             return
         key = idempotency_key_of(request)
@@ -153,7 +153,7 @@ class IdempotentMixin:
             return
         principal = request.user
         fingerprint = request_fingerprint(request.method, request.path, request.body)
-        request._idempotency_record = claim(
+        request.idempotency_record = claim(
             merchant_id=principal.merchant.pk, mode=principal.mode, key=key, fingerprint=fingerprint
         )
 
@@ -164,9 +164,9 @@ class IdempotentMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        record = getattr(request, "_idempotency_record", None)
+        record = getattr(request, "idempotency_record", None)
         if record is not None:
-            request._idempotency_record = None
+            request.idempotency_record = None
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()
             try:

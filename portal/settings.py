@@ -75,10 +75,6 @@ _db["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{_db['NAME']
 # A connection used without error this recently skips the per-request ``SELECT 1``
 # (portal/postgresql/base.py); 0 = check at the start of every request.
 DB_HEALTH_CHECK_QUIET_SECONDS = env.float("DB_HEALTH_CHECK_QUIET_SECONDS", default=1.0)
-# psycopg caches a query's parsed placeholders only up to these sizes (its defaults: 4,096
-# characters, 50 parameters); the one-statement payment writes are larger.
-PSYCOPG_CACHED_STATEMENT_LENGTH = 16_384
-PSYCOPG_CACHED_STATEMENT_PARAMS = 256
 
 # Optional read replica, used only by the ``replica`` alias for reporting reads.
 DATABASE_REPLICA_URL = _env_or_file("DATABASE_REPLICA_URL")

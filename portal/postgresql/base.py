@@ -9,14 +9,6 @@ statement fails, that request gets the database error it would have got mid-requ
 and Django closes the connection when the request ends (``errors_occurred``); the next
 request opens a new one.
 
-It also lets psycopg cache the parsed form of our longest hot statements. psycopg converts a
-query's ``%s`` placeholders with a pure-Python tokenizer and caches the result (an LRU of 128)
-only for queries up to 4,096 characters and 50 parameters; a payment registration — the row,
-its history and its outbox event in one statement — has more, so every registration paid
-~0.3 ms re-tokenizing the same text (measured with py-spy; ~9 % of register throughput).
-``PSYCOPG_CACHED_STATEMENT_*`` raise those limits; statements longer still (bulk inserts of
-many rows) are not cached, as before.
-
 And a persistent connection lives between ¾ of ``CONN_MAX_AGE`` and all of it, at random.
 Connections opened together (a process's threads when a burst reaches it) would otherwise be
 replaced together, each new one a new PostgreSQL server process to start: in bench/burst.py a
@@ -28,17 +20,8 @@ from __future__ import annotations
 import random
 import time
 
-import psycopg._queries
 from django.conf import settings
 from django.db.backends.postgresql import base
-
-# Read by psycopg at each execute (module globals of psycopg 3.3, pinned; a test checks they exist).
-psycopg._queries.MAX_CACHED_STATEMENT_LENGTH = max(
-    psycopg._queries.MAX_CACHED_STATEMENT_LENGTH, settings.PSYCOPG_CACHED_STATEMENT_LENGTH
-)
-psycopg._queries.MAX_CACHED_STATEMENT_PARAMS = max(
-    psycopg._queries.MAX_CACHED_STATEMENT_PARAMS, settings.PSYCOPG_CACHED_STATEMENT_PARAMS
-)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

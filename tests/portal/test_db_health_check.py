@@ -83,23 +83,6 @@ def test_a_connection_killed_by_the_server_recovers_on_the_next_request(settings
         assert cursor.fetchone()[0] != pid
 
 
-def test_long_statements_have_their_placeholders_parsed_once():
-    """A payment registration is one statement of more than psycopg's default 50 parameters;
-    the backend raises psycopg's cache limits so that its parsed form is reused."""
-    import psycopg._queries
-
-    assert psycopg._queries.MAX_CACHED_STATEMENT_PARAMS >= 256
-    assert psycopg._queries.MAX_CACHED_STATEMENT_LENGTH >= 16_384
-    sql = "SELECT " + ", ".join(["%s::int"] * 120)
-    cache = psycopg._queries._query2pg_client
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(range(120)))
-        before = cache.cache_info().hits
-        cursor.execute(sql, list(range(1, 121)))
-        assert cursor.fetchone()[-1] == 120
-    assert cache.cache_info().hits == before + 1
-
-
 def test_connections_opened_together_are_not_replaced_together(settings):
     import time
 

@@ -9,6 +9,7 @@ terminal). The password is asked for interactively unless --password is given.
 from __future__ import annotations
 
 import getpass
+import io
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -65,4 +66,6 @@ class Command(BaseCommand):
 
             qr = qrcode.QRCode(border=1)
             qr.add_data(device.config_url)
-            qr.print_ascii(out=self.stdout._out, invert=True)
+            picture = io.StringIO()
+            qr.print_ascii(out=picture, invert=True)
+            self.stdout.write(picture.getvalue(), ending="")
