@@ -7,8 +7,6 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email, validate_ipv4_address
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -181,116 +179,6 @@ class CheckRequestSerializer(StrictSerializer):
         )
 
 
-# --- The common case without DRF's per-request serializer construction ---------------------------
-# Building CheckRequestSerializer deep-copies every nested field on every request, which costs
-# more than the checks themselves. A plainly well-formed body (exact types, nothing to coerce)
-# is read here with the same rules; anything else (an error, a value DRF would coerce) gets
-# None and goes through the serializer, which answers exactly as it always has. A test checks
-# that both give the same CheckInput.
-
-_BUYER_KEYS = frozenset(BuyerSerializer._declared_fields)
-_ITEM_KEYS = frozenset(ItemSerializer._declared_fields)
-_SHIPPING_KEYS = frozenset(ShippingSerializer._declared_fields)
-_DEVICE_KEYS = frozenset(DeviceSerializer._declared_fields)
-_REQUEST_KEYS = frozenset(("order_id", "amount", "currency", "buyer", "items", "shipping", "device"))
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-
-
-class _NotPlain(Exception):
-    pass
-
-
-def _text(data: dict, key: str, max_length: int, *, required: bool = True) -> str:
-    """A CharField (trimmed; no NUL or lone surrogate; blank only when not required)."""
-    value = data.get(key, "")
-    if type(value) is not str:
-        raise _NotPlain
-    value = value.strip()
-    if (required and not value) or len(value) > max_length or "\x00" in value:
-        raise _NotPlain
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _NotPlain from None
-    return value
-
-
-def _int(data: dict, key: str, low: int, high: int) -> int:
-    value = data.get(key)
-    if type(value) is not int or not low <= value <= high:
-        raise _NotPlain
-    return value
-
-
-def _object(value: Any, keys: frozenset[str]) -> dict:
-    if type(value) is not dict or not value.keys() <= keys:
-        raise _NotPlain
-    return value
-
-
-def _validated(func, value):
-    try:
-        return func(value)
-    except (serializers.ValidationError, DjangoValidationError, ValueError, TypeError):
-        raise _NotPlain from None  # the serializer says what is wrong (e.g. 1990-13-01)
-
-
-def plain_check_input(data: Any) -> CheckInput | None:
-    """The application of a plainly well-formed request body, or None (use the serializer)."""
-    try:
-        data = _object(data, _REQUEST_KEYS)
-        if data.get("currency", "JPY") != "JPY":
-            raise _NotPlain
-        buyer = _object(data.get("buyer"), _BUYER_KEYS)
-        birth_date = buyer.get("birth_date")
-        if type(birth_date) is not str or not _ISO_DATE.fullmatch(birth_date):
-            raise _NotPlain
-        birth_date = _validated(date.fromisoformat, birth_date)
-        items = data.get("items", [])
-        if type(items) is not list or len(items) > 500:
-            raise _NotPlain
-        shipping = data.get("shipping")
-        device = _object(data.get("device", {}), _DEVICE_KEYS)
-        ip = _text(device, "ip", 100, required=False)
-        if ip:
-            if ":" in ip:
-                raise _NotPlain
-            _validated(validate_ipv4_address, ip)
-        email = _text(buyer, "email", 254)
-        _validated(validate_email, email)
-        return CheckInput(
-            amount=_int(data, "amount", 1, 10_000_000),
-            currency="JPY",
-            order_id=_text(data, "order_id", 100, required=False),
-            name=_text(buyer, "name", 100),
-            name_kana=_text(buyer, "name_kana", 100, required=False),
-            email=email,
-            phone=_validated(_phone, _text(buyer, "phone", 20)),
-            postal_code=_validated(_postal_code, _text(buyer, "postal_code", 8)),
-            address=_text(buyer, "address", 300),
-            birth_date=_validated(_birth_date, birth_date),
-            items=tuple(
-                Item(
-                    name=_text(item, "name", 200),
-                    price=_int(item, "price", 0, 100_000_000),
-                    quantity=_int(item, "quantity", 1, 10_000),
-                )
-                for item in (_object(i, _ITEM_KEYS) for i in items)
-            ),
-            shipping=None
-            if shipping is None
-            else Address(
-                name=_text(_object(shipping, _SHIPPING_KEYS), "name", 100, required=False),
-                postal_code=_validated(_postal_code, _text(shipping, "postal_code", 8)),
-                address=_text(shipping, "address", 300),
-            ),
-            device_fingerprint=_text(device, "fingerprint", 200, required=False),
-            ip=ip,
-        )
-    except _NotPlain:
-        return None
-
-
 class CheckSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     object = serializers.SerializerMethodField()
@@ -367,11 +255,9 @@ class ChecksView(IdempotentMixin, CreditView):
         tags=["Credit"],
     )
     def post(self, request):
-        application = plain_check_input(request.data)
-        if application is None:
-            serializer = CheckRequestSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            application = serializer.to_input()
+        serializer = CheckRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = serializer.to_input()
         result = services.credit_check_run(
             merchant=request.user.merchant,
             mode=request.user.mode,
