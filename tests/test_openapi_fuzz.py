@@ -6,8 +6,12 @@ key: schema-valid bodies and schema-invalid ones. Every answer must be no 5xx, a
 operation documents, JSON, and a body that the documented schema for that status accepts;
 input the schema refuses must be refused.
 
+Most requests are pointed at objects the merchant has (``Seeded``: a customer and cards, a
+payment of each pay type, a credit check, a webhook setting) so that real answers of each
+kind are checked, not only the 404 of an unknown id.
+
 Bounded so that the suite stays fast and CI deterministic: a fixed seed, derandomised
-Hypothesis, a few examples per operation, no shrinking.
+Hypothesis, a dozen examples per operation, no shrinking (about 30 s on two cores).
 
 ``/v1/budgets/*`` is left out: that module is being rewritten (issue 7) and gets its own run
 once it settles.
@@ -15,6 +19,8 @@ once it settles.
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass, field
 
 import httpx
@@ -182,6 +188,17 @@ class Seeded:
             body["access_id"] = payment["access_id"]
 
 
+_keys = itertools.count()
+
+
+def fresh_idempotency_key(case) -> None:
+    """A valid generated idempotency key gets a suffix of its own: the same key with another
+    body is rightly refused (400), a state no schema can tell."""
+    key = (case.headers or {}).get("idempotent_key")
+    if isinstance(key, str) and re.fullmatch(r"[!-~]{1,240}", key):
+        case.headers["idempotent_key"] = f"{key}-{next(_keys)}"
+
+
 @pytest.fixture
 def seeded(merchant, credit_rules, providers_in_process) -> Seeded:
     api = ApiClient(merchant.test_secret)
@@ -233,6 +250,7 @@ def seeded(merchant, credit_rules, providers_in_process) -> Seeded:
 )
 def test_openapi_schema_tells_the_truth(case, fuzz_headers, wsgi_app, seeded):
     seeded.aim(case)
+    fresh_idempotency_key(case)
     excluded = [positive_data_acceptance] if case.operation.label in SEMANTIC_RULES else []
     case.call_and_validate(headers=fuzz_headers, checks=CHECKS, excluded_checks=excluded, app=wsgi_app)
 
