@@ -143,6 +143,7 @@ class Forecast:
     forecast_p10: Decimal | None = None
     forecast_p90: Decimal | None = None
     month_level: Decimal = ZERO  # month-level charges (tax, fees, credits, commitments) expected a month
+    notes: list[str] = field(default_factory=list)  # currency conversions: the rates used, or missing
 
     @property
     def run_rate(self) -> Decimal | None:
@@ -181,6 +182,8 @@ class Forecast:
             return "No approved budget yet."
         if self.status == "no_data":
             return "No cost data yet."
+        if self.actual_to_date == 0 and self.trend is None and any("not counted" in n for n in self.notes):
+            return "Costs are billed in another currency without an exchange rate: see the warning."
         if self.exhausted_month is None:
             return "Within budget through the period end."
         if self.actual_to_date > self.plan_total:

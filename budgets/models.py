@@ -398,6 +398,14 @@ class Anomaly(models.Model):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
+    suppressed_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The answered anomaly whose answer covers this one (same cause, size, not expired).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -459,3 +467,26 @@ class BillingPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.billing_account_id} {self.period_start:%Y-%m}"
+
+
+class ExchangeRate(models.Model):
+    """A monthly rate maintained by the operators: 1 ``from_currency`` = ``rate`` ``to_currency``."""
+
+    month = models.DateField(help_text="First day of the month the rate applies to.")
+    from_currency = models.CharField(max_length=3)
+    to_currency = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=24, decimal_places=10)
+    source = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-month", "from_currency", "to_currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "from_currency", "to_currency"], name="budgets_rate_unique"
+            ),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="budgets_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} 1 {self.from_currency} = {self.rate} {self.to_currency}"

@@ -8,7 +8,7 @@ from typing import Any
 
 from budgets import selectors
 from budgets.models import Project
-from budgets.money import plain
+from budgets.money import minor_units, plain
 
 
 def number(amount: Decimal, places: int | None = None) -> Decimal:
@@ -18,11 +18,13 @@ def number(amount: Decimal, places: int | None = None) -> Decimal:
     return Decimal(plain(amount) or "0")
 
 
-def report_data(projects: list[Project] | None = None) -> list[dict[str, Any]]:
+def report_data(projects: list[Project] | None = None, *, status: str = "all") -> list[dict[str, Any]]:
+    """Per project: plan, actual, forecast (with its band) and anomalies — suppressed ones too, with
+    their status, unless ``status`` filters them."""
     projects = list(projects if projects is not None else Project.objects.order_by("name"))
     forecasts = selectors.project_forecasts(projects)
     anomalies: dict[int, list[dict[str, Any]]] = {p.pk: [] for p in projects}
-    for anomaly in selectors.reportable_anomalies([p.pk for p in projects]).order_by(
+    for anomaly in selectors.anomalies_list([p.pk for p in projects], status=status).order_by(
         "start_date", "type", "pk"
     ):
         anomalies[anomaly.project_id].append(
@@ -34,17 +36,29 @@ def report_data(projects: list[Project] | None = None) -> list[dict[str, Any]]:
                 "sub_account_id": anomaly.sub_account_id or None,
                 "expected": number(anomaly.expected, 2),
                 "actual": number(anomaly.actual, 2),
+                "monthly_impact": number(anomaly.monthly_impact, 2),
+                "status": anomaly.status,
+                "answer": anomaly.answer or None,
+                "suppressed_by": anomaly.suppressed_by.public_id if anomaly.suppressed_by else None,
             }
         )
     out = []
     for project in projects:
         forecast = forecasts[project.pk]
+        places = minor_units(project.currency)  # amounts rounded to the currency (JPY: yen, USD: cents)
         out.append(
             {
                 "name": project.name,
                 "plan_total": number(forecast.plan_total),
                 "actual_to_date": number(forecast.actual_to_date),
-                "forecast_total": number(forecast.forecast_total, 2),
+                "currency": project.currency,
+                "forecast_total": number(forecast.forecast_total, places),
+                "forecast_p10": number(forecast.forecast_p10, places)
+                if forecast.forecast_p10 is not None
+                else None,
+                "forecast_p90": number(forecast.forecast_p90, places)
+                if forecast.forecast_p90 is not None
+                else None,
                 "exhausted_month": forecast.exhausted_month.strftime("%Y-%m")
                 if forecast.exhausted_month
                 else None,

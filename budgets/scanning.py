@@ -97,27 +97,74 @@ def load_resources(
     return {pid: anomalies.resources_from_rows(items) for pid, items in grouped.items()}
 
 
+FEEDBACK_DAYS = 90  # an answer silences the same cause for this long (from the answered anomaly's start)
+FEEDBACK_SIZE = 1.5  # … and only up to this multiple of the answered excess (a larger cause raises again)
+
+
+def suppressed_by(finding: anomalies.Finding, answered: list[Anomaly]) -> Anomaly | None:
+    """The answered anomaly ("expected", "planned", "false alarm") that covers this finding: same
+    type and scope, started at most ``FEEDBACK_DAYS`` before it, and not smaller than it by more
+    than ``FEEDBACK_SIZE`` (excess over the usual cost, and actual cost). None: it raises."""
+    excess = finding.actual - finding.expected
+    for anomaly in answered:
+        if anomaly.type != finding.type or anomaly.scope != finding.scope:
+            continue
+        if not 0 <= (finding.start - anomaly.start_date).days <= FEEDBACK_DAYS:
+            continue
+        limit = Decimal(str(FEEDBACK_SIZE))
+        if (
+            excess > max(anomaly.actual - anomaly.expected, Decimal(0)) * limit
+            or finding.actual > anomaly.actual * limit
+        ):
+            continue
+        return anomaly
+    return None
+
+
 @transaction.atomic
 def anomalies_record(*, project: Project, findings: list[anomalies.Finding], evaluated_from: date) -> int:
-    """Store new findings (suppressed when the same cause was answered before); withdraw vanished ones."""
+    """Store new findings, one anomaly per cause; suppressed (stored, visible, not notified) when an
+    answer covers them; withdraw open ones whose evidence vanished (a corrected re-import)."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     known = list(Anomaly.objects.filter(project=project, start_date__gte=evaluated_from - timedelta(days=90)))
-    answered = {(t, s) for _, t, s in selectors.answered_causes([project.pk])}
+    answered = list(
+        Anomaly.objects.filter(
+            project=project,
+            status=Anomaly.Status.ANSWERED,
+            answer__in=list(Anomaly.SUPPRESSING_ANSWERS),
+            start_date__gte=evaluated_from - timedelta(days=FEEDBACK_DAYS + 400),
+        ).order_by("-start_date")
+    )
+    findings = anomalies.consolidate(findings)
+
+    def as_finding(anomaly: Anomaly) -> anomalies.Finding:
+        return anomalies.Finding(
+            type=anomaly.type, scope=anomaly.scope, start=anomaly.start_date, detected_on=anomaly.detected_on,
+            resource_id=anomaly.resource_id, contributors=anomaly.contributors,
+        )  # fmt: skip
 
     def same(anomaly: Anomaly, finding: anomalies.Finding) -> bool:
-        return (
-            anomaly.type == finding.type
-            and anomaly.scope == finding.scope
-            and abs((anomaly.start_date - finding.start).days) <= SAME_CAUSE_DAYS
-        )
+        return anomalies.same_cause(as_finding(anomaly), finding)
 
     created = 0
     for finding in findings:
-        if any(same(a, finding) for a in known):
+        match = next((a for a in known if same(a, finding)), None)
+        if match is not None:
+            if (
+                match.type != finding.type
+                and anomalies.merge(as_finding(match), finding) is finding
+                and match.status == Anomaly.Status.OPEN
+            ):
+                # One cause, one anomaly: the step reported on its second day was a spike.
+                Anomaly.objects.filter(pk=match.pk, status=Anomaly.Status.OPEN).update(
+                    type=finding.type, scope=finding.scope[:1200], explanation=finding.explanation[:2000],
+                    expected=finding.expected.quantize(_COST_PLACES), actual=finding.actual.quantize(_COST_PLACES),
+                    monthly_impact=finding.monthly_impact.quantize(_COST_PLACES),
+                )  # fmt: skip
+                match.type, match.scope = finding.type, finding.scope
             continue
-        status = (
-            Anomaly.Status.SUPPRESSED if (finding.type, finding.scope) in answered else Anomaly.Status.OPEN
-        )
+        cover = suppressed_by(finding, answered)
+        status = Anomaly.Status.SUPPRESSED if cover else Anomaly.Status.OPEN
         anomaly = Anomaly.objects.create(
             project=project,
             type=finding.type,
@@ -134,6 +181,7 @@ def anomalies_record(*, project: Project, findings: list[anomalies.Finding], eva
             contributors=finding.contributors,
             explanation=finding.explanation[:2000],
             status=status,
+            suppressed_by=cover,
         )
         known.append(anomaly)
         created += 1

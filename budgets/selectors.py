@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.fields.json import KT
 from django.db.models.functions import TruncMonth
 
 from budgets import forecasting
+from budgets.currency import Rates
+from budgets.errors import AREA
 from budgets.forecasting import Forecast
-from budgets.models import Anomaly, BudgetRequest, CostDaily, CostImport, PlanMonth, PlanVersion, Project
-from budgets.money import month_start
+from budgets.models import (
+    Anomaly,
+    BudgetRequest,
+    ChargeCategory,
+    CostDaily,
+    CostImport,
+    PlanMonth,
+    PlanVersion,
+    Project,
+)
+from budgets.money import add_months, month_start
+from portal.errors import FieldError
 
 ZERO = Decimal(0)
 # Daily usage: what the run rate and daily anomaly detection read. Everything else — tax, credits,
@@ -54,10 +68,8 @@ def _currencies(project_ids: list[int]) -> dict[int, str]:
 
 
 def last_cost_days(project_ids: list[int]) -> dict[int, date]:
-    """The last day with cost of each project (an index lookup per project)."""
-    last = CostDaily.objects.filter(project=OuterRef("pk"), currency=OuterRef("currency")).order_by(
-        "-charge_date"
-    )
+    """The last day with cost of each project, in any currency (an index lookup per project)."""
+    last = CostDaily.objects.filter(project=OuterRef("pk")).order_by("-charge_date")
     rows = (
         Project.objects.filter(pk__in=project_ids)
         .annotate(last=Subquery(last.values("charge_date")[:1]))
@@ -66,9 +78,31 @@ def last_cost_days(project_ids: list[int]) -> dict[int, date]:
     return {pk: day for pk, day in rows if day is not None}
 
 
-def monthly_actuals(project_ids: list[int], since: dict[int, date]) -> dict[int, dict[date, Decimal]]:
-    # Grouped by currency too and filtered here: cheaper than joining every cost row to its project.
-    currencies = _currencies(project_ids)
+def _fold_currencies(
+    rows, currencies: dict[int, str], rates: Rates | None, since: dict[int, date] | None = None
+):
+    """(project, currency, period, total) rows → {project: {period: total in the project's currency}}."""
+    out: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    for project_id, currency, period, total in rows:
+        period = period.date() if hasattr(period, "date") and callable(period.date) else period
+        start = (since or {}).get(project_id)
+        if start is not None and period < start:
+            continue
+        target = currencies[project_id]
+        if currency != target:
+            if rates is None:
+                continue
+            total = rates.convert(total, currency, target, period, owner=project_id)
+            if total is None:
+                continue
+        out[project_id][period] = out[project_id].get(period, ZERO) + total
+    return out
+
+
+def monthly_actuals(
+    project_ids: list[int], since: dict[int, date], rates: Rates | None = None
+) -> dict[int, dict[date, Decimal]]:
+    """Every cost per project and month, converted to the project's currency (see budgets.currency)."""
     rows = (
         CostDaily.objects.filter(project_id__in=project_ids)
         .annotate(month=TruncMonth("charge_date"))
@@ -76,35 +110,24 @@ def monthly_actuals(project_ids: list[int], since: dict[int, date]) -> dict[int,
         .annotate(total=Sum("cost"))
         .order_by()
     )
-    out: dict[int, dict[date, Decimal]] = defaultdict(dict)
-    for project_id, currency, month, total in rows:
-        month = month.date() if hasattr(month, "date") and callable(month.date) else month
-        start = since.get(project_id)
-        if currency == currencies[project_id] and (start is None or month >= start):
-            out[project_id][month] = total
-    return out
+    return _fold_currencies(rows, _currencies(project_ids), rates, since)
 
 
 def daily_totals(
-    project_ids: list[int], since: date, until: date | None = None
+    project_ids: list[int], since: date, until: date | None = None, rates: Rates | None = None
 ) -> dict[int, dict[date, Decimal]]:
     """Daily usage (month-level charges apart) per project, in each project's currency."""
-    currencies = _currencies(project_ids)
     rows = CostDaily.objects.filter(DAILY_USAGE, project_id__in=project_ids, charge_date__gte=since)
     if until is not None:
         rows = rows.filter(charge_date__lte=until)
-    out: dict[int, dict[date, Decimal]] = defaultdict(dict)
-    for project_id, currency, day, total in (
-        rows.values_list("project_id", "currency", "charge_date").annotate(total=Sum("cost")).order_by()
-    ):
-        if currency == currencies[project_id]:
-            out[project_id][day] = total
-    return out
+    grouped = rows.values_list("project_id", "currency", "charge_date").annotate(total=Sum("cost")).order_by()
+    return _fold_currencies(grouped, _currencies(project_ids), rates)
 
 
-def month_level_charges(project_ids: list[int], since: date) -> dict[int, dict[date, Decimal]]:
+def month_level_charges(
+    project_ids: list[int], since: date, rates: Rates | None = None
+) -> dict[int, dict[date, Decimal]]:
     """Month-level charges (everything but daily usage) per project and month, from ``since``."""
-    currencies = _currencies(project_ids)
     rows = (
         CostDaily.objects.filter(project_id__in=project_ids, charge_date__gte=since)
         .exclude(DAILY_USAGE)
@@ -113,30 +136,34 @@ def month_level_charges(project_ids: list[int], since: date) -> dict[int, dict[d
         .annotate(total=Sum("cost"))
         .order_by()
     )
-    out: dict[int, dict[date, Decimal]] = defaultdict(dict)
-    for project_id, currency, month, total in rows:
-        month = month.date() if hasattr(month, "date") and callable(month.date) else month
-        if currency == currencies[project_id]:
-            out[project_id][month] = total
-    return out
+    return _fold_currencies(rows, _currencies(project_ids), rates)
 
 
 def project_forecasts(projects: Iterable[Project]) -> dict[int, Forecast]:
-    """Forecasts of many projects with a handful of queries."""
+    """Forecasts of many projects with a handful of queries; costs in another currency are
+    converted by the operators' monthly rates (``forecast.notes`` says which, or which are missing)."""
     projects = list(projects)
     ids = [p.pk for p in projects]
+    currencies = set(
+        CostDaily.objects.filter(project_id__in=ids).values_list("currency", flat=True).distinct()
+    )
+    rates = (
+        Rates.load(currencies | {p.currency for p in projects})
+        if len(currencies) > 1 or any(c != p.currency for p in projects for c in currencies)
+        else None
+    )
     versions = current_plan_versions(ids)
     months = plan_months(v.pk for v in versions.values())
     last_days = last_cost_days(ids)
     plans = {pid: months.get(v.pk, {}) for pid, v in versions.items()}
     starts = {pid: min(plan) for pid, plan in plans.items() if plan}
-    monthly = monthly_actuals(ids, starts)
+    monthly = monthly_actuals(ids, starts, rates)
     daily: dict[int, dict[date, Decimal]] = {}
     month_level: dict[int, dict[date, Decimal]] = {}
     if last_days:
         since = min(last_days.values()) - timedelta(days=forecasting.WINDOW)
-        daily = daily_totals(ids, since)
-        month_level = month_level_charges(ids, month_start(since - timedelta(days=92)))
+        daily = daily_totals(ids, since, rates=rates)
+        month_level = month_level_charges(ids, month_start(since - timedelta(days=92)), rates)
     out = {}
     for project in projects:
         pid = project.pk
@@ -148,6 +175,7 @@ def project_forecasts(projects: Iterable[Project]) -> dict[int, Forecast]:
             as_of=last_days.get(pid),
             month_level=month_level.get(pid, {}),
         )
+        out[pid].notes = rates.notes(project.currency, owner=pid) if rates else []
     return out
 
 
@@ -200,7 +228,23 @@ def plan_history(project: Project) -> list[PlanVersion]:
     return list(project.plan_versions.select_related("request", "created_by").prefetch_related("months"))
 
 
+ANOMALY_STATUSES = ("all", "open", "answered", "suppressed")
+
+
+def anomalies_list(
+    project_ids: list[int], *, status: str = "all", types: list[str] | None = None
+) -> QuerySet[Anomaly]:
+    """Anomalies of the projects, suppressed ones included unless filtered out (``status``)."""
+    rows = Anomaly.objects.filter(project_id__in=project_ids).select_related("suppressed_by", "project")
+    if status != "all":
+        rows = rows.filter(status=status)
+    if types:
+        rows = rows.filter(type__in=types)
+    return rows
+
+
 def reportable_anomalies(project_ids: list[int]) -> QuerySet[Anomaly]:
+    """Anomalies that raise (open or answered): what notifications and counts use."""
     return Anomaly.objects.filter(project_id__in=project_ids).exclude(status=Anomaly.Status.SUPPRESSED)
 
 
@@ -229,6 +273,103 @@ def actuals(project: Project, *, granularity: str, start: date | None, end: date
     return list(grouped.values("period").annotate(cost=Sum("cost")).order_by("period"))
 
 
+GROUP_BY = {"service": "service_name", "sub_account": "sub_account_id", "region": "region",
+            "resource": "resource_id", "charge_category": "charge_category", "month": "month", "day": "charge_date"}  # fmt: skip
+FILTERS = ("service", "sub_account", "region", "resource", "charge_category", "tag", "from", "to", "month")
+
+
+@dataclass(frozen=True)
+class CostQuery:
+    """Filters and a group-by for a project's costs (validated by ``cost_query``)."""
+
+    group_by: str = "service"  # a GROUP_BY key or "tag:<key>"
+    service: str = ""
+    sub_account: str = ""
+    region: str = ""
+    resource: str = ""
+    charge_category: str = ""
+    tag: tuple[str, str] | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+def cost_query(params: Mapping[str, str], *, extra: Iterable[str] = ()) -> CostQuery:
+    """A CostQuery from query parameters; an unknown parameter or a bad value is a FieldError (400)."""
+    unknown = sorted(set(params) - set(FILTERS) - {"group_by", *extra})
+    if unknown:
+        raise FieldError(AREA, "filter", "unknown", f"unknown filter {unknown[0][:40]!r}; allowed: "
+                         f"{', '.join((*FILTERS, 'group_by'))}")  # fmt: skip
+    group_by = params.get("group_by") or "service"
+    if group_by not in GROUP_BY and not (group_by.startswith("tag:") and len(group_by) > 4):
+        raise FieldError(AREA, "group_by", "choice", f"must be one of {', '.join(GROUP_BY)} or tag:<key>")
+    tag = None
+    if params.get("tag"):
+        key, sep, value = params["tag"].partition("=")
+        if not sep or not key:
+            raise FieldError(AREA, "tag", "invalid", "must be key=value")
+        tag = (key, value)
+    start, end = _day_param(params, "from"), _day_param(params, "to")
+    if params.get("month"):
+        try:
+            month = date.fromisoformat(params["month"] + "-01")
+        except ValueError:
+            raise FieldError(AREA, "filter", "invalid", "month must be YYYY-MM") from None
+        start, end = month, add_months(month, 1) - timedelta(days=1)
+    category = params.get("charge_category", "")
+    if category and category not in ChargeCategory.values:
+        raise FieldError(
+            AREA, "filter", "choice", f"charge_category must be one of {', '.join(ChargeCategory.values)}"
+        )
+    return CostQuery(group_by, params.get("service", ""), params.get("sub_account", ""), params.get("region", ""),
+                     params.get("resource", ""), category, tag, start, end)  # fmt: skip
+
+
+def _day_param(params: Mapping[str, str], name: str) -> date | None:
+    value = params.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FieldError(AREA, name, "invalid", "must be a date as YYYY-MM-DD") from None
+
+
+def costs_grouped(project: Project, query: CostQuery, *, limit: int = 500) -> list[dict]:
+    """The project's costs (billed and effective) filtered and grouped, largest first."""
+    rows = _costs([project.pk])
+    if query.start:
+        rows = rows.filter(charge_date__gte=query.start)
+    if query.end:
+        rows = rows.filter(charge_date__lte=query.end)
+    for name, column in (("service", "service_name"), ("sub_account", "sub_account_id"), ("region", "region"),
+                         ("resource", "resource_id"), ("charge_category", "charge_category")):  # fmt: skip
+        value = getattr(query, name)
+        if value:
+            rows = rows.filter(**{column: value})
+    if query.tag:
+        rows = rows.filter(tags__contains={query.tag[0]: query.tag[1]})
+    if query.group_by.startswith("tag:"):
+        rows = rows.annotate(key=KT(f"tags__{query.group_by[4:]}"))
+    elif query.group_by == "month":
+        rows = rows.annotate(key=TruncMonth("charge_date"))
+    else:
+        rows = rows.annotate(key=F(GROUP_BY[query.group_by]))
+    grouped = rows.values("key").annotate(cost=Sum("cost"), effective_cost=Sum("effective_cost"))
+    order = ["key"] if query.group_by in ("month", "day") else ["-cost"]
+    out = []
+    for row in grouped.order_by(*order)[:limit]:
+        key = row["key"]
+        key = key.date() if hasattr(key, "date") and callable(key.date) else key
+        out.append(
+            {
+                "key": "" if key is None else str(key),
+                "cost": row["cost"],
+                "effective_cost": row["effective_cost"],
+            }
+        )
+    return out
+
+
 def cost_breakdown(project: Project, *, since: date, dimension: str) -> list[dict]:
     field = {"service": "service_name", "sub_account": "sub_account_id", "region": "region"}.get(
         dimension, "resource_id"
@@ -251,3 +392,18 @@ def answered_causes(project_ids: list[int]) -> set[tuple[int, str, str]]:
             answer__in=list(Anomaly.SUPPRESSING_ANSWERS),
         ).values_list("project_id", "type", "scope")
     )
+
+
+def tag_keys(project: Project, limit: int = 20) -> list[str]:
+    """Tag keys seen on the project's recent costs (for the group-by choices)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT jsonb_object_keys(tags) FROM budgets_costdaily WHERE project_id = %s "
+            "AND charge_date >= CURRENT_DATE - 400 LIMIT %s",
+            [project.pk, limit],
+        )
+        return sorted(row[0] for row in cursor.fetchall())

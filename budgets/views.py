@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from budgets import charts, selectors, services
 from budgets.models import Anomaly, BudgetRequest, Project
+from budgets.money import to_currency
 from portal.errors import PortalError
+
+PAGE_PARAMS = ("status", "type", "export")
+EXPORTS = ("breakdown", "anomalies", "months", "requests")
 
 
 def _project(request: HttpRequest, project_id: str) -> Project:
@@ -51,14 +57,36 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_page(request: HttpRequest, project_id: str) -> HttpResponse:
     project = _project(request, project_id)
+    params = {k: v for k, v in request.GET.items() if v != ""}
+    try:
+        query = selectors.cost_query({k: v for k, v in params.items() if k not in PAGE_PARAMS}, extra=())
+    except PortalError as exc:
+        return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
+    status = params.get("status", "all")
+    kind = params.get("type", "")
+    if status not in selectors.ANOMALY_STATUSES or (kind and kind not in Anomaly.Type.values):
+        return HttpResponseBadRequest("status or type: not an allowed value", content_type="text/plain")
     forecast = selectors.project_forecast(project)
-    anomalies = list(selectors.reportable_anomalies([project.pk]))
+    anomalies = list(selectors.anomalies_list([project.pk], status=status, types=[kind] if kind else None))
     requests = list(selectors.project_requests(project))
+    if query.start is None and query.end is None and forecast.as_of:
+        query = selectors.CostQuery(**{**query.__dict__, "start": forecast.as_of.replace(day=1)})
+    breakdown = selectors.costs_grouped(project, query)
+    export = params.get("export")
+    if export:
+        if export not in EXPORTS:
+            return HttpResponseBadRequest(
+                f"export must be one of {', '.join(EXPORTS)}", content_type="text/plain"
+            )
+        return _csv(
+            project, export, breakdown=breakdown, anomalies=anomalies, forecast=forecast, requests=requests
+        )
     markers = [
         charts.Marker(
             a.start_date, "anomaly", f"{a.get_type_display()} — {a.scope} ({a.start_date})", f"#{a.public_id}"
         )
         for a in anomalies
+        if a.status != Anomaly.Status.SUPPRESSED
     ]
     for r in requests:
         if r.status == BudgetRequest.Status.APPROVED and r.decided_at:
@@ -68,7 +96,6 @@ def project_page(request: HttpRequest, project_id: str) -> HttpResponse:
             markers.append(
                 charts.Marker(day, "approval", f"Approved {r.amount:.0f} {r.currency}: {r.purpose[:80]}")
             )
-    since = forecast.as_of.replace(day=1) if forecast.as_of else None
     return render(
         request,
         "budgets/project.html",
@@ -79,11 +106,57 @@ def project_page(request: HttpRequest, project_id: str) -> HttpResponse:
             "anomalies": anomalies,
             "requests": requests,
             "plan_history": list(reversed(selectors.plan_history(project))),
-            "services": selectors.cost_breakdown(project, since=since, dimension="service") if since else [],
+            "breakdown": breakdown,
+            "query": query,
+            "params": params,
+            "group_choices": [*selectors.GROUP_BY, *(f"tag:{k}" for k in selectors.tag_keys(project))],
+            "status": status,
+            "type": kind,
+            "statuses": selectors.ANOMALY_STATUSES,
+            "types": Anomaly.Type.choices,
             "answers": Anomaly.Answer.choices,
             "can_approve": request.user.has_perm("budgets.approve_budgetrequest"),
+            "rates": forecast.notes,
         },
     )
+
+
+def _csv(project: Project, table: str, **data) -> HttpResponse:
+    """One table of the page as CSV (amounts rounded to the currency)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{project.public_id}-{table}.csv"'
+    writer = csv.writer(response)
+    cur = project.currency
+
+    def money(value):
+        return "" if value is None else format(to_currency(value, cur), "f")
+
+    if table == "breakdown":
+        writer.writerow(["key", f"billed_cost_{cur}", f"effective_cost_{cur}"])
+        for row in data["breakdown"]:
+            writer.writerow([row["key"], money(row["cost"]), money(row["effective_cost"])])
+    elif table == "anomalies":
+        writer.writerow(["id", "type", "status", "start", "detected_on", "service", "resource_id", "sub_account_id",
+                         "region", f"expected_per_day_{cur}", f"actual_per_day_{cur}", f"monthly_impact_{cur}",
+                         "answer", "suppressed_by"])  # fmt: skip
+        for a in data["anomalies"]:
+            writer.writerow([a.public_id, a.type, a.status, a.start_date, a.detected_on, a.service_name, a.resource_id,
+                             a.sub_account_id, a.region, money(a.expected), money(a.actual), money(a.monthly_impact),
+                             a.answer, a.suppressed_by.public_id if a.suppressed_by else ""])  # fmt: skip
+    elif table == "months":
+        writer.writerow(["month", f"plan_{cur}", f"actual_{cur}", f"forecast_{cur}", f"cumulative_plan_{cur}",
+                         f"cumulative_actual_{cur}", f"cumulative_forecast_{cur}", "cumulative_p10", "cumulative_p90"])  # fmt: skip
+        for m in data["forecast"].months:
+            writer.writerow([f"{m.month:%Y-%m}", money(m.plan), money(m.actual), money(m.forecast),
+                             money(m.cumulative_plan), money(m.cumulative_actual), money(m.cumulative_forecast),
+                             money(m.cumulative_p10), money(m.cumulative_p90)])  # fmt: skip
+    else:
+        writer.writerow(["id", "kind", "status", "amount", "currency", "start_month", "months", "purpose",
+                         "requested_by", "decided_by"])  # fmt: skip
+        for r in data["requests"]:
+            writer.writerow([r.public_id, r.kind, r.status, r.amount, r.currency, f"{r.start_month:%Y-%m}", r.months,
+                             r.purpose, r.requested_by or "", r.decided_by or ""])  # fmt: skip
+    return response
 
 
 def _act(request: HttpRequest, project: Project, action, done: str) -> HttpResponse:

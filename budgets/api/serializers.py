@@ -71,6 +71,10 @@ class ForecastSerializer(serializers.Serializer):
     shortfall = Amount()
     exhausted_month = serializers.DateField(format="%Y-%m", allow_null=True)
     months_to_exhaustion = serializers.IntegerField(allow_null=True)
+    notes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Exchange rates used, or missing (those costs are not counted).",
+    )
     months = MonthSerializer(many=True)
 
     def to_representation(self, instance: Any) -> dict:
@@ -124,13 +128,14 @@ class AnomalySerializer(serializers.ModelSerializer):
     expected = Amount(currency="project.currency")
     actual = Amount(currency="project.currency")
     monthly_impact = Amount(currency="project.currency")
+    suppressed_by = serializers.CharField(source="suppressed_by.public_id", allow_null=True, default=None)
 
     class Meta:
         model = Anomaly
         fields = [
             "id", "type", "scope", "start", "detected_on", "service", "resource_id", "sub_account_id", "region",
             "expected", "actual", "monthly_impact", "contributors", "explanation", "status", "answer",
-            "answer_note", "answered_at",
+            "answer_note", "answered_at", "suppressed_by",
         ]  # fmt: skip
 
 
@@ -165,3 +170,11 @@ class BudgetRequestCreateSerializer(serializers.Serializer):
 class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class CostRowSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="The group's value (a service, a month's first day, a tag value …)."
+    )
+    cost = Amount(help_text="Billed cost, in the project's currency.")
+    effective_cost = Amount(help_text="Effective (amortized) cost.")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("projects/<str:project_id>/actuals", views.ActualsView.as_view(), name="api-budgets-actuals"),
     path("projects/<str:project_id>/forecast", views.ForecastView.as_view(), name="api-budgets-forecast"),
     path("projects/<str:project_id>/anomalies", views.AnomaliesView.as_view(), name="api-budgets-anomalies"),
+    path("projects/<str:project_id>/costs", views.CostsView.as_view(), name="api-budgets-costs"),
     path(
         "projects/<str:project_id>/anomalies/<str:anomaly_id>/answer",
         views.AnomalyAnswerView.as_view(),

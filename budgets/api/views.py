@@ -36,6 +36,21 @@ class BudgetsView(APIView):
     error_area = errors.AREA
     authentication_classes = [SessionAuthentication, BasicAuthentication]
     permission_classes = [StaffUser]
+    #: query parameters a GET understands; any other is a 400 (a filter silently ignored misleads)
+    allowed_params: frozenset[str] = frozenset()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method == "GET":
+            unknown = sorted(set(request.query_params) - self.allowed_params)
+            if unknown:
+                raise FieldError(
+                    errors.AREA,
+                    "filter",
+                    "unknown",
+                    f"unknown query parameter {unknown[0][:40]!r}"
+                    + (f"; allowed: {', '.join(sorted(self.allowed_params))}" if self.allowed_params else ""),
+                )
 
     def project(self, project_id: str) -> Project:
         project = selectors.projects_visible_to(self.request.user).filter(public_id=project_id).first()
@@ -82,6 +97,8 @@ class PlanView(BudgetsView):
 
 
 class ActualsView(BudgetsView):
+    allowed_params = frozenset({"granularity", "from", "to"})
+
     @extend_schema(
         tags=["budgets"],
         summary="Actual cost per day or month",
@@ -117,11 +134,30 @@ class ForecastView(BudgetsView):
 
 
 class AnomaliesView(BudgetsView):
+    allowed_params = frozenset({"status", "type"})
+
     @extend_schema(
-        tags=["budgets"], summary="Anomalies, newest first", responses=s.AnomalySerializer(many=True)
+        tags=["budgets"],
+        summary="Anomalies, newest first (suppressed ones included unless filtered)",
+        parameters=[
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=list(selectors.ANOMALY_STATUSES), default="all"
+            ),
+            OpenApiParameter("type", OpenApiTypes.STR, enum=list(Anomaly.Type.values), many=True),
+        ],
+        responses=s.AnomalySerializer(many=True),
     )
     def get(self, request, project_id: str):
-        anomalies = selectors.reportable_anomalies([self.project(project_id).pk])
+        status = request.query_params.get("status", "all")
+        if status not in selectors.ANOMALY_STATUSES:
+            raise FieldError(
+                errors.AREA, "status", "choice", f"must be one of {', '.join(selectors.ANOMALY_STATUSES)}"
+            )
+        types = request.query_params.getlist("type")
+        unknown = [t for t in types if t not in Anomaly.Type.values]
+        if unknown:
+            raise FieldError(errors.AREA, "filter", "choice", f"unknown anomaly type {unknown[0][:40]!r}")
+        anomalies = selectors.anomalies_list([self.project(project_id).pk], status=status, types=types)
         return Response(s.AnomalySerializer(anomalies, many=True).data)
 
 
@@ -190,3 +226,27 @@ class BudgetRequestDecisionView(BudgetsView):
             note=body.validated_data["note"],
         )
         return Response(s.BudgetRequestSerializer(decided).data)
+
+
+class CostsView(BudgetsView):
+    allowed_params = frozenset({*selectors.FILTERS, "group_by"})
+
+    @extend_schema(
+        tags=["budgets"],
+        summary="Costs filtered and grouped (billed and effective), largest first; unknown filters are a 400",
+        parameters=[
+            OpenApiParameter(
+                "group_by",
+                OpenApiTypes.STR,
+                description="service, sub_account, region, resource, "
+                "charge_category, month, day or tag:<key>",
+            ),
+            *(OpenApiParameter(name, OpenApiTypes.STR) for name in selectors.FILTERS),
+        ],
+        responses=s.CostRowSerializer(many=True),
+    )
+    def get(self, request, project_id: str):
+        project = self.project(project_id)
+        query = selectors.cost_query(request.query_params.dict())
+        rows = selectors.costs_grouped(project, query)
+        return Response(s.CostRowSerializer(rows, many=True, context={"currency": project.currency}).data)

@@ -178,6 +178,10 @@ def test_report_lists_anomalies_and_answers_suppress_repeats(tmp_path):
             "sub_account_id": "700",
             "expected": 100,
             "actual": 200,
+            "monthly_impact": 3000,
+            "status": "open",
+            "answer": None,
+            "suppressed_by": None,
         }
     ]
     anomaly = Anomaly.objects.get()
@@ -188,7 +192,34 @@ def test_report_lists_anomalies_and_answers_suppress_repeats(tmp_path):
     Anomaly.objects.filter(pk=anomaly.pk).update(start_date=day(20))
     projects_scan(project_ids=[project.pk])
     repeat = Anomaly.objects.get(start_date=day(45))
-    assert (repeat.status, repeat.notified_at) == ("suppressed", None)
+    assert (repeat.status, repeat.notified_at, repeat.suppressed_by) == ("suppressed", None, anomaly)
+    # Still visible: in the report (with its status) and filterable.
+    out = StringIO()
+    call_command("budget_report", "--json", "--status", "suppressed", stdout=out)
+    [item] = json.loads(out.getvalue())
+    assert [(a["start"], a["status"], a["suppressed_by"]) for a in item["anomalies"]] == [
+        (day(45).isoformat(), "suppressed", anomaly.public_id)
+    ]
+
+
+def test_an_answer_covers_its_cause_only_up_to_its_size_and_expires():
+    from budgets.anomalies import Finding
+    from budgets.scanning import suppressed_by
+
+    answered = Anomaly(type="scaled_up_left", scope="resource:i-web", start_date=day(10), expected=Decimal(100),
+                       actual=Decimal(200), monthly_impact=Decimal(3000))  # fmt: skip
+
+    def finding(
+        start: int, actual: str, scope: str = "resource:i-web", kind: str = "scaled_up_left"
+    ) -> Finding:
+        return Finding(type=kind, scope=scope, start=day(start), detected_on=day(start + 1),
+                       expected=Decimal(100), actual=Decimal(actual))  # fmt: skip
+
+    assert suppressed_by(finding(40, "210"), [answered]) is answered  # same cause, same size
+    assert suppressed_by(finding(40, "2000"), [answered]) is None  # a 20× cause raises again
+    assert suppressed_by(finding(40, "210", scope="resource:i-db"), [answered]) is None  # another resource
+    assert suppressed_by(finding(40, "210", kind="service_spike"), [answered]) is None  # another type
+    assert suppressed_by(finding(10 + 91, "210"), [answered]) is None  # the answer expired (90 days)
 
 
 def test_a_corrected_reimport_withdraws_an_open_anomaly(tmp_path):

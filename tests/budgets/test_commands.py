@@ -106,9 +106,14 @@ def test_budget_report_json(tmp_path):
     )
     run("import_costs", str(tmp_path / "c.csv"))
     data = json.loads(run("budget_report", "--json"))
+    pay = data[1]
+    assert pay["forecast_p10"] < pay["forecast_total"] < pay["forecast_p90"]  # the 80 % band
+    for item in data:
+        del item["forecast_p10"], item["forecast_p90"]
     assert data == [
         {
             "name": "Idle",
+            "currency": "USD",
             "plan_total": 5000.5,
             "actual_to_date": 0,
             "forecast_total": 0,
@@ -117,6 +122,7 @@ def test_budget_report_json(tmp_path):
         },
         {
             "name": "Pay",
+            "currency": "USD",
             "plan_total": 12000,
             "actual_to_date": 1553.875,
             "forecast_total": 18295.63,  # 365 days × 50.125 = 18,295.625 → rounded to cents

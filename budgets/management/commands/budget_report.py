@@ -10,9 +10,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print a JSON list, one object per project")
+        parser.add_argument(
+            "--status",
+            choices=["all", "open", "answered", "suppressed"],
+            default="all",
+            help="which anomalies to list (default all: suppressed ones are listed with their status)",
+        )
 
     def handle(self, *args, **options):
-        data = report_data()
+        data = report_data(status=options["status"])
         if options["json"]:
             self.stdout.write(dumps(data))
             return
@@ -25,5 +31,6 @@ class Command(BaseCommand):
             for anomaly in item["anomalies"]:
                 self.stdout.write(
                     f"  {anomaly['start']} {anomaly['type']} {anomaly['service'] or ''} "
-                    f"{anomaly['resource_id'] or ''} expected {anomaly['expected']} actual {anomaly['actual']}"
+                    f"{anomaly['resource_id'] or ''} expected {anomaly['expected']} actual {anomaly['actual']} "
+                    f"[{anomaly['status']}]"
                 )
