@@ -20,8 +20,10 @@ from budgets.models import (
     BudgetAlert,
     BudgetRequest,
     BudgetRequestDocument,
+    BudgetsApiKey,
     CloudAccount,
     CostImport,
+    ExchangeRate,
     PlanMonth,
     PlanVersion,
     Project,
@@ -242,6 +244,33 @@ class BudgetAlertAdmin(admin.ModelAdmin):
 class BillingPeriodAdmin(admin.ModelAdmin):
     list_display = ["billing_account_id", "period_start", "imports", "last_import", "updated_at"]
     readonly_fields = ["billing_account_id", "period_start", "imports", "last_import", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Monthly rates maintained by the operators (or imported: ``import_rates``)."""
+
+    list_display = ["month", "from_currency", "to_currency", "rate", "source", "updated_at"]
+    list_filter = ["from_currency", "to_currency"]
+
+
+@admin.register(BudgetsApiKey)
+class BudgetsApiKeyAdmin(admin.ModelAdmin):
+    """Read-only keys are created with ``budgets_api_key`` (the secret is shown once); revoke here."""
+
+    list_display = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["public_id", "name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke")
+    def revoke(self, request, queryset) -> None:
+        from budgets.apikeys import api_key_revoke
+
+        for key in queryset:
+            api_key_revoke(key=key, actor=request.user)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -27,6 +27,15 @@ FINANCE_PERMISSIONS = [
     "budgets.change_anomaly",
     "budgets.view_budgetalert",
     "budgets.view_billingperiod",
+    "budgets.view_exchangerate",
+    "budgets.add_exchangerate",
+    "budgets.change_exchangerate",
+]
+# Requesters (project leads) may ask for budget on the projects they belong to; never decide.
+REQUESTER_PERMISSIONS = [
+    "budgets.add_budgetrequest",
+    "budgets.view_budgetrequest",
+    "budgets.add_budgetrequestdocument",
 ]
 APPROVER_PERMISSIONS = [*FINANCE_PERMISSIONS, "budgets.approve_budgetrequest", "budgets.change_budgetrequest"]
 
@@ -42,3 +51,4 @@ class BudgetsConfig(AppConfig):
 
         register_group_permissions("finance", FINANCE_PERMISSIONS)
         register_group_permissions("budget_approver", APPROVER_PERMISSIONS)
+        register_group_permissions("budget_requester", REQUESTER_PERMISSIONS)

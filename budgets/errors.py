@@ -50,3 +50,7 @@ SIGN_IN_REQUIRED = define(
     "E3000000009", 401, "Sign in to the portal (session) or use HTTP Basic with a portal user's e-mail."
 )
 NO_ACCESS = define("E3000000010", 403, "Budgets are for finance staff and the project's members.")
+OWN_REQUEST = define(
+    "E3000000011", 403, "Four eyes: a budget request is decided by another approver than its requester."
+)
+READ_ONLY_KEY = define("E3000000012", 403, "This API key is read-only.")

@@ -490,3 +490,25 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} 1 {self.from_currency} = {self.rate} {self.to_currency}"
+
+
+class BudgetsApiKey(models.Model):
+    """A read-only API key for automation: acts as its user, GET only. Only its hash is stored."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=id_factory("bk"), editable=False)
+    name = models.CharField(max_length=200)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=16, editable=False, help_text="The key's first characters, to recognise it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "read-only API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

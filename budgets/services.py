@@ -262,6 +262,8 @@ def budget_request_decide(
     request = BudgetRequest.objects.select_for_update().get(pk=request.pk)
     if to not in BudgetRequest.TRANSITIONS[request.status]:
         raise PortalError(errors.INVALID_TRANSITION, f"The request is already {request.status}.")
+    if actor is not None and request.requested_by_id == actor.pk:
+        raise PortalError(errors.OWN_REQUEST)  # four eyes: never one's own request
     before = request.status
     request.status = to
     request.decided_by = actor

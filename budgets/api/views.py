@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from budgets import errors, selectors, services
 from budgets.api import serializers as s
+from budgets.apikeys import ReadOnlyKeyAuthentication
 from budgets.models import Anomaly, BudgetRequest, Project
 from portal.errors import FieldError, PortalError
 
@@ -34,7 +35,7 @@ class StaffUser(BasePermission):
 
 class BudgetsView(APIView):
     error_area = errors.AREA
-    authentication_classes = [SessionAuthentication, BasicAuthentication]
+    authentication_classes = [ReadOnlyKeyAuthentication, SessionAuthentication, BasicAuthentication]
     permission_classes = [StaffUser]
     #: query parameters a GET understands; any other is a 400 (a filter silently ignored misleads)
     allowed_params: frozenset[str] = frozenset()
