@@ -80,8 +80,8 @@ class HttpAsyncProvider:
     # The provider's words for our states (ProviderState).
     states: dict[str, ProviderState] = {}
 
-    def __init__(self, base_url: str, mode: str):
-        self.api = JsonApi(self.name, base_url)
+    def __init__(self, base_url: str, mode: str, *, api_key: str = ""):
+        self.api = JsonApi(self.name, base_url, api_key=api_key)
         self.mode = mode
         secret = provider_secret(self.name, mode)
         if not secret:

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from payments.providers.async_base import AsyncProvider
 from payments.providers.base import NotConfigured
+from payments.providers.http import simulator_key
 from payments.providers.konbini import KonbiniNetwork
 from payments.providers.virtual_account import VirtualAccountBank
 from payments.providers.wallets.aggregator import DEFAULT_WALLET, WALLETS
@@ -15,7 +16,7 @@ from portal.models import Mode, PayType
 
 PROVIDERS: dict[str, type] = {**WALLETS, "konbini": KonbiniNetwork, "bank": VirtualAccountBank}
 _lock = threading.Lock()
-_instances: dict[tuple[str, str, str], AsyncProvider] = {}
+_instances: dict[tuple[str, str, str, str], AsyncProvider] = {}
 
 
 def provider_by_name(name: str, mode: str) -> AsyncProvider:
@@ -27,11 +28,14 @@ def provider_by_name(name: str, mode: str) -> AsyncProvider:
         base_url = settings.PROVIDER_LIVE_URLS.get(name, "")
         if not base_url:
             raise NotConfigured(f"no {name} provider is configured for live mode (PROVIDER_LIVE_URLS)")
-    key = (name, mode, base_url)
+    # The simulators' credential goes to the simulators' address only, never to a live provider.
+    simulated = base_url.startswith(settings.PROVIDER_SIMULATOR_URL.rstrip("/") + "/")
+    api_key = simulator_key(name) if simulated else ""
+    key = (name, mode, base_url, api_key)
     found = _instances.get(key)
     if found is None:
         with _lock:
-            found = _instances.setdefault(key, PROVIDERS[name](base_url, mode))
+            found = _instances.setdefault(key, PROVIDERS[name](base_url, mode, api_key=api_key))
     return found
 
 

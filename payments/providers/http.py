@@ -77,15 +77,18 @@ def simulator_key(name: str) -> str:
 class JsonApi:
     """Calls one provider's JSON API with its timeout."""
 
-    def __init__(self, name: str, base_url: str):
+    def __init__(self, name: str, base_url: str, *, api_key: str = ""):
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.timeout = settings.PROVIDER_TIMEOUTS.get(name, 5.0)
+        self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     def call(self, method: str, path: str, payload: dict | None = None, *, missing_ok: bool = False) -> Any:
         """The decoded answer; ``None`` for a 404 when ``missing_ok``."""
         try:
-            response = client(self.name, self.timeout).request(method, self.base_url + path, json=payload)
+            response = client(self.name, self.timeout).request(
+                method, self.base_url + path, json=payload, headers=self.headers
+            )
         except httpx.TimeoutException as exc:
             raise ProviderTimeout(f"{self.name}: no answer within {self.timeout}s") from exc
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:

@@ -10,7 +10,8 @@
   laptop or in CI). In production — where the simulators are routed only when
   ``SIMULATORS_ENABLED`` says so, for a staging system — it needs
   ``Authorization: Bearer <SIMULATOR_CONTROL_TOKEN>`` or a staff login, with the verified
-  one-time code when ``ADMIN_REQUIRE_OTP`` is on.
+  one-time code when ``ADMIN_REQUIRE_OTP`` is on (the project's one check,
+  ``portal.staff.is_verified_staff``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from payments.providers.http import simulator_key
+from portal.staff import is_verified_staff
 
 
 def _bearer(request) -> str:
@@ -47,20 +49,12 @@ def client_only(name: str) -> Callable:
     return decorate
 
 
-def staff_verified(request) -> bool:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_active or not user.is_staff:
-        return False
-    if settings.ADMIN_REQUIRE_OTP:
-        is_verified = getattr(user, "is_verified", None)
-        return bool(is_verified and is_verified())
-    return True
-
-
 def control_allowed(request) -> bool:
     if settings.PORTAL_ENV != "production":
         return True
-    return _same(_bearer(request), settings.SIMULATOR_CONTROL_TOKEN) or staff_verified(request)
+    return _same(_bearer(request), settings.SIMULATOR_CONTROL_TOKEN) or is_verified_staff(
+        getattr(request, "user", None)
+    )
 
 
 def control(view: Callable) -> Callable:

@@ -9,15 +9,15 @@ from payments.simulators.access import client_only, control
 
 
 def _wallet(name: str, create: str, status: str, operate: str) -> list:
-    fixed = {"provider": name}
+    fixed, ours = {"provider": name}, client_only(name)
     return [
-        path(f"{name}/{create}", wallets.create, fixed, name=f"sim-{name}-create"),
-        path(f"{name}/{status}/<str:payment_ref>", wallets.status, fixed),
-        path(f"{name}/{operate}/<str:payment_ref>/<str:operation>", wallets.operate, fixed),
+        path(f"{name}/{create}", ours(wallets.create), fixed, name=f"sim-{name}-create"),
+        path(f"{name}/{status}/<str:payment_ref>", ours(wallets.status), fixed),
+        path(f"{name}/{operate}/<str:payment_ref>/<str:operation>", ours(wallets.operate), fixed),
     ]
 
 
-_acquirer = client_only("acquirer")
+_acquirer, _konbini, _bank = client_only("acquirer"), client_only("konbini"), client_only("bank")
 
 urlpatterns = [
     path("acquirer/v1/authorizations", _acquirer(acquirer.authorize), name="sim-acquirer-authorize"),
@@ -43,16 +43,16 @@ urlpatterns = [
         name="sim-wallet-expire",
     ),
     # konbini
-    path("konbini/v1/slips", konbini.create, {"provider": "konbini"}, name="sim-konbini-create"),
-    path("konbini/v1/slips/<str:payment_ref>", konbini.status, {"provider": "konbini"}),
-    path("konbini/v1/slips/<str:payment_ref>/cancel", konbini.cancel, {"provider": "konbini"}),
+    path("konbini/v1/slips", _konbini(konbini.create), {"provider": "konbini"}, name="sim-konbini-create"),
+    path("konbini/v1/slips/<str:payment_ref>", _konbini(konbini.status), {"provider": "konbini"}),
+    path("konbini/v1/slips/<str:payment_ref>/cancel", _konbini(konbini.cancel), {"provider": "konbini"}),
     path("konbini/v1/slips/<str:payment_ref>/expire", control(konbini.expire), name="sim-konbini-expire"),
     path("konbini/v1/store/payments", control(konbini.store_api), name="sim-konbini-pay"),
     path("konbini/store/", control(konbini.store_page), name="sim-konbini-store"),
     # bank (virtual accounts)
-    path("bank/v1/accounts", bank.create, {"provider": "bank"}, name="sim-bank-create"),
-    path("bank/v1/accounts/<str:payment_ref>", bank.status, {"provider": "bank"}),
-    path("bank/v1/accounts/<str:payment_ref>/close", bank.close, {"provider": "bank"}),
+    path("bank/v1/accounts", _bank(bank.create), {"provider": "bank"}, name="sim-bank-create"),
+    path("bank/v1/accounts/<str:payment_ref>", _bank(bank.status), {"provider": "bank"}),
+    path("bank/v1/accounts/<str:payment_ref>/close", _bank(bank.close), {"provider": "bank"}),
     path("bank/v1/accounts/<str:payment_ref>/expire", control(bank.expire), name="sim-bank-expire"),
     path("bank/v1/transfers", control(bank.transfer_api), name="sim-bank-transfer"),
     path("bank/transfer/", control(bank.transfer_page), name="sim-bank-transfer-page"),

@@ -40,6 +40,7 @@ from payments.providers import http as provider_http
 from payments.providers.http import simulator_key
 from payments.simulators import engine
 from payments.simulators.models import SimulatedProviderPayment
+from tests.payments import flows
 from tests.payments.conftest import in_process_wsgi
 from tests.payments.helpers import CHALLENGE, VISA, action, execute, posted_fields, register, token
 from tests.support import ApiClient, error_codes, make_user
@@ -255,6 +256,24 @@ def test_nobody_else_reads_a_3ds_authentication_at_the_simulator(api, public_api
     guess = client.post(f"{path}/challenge", {"answer": "123456"}, content_type="application/json")
     assert guess.status_code == 401
     assert SimulatedProviderPayment.objects.get(provider="tds").state == "C"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nobody_else_reads_or_cancels_a_wallet_payment_at_its_simulator(api, other_merchant, client):
+    payment = flows.register(api, "Paypay")
+    assert flows.ok(flows.execute(api, payment))["status"] == "AWAITING_CUSTOMER_PAYMENT"
+    ref = payment["access_id"]
+    status = f"/simulators/paypay/v2/codes/payments/{ref}"
+    cancel = f"/simulators/paypay/v2/payments/{ref}/cancel"
+    for headers in ({}, {"HTTP_AUTHORIZATION": f"Bearer {other_merchant.test_secret}"}):
+        read = client.get(status, **headers)
+        assert read.status_code == 401 and ref.encode() not in read.content
+        refused = client.post(cancel, {"merchantRefundId": "x"}, content_type="application/json", **headers)
+        assert refused.status_code == 401
+    row = SimulatedProviderPayment.objects.get(provider="paypay", payment_ref=ref)
+    assert row.state == "awaiting" and len(row.references) == 1  # only our client's create
+    ours = client.get(status, HTTP_AUTHORIZATION=f"Bearer {simulator_key('paypay')}")
+    assert ours.status_code == 200
 
 
 # --- Live 3-D Secure never reaches a simulator --------------------------------------------------
