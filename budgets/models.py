@@ -426,6 +426,7 @@ class BudgetAlert(models.Model):
 
     class Kind(models.TextChoices):
         FORECAST_OVERRUN = "forecast_overrun", "Forecast overrun"
+        FORECAST_OVER_PLAN = "forecast_over_plan", "Forecast passes 100% of the plan"
         ACTUAL_PERCENT = "actual_percent", "Actual reached a share of the plan to date"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="alerts")

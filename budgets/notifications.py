@@ -22,11 +22,74 @@ class RetryableDeliveryError(Exception):
     """A network error or a 5xx from the webhook: worth retrying later."""
 
 
-def queue(kind: str, object_id: int) -> None:
-    """Send the notification once the current transaction commits."""
-    from budgets.tasks import notify
+def queue_digest(project_ids: list[int]) -> None:
+    """Send the projects' digests (new anomalies and alerts) once the current transaction commits."""
+    from budgets.tasks import digest
 
-    transaction.on_commit(lambda: notify.delay(kind=kind, object_id=object_id))
+    ids = sorted(set(project_ids))
+    if ids:
+        transaction.on_commit(lambda: digest.delay(project_ids=ids))
+
+
+def send_digest(*, project_id: int) -> str:
+    """One e-mail (and one webhook call) with every anomaly and alert of the project not sent yet.
+
+    The rows are claimed with a conditional update (``notified_at IS NULL``): a digest sent twice,
+    or two concurrent ones, send each anomaly once."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        return "no project"
+    now = timezone.now()
+    with transaction.atomic():
+        anomaly_ids = list(
+            Anomaly.objects.select_for_update(skip_locked=True)
+            .filter(project=project, notified_at__isnull=True, status=Anomaly.Status.OPEN)
+            .values_list("pk", flat=True)
+        )
+        alert_ids = list(
+            BudgetAlert.objects.select_for_update(skip_locked=True)
+            .filter(project=project, notified_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        Anomaly.objects.filter(pk__in=anomaly_ids, notified_at__isnull=True).update(notified_at=now)
+        BudgetAlert.objects.filter(pk__in=alert_ids, notified_at__isnull=True).update(notified_at=now)
+    if not anomaly_ids and not alert_ids:
+        return "nothing new"
+    anomalies = list(
+        Anomaly.objects.filter(pk__in=anomaly_ids).select_related("project").order_by("start_date")
+    )
+    alerts = list(
+        BudgetAlert.objects.filter(pk__in=alert_ids).select_related("project").order_by("created_at")
+    )
+    parts = [_message("alert", a) for a in alerts] + [_message("anomaly", a) for a in anomalies]
+    link = settings.PORTAL_BASE_URL + reverse("budgets-project", args=[project.public_id])
+    lines = [f"[{project.name}] {len(anomalies)} new anomalies, {len(alerts)} budget alerts"]
+    lines += [f"- {text.removeprefix(f'[{project.name}] ')}" for _, text, _ in parts]
+    text = "\n".join(lines) + f"\n{link}"
+    payload = {
+        "event": "budgets.digest",
+        "project": project.name,
+        "project_id": project.public_id,
+        "url": link,
+        "anomalies": [p for _, _, p in parts if p["event"] == "budgets.anomaly"],
+        "alerts": [p for _, _, p in parts if p["event"] == "budgets.alert"],
+        "text": text,
+    }
+    owners = list(
+        ProjectMember.objects.filter(project=project, role=ProjectMember.Role.OWNER).values_list(
+            "user__email", flat=True
+        )
+    )
+    if owners:
+        try:
+            send_mail(f"[budgets] {project.name}: daily digest", text, settings.DEFAULT_FROM_EMAIL, owners)
+        except Exception:
+            logger.exception("could not e-mail the owners of %s", project.public_id)
+    if project.webhook_url:
+        from budgets.tasks import webhook
+
+        webhook.delay(url=project.webhook_url, payload=payload)
+    return f"digest of {len(anomaly_ids)} anomalies and {len(alert_ids)} alerts to {len(owners)} owner(s)"
 
 
 def _message(kind: str, obj: Any) -> tuple[Project, str, dict[str, Any]]:

@@ -13,6 +13,7 @@ from django.db.models import F
 from budgets import anomalies, notifications, selectors
 from budgets.forecasting import Forecast
 from budgets.models import Anomaly, BudgetAlert, CostDaily, PlanVersion, Project
+from budgets.money import to_currency
 from portal.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def projects_scan(
             context = anomalies.Context(plan=plans.get(version.pk, {}) if version else {})
             findings = anomalies.detect(resources[project.pk], days, context)
             created += anomalies_record(project=project, findings=findings, evaluated_from=days[0])
+        notifications.queue_digest([p.pk for p in chunk])
     return created
 
 
@@ -185,8 +187,6 @@ def anomalies_record(*, project: Project, findings: list[anomalies.Finding], eva
         )
         known.append(anomaly)
         created += 1
-        if status == Anomaly.Status.OPEN:
-            notifications.queue("anomaly", anomaly.pk)
     # Late corrections: an open, unanswered anomaly whose evidence is gone is withdrawn.
     for anomaly in known:
         if (
@@ -210,6 +210,16 @@ def alerts_check(*, project: Project, forecast: Forecast, version: PlanVersion) 
     months = forecast.months_to_exhaustion
     if months is not None and months <= project.alert_overrun_months:
         wanted.append((BudgetAlert.Kind.FORECAST_OVERRUN, project.alert_overrun_months, forecast.sentence))
+    if forecast.plan_total > 0 and forecast.forecast_total > forecast.plan_total:
+        wanted.append(
+            (
+                BudgetAlert.Kind.FORECAST_OVER_PLAN,
+                100,
+                f"The forecast {to_currency(forecast.forecast_total, project.currency):,} {project.currency} "
+                f"passes 100% of the approved {to_currency(forecast.plan_total, project.currency):,} "
+                f"({forecast.forecast_total * 100 / forecast.plan_total:.0f}%).",
+            )
+        )
     if forecast.plan_total > 0:
         spent = forecast.actual_to_date * 100 / forecast.plan_total
         for percent in project.alert_actual_percents or DEFAULT_ACTUAL_PERCENTS:
@@ -242,6 +252,4 @@ def alerts_check(*, project: Project, forecast: Forecast, version: PlanVersion) 
                 project=project, plan_version=version, notified_at__isnull=True
             ).filter(kind__in=[a.kind for a in missing], threshold__in=[a.threshold for a in missing])
         )
-        for alert in created:
-            notifications.queue("alert", alert.pk)
-    return created
+    return created  # notified with the project's digest after the scan

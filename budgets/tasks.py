@@ -36,6 +36,13 @@ def notify(*, kind: str, object_id: int, **kwargs) -> str:
     return notifications.deliver(kind=kind, object_id=object_id)
 
 
+@shared_task(name="budgets.digest", soft_time_limit=60, time_limit=120)
+def digest(*, project_ids: list[int], **kwargs) -> list[str]:
+    """One e-mail and one webhook call per project with its new anomalies and alerts (after each scan:
+    the daily scan makes it a daily digest), instead of one per anomaly."""
+    return [notifications.send_digest(project_id=pid) for pid in project_ids]
+
+
 @shared_task(
     name="budgets.webhook",
     soft_time_limit=30,

@@ -10,4 +10,6 @@ urlpatterns = [
     ),
     path("p/<str:project_id>/extra-budget/", views.extra_budget, name="budgets-extra-budget"),
     path("requests/<str:request_id>/decide/", views.request_decide, name="budgets-request-decide"),
+    path("imports/", views.imports, name="budgets-imports"),
+    path("imports/<str:import_id>/", views.import_detail, name="budgets-import"),
 ]

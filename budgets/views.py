@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -220,3 +220,71 @@ def request_decide(request: HttpRequest, request_id: str) -> HttpResponse:
         ),
         "Request {result.public_id}: {result.status}.",
     )
+
+
+@login_required
+@permission_required("budgets.add_costimport", raise_exception=True)
+def imports(request: HttpRequest) -> HttpResponse:
+    """Finance users import cost files from the budgets pages (one run: several parts, a month)."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.files.storage import default_storage
+
+    from budgets.importing import cost_import_create
+    from budgets.models import CostImport
+    from portal.ids import new_id
+
+    if request.method == "POST":
+        uploads = request.FILES.getlist("files")
+        fmt = request.POST.get("format") or CostImport.Format.AUTO
+        raw_max = (request.POST.get("max_rejected") or "0").strip()
+        if not uploads:
+            messages.error(request, "Choose one or more cost files.")
+        elif not raw_max.isdigit():
+            messages.error(
+                request, "Rejected rows tolerated: a whole number (0: any rejected row fails the run)."
+            )
+        else:
+            folder = f"budgets/imports/{new_id('f')}"
+            paths = [
+                str(
+                    Path(settings.MEDIA_ROOT) / default_storage.save(f"{folder}/{Path(u.name).name[:120]}", u)
+                )
+                for u in uploads
+            ]
+            try:
+                created = cost_import_create(
+                    paths=paths,
+                    fmt=fmt,
+                    original_name=", ".join(u.name for u in uploads)[:255],
+                    max_rejected=int(raw_max),
+                    actor=request.user,
+                )
+            except PortalError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Import {created.public_id} queued: its progress is below.")
+                return redirect("budgets-import", created.public_id)
+    recent = list(CostImport.objects.all()[:30])
+    return render(
+        request,
+        "budgets/imports.html",
+        {
+            "imports": recent,
+            "formats": CostImport.Format.choices,
+            "refresh": any(i.status in (CostImport.Status.QUEUED, CostImport.Status.RUNNING) for i in recent),
+        },
+    )
+
+
+@login_required
+@permission_required("budgets.view_costimport", raise_exception=True)
+def import_detail(request: HttpRequest, import_id: str) -> HttpResponse:
+    from budgets.models import CostImport
+
+    cost_import = CostImport.objects.filter(public_id=import_id).first()
+    if cost_import is None:
+        raise Http404("no such import")
+    running = cost_import.status in (CostImport.Status.QUEUED, CostImport.Status.RUNNING)
+    return render(request, "budgets/import.html", {"i": cost_import, "refresh": running})

@@ -55,3 +55,25 @@ def test_read_only_key_reads_and_cannot_write(capsys):
     assert BudgetRequest.objects.count() == 1  # the initial budget only
     call_command("budgets_api_key", "--revoke", BudgetsApiKey.objects.get().public_id)
     assert client.get("/v1/budgets/projects").status_code == 401
+
+
+def test_one_digest_per_project_not_one_mail_per_anomaly(mailoutbox):
+    from datetime import date
+    from decimal import Decimal
+
+    from budgets.models import Anomaly
+    from budgets.notifications import send_digest
+
+    owner = make_user("owner@example.com")
+    project, _ = services.project_upsert(name="Checkout", currency="USD", sub_accounts=["7"], tags=[],
+                                         owners=[owner])  # fmt: skip
+    for day, kind in ((1, "scaled_up_left"), (2, "service_spike"), (3, "not_stopped")):
+        Anomaly.objects.create(project=project, type=kind, scope=f"resource:r{day}", start_date=date(2025, 3, day),
+                               detected_on=date(2025, 3, day), expected=Decimal(1), actual=Decimal(3),
+                               monthly_impact=Decimal(60))  # fmt: skip
+    Anomaly.objects.filter(type="not_stopped").update(status="suppressed")
+    assert send_digest(project_id=project.pk).startswith("digest of 2 anomalies")
+    assert len(mailoutbox) == 1 and "daily digest" in mailoutbox[0].subject
+    assert mailoutbox[0].body.count("\n- ") == 2
+    assert send_digest(project_id=project.pk) == "nothing new"  # each anomaly once
+    assert len(mailoutbox) == 1

@@ -84,14 +84,15 @@ def test_import_scan_notify_and_webhook_in_a_real_worker(worker, tmp_path, webho
         "i-web",
     )
     wait_for(lambda: Receiver.received, worker)
-    [payload] = Receiver.received
-    assert payload["event"] == "budgets.anomaly"
-    assert (payload["type"], payload["start"], payload["resource_id"], payload["project"]) == (
-        "scaled_up_left", "2025-02-15", "i-web", "svc",
-    )  # fmt: skip
-    assert payload["text"].startswith("[svc] Scaled up and left since 2025-02-15")
+    [payload] = Receiver.received  # one digest per project and scan, not one call per anomaly
+    assert (payload["event"], payload["project"]) == ("budgets.digest", "svc")
+    [item] = payload["anomalies"]
+    assert (item["type"], item["start"], item["resource_id"]) == ("scaled_up_left", "2025-02-15", "i-web")
+    assert payload["text"].startswith(
+        "[svc] 1 new anomalies, 0 budget alerts\n- Scaled up and left since 2025-02-15"
+    )
     log = worker.log()
-    for name in ("budgets.import_costs", "budgets.scan_projects", "budgets.notify", "budgets.webhook"):
+    for name in ("budgets.import_costs", "budgets.scan_projects", "budgets.digest", "budgets.webhook"):
         assert name in log
     assert "owner@example.com" in log  # the e-mail went out (console backend of the worker)
 
@@ -114,10 +115,11 @@ def test_daily_scan_in_a_real_worker(worker, tmp_path):
     run_import(tmp_path / "c.csv")  # synchronous (the import command's way)
     BudgetAlert.objects.all().delete()
     scan_all.delay()
-    wait_for(lambda: BudgetAlert.objects.count() == 2, worker)
+    wait_for(lambda: BudgetAlert.objects.count() == 3, worker)
     alerts = sorted(BudgetAlert.objects.values_list("kind", "threshold"))
-    # 600 spent of 1,000 (60%): the 50% alert; exhausted in 2025-02, within 3 months: the overrun alert.
-    assert alerts == [("actual_percent", 50), ("forecast_overrun", 3)]
+    # 600 spent of 1,000 (60%): the 50% alert; exhausted in 2025-02, within 3 months: the overrun alert;
+    # the forecast passes 100% of the plan.
+    assert alerts == [("actual_percent", 50), ("forecast_over_plan", 100), ("forecast_overrun", 3)]
     assert BudgetAlert.objects.get(kind="actual_percent").message.startswith(
         "Actual spend 600.00 USD reached 50%"
     )

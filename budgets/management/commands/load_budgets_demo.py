@@ -17,6 +17,14 @@ from budgets.scenarios import generate, write_focus
 from portal.models import User
 
 DAYS = 150
+# Meaningful names for the generated projects (the generator numbers them).
+DEMO_NAMES = [
+    "Checkout API",
+    "Search & Recommendations",
+    "Data Warehouse",
+    "Mobile Backend",
+    "Fraud Detection",
+]
 
 
 class Command(BaseCommand):
@@ -32,14 +40,14 @@ class Command(BaseCommand):
                 email="finance@example.com", password=options["password"], email_verified_at=timezone.now()
             )
         user.groups.add(Group.objects.get_or_create(name="budget_approver")[0])
-        if Project.objects.filter(name="svc-000").exists():
+        if Project.objects.filter(name=DEMO_NAMES[0]).exists():
             self.stdout.write("budgets demo already loaded")
             return
         start = timezone.localdate() - timedelta(days=DAYS)
         scenario = generate(seed=3, projects=5, days=DAYS, start=start)
-        for spec in scenario.projects:
+        for spec, name in zip(scenario.projects, DEMO_NAMES, strict=False):
             project, _ = services.project_upsert(
-                name=spec.name, currency="USD", sub_accounts=[spec.sub_account], tags=[], owners=[user]
+                name=name, currency="USD", sub_accounts=[spec.sub_account], tags=[], owners=[user]
             )
             monthly = Decimal(round(sum(r.daily for r in spec.resources) * 30))
             services.project_budget_set(
