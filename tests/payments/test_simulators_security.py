@@ -113,7 +113,7 @@ def test_production_routes_no_simulator_and_loads_none():
     assert report["enabled"] is False
     assert report["routed"] == []
     # Not even imported: no simulator code can take a decision in production.
-    assert report["loaded"] == [] or report["loaded"] == ["payments.simulators"]
+    assert report["loaded"] == ["payments.simulators"]  # the package, for its model only
 
 
 def test_production_routes_the_simulators_only_when_a_staging_system_says_so():
@@ -452,6 +452,19 @@ def test_live_challenge_is_hosted_by_the_acs_and_its_result_is_asked_of_the_serv
     assert live_api.call("GET", f"/v1/secure2/{payment['access_id']}").json()["tds2_trans_result"] == "Y"
     assert action(live_api, payment, "secure").json()["status"] == "CAPTURED"
     _no_simulator_was_consulted(outbound)
+
+
+def test_test_mode_3ds_goes_to_the_simulator_over_http_like_a_live_server(
+    api, public_api, client, outbound, settings
+):
+    settings.TDS_SIMULATOR_URL = "http://testserver/simulators/tds"
+    payment = register(api, tds_type="2")
+    body = execute(api, payment, token(public_api, CHALLENGE), tds2_ret_url=RET).json()
+    param = posted_fields(client.get(body["acs_url"]).content)["param"]
+    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": param}).json()
+    assert auth["tds2_trans_result"] == "C"
+    tds = [url.split("/simulators/tds")[1] for url in outbound.urls if "/simulators/tds/" in url]
+    assert tds == ["/v1/enrollments", "/v1/authentications"]
 
 
 def test_nothing_outside_the_simulators_imports_them_for_a_decision():
