@@ -202,23 +202,14 @@ def payment_transition(
     match = {"pk": payment.pk, "status": current, **(expect or {})}
     if outbox.raises_event(payment, action):  # numbered per payment, for the webhook (outbox)
         match["event_seq"], updates["event_seq"] = payment.event_seq, payment.event_seq + 1
-    if connection.vendor == "postgresql":  # the hot path: one statement, no round trip more
-        deliveries = _transition_statement(payment, match, updates, action, actor, detail or {}, current)
-        if deliveries is None:
-            raise PortalError(errors.PAYMENT_BUSY)
-        for key, value in updates.items():
-            setattr(payment, key, value)
-        if deliveries:
-            outbox.queue_deliveries(deliveries)
-        return payment
-    if Payment.objects.filter(**match).update(**updates) != 1:
+    # One statement: the conditional UPDATE, its history row and its webhook event.
+    deliveries = _transition_statement(payment, match, updates, action, actor, detail or {}, current)
+    if deliveries is None:
         raise PortalError(errors.PAYMENT_BUSY)
     for key, value in updates.items():
         setattr(payment, key, value)
-    history = PaymentEvent.objects.create(
-        payment=payment, action=action, from_status=current, to_status=to, actor=actor, detail=detail or {}
-    )
-    outbox.record(payment=payment, action=action, history=history)  # in this same transaction
+    if deliveries:
+        outbox.queue_deliveries(deliveries)
     return payment
 
 
@@ -234,7 +225,7 @@ def _transition_statement(
     """``payment_transition`` on PostgreSQL as ONE statement (see ``_write_with_history``).
 
     Returns the delivery ids to queue, or None when the condition did not hold (nothing
-    was written). Equivalent to the ORM path below it in ``payment_transition``.
+    was written).
     """
     from django.db.models.sql import UpdateQuery
 
@@ -357,25 +348,11 @@ def _token_consume(
     """
     now = timezone.now()
     token_hash = _token_hash(raw or "")
-    if connection.vendor == "postgresql":
-        found = _token_consume_statement(token_hash=token_hash, merchant=merchant, mode=mode, now=now)
-        if found is None:
-            raise PortalError(errors.TOKEN_INVALID, field="token")
-        token, secret = found
-        return token, vault.unseal(secret)
-    token = one_or_none(
-        CardToken.objects.select_related("secret").filter(token_hash=token_hash, merchant=merchant, mode=mode)
-    )
-    if token is None or token.secret is None:
+    found = _token_consume_statement(token_hash=token_hash, merchant=merchant, mode=mode, now=now)
+    if found is None:
         raise PortalError(errors.TOKEN_INVALID, field="token")
-    used = CardToken.objects.filter(
-        pk=token.pk, used_at__isnull=True, expires_at__gt=now, secret_id=token.secret_id
-    ).update(used_at=now, secret=None)
-    if not used:
-        raise PortalError(errors.TOKEN_INVALID, field="token")
-    card = vault.unseal(token.secret)
-    CardSecret.objects.filter(pk=token.secret_id).delete()  # nothing refers to it any more: one DELETE
-    return token, card
+    token, secret = found
+    return token, vault.unseal(secret)
 
 
 _TOKEN_FIELDS = ("id", "card_no", "brand", "expire", "holder_name", "card_no_hash", "merchant_id", "mode")
@@ -599,20 +576,12 @@ def _payment_insert(connection) -> tuple[str, list]:
 def _insert_registration(payment: Payment, event: PaymentEvent) -> list[int]:
     """INSERT the payment, its first history event and its webhook event (transactional outbox).
 
-    On PostgreSQL, the hot path of registration, in ONE statement (one round trip, atomic):
-    the payment, the history row and — only if the merchant subscribes to the register
-    event — the webhook event and its deliveries. Equivalent to the ``create()`` calls of the
-    SQLite branch. Returns the ids of the deliveries to queue.
+    The hot path of registration, in ONE statement (one round trip, atomic): the payment, the
+    history row and — only if the merchant subscribes to the register event — the webhook
+    event and its deliveries. Returns the ids of the deliveries to queue.
     """
     now = timezone.now()
     payment.created = payment.updated = event.created_at = now
-    if connection.vendor != "postgresql":  # the embedded SQLite default: a transaction of INSERTs
-        with transaction.atomic():
-            payment.save(force_insert=True)
-            event.payment = payment
-            event.save(force_insert=True)
-            outbox.record(payment=payment, action="register")  # queues its deliveries on commit
-        return []
     insert_sql, fields = _payment_insert(connection)
     insert_params = [f.get_db_prep_save(f.pre_save(payment, True), connection) for f in fields]
     # Inside an outer transaction, a savepoint keeps a unique violation from poisoning it.
@@ -742,8 +711,8 @@ def _complete(
         fields["card_secret"] = None  # authorised: the card number is not needed any more
     if operation == "capture":
         fields["auth_max_date"] = None
-    one_statement = connection.vendor == "postgresql" and not secret_id
-    with contextlib.nullcontext() if one_statement else transaction.atomic():
+    # With a card secret to delete, two statements in a transaction; else the transition's one.
+    with transaction.atomic() if secret_id else contextlib.nullcontext():
         try:
             payment = payment_transition(
                 payment=payment,

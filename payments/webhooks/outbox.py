@@ -1,11 +1,11 @@
-"""The transactional outbox: webhook events are written in the transaction of the change itself.
+"""The transactional outbox: webhook events are written in the statement of the change itself.
 
-``record`` is called by ``payments.services.payment_transition`` (and registration) for
-every history entry. It numbers the event per payment (``Payment.event_seq``, updated
-on the already locked row), stores the body, creates one delivery per subscribed
-endpoint, and queues the deliveries *after commit*. If the transaction rolls back,
-nothing was written and nothing is sent; if the process dies after commit, before
-queueing, the webhook sweeper finds the due deliveries. No event is lost.
+``record_sql`` gives ``payments.services`` (every status change and registration) the CTEs
+that write the event — numbered per payment (``Payment.event_seq``, advanced in the same
+UPDATE), with its body — and one delivery per subscribed endpoint; ``queue_deliveries``
+queues them *after commit*. If the statement fails, nothing was written and nothing is
+sent; if the process dies after commit, before queueing, the webhook sweeper finds the due
+deliveries. No event is lost.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from payments.models import Payment, PaymentEvent
+from payments.models import Payment
 from payments.webhooks.events import event_name
 from payments.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSetting
 from payments.webhooks.payloads import payment_payload
@@ -30,22 +30,9 @@ def raises_event(payment: Payment, action: str) -> bool:
     return event_name(payment.pay_type, action) is not None
 
 
-def subscribers(payment: Payment, action: str) -> list[int]:
-    """The active settings subscribed to the event of ``action`` (one indexed query)."""
-    name = event_name(payment.pay_type, action)
-    if name is None:
-        return []
-    return list(
-        WebhookSetting.objects.filter(
-            merchant_id=payment.merchant_id, mode=payment.mode, event=name, deleted_at__isnull=True
-        ).values_list("pk", flat=True)
-    )
-
-
 def record_sql(*, payment: Payment, action: str, source: str) -> tuple[str, list[Any]] | None:
-    """``record`` as data-modifying CTEs, for a caller that writes the payment in one statement.
-
-    PostgreSQL only (``gen_random_uuid``). Returns ``(ctes, params)`` — CTEs ``wh_s`` (the
+    """The event of ``action`` as data-modifying CTEs, for a caller that writes the payment in
+    one statement. Returns ``(ctes, params)`` — CTEs ``wh_s`` (the
     subscribed settings), ``wh_e`` (the event row, written only if someone subscribes) and
     ``wh_d`` (one delivery per setting, ``RETURNING id``) — or None when the action raises
     no event. ``source`` names an earlier CTE with the history row's ``id`` and ``payment_id``
@@ -85,39 +72,6 @@ def record_sql(*, payment: Payment, action: str, source: str) -> tuple[str, list
         WebhookDelivery.Status.PENDING, now, now,
     ]  # fmt: skip
     return sql, params
-
-
-def record(
-    *, payment: Payment, action: str, history: PaymentEvent | None = None, endpoints: list[int] | None = None
-) -> WebhookEvent | None:
-    """Write the event of ``action`` and its deliveries, inside the caller's transaction.
-
-    The payment's ``event_seq`` was already advanced by the caller (in the same UPDATE as
-    the status). The event row is written when at least one endpoint subscribes to it.
-    """
-    name = event_name(payment.pay_type, action)
-    if name is None:
-        return None
-    targets = subscribers(payment, action) if endpoints is None else endpoints
-    if not targets:
-        return None
-    event_id = new_id("evt", 24)
-    event = WebhookEvent.objects.create(
-        event_id=event_id,
-        merchant_id=payment.merchant_id,
-        mode=payment.mode,
-        payment=payment,
-        history=history,
-        sequence=payment.event_seq,
-        event=name,
-        payload=payment_payload(payment, event=name, event_id=event_id, sequence=payment.event_seq),
-    )
-    now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(event=event, setting_id=pk, next_attempt_at=now) for pk in targets]
-    )
-    queue_deliveries([d.pk for d in deliveries])
-    return event
 
 
 def queue_deliveries(delivery_ids: list[int], *, manual: bool = False) -> None:

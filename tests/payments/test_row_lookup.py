@@ -1,7 +1,6 @@
 """The precompiled reads and single-statement writes of the hot path equal what the ORM does."""
 
 import pytest
-from django.db import connection
 
 from payments import errors, selectors
 from payments.models import Payment, PaymentEvent
@@ -40,7 +39,6 @@ def test_lookups_stay_inside_the_merchant_and_mode(api, merchant, other_merchant
         assert missing.value.spec is errors.PAYMENT_NOT_FOUND
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement paths are PostgreSQL's")
 def test_transition_statement_writes_history_and_numbers_events(api, public_api):
     payment = register(api, job_code="CAPTURE")
     assert execute(api, payment, token(public_api)).json()["status"] == "CAPTURED"
