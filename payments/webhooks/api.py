@@ -14,18 +14,36 @@ from payments.webhooks.events import EVENTS
 from payments.webhooks.models import WebhookSetting
 from portal.errors import PortalError
 
+SIGNATURE_PATTERN = r"^[\x20-\x7e]*$"  # printable ASCII: a header value (payments/webhooks/outbound.py)
+
 
 class WebhookSettingRequest(serializers.Serializer):
     id = serializers.RegexField(r"^[A-Za-z0-9_\-]{1,50}$", max_length=50, required=False, allow_null=True)
     url = serializers.URLField(max_length=2000)
     event = serializers.ChoiceField(choices=EVENTS)
-    signature = serializers.CharField(max_length=60, required=False, allow_null=True, allow_blank=True)
+    signature = serializers.RegexField(
+        SIGNATURE_PATTERN,
+        max_length=60,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Sent as the Fincode-Signature header: printable ASCII, no line break.",
+        error_messages={"invalid": "must be printable ASCII without line breaks"},
+    )
 
 
 class WebhookSettingUpdateRequest(serializers.Serializer):
     url = serializers.URLField(max_length=2000, required=False, allow_null=True)
     event = serializers.ChoiceField(choices=EVENTS, required=False, allow_null=True)
-    signature = serializers.CharField(max_length=60, required=False, allow_null=True, allow_blank=True)
+    signature = serializers.RegexField(
+        SIGNATURE_PATTERN,
+        max_length=60,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Sent as the Fincode-Signature header: printable ASCII, no line break.",
+        error_messages={"invalid": "must be printable ASCII without line breaks"},
+    )
 
 
 class WebhookSettingResponse(serializers.Serializer):

@@ -21,10 +21,18 @@ from portal.views import merchant_page
 
 class WebhookSettingForm(forms.Form):
     mode = forms.ChoiceField(choices=Mode.choices, initial=Mode.TEST)
-    url = forms.URLField(label="URL", max_length=2000, assume_scheme="https")
+    url = forms.URLField(
+        label="URL",
+        max_length=2000,
+        assume_scheme="https",
+        help_text="A public address: https in live mode (docs/webhooks.md, where webhooks may go).",
+    )
     event = forms.ChoiceField(choices=[(e, e) for e in EVENTS])
     signature = forms.CharField(
-        label="Fincode-Signature value", max_length=60, required=False, help_text="Sent as is in a header."
+        label="Fincode-Signature value",
+        max_length=60,
+        required=False,
+        help_text="Sent as is in a header: printable ASCII, no line break.",
     )
 
 
