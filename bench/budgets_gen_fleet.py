@@ -68,6 +68,7 @@ def project(rng: random.Random, index: int, kind: str) -> dict:
             }
         )
     truth = []
+    target = None  # the fleet an anomaly is injected in (a planned change never goes to it)
     at = rng.randint(40, max(41, length - 15))
     if kind == "scaled_up_left":
         target = rng.choice(fleets)
@@ -109,10 +110,11 @@ def project(rng: random.Random, index: int, kind: str) -> dict:
         truth.append((kind, first + timedelta(days=start + run_max)))
     negative = rng.random()
     neg_at = rng.randint(20, max(21, length - 3))
-    if negative < 0.35:
-        target = rng.choice(fleets[:2])
-        target["tags"] = {**target["tags"], "change": "planned"}
-        target["price_x"].update({d: target["price_x"].get(d, 1.0) * 2 for d in range(neg_at, length)})
+    others = [f for f in fleets[:3] if f is not target and "episodes" not in f and f["mean"] < 1000]
+    if negative < 0.35 and others:
+        planned = rng.choice(others)
+        planned["tags"] = {**planned["tags"], "change": "planned"}
+        planned["price_x"].update({d: planned["price_x"].get(d, 1.0) * 2 for d in range(neg_at, length)})
     elif negative < 0.7:
         fleets.append({"id": f"c{index}-new", "service": "Kubernetes", "price": 0.5, "mean": 4, "diurnal": False,
                        "tags": {"lifetime": "permanent"}, "days": (neg_at, length), "price_x": {}, "mean_x": {}})  # fmt: skip

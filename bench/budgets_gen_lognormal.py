@@ -150,8 +150,10 @@ def _project(rng: random.Random, index: int, kind: str) -> dict:
     # Negatives.
     negative = rng.choice(["planned", "new", "perf_ok", "none"])
     neg_at = rng.randint(30, max(31, length - 5))
-    if negative == "planned":
-        i = rng.randrange(len(resources))
+    injected = {i for i in range(len(resources)) if any(f != 1.0 for f in factor[i])}
+    candidates = [k for k in range(len(resources)) if k not in injected and not resources[k]["part_time"]]
+    if negative == "planned" and kind != "mom_increase" and candidates:
+        i = rng.choice(candidates)
         resources[i]["tags"] = {**resources[i]["tags"], "planned": "true"}
         for d in range(neg_at, length):
             factor[i][d] *= 2.0

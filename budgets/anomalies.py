@@ -44,6 +44,8 @@ from decimal import Decimal
 from itertools import pairwise
 from statistics import median
 
+import numpy as np
+
 ZERO = Decimal(0)
 BASELINE_DAYS = 14
 MIN_BILLED_DAYS = 10
@@ -356,7 +358,8 @@ class Detector:
     def service_spikes(self, t: date, impact_floor: float) -> list[Finding]:
         by_service: dict[str, list[Resource]] = {}
         for r in self.regular:
-            by_service.setdefault(r.service, []).append(r)
+            if r.key not in self.planned:  # a planned resize is no spike either
+                by_service.setdefault(r.service, []).append(r)
         out = []
         for service, members in by_service.items():
             for day, confirm in ((t, False), (t - timedelta(days=1), True)):
@@ -407,7 +410,7 @@ class Detector:
             return None  # spread spikes are reported the same day; one resource's, once it falls back
         if confirm:
             top_base = self._usual(top, d, BASELINE_DAYS * 2)[0]
-            if top.c(t) > top_base + 0.5 * top_delta:
+            if top.c(t) > top_base + 0.5 * top_delta or self._stepped(top, t, impact_floor) is not None:
                 return None  # still up: a step, not a spike
         expected = Decimal(repr(mid))
         actual = sum((r.cost.get(d, ZERO) for r in members), ZERO)
@@ -654,7 +657,7 @@ class Detector:
         if base > 0 and all(d in self._daily_total for d in week) and min(y1, y0) >= base * MOM_RATIO:
             common = self.common_factor(t, MOM_BASE_DAYS)
             if common >= MOM_COMMON and not self._planned_growth(t, common):
-                result = (base, common, t - timedelta(days=1))
+                result = (base, common, t)  # start: _onset, when reported
         if result is None:
             result = self._climb(t)
         self._mom_cache[t] = result
@@ -681,22 +684,30 @@ class Detector:
         broad = sum(1 for x in ratios if x >= MOM_COMMON) / len(ratios)
         if common < MOM_MONTH_COMMON or broad < 0.6 or self._planned_growth(t, common):
             return None
-        return before, common, self._onset(t)
+        return before, common, t
 
     def _onset(self, t: date) -> date:
-        """Where the project's climb began: the best of a hinge (flat, then growing) and a step on
-        the log of the daily cost of the last ``ONSET_WINDOW`` days, by least squares."""
+        """Where the project's climb began: the best least-squares fit, over the last
+        ``ONSET_WINDOW`` days of the log of the daily cost, of a level with its own slope and a
+        weekday pattern, plus either a hinge (growth from day c) or a step (a jump on day c)."""
         days = [d for d in _days(t + timedelta(days=1), ONSET_WINDOW) if d in self._daily_total]
-        if len(days) < 14:
+        if len(days) < 21:
             return t - timedelta(days=1)
-        raw = [self._daily_total[d] for d in days]
-        smooth = [sum(raw[max(0, i - 3) : i + 4]) / len(raw[max(0, i - 3) : i + 4]) for i in range(len(raw))]
-        ys = [math.log(v + 1e-9) for v in smooth]  # a centred week: weekly patterns out
+        y = np.log(np.array([self._daily_total[d] for d in days]) + 1e-9)
+        n = len(days)
+        index = np.arange(n, dtype=float)
+        weekday = np.zeros((n, 6))
+        for i, d in enumerate(days):
+            if d.weekday() < 6:
+                weekday[i, d.weekday()] = 1.0
+        base = np.column_stack([np.ones(n), index, weekday])
         best = (math.inf, days[-2])
-        for c in range(3, len(days) - 2):
-            for shape in ("hinge", "step"):
-                xs = [max(0, i - c + 1) if shape == "hinge" else float(i >= c) for i in range(len(days))]
-                best = min(best, (_sse(xs, ys), days[c]))
+        for c in range(7, n - 1):
+            for column in (np.maximum(0.0, index - c + 1), (index >= c).astype(float)):
+                design = np.column_stack([base, column])
+                coef = np.linalg.lstsq(design, y, rcond=None)[0]
+                sse = float(np.sum((design @ coef - y) ** 2))
+                best = min(best, (sse, days[c]))
         return best[1]
 
     def _planned_growth(self, t: date, common: float) -> bool:
@@ -717,6 +728,7 @@ class Detector:
         if any(self._mom_condition(t - timedelta(days=k)) for k in range(1, MOM_COOLDOWN_DAYS)):
             return []  # the same increase, already reported
         base, common, start = condition
+        start = self._onset(t)  # a jump (a step fits best) or the beginning of a climb (a hinge)
         previous = _days(t - timedelta(days=2), MOM_BASE_DAYS)
         evidence = (t - timedelta(days=1), t)
         services: dict[str, float] = {}
@@ -773,16 +785,6 @@ class Detector:
         )
 
 
-def _sse(xs: list[float], ys: list[float]) -> float:
-    """Residual sum of squares of the least-squares line through (xs, ys)."""
-    n = len(xs)
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    syy = sum((y - my) ** 2 for y in ys)
-    return syy - (sxy * sxy / sxx if sxx > 0 else 0.0)
-
-
 def _contributors(members: list[Resource], t: date) -> list[dict]:
     ranked = sorted(members, key=lambda r: -r.cost.get(t, ZERO))[:5]
     return [{**_dimensions(r), "cost": str(r.cost.get(t, ZERO))} for r in ranked]
@@ -799,17 +801,17 @@ def detect(
 
 
 def same_cause(a: Finding, b: Finding) -> bool:
-    """Two findings of one cause: the same type and scope, or the same resource (or a resource and
-    the spike of its service it carried) within ``SAME_CAUSE_DAYS`` of each other."""
+    """Two findings of one cause: the same type and scope, or a step and a spike of one resource or
+    of one service (the spike's resources rose together), or ``not_stopped`` and ``perf_env_left``
+    of one resource — within ``SAME_CAUSE_DAYS`` of each other."""
     if abs((a.start - b.start).days) > SAME_CAUSE_DAYS:
         return False
     if a.type == b.type and a.scope == b.scope:
         return True
-    resource_level = {"scaled_up_left", "service_spike"}
-    if a.type in resource_level and b.type in resource_level:
-        keys_a = {a.resource_id} | {c.get("resource_id") for c in a.contributors if a.type == "service_spike"}
-        keys_b = {b.resource_id} | {c.get("resource_id") for c in b.contributors if b.type == "service_spike"}
-        return bool((keys_a & keys_b) - {"", None})
+    if {a.type, b.type} == {"scaled_up_left", "service_spike"}:
+        step, spike = (a, b) if a.type == "scaled_up_left" else (b, a)
+        carried = {spike.resource_id} | {c.get("resource_id") for c in spike.contributors}
+        return step.resource_id in carried or (bool(step.service) and step.service == spike.service)
     if {a.type, b.type} == {"not_stopped", "perf_env_left"}:
         return a.resource_id == b.resource_id != ""
     return False
@@ -821,17 +823,23 @@ def merge(kept: Finding, new: Finding) -> Finding:
     if new.type == "service_spike" and kept.type == "scaled_up_left":
         new.detected_on = min(kept.detected_on, new.detected_on)
         return new
+    kept.detected_on = min(kept.detected_on, new.detected_on)
     return kept
 
 
 def consolidate(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings in detection order, one per cause (see ``same_cause``)."""
+    """Findings in detection order, one per cause (see ``same_cause``): a finding that matches
+    several kept ones (the steps of the resources a spike carried) merges them into one."""
     kept: list[Finding] = []
     for finding in sorted(findings, key=lambda f: (f.detected_on, f.start)):
-        for i, other in enumerate(kept):
-            if same_cause(other, finding):
-                kept[i] = merge(other, finding)
-                break
-        else:
+        matches = [i for i, other in enumerate(kept) if same_cause(other, finding)]
+        if not matches:
             kept.append(finding)
+            continue
+        merged = kept[matches[0]]
+        for other in [*(kept[i] for i in matches[1:]), finding]:
+            merged = merge(merged, other)
+        kept[matches[0]] = merged
+        for i in reversed(matches[1:]):
+            del kept[i]
     return kept
