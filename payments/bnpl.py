@@ -9,7 +9,7 @@
   outcome reaches the payment in a Celery task and the merchant by webhook
   (``payments.bnpl.review``).
 
-Every status change goes through ``payments.services.payment_transition``.
+Every status change goes through ``payments.state.payment_transition``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from credit.models import CreditCheck, Exposure
 from credit.types import Address, CheckInput, Item
 from payments import errors as payment_errors
 from payments.models import JobCode, Payment, Status
-from payments.services import _begin, _clear_pending, _event, actor_label, payment_transition
+from payments.pending import operation_begin, pending_cleared
+from payments.state import actor_label, payment_event_record, payment_transition
 from portal.errors import PortalError, define
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def check_input(payment: Payment, data: dict[str, Any]) -> CheckInput:
 def payment_execute_bnpl(*, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
     label = actor_label(actor)
     with transaction.atomic():
-        payment, reference = _begin(payment=payment, operation="execute", actor=label)
+        payment, reference = operation_begin(payment=payment, operation="execute", actor=label)
         Payment.objects.filter(pk=payment.pk).update(
             bnpl_invoice_method=data.get("invoice_method") or "konbini"
         )
@@ -101,7 +102,7 @@ def payment_execute_bnpl(*, payment: Payment, data: dict[str, Any], actor: Any) 
         )
     except Exception:
         with transaction.atomic():
-            Payment.objects.filter(pk=payment.pk, pending_reference=reference).update(**_clear_pending())
+            Payment.objects.filter(pk=payment.pk, pending_reference=reference).update(**pending_cleared())
         raise
     return _apply_decision(payment_id=payment.pk, reference=reference, check=result.check, actor=label)
 
@@ -112,7 +113,7 @@ def _apply_decision(*, payment_id: int, reference: str | None, check: CreditChec
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if reference is not None and payment.pending_reference != reference:
         return payment  # already applied (a retry, or reconciliation)
-    common = {**_clear_pending(), "credit_check": check, "process_date": timezone.now()}
+    common = {**pending_cleared(), "credit_check": check, "process_date": timezone.now()}
     detail = {"credit_check": check.public_id, "decision": check.decision}
     if check.decision == "approved":
         payment = payment_transition(
@@ -228,9 +229,11 @@ def reconcile(*, payment: Payment) -> str:
         with transaction.atomic():
             changed = Payment.objects.filter(
                 pk=payment.pk, pending_reference=payment.pending_reference
-            ).update(**_clear_pending())
+            ).update(**pending_cleared())
             if changed:
-                _event(payment, "execute_failed", "reconciliation", reason="no credit check was stored")
+                payment_event_record(
+                    payment, "execute_failed", "reconciliation", reason="no credit check was stored"
+                )
         return "abandoned"
     _apply_decision(
         payment_id=payment.pk, reference=payment.pending_reference, check=check, actor="reconciliation"
@@ -251,5 +254,5 @@ def invoice_paid(*, payment: Payment) -> Exposure:
         raise PortalError(BNPL_NOT_INVOICED)
     with transaction.atomic():
         paid = credit.bnpl_invoice_mark_paid(invoice=invoice)
-        _event(payment, "invoice_paid", "buyer", invoice=paid.public_id, amount=paid.amount)
+        payment_event_record(payment, "invoice_paid", "buyer", invoice=paid.public_id, amount=paid.amount)
     return paid

@@ -1,25 +1,13 @@
 """Writes of the payments domain: tokens, customers, cards, and card payments.
 
-State changes go through ``payment_transition`` and the table ``TRANSITIONS``.
-Operations that call the acquirer follow one pattern, so that concurrent calls
-are serialised without holding a database lock during network I/O:
-
-1. ``_begin``: lock the row, check the status, mark ``pending_operation`` with a
-   fresh provider reference, commit;
-2. call the acquirer with that reference (strict timeouts);
-3. ``_complete``/``_abandon``: lock the row, apply the outcome if the reference is
-   still the pending one, commit.
-
-A second operation arriving meanwhile sees the pending mark and gets an error. A
-timeout or a crash leaves the mark; reconciliation (``payment_reconcile``, run by
-Celery) asks the acquirer what became of the reference and finishes the job —
-never a double charge, never a payment stuck forever.
+Status changes go through ``payments.state.payment_transition`` (the one table
+``TRANSITIONS``); every acquirer call follows the pending-operation protocol of
+``payments.pending`` (begin, call, complete or abandon; reconciled by Celery).
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -44,11 +32,17 @@ from payments.models import (
     Status,
     ThreeDSecureSession,
 )
+from payments.pending import (
+    operation_abandon,
+    operation_begin,
+    operation_check,
+    operation_complete,
+    pending_cleared,
+)
 from payments.providers.base import (
     AuthorizeRequest,
     Declined,
     NotConfigured,
-    OperationResult,
     ProviderError,
     ProviderFailure,
     ProviderTimeout,
@@ -61,6 +55,12 @@ from payments.providers.tds import (
     EnrollmentRequest,
     ThreeDSServer,
 )
+from payments.state import (
+    actor_label,
+    payment_event_record,
+    payment_transition,
+    payment_write_with_history,
+)
 from payments.webhooks import outbox
 from portal.db import one_or_none
 from portal.errors import TDS_SERVER_MISSING, FieldError, PortalError
@@ -69,93 +69,6 @@ from portal.models import Merchant, Mode, PayType
 
 logger = logging.getLogger(__name__)
 
-# The one table of allowed status changes (fincode's PaymentStatus).
-TRANSITIONS: dict[str, set[str]] = {
-    Status.UNPROCESSED: {
-        Status.CHECKED,
-        Status.AUTHORIZED,
-        Status.CAPTURED,
-        Status.AUTHENTICATED,
-        Status.AWAITING_CUSTOMER_PAYMENT,
-        Status.AWAITING_PAYMENT_APPROVAL,  # BNPL: the credit check asks for a review
-        Status.FAILED,  # BNPL: the credit check declines
-    },
-    # BNPL: a credit reviewer decides.
-    Status.AWAITING_PAYMENT_APPROVAL: {Status.AUTHORIZED, Status.FAILED, Status.CANCELED},
-    # Wallets, konbini, bank transfer: the buyer pays (or not) at the provider.
-    Status.AWAITING_CUSTOMER_PAYMENT: {
-        Status.AUTHORIZED,
-        Status.CAPTURED,
-        Status.CANCELED,
-        Status.EXPIRED,
-        Status.FAILED,
-    },
-    Status.AUTHENTICATED: {
-        Status.CHECKED,
-        Status.AUTHORIZED,
-        Status.CAPTURED,
-        Status.FAILED,
-        Status.CANCELED,
-    },
-    Status.CHECKED: {Status.CANCELED},
-    Status.AUTHORIZED: {Status.AUTHORIZED, Status.CAPTURED, Status.CANCELED, Status.EXPIRED},
-    Status.CAPTURED: {Status.CAPTURED, Status.CANCELED},
-    Status.CANCELED: {Status.AUTHORIZED, Status.CAPTURED},
-    Status.FAILED: set(),
-    Status.EXPIRED: set(),
-}
-
-# The statuses each pay type can have (fincode's status descriptions per payment method).
-PAY_TYPE_STATUSES: dict[str, set[str]] = {
-    PayType.CARD: set(Status.values) - {Status.AWAITING_CUSTOMER_PAYMENT, Status.AWAITING_PAYMENT_APPROVAL},
-    PayType.PAYPAY: {
-        Status.UNPROCESSED,
-        Status.AWAITING_CUSTOMER_PAYMENT,
-        Status.AUTHORIZED,
-        Status.CAPTURED,
-        Status.CANCELED,
-        Status.EXPIRED,
-        Status.FAILED,
-    },
-    PayType.KONBINI: {
-        Status.UNPROCESSED,
-        Status.AWAITING_CUSTOMER_PAYMENT,
-        Status.CAPTURED,
-        Status.CANCELED,
-        Status.EXPIRED,
-    },
-    PayType.VIRTUALACCOUNT: {
-        Status.UNPROCESSED,
-        Status.AWAITING_CUSTOMER_PAYMENT,
-        Status.CAPTURED,
-        Status.CANCELED,
-        Status.EXPIRED,
-    },
-    PayType.BNPL: {
-        Status.UNPROCESSED,
-        Status.AWAITING_PAYMENT_APPROVAL,
-        Status.AUTHORIZED,
-        Status.CAPTURED,
-        Status.CANCELED,
-        Status.FAILED,
-    },
-}
-
-# Operations and the statuses they start from.
-OPERATION_FROM: dict[str, set[str]] = {
-    "execute": {Status.UNPROCESSED},
-    "secure": {Status.AUTHENTICATED},
-    "capture": {Status.AUTHORIZED},
-    "cancel": {
-        Status.AUTHORIZED,
-        Status.CAPTURED,
-        Status.CHECKED,
-        Status.AUTHENTICATED,
-        Status.AWAITING_CUSTOMER_PAYMENT,
-    },
-    "change": {Status.AUTHORIZED, Status.CAPTURED},
-    "reauthorize": {Status.CANCELED},
-}
 
 _DECLINES = {
     "insufficient_funds": errors.INSUFFICIENT_FUNDS,
@@ -163,135 +76,7 @@ _DECLINES = {
 }
 
 
-def actor_label(actor: Any) -> str:
-    from portal.models import ApiKey, User
-
-    if isinstance(actor, ApiKey):
-        return f"api_key:{actor.masked}"
-    if isinstance(actor, User):
-        return actor.email
-    return str(actor) if actor else "system"
-
-
 # --- Status machine -------------------------------------------------------------------
-
-
-def payment_transition(
-    *,
-    payment: Payment,
-    to: str,
-    action: str,
-    actor: str,
-    detail: dict | None = None,
-    expect: dict[str, Any] | None = None,
-    **fields: Any,
-) -> Payment:
-    """Apply ``payment.status -> to`` (and ``fields``) conditionally on the current status.
-
-    Call inside a transaction, with the row locked or known. Raises a 4xx domain
-    error for a change the table does not allow; ``expect`` adds conditions (e.g. the
-    pending reference) to the conditional UPDATE.
-    """
-    current = payment.status
-    if to not in TRANSITIONS.get(current, set()) or to not in PAY_TYPE_STATUSES.get(payment.pay_type, {to}):
-        raise PortalError(
-            errors.INVALID_STATUS_TRANSITION, f"The payment is {current}; it cannot become {to} by {action}."
-        )
-    now = timezone.now()
-    updates = {"status": to, "updated": now, **fields}
-    match = {"pk": payment.pk, "status": current, **(expect or {})}
-    if outbox.raises_event(payment, action):  # numbered per payment, for the webhook (outbox)
-        match["event_seq"], updates["event_seq"] = payment.event_seq, payment.event_seq + 1
-    # One statement: the conditional UPDATE, its history row and its webhook event.
-    deliveries = _transition_statement(payment, match, updates, action, actor, detail or {}, current)
-    if deliveries is None:
-        raise PortalError(errors.PAYMENT_BUSY)
-    for key, value in updates.items():
-        setattr(payment, key, value)
-    if deliveries:
-        outbox.queue_deliveries(deliveries)
-    return payment
-
-
-def _transition_statement(
-    payment: Payment,
-    match: dict[str, Any],
-    updates: dict[str, Any],
-    action: str,
-    actor: str,
-    detail: dict,
-    current: str,
-) -> list[int] | None:
-    """``payment_transition`` on PostgreSQL as ONE statement (see ``_write_with_history``).
-
-    Returns the delivery ids to queue, or None when the condition did not hold (nothing
-    was written).
-    """
-    from django.db.models.sql import UpdateQuery
-
-    query = Payment.objects.filter(**match).query.chain(UpdateQuery)
-    query.add_update_values(updates)
-    compiler = query.get_compiler(connection=connection)
-    compiler.pre_sql_setup()
-    update_sql, update_params = compiler.as_sql()
-    after = copy.copy(payment)  # the payment as the change leaves it: the webhook body
-    for key, value in updates.items():
-        setattr(after, key, value)
-    history = PaymentEvent(
-        created_at=updates["updated"],
-        action=action,
-        from_status=current,
-        to_status=updates["status"],
-        actor=actor,
-        detail=detail,
-    )
-    payment_id, deliveries = _write_with_history(update_sql, update_params, after, history)
-    return None if payment_id is None else deliveries
-
-
-def _write_with_history(
-    change_sql: str, change_params: list, payment: Payment, history: PaymentEvent
-) -> tuple[int | None, list[int]]:
-    """Run ``change_sql`` (an INSERT or UPDATE of one payment row) with its history row and,
-    when the merchant subscribes, its webhook event and deliveries (the transactional outbox),
-    as data-modifying CTEs of ONE statement: one round trip, atomic without a transaction.
-
-    ``payment`` is the payment as the change leaves it. Returns the payment's id (None when
-    the change touched no row: nothing was written) and the delivery ids to queue.
-    """
-    event_table = connection.ops.quote_name(PaymentEvent._meta.db_table)
-    detail = PaymentEvent._meta.get_field("detail").get_db_prep_save(history.detail, connection)
-    # Django-compiled INSERT/UPDATE and quoted table names; every value is a parameter.
-    sql = (
-        f"WITH c AS ({change_sql} RETURNING id), "  # noqa: S608
-        f"h AS (INSERT INTO {event_table} (payment_id, created_at, action, from_status, to_status, actor, detail) "
-        "SELECT c.id, %s, %s, %s, %s, %s, %s FROM c RETURNING id, payment_id)"
-    )
-    params = [
-        *change_params,
-        history.created_at, history.action, history.from_status, history.to_status, history.actor, detail,
-    ]  # fmt: skip
-    webhook = outbox.record_sql(payment=payment, action=history.action, source="h")
-    if webhook is None:
-        sql += " SELECT (SELECT payment_id FROM h), ARRAY[]::integer[]"
-    else:
-        sql += f", {webhook[0]} SELECT (SELECT payment_id FROM h), ARRAY(SELECT id FROM wh_d)"  # noqa: S608
-        params += webhook[1]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        payment_id, deliveries = cursor.fetchone()
-    return payment_id, list(deliveries)
-
-
-def _event(payment: Payment, action: str, actor: str, **detail: Any) -> None:
-    PaymentEvent.objects.create(
-        payment=payment,
-        action=action,
-        from_status=payment.status,
-        to_status=payment.status,
-        actor=actor,
-        detail=detail,
-    )
 
 
 # --- Tokens --------------------------------------------------------------------------
@@ -586,7 +371,7 @@ def _insert_registration(payment: Payment, event: PaymentEvent) -> list[int]:
     insert_params = [f.get_db_prep_save(f.pre_save(payment, True), connection) for f in fields]
     # Inside an outer transaction, a savepoint keeps a unique violation from poisoning it.
     with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-        payment.pk, deliveries = _write_with_history(insert_sql, insert_params, payment, event)
+        payment.pk, deliveries = payment_write_with_history(insert_sql, insert_params, payment, event)
     payment.id = payment.pk
     payment._state.adding = False
     payment._state.db = connection.alias
@@ -594,162 +379,6 @@ def _insert_registration(payment: Payment, event: PaymentEvent) -> list[int]:
 
 
 # --- Provider operations: begin / complete / abandon -------------------------------------------
-
-
-def _check_can_begin(payment: Payment, operation: str) -> None:
-    """The 4xx error for an operation the payment (as read) does not allow, if any."""
-    if payment.pending_operation:
-        raise PortalError(errors.PAYMENT_BUSY)
-    if payment.status not in OPERATION_FROM[operation]:
-        raise PortalError(
-            errors.INVALID_STATUS_TRANSITION,
-            f"{operation} is not allowed on a payment that is {payment.status}.",
-        )
-
-
-def _begin(
-    *,
-    payment: Payment,
-    operation: str,
-    actor: str,
-    amount: int | None = None,
-    fields: dict[str, Any] | None = None,
-) -> tuple[Payment, str]:
-    """Mark a provider operation as pending: one conditional UPDATE (call inside a transaction).
-
-    The condition is the row as this request read it (status allowed, nothing pending,
-    no operation begun since: ``operation_seq``), so two operations can never both begin.
-    ``fields`` are written in the same statement (e.g. the card of an execute).
-    """
-    _check_can_begin(payment, operation)
-    reference = f"{payment.access_id}-{payment.operation_seq + 1}"
-    updates = {
-        "operation_seq": payment.operation_seq + 1,
-        "pending_operation": operation,
-        "pending_reference": reference,
-        "pending_since": timezone.now(),
-        "pending_amount": amount,
-        **(fields or {}),
-    }
-    begun = Payment.objects.filter(
-        pk=payment.pk,
-        status=payment.status,
-        operation_seq=payment.operation_seq,
-        pending_operation__isnull=True,
-    ).update(**updates)
-    if not begun:
-        current = one_or_none(Payment.objects.filter(pk=payment.pk).values("status", "pending_operation"))
-        if (
-            current
-            and current["pending_operation"] is None
-            and current["status"] not in OPERATION_FROM[operation]
-        ):
-            raise PortalError(
-                errors.INVALID_STATUS_TRANSITION,
-                f"{operation} is not allowed on a payment that is {current['status']}.",
-            )
-        raise PortalError(errors.PAYMENT_BUSY)
-    for key, value in updates.items():
-        setattr(payment, key, value)
-    return payment, reference
-
-
-def _clear_pending() -> dict[str, Any]:
-    return {
-        "pending_operation": None,
-        "pending_reference": None,
-        "pending_since": None,
-        "pending_amount": None,
-    }
-
-
-def _target_status(outcome: str, payment: Payment) -> str:
-    return {
-        "checked": Status.CHECKED,
-        "authorized": Status.AUTHORIZED,
-        "captured": Status.CAPTURED,
-        "canceled": Status.CANCELED,
-    }.get(outcome, payment.status)
-
-
-def _complete(
-    *,
-    payment_id: int,
-    reference: str,
-    result: OperationResult,
-    actor: str,
-    extra: dict | None = None,
-    payment: Payment | None = None,
-):
-    """Apply a provider result if ``reference`` is still the pending operation (a conditional UPDATE).
-
-    On PostgreSQL without a card secret to delete, that is one statement and needs no
-    transaction of its own (``payment_transition``).
-    """
-    if payment is None or payment.pending_reference != reference:
-        payment = Payment.objects.get(pk=payment_id)
-    if payment.pending_reference != reference:
-        return payment  # already resolved (by reconciliation or a retry)
-    operation = payment.pending_operation
-    fields: dict[str, Any] = {
-        **_clear_pending(),
-        "process_date": timezone.now(),
-        "error_code": None,
-        **(extra or {}),
-    }
-    if result.transaction_id:
-        fields["transaction_id"] = result.transaction_id
-    if operation in ("execute", "secure", "reauthorize"):
-        fields.update(
-            approve=result.approve or None, forward=result.forward or None, issuer=result.issuer or None
-        )
-        fields["auth_max_date"] = result.authorized_until if result.outcome == "authorized" else None
-    if operation == "change":
-        fields["amount"] = payment.pending_amount
-    secret_id = payment.card_secret_id if operation in ("execute", "secure") else None
-    if secret_id:
-        fields["card_secret"] = None  # authorised: the card number is not needed any more
-    if operation == "capture":
-        fields["auth_max_date"] = None
-    # With a card secret to delete, two statements in a transaction; else the transition's one.
-    with transaction.atomic() if secret_id else contextlib.nullcontext():
-        try:
-            payment = payment_transition(
-                payment=payment,
-                to=_target_status(result.outcome, payment),
-                action=operation,
-                actor=actor,
-                detail={"reference": reference, "outcome": result.outcome, "amount": result.amount},
-                expect={"pending_reference": reference},
-                **fields,
-            )
-        except PortalError as exc:
-            if exc.spec is not errors.PAYMENT_BUSY:
-                raise
-            return Payment.objects.get(pk=payment_id)  # resolved meanwhile by someone else
-        if secret_id:
-            CardSecret.objects.filter(pk=secret_id).delete()
-    return payment
-
-
-@transaction.atomic
-def _abandon(*, payment_id: int, reference: str, actor: str, reason: str, error_code: str | None) -> Payment:
-    """The operation certainly did not happen (declined, unreachable): clear the pending mark."""
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
-    if payment.pending_reference != reference:
-        return payment
-    fields = {**_clear_pending(), "error_code": error_code}
-    Payment.objects.filter(pk=payment.pk).update(**fields, updated=timezone.now())
-    for key, value in fields.items():
-        setattr(payment, key, value)
-    _event(
-        payment,
-        f"{payment.pending_operation or 'operation'}_failed",
-        actor,
-        reference=reference,
-        reason=reason,
-    )
-    return payment
 
 
 def _schedule_reconcile(payment: Payment, countdown: int = 10) -> None:
@@ -772,22 +401,28 @@ def _call(payment: Payment, reference: str, actor: str, fn) -> Payment:
         result = fn()
     except Declined as exc:
         spec = _DECLINES.get(exc.reason, errors.CARD_DECLINED)
-        _abandon(
+        operation_abandon(
             payment_id=payment.pk, reference=reference, actor=actor, reason=exc.reason, error_code=spec.code
         )
         raise PortalError(spec) from exc
     except ProviderUnavailable as exc:
-        _abandon(payment_id=payment.pk, reference=reference, actor=actor, reason=str(exc), error_code=None)
+        operation_abandon(
+            payment_id=payment.pk, reference=reference, actor=actor, reason=str(exc), error_code=None
+        )
         raise PortalError(errors.PROVIDER_UNAVAILABLE) from exc
     except (ProviderTimeout, ProviderFailure) as exc:
         logger.warning("payment %s: %s; left pending for reconciliation", payment.access_id, exc)
         with transaction.atomic():
-            _event(payment, "provider_outcome_unknown", actor, reference=reference, reason=str(exc))
+            payment_event_record(
+                payment, "provider_outcome_unknown", actor, reference=reference, reason=str(exc)
+            )
             first_delay = settings.PAYMENTS_RECONCILE_FIRST_DELAY
             _schedule_reconcile(payment, countdown=2 if isinstance(exc, ProviderFailure) else first_delay)
         spec = errors.PROVIDER_TIMEOUT if isinstance(exc, ProviderTimeout) else errors.PROVIDER_ERROR
         raise PortalError(spec) from exc
-    return _complete(payment_id=payment.pk, reference=reference, result=result, actor=actor, payment=payment)
+    return operation_complete(
+        payment_id=payment.pk, reference=reference, result=result, actor=actor, payment=payment
+    )
 
 
 def _acquirer(mode: str):
@@ -864,10 +499,10 @@ def payment_execute(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pa
     tds = _tds_server(payment.mode) if payment.tds_type == "2" else None
     enrolled = False
     with transaction.atomic():
-        _check_can_begin(payment, "execute")  # before the token is used up
+        operation_check(payment, "execute")  # before the token is used up
         card, snapshot = _resolve_card(payment, data)
         if tds is not None:
-            # Before _begin: no lock on the payment row while the 3DS server answers.
+            # Before operation_begin: no lock on the payment row while the 3DS server answers.
             request = EnrollmentRequest(reference=payment.access_id, card=card)
             enrolled = _tds_call(lambda: tds.enrollment(request)).enrolled
             if not enrolled and payment.tds2_type != "3":
@@ -880,7 +515,7 @@ def payment_execute(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pa
         for name in ("tds2_ret_url", "return_url", "return_url_on_failure"):
             if data.get(name):
                 extra[name] = data[name]
-        payment, reference = _begin(payment=payment, operation="execute", actor=label, fields=extra)
+        payment, reference = operation_begin(payment=payment, operation="execute", actor=label, fields=extra)
         if enrolled:
             # The card is kept (encrypted) until the payment is authorised after 3-D Secure;
             # the session's profile is filled in from the 3DS server's answer.
@@ -895,7 +530,7 @@ def payment_execute(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pa
                 card_secret=secret,
                 tds2_status="AUTHENTICATING",
                 process_date=timezone.now(),
-                **_clear_pending(),
+                **pending_cleared(),
             )
     return _call(
         payment, reference, label, lambda: acquirer.authorize(_authorize_request(payment, reference, card))
@@ -912,7 +547,7 @@ def tds_param(payment: Payment, event: str) -> str:
     return signing.dumps({"a": payment.access_id, "e": event}, salt=_TDS_SALT)
 
 
-def _check_param(payment: Payment, param: str) -> None:
+def tds_param_check(payment: Payment, param: str) -> None:
     try:
         value = signing.loads(param or "", salt=_TDS_SALT, max_age=3600)
     except signing.BadSignature as exc:
@@ -988,7 +623,7 @@ def tds_authenticate(*, payment: Payment, param: str) -> ThreeDSecureSession:
     """
     if payment.status != Status.AUTHENTICATED:
         raise PortalError(errors.TDS_NOT_IN_PROGRESS)
-    _check_param(payment, param)
+    tds_param_check(payment, param)
     session = _tds_session(payment)
     if session.trans_result:
         return session
@@ -1013,7 +648,7 @@ def tds_authenticate(*, payment: Payment, param: str) -> ThreeDSecureSession:
                 profile=PROFILE_FOR_RESULT.get(result.status, ThreeDSecureSession.Profile.FAIL),
                 method_completed_at=timezone.now(),
             )
-            _event(locked, "tds_authenticate", "3ds-server", result=result.status)
+            payment_event_record(locked, "tds_authenticate", "3ds-server", result=result.status)
     return session
 
 
@@ -1033,7 +668,7 @@ def _tds_challenge_done(
                 session.save(update_fields=["challenge_attempts"])
             return session
         _tds_record(locked, session, result, challenge_attempts=session.challenge_attempts)
-        _event(locked, "tds_challenge", "3ds-acs", result=session.trans_result)
+        payment_event_record(locked, "tds_challenge", "3ds-acs", result=session.trans_result)
     return session
 
 
@@ -1091,7 +726,7 @@ def payment_secure(*, payment: Payment, actor: Any) -> Payment:
             failed = True
         else:
             failed = False
-            payment, reference = _begin(payment=locked, operation="secure", actor=label)
+            payment, reference = operation_begin(payment=locked, operation="secure", actor=label)
             card = vault.unseal(CardSecret.objects.get(pk=payment.card_secret_id))
     if failed:
         raise PortalError(errors.TDS_AUTHENTICATION_FAILED)
@@ -1106,7 +741,7 @@ def payment_capture(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pa
     label = actor_label(actor)
     acquirer = _acquirer(payment.mode)
     with transaction.atomic():
-        payment, reference = _begin(payment=payment, operation="capture", actor=label)
+        payment, reference = operation_begin(payment=payment, operation="capture", actor=label)
         updates = {k: data[k] for k in ("method",) if data.get(k)}
         if data.get("pay_times"):
             updates["pay_times"] = int(data["pay_times"])
@@ -1128,7 +763,7 @@ def payment_cancel(*, payment: Payment, actor: Any) -> Payment:
         return _cancel_before_authorisation(payment=payment, actor=label)
     acquirer = _acquirer(payment.mode)
     with transaction.atomic():
-        payment, reference = _begin(payment=payment, operation="cancel", actor=label)
+        payment, reference = operation_begin(payment=payment, operation="cancel", actor=label)
     return _call(
         payment,
         reference,
@@ -1167,7 +802,7 @@ def payment_change(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pay
         raise PortalError(errors.AMOUNT_OVER_LIMIT, field="amount")
     acquirer = _acquirer(payment.mode)
     with transaction.atomic():
-        payment, reference = _begin(payment=payment, operation="change", actor=label, amount=amount)
+        payment, reference = operation_begin(payment=payment, operation="change", actor=label, amount=amount)
         if payment.status == Status.CAPTURED and amount + tax > payment.total_amount:
             raise PortalError(errors.AMOUNT_INCREASE_NOT_ALLOWED, field="amount")
         if tax != payment.tax:
@@ -1188,7 +823,7 @@ def payment_reauthorize(*, payment: Payment, data: dict[str, Any], actor: Any) -
     label = actor_label(actor)
     acquirer = _acquirer(payment.mode)
     with transaction.atomic():
-        payment, reference = _begin(payment=payment, operation="reauthorize", actor=label)
+        payment, reference = operation_begin(payment=payment, operation="reauthorize", actor=label)
         if not payment.transaction_id or payment.job_code == JobCode.CHECK:
             raise PortalError(errors.INVALID_STATUS_TRANSITION, "This payment was never authorised.")
         updates = {"method": data.get("method") or payment.method or "1"}
@@ -1238,11 +873,13 @@ def payment_reconcile(*, payment_id: int) -> str:
         logger.warning("reconciliation of %s: acquirer unreachable (%s)", payment.access_id, exc)
         return "processing"
     if answer.state == "done" and answer.result is not None:
-        _complete(payment_id=payment.pk, reference=reference, result=answer.result, actor="reconciliation")
+        operation_complete(
+            payment_id=payment.pk, reference=reference, result=answer.result, actor="reconciliation"
+        )
         return "completed"
     if answer.state == "declined":
         spec = _DECLINES.get(answer.decline_reason, errors.CARD_DECLINED)
-        _abandon(
+        operation_abandon(
             payment_id=payment.pk,
             reference=reference,
             actor="reconciliation",
@@ -1251,7 +888,7 @@ def payment_reconcile(*, payment_id: int) -> str:
         )
         return "abandoned"
     if answer.state == "unknown":
-        _abandon(
+        operation_abandon(
             payment_id=payment.pk,
             reference=reference,
             actor="reconciliation",

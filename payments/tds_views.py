@@ -88,7 +88,7 @@ def tds_challenge(request, access_id: str):
     error, status, result = None, 400, None
     if request.method == "POST" and "code" in request.POST and session.trans_result == "C":
         try:
-            services._check_param(payment, request.POST.get("param", ""))
+            services.tds_param_check(payment, request.POST.get("param", ""))
             session, result = services.tds_challenge_answer(
                 payment=payment, code=request.POST.get("code", "").strip()
             )

@@ -34,20 +34,14 @@ from django.utils import timezone
 from payments import errors
 from payments.barcode import konbini_barcode
 from payments.models import Customer, JobCode, Payment, PaymentEvent, Status
+from payments.pending import operation_abandon, operation_begin, pending_cleared
 from payments.providers.async_base import ProviderAnswer, ProviderEvent, ProviderStatus, StartRequest
 from payments.providers.async_registry import provider_for, provider_name
 from payments.providers.base import Declined, NotConfigured, ProviderError
 from payments.providers.guard import guarded
 from payments.providers.wallets.aggregator import wallet_terms
-from payments.services import (
-    _abandon,
-    _begin,
-    _clear_pending,
-    _event,
-    actor_label,
-    contract_limit,
-    payment_transition,
-)
+from payments.services import contract_limit
+from payments.state import TRANSITIONS, actor_label, payment_event_record, payment_transition
 from portal.errors import PortalError, fixed_codes
 from portal.models import Merchant, PayType
 from portal.validators import is_ascii_digits
@@ -181,7 +175,7 @@ def payment_execute_async(*, payment: Payment, data: dict[str, Any], actor: Any)
     _check_operation(payment, "execute")
     _provider(payment)
     with transaction.atomic():
-        payment, reference = _begin(payment=payment, operation="execute", actor=actor_label(actor))
+        payment, reference = operation_begin(payment=payment, operation="execute", actor=actor_label(actor))
         fields = _execute_fields(payment, data)
         Payment.objects.filter(pk=payment.pk).update(**fields)
         queue_provider_call(payment.pk, reference)
@@ -199,7 +193,7 @@ def payment_operate_async(*, payment: Payment, operation: str, data: dict[str, A
         if amount + tax > limit:
             raise PortalError(errors.AMOUNT_OVER_LIMIT, field="amount")
     with transaction.atomic():
-        payment, reference = _begin(
+        payment, reference = operation_begin(
             payment=payment, operation=operation, actor=actor_label(actor), amount=amount
         )
         field = DESCRIPTION_FIELD.get(operation)
@@ -265,7 +259,9 @@ def note_attempt(*, payment_id: int, reference: str, action: str, reason: str, a
             Payment.objects.select_for_update().filter(pk=payment_id, pending_reference=reference).first()
         )
         if payment is not None:
-            _event(payment, action, "system", reference=reference, reason=reason[:200], attempt=attempt)
+            payment_event_record(
+                payment, action, "system", reference=reference, reason=reason[:200], attempt=attempt
+            )
 
 
 def _attempt_noted(payment_id: int, reference: str) -> bool:
@@ -294,7 +290,7 @@ def provider_call_run(*, payment_id: int, reference: str) -> str:
 
     Network errors, timeouts, 5xx and ``CallDeferred`` propagate (the task retries with the
     same reference, which the provider treats as the same operation). A refusal ends the
-    operation (``_abandon``) with the provider's reason.
+    operation (``operation_abandon``) with the provider's reason.
     """
     payment = Payment.objects.select_related("merchant").get(pk=payment_id)
     if payment.pending_reference != reference:
@@ -303,7 +299,7 @@ def provider_call_run(*, payment_id: int, reference: str) -> str:
     try:
         provider = provider_for(payment)
     except NotConfigured:
-        _abandon(
+        operation_abandon(
             payment_id=payment_id,
             reference=reference,
             actor="system",
@@ -324,7 +320,7 @@ def provider_call_run(*, payment_id: int, reference: str) -> str:
     try:
         answer = guarded(provider.name, calls[operation])
     except Declined as exc:
-        _abandon(
+        operation_abandon(
             payment_id=payment_id,
             reference=reference,
             actor=f"provider:{provider.name}",
@@ -365,7 +361,7 @@ def complete_operation(*, payment_id: int, reference: str, answer: ProviderAnswe
     operation = payment.pending_operation or ""
     now = timezone.now()
     fields: dict[str, Any] = {
-        **_clear_pending(),
+        **pending_cleared(),
         **_known(answer.fields),
         "process_date": now,
         "provider_checked_at": now,
@@ -383,19 +379,17 @@ def complete_operation(*, payment_id: int, reference: str, answer: ProviderAnswe
     detail = {"reference": reference, "provider_state": answer.state, "amount": answer.amount}
     if target == payment.status and operation != "change":
         _update(payment, fields)
-        _event(payment, f"{operation}_confirmed", actor, **detail)
+        payment_event_record(payment, f"{operation}_confirmed", actor, **detail)
     elif target in _allowed(payment.status) or operation == "change":
         payment_transition(payment=payment, to=target, action=operation, actor=actor, detail=detail, **fields)
     else:  # overtaken by a notification (e.g. expired while a cancel was on its way)
         _update(payment, fields)
-        _event(payment, f"{operation}_overtaken", actor, **detail)
+        payment_event_record(payment, f"{operation}_overtaken", actor, **detail)
     _apply_state(payment, answer.state, fields=answer.fields, amount=answer.amount, actor=actor)
     return payment
 
 
 def _allowed(status: str) -> set[str]:
-    from payments.services import TRANSITIONS
-
     return TRANSITIONS.get(status, set())
 
 
@@ -491,7 +485,7 @@ def _money_arrived(payment: Payment, *, amount: int, fields: dict[str, Any], act
             F("transferred_amount") + amount if payment.transferred_amount else amount
         )
     _update(payment, late)
-    _event(payment, "payment_after_final", actor, amount=amount, flag=flag)
+    payment_event_record(payment, "payment_after_final", actor, amount=amount, flag=flag)
     return flag
 
 
@@ -520,7 +514,7 @@ def apply_event(*, mode: str, provider: str, event: ProviderEvent) -> tuple[Paym
         payment, state, fields=event.fields, amount=event.amount, actor=actor, stub=event.stub
     )
     if outcome.startswith("stale") or outcome in ("already", "ignored"):
-        _event(
+        payment_event_record(
             payment, "notification_ignored", actor, event_id=event.event_id, kind=event.kind, outcome=outcome
         )
     return payment, outcome

@@ -1,0 +1,246 @@
+"""The payment state machine: the one table of allowed status changes, and the only function
+that writes a payment's status — with its history row and its webhook event (the
+transactional outbox), in one statement.
+
+``TRANSITIONS`` is fincode's PaymentStatus; ``PAY_TYPE_STATUSES`` narrows it per pay type;
+``OPERATION_FROM`` says from which statuses each operation may begin.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from payments import errors
+from payments.models import (
+    Payment,
+    PaymentEvent,
+    Status,
+)
+from payments.webhooks import outbox
+from portal.errors import PortalError
+from portal.models import PayType
+
+logger = logging.getLogger(__name__)
+
+# The one table of allowed status changes (fincode's PaymentStatus).
+TRANSITIONS: dict[str, set[str]] = {
+    Status.UNPROCESSED: {
+        Status.CHECKED,
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.AUTHENTICATED,
+        Status.AWAITING_CUSTOMER_PAYMENT,
+        Status.AWAITING_PAYMENT_APPROVAL,  # BNPL: the credit check asks for a review
+        Status.FAILED,  # BNPL: the credit check declines
+    },
+    # BNPL: a credit reviewer decides.
+    Status.AWAITING_PAYMENT_APPROVAL: {Status.AUTHORIZED, Status.FAILED, Status.CANCELED},
+    # Wallets, konbini, bank transfer: the buyer pays (or not) at the provider.
+    Status.AWAITING_CUSTOMER_PAYMENT: {
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.CANCELED,
+        Status.EXPIRED,
+        Status.FAILED,
+    },
+    Status.AUTHENTICATED: {
+        Status.CHECKED,
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.FAILED,
+        Status.CANCELED,
+    },
+    Status.CHECKED: {Status.CANCELED},
+    Status.AUTHORIZED: {Status.AUTHORIZED, Status.CAPTURED, Status.CANCELED, Status.EXPIRED},
+    Status.CAPTURED: {Status.CAPTURED, Status.CANCELED},
+    Status.CANCELED: {Status.AUTHORIZED, Status.CAPTURED},
+    Status.FAILED: set(),
+    Status.EXPIRED: set(),
+}
+
+
+# The statuses each pay type can have (fincode's status descriptions per payment method).
+PAY_TYPE_STATUSES: dict[str, set[str]] = {
+    PayType.CARD: set(Status.values) - {Status.AWAITING_CUSTOMER_PAYMENT, Status.AWAITING_PAYMENT_APPROVAL},
+    PayType.PAYPAY: {
+        Status.UNPROCESSED,
+        Status.AWAITING_CUSTOMER_PAYMENT,
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.CANCELED,
+        Status.EXPIRED,
+        Status.FAILED,
+    },
+    PayType.KONBINI: {
+        Status.UNPROCESSED,
+        Status.AWAITING_CUSTOMER_PAYMENT,
+        Status.CAPTURED,
+        Status.CANCELED,
+        Status.EXPIRED,
+    },
+    PayType.VIRTUALACCOUNT: {
+        Status.UNPROCESSED,
+        Status.AWAITING_CUSTOMER_PAYMENT,
+        Status.CAPTURED,
+        Status.CANCELED,
+        Status.EXPIRED,
+    },
+    PayType.BNPL: {
+        Status.UNPROCESSED,
+        Status.AWAITING_PAYMENT_APPROVAL,
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.CANCELED,
+        Status.FAILED,
+    },
+}
+
+
+# Operations and the statuses they start from.
+OPERATION_FROM: dict[str, set[str]] = {
+    "execute": {Status.UNPROCESSED},
+    "secure": {Status.AUTHENTICATED},
+    "capture": {Status.AUTHORIZED},
+    "cancel": {
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.CHECKED,
+        Status.AUTHENTICATED,
+        Status.AWAITING_CUSTOMER_PAYMENT,
+    },
+    "change": {Status.AUTHORIZED, Status.CAPTURED},
+    "reauthorize": {Status.CANCELED},
+}
+
+
+def actor_label(actor: Any) -> str:
+    from portal.models import ApiKey, User
+
+    if isinstance(actor, ApiKey):
+        return f"api_key:{actor.masked}"
+    if isinstance(actor, User):
+        return actor.email
+    return str(actor) if actor else "system"
+
+
+def payment_transition(
+    *,
+    payment: Payment,
+    to: str,
+    action: str,
+    actor: str,
+    detail: dict | None = None,
+    expect: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Payment:
+    """Apply ``payment.status -> to`` (and ``fields``) conditionally on the current status.
+
+    Call inside a transaction, with the row locked or known. Raises a 4xx domain
+    error for a change the table does not allow; ``expect`` adds conditions (e.g. the
+    pending reference) to the conditional UPDATE.
+    """
+    current = payment.status
+    if to not in TRANSITIONS.get(current, set()) or to not in PAY_TYPE_STATUSES.get(payment.pay_type, {to}):
+        raise PortalError(
+            errors.INVALID_STATUS_TRANSITION, f"The payment is {current}; it cannot become {to} by {action}."
+        )
+    now = timezone.now()
+    updates = {"status": to, "updated": now, **fields}
+    match = {"pk": payment.pk, "status": current, **(expect or {})}
+    if outbox.raises_event(payment, action):  # numbered per payment, for the webhook (outbox)
+        match["event_seq"], updates["event_seq"] = payment.event_seq, payment.event_seq + 1
+    # One statement: the conditional UPDATE, its history row and its webhook event.
+    deliveries = _transition_statement(payment, match, updates, action, actor, detail or {}, current)
+    if deliveries is None:
+        raise PortalError(errors.PAYMENT_BUSY)
+    for key, value in updates.items():
+        setattr(payment, key, value)
+    if deliveries:
+        outbox.queue_deliveries(deliveries)
+    return payment
+
+
+def _transition_statement(
+    payment: Payment,
+    match: dict[str, Any],
+    updates: dict[str, Any],
+    action: str,
+    actor: str,
+    detail: dict,
+    current: str,
+) -> list[int] | None:
+    """``payment_transition`` on PostgreSQL as ONE statement (see ``payment_write_with_history``).
+
+    Returns the delivery ids to queue, or None when the condition did not hold (nothing
+    was written).
+    """
+    from django.db.models.sql import UpdateQuery
+
+    query = Payment.objects.filter(**match).query.chain(UpdateQuery)
+    query.add_update_values(updates)
+    compiler = query.get_compiler(connection=connection)
+    compiler.pre_sql_setup()
+    update_sql, update_params = compiler.as_sql()
+    after = copy.copy(payment)  # the payment as the change leaves it: the webhook body
+    for key, value in updates.items():
+        setattr(after, key, value)
+    history = PaymentEvent(
+        created_at=updates["updated"],
+        action=action,
+        from_status=current,
+        to_status=updates["status"],
+        actor=actor,
+        detail=detail,
+    )
+    payment_id, deliveries = payment_write_with_history(update_sql, update_params, after, history)
+    return None if payment_id is None else deliveries
+
+
+def payment_write_with_history(
+    change_sql: str, change_params: list, payment: Payment, history: PaymentEvent
+) -> tuple[int | None, list[int]]:
+    """Run ``change_sql`` (an INSERT or UPDATE of one payment row) with its history row and,
+    when the merchant subscribes, its webhook event and deliveries (the transactional outbox),
+    as data-modifying CTEs of ONE statement: one round trip, atomic without a transaction.
+
+    ``payment`` is the payment as the change leaves it. Returns the payment's id (None when
+    the change touched no row: nothing was written) and the delivery ids to queue.
+    """
+    event_table = connection.ops.quote_name(PaymentEvent._meta.db_table)
+    detail = PaymentEvent._meta.get_field("detail").get_db_prep_save(history.detail, connection)
+    # Django-compiled INSERT/UPDATE and quoted table names; every value is a parameter.
+    sql = (
+        f"WITH c AS ({change_sql} RETURNING id), "  # noqa: S608
+        f"h AS (INSERT INTO {event_table} (payment_id, created_at, action, from_status, to_status, actor, detail) "
+        "SELECT c.id, %s, %s, %s, %s, %s, %s FROM c RETURNING id, payment_id)"
+    )
+    params = [
+        *change_params,
+        history.created_at, history.action, history.from_status, history.to_status, history.actor, detail,
+    ]  # fmt: skip
+    webhook = outbox.record_sql(payment=payment, action=history.action, source="h")
+    if webhook is None:
+        sql += " SELECT (SELECT payment_id FROM h), ARRAY[]::integer[]"
+    else:
+        sql += f", {webhook[0]} SELECT (SELECT payment_id FROM h), ARRAY(SELECT id FROM wh_d)"  # noqa: S608
+        params += webhook[1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        payment_id, deliveries = cursor.fetchone()
+    return payment_id, list(deliveries)
+
+
+def payment_event_record(payment: Payment, action: str, actor: str, **detail: Any) -> None:
+    PaymentEvent.objects.create(
+        payment=payment,
+        action=action,
+        from_status=payment.status,
+        to_status=payment.status,
+        actor=actor,
+        detail=detail,
+    )
