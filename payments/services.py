@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from payments import errors, vault
+from payments.methods.registry import method_for
 from payments.models import (
     Card,
     CardSecret,
@@ -290,7 +291,6 @@ def contract_limit(*, merchant: Merchant, mode: str, pay_type: str) -> int:
     return terms.max_amount
 
 
-SUPPORTED_PAY_TYPES = {PayType.CARD, PayType.PAYPAY, PayType.KONBINI, PayType.VIRTUALACCOUNT, PayType.BNPL}
 REGISTER_FIELDS = (
     "job_code", "amount", "tax", "tds_type", "tds2_type", "td_tenant_name",
     "client_field_1", "client_field_2", "client_field_3", "order_description",
@@ -306,24 +306,12 @@ def payment_register(
     admission control), else a new one.
     """
     pay_type = data["pay_type"]
-    if pay_type not in SUPPORTED_PAY_TYPES:
-        raise PortalError(errors.PAY_TYPE_NOT_SUPPORTED, field="pay_type")
+    method = method_for(pay_type)
     amount, tax = data.get("amount", 0), data.get("tax", 0)
     if amount + tax > contract_limit(merchant=merchant, mode=mode, pay_type=pay_type):
         raise PortalError(errors.AMOUNT_OVER_LIMIT, field="amount")
     fields = {f: data[f] for f in REGISTER_FIELDS if data.get(f) is not None}
-    if pay_type == PayType.CARD:
-        fields.setdefault("tds_type", "0")
-        if fields["tds_type"] == "2":
-            fields.setdefault("tds2_type", "2")
-    elif pay_type == PayType.BNPL:
-        from payments.bnpl import register_fields as bnpl_register_fields
-
-        fields.update(bnpl_register_fields(data=data))
-    else:
-        from payments.asyncflows.services import register_fields
-
-        fields.update(register_fields(merchant=merchant, mode=mode, pay_type=pay_type, data=data))
+    fields.update(method.register_fields(merchant=merchant, mode=mode, data=data))
     if order_id := data.get("id") or order_id:
         fields["order_id"] = order_id
     payment = Payment(merchant=merchant, mode=mode, pay_type=pay_type, **fields)

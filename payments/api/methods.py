@@ -1,21 +1,19 @@
-"""Which serializers and services a pay type uses: the payments views dispatch here.
-
-Cards keep their own path (``payments.services``); QR wallets, konbini and bank transfer
-go through ``payments.asyncflows.services`` (provider calls in Celery).
+"""Which serializers each pay type's requests and answers use: the API side of the pay types
+(their behaviour is ``payments.methods``). Tables by pay type, so the views never branch on it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import PolymorphicProxySerializer
 
-from payments import bnpl
 from payments.api import bnpl_serializers as b
 from payments.api import method_serializers as m
 from payments.api import serializers as s
 from payments.asyncflows import services as async_services
-from payments.models import Payment
+from payments.models import Payment, Status
 from portal.models import PayType
 
 REGISTER = {
@@ -40,6 +38,32 @@ RESPONSE = {
     PayType.BNPL: b.PaymentBnplResponse,
 }
 ACTIONS = {"capture": m.AsyncCaptureRequest, "cancel": m.AsyncCancelRequest, "change": m.AsyncChangeRequest}
+CARD_ACTIONS = {
+    "capture": s.PaymentActionRequest,
+    "cancel": s.PaymentActionRequest,
+    "auth": s.PaymentReauthorizeRequest,
+    "change": s.PaymentChangeRequest,
+    "secure": s.PaymentActionRequest,
+}
+# What PUT /v1/payments/{id}/<action> takes, per pay type (the others' operations say which apply).
+ACTION_REQUESTS = {PayType.CARD: CARD_ACTIONS}
+EXECUTE_RESPONSE = {**RESPONSE, PayType.CARD: s.PaymentCardExecuteResponse}
+
+
+def _card_execute_links(request, payment: Payment, data: dict[str, Any]) -> None:
+    """A card payment waiting for 3-D Secure: where the buyer goes next (the 3DS method page,
+    or the redirect to the challenge)."""
+    data["acs_url"] = data["redirect_url"] = None
+    if payment.status == Status.AUTHENTICATED:
+        if payment.tds2_ret_url:
+            data["acs_url"] = request.build_absolute_uri(reverse("tds-method", args=[payment.access_id]))
+        else:
+            data["redirect_url"] = request.build_absolute_uri(
+                reverse("tds-redirect", args=[payment.access_id])
+            )
+
+
+EXECUTE_LINKS = {PayType.CARD: _card_execute_links}
 
 
 def _pay_type(data: Any) -> str | None:
@@ -53,30 +77,25 @@ def register_request(data: Any):
     return REGISTER.get(_pay_type(data), s.PaymentRegisterRequest)  # type: ignore[call-overload]
 
 
-def is_async(payment: Payment) -> bool:
-    """Handled here rather than by the card path of ``payments.services``."""
-    return payment.pay_type in async_services.ASYNC_PAY_TYPES or payment.pay_type == PayType.BNPL
+def execute_request(pay_type: str):
+    return EXECUTE.get(pay_type, s.PaymentExecuteRequest)  # type: ignore[call-overload]
 
 
-def response_class(pay_type: str):
-    return RESPONSE.get(pay_type, s.PaymentCardResponse)  # type: ignore[call-overload]
+def response_class(pay_type: str, *, executing: bool = False):
+    table = EXECUTE_RESPONSE if executing else RESPONSE
+    return table.get(pay_type, s.PaymentCardResponse)  # type: ignore[call-overload]
 
 
-def action_request(name: str):
-    return ACTIONS.get(name, m.AsyncCancelRequest)
+def action_request(pay_type: str, name: str):
+    return ACTION_REQUESTS.get(pay_type, ACTIONS).get(name, m.AsyncCancelRequest)
 
 
-def execute(payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
-    if payment.pay_type == PayType.BNPL:
-        return bnpl.payment_execute_bnpl(payment=payment, data=data, actor=actor)
-    return async_services.payment_execute_async(payment=payment, data=data, actor=actor)
-
-
-def action(payment: Payment, name: str, data: dict[str, Any], actor: Any) -> Payment:
-    """capture/cancel/change of the async pay types; ``auth`` and ``secure`` are cards-only (a clear 400)."""
-    if payment.pay_type == PayType.BNPL:
-        return bnpl.payment_operate_bnpl(payment=payment, operation=name, actor=actor)
-    return async_services.payment_operate_async(payment=payment, operation=name, data=data, actor=actor)
+def answer_data(request, payment: Payment, *, executing: bool = False) -> dict[str, Any]:
+    data = response_class(payment.pay_type, executing=executing)(payment).data
+    links = EXECUTE_LINKS.get(payment.pay_type) if executing else None
+    if links is not None:
+        links(request, payment, data)
+    return data
 
 
 def _proxy(name: str, by_type: dict, **kwargs) -> PolymorphicProxySerializer:
@@ -114,7 +133,7 @@ def action_schema(name: str, card_request) -> PolymorphicProxySerializer:
         others.append(PayType.BNPL)
     return _proxy(
         f"Payment{name.title()}ByPayType",
-        {PayType.CARD: card_request, **dict.fromkeys(others, action_request(name))},
+        {PayType.CARD: card_request, **dict.fromkeys(others, ACTIONS.get(name, m.AsyncCancelRequest))},
     )
 
 

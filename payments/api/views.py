@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 from payments import errors, selectors, services
 from payments.api import methods
 from payments.api import serializers as s
-from payments.models import Payment, Status
+from payments.methods.registry import method_for
+from payments.models import Payment
 from portal.api.permissions import PublicOrSecretKey
 from portal.errors import PortalError
 from portal.idempotency import IdempotentMixin
@@ -63,20 +64,7 @@ class MerchantApiView(IdempotentMixin, APIView):
 
 
 def payment_answer(request, payment: Payment, *, executing: bool = False) -> Response:
-    if methods.is_async(payment):
-        return _answer(methods.response_class(payment.pay_type)(payment).data)
-    serializer_class = s.PaymentCardExecuteResponse if executing else s.PaymentCardResponse
-    data = serializer_class(payment).data
-    if executing:
-        data["acs_url"] = data["redirect_url"] = None
-        if payment.status == Status.AUTHENTICATED:
-            if payment.tds2_ret_url:
-                data["acs_url"] = request.build_absolute_uri(reverse("tds-method", args=[payment.access_id]))
-            else:
-                data["redirect_url"] = request.build_absolute_uri(
-                    reverse("tds-redirect", args=[payment.access_id])
-                )
-    return _answer(data)
+    return _answer(methods.answer_data(request, payment, executing=executing))
 
 
 def _answer(data) -> Response:
@@ -164,72 +152,43 @@ class PaymentDetailView(MerchantApiView):
     )
     def put(self, request, order_id: str):
         payment = self.payment(order_id)
-        if methods.is_async(payment):
-            data = _valid(methods.EXECUTE[payment.pay_type], request.data)
-            payment = methods.execute(self.checked(order_id, data, payment), data, request.auth)
-            return payment_answer(request, payment, executing=True)
-        data = _valid(s.PaymentExecuteRequest, request.data)
-        payment = services.payment_execute(
+        data = _valid(methods.execute_request(payment.pay_type), request.data)
+        payment = method_for(payment.pay_type).execute(
             payment=self.checked(order_id, data, payment), data=data, actor=request.auth
         )
         return payment_answer(request, payment, executing=True)
 
 
-def _action(name: str, request_serializer, summary: str, operation_id: str):
-    service = {
-        "capture": lambda payment, data, actor: services.payment_capture(
-            payment=payment, data=data, actor=actor
-        ),
-        "cancel": lambda payment, data, actor: services.payment_cancel(payment=payment, actor=actor),
-        "auth": lambda payment, data, actor: services.payment_reauthorize(
-            payment=payment, data=data, actor=actor
-        ),
-        "change": lambda payment, data, actor: services.payment_change(
-            payment=payment, data=data, actor=actor
-        ),
-        "secure": lambda payment, data, actor: services.payment_secure(payment=payment, actor=actor),
-    }[name]
-
+def _action(name: str, summary: str, operation_id: str):
     class ActionView(PaymentDetailView):
         http_method_names = ["put", "options"]
 
         @extend_schema(
             operation_id=operation_id,
             summary=summary,
-            request=methods.action_schema(name, request_serializer),
+            request=methods.action_schema(name, methods.CARD_ACTIONS[name]),
             responses=methods.RESPONSE_SCHEMA,
             parameters=IDEMPOTENCY_HEADERS,
             tags=["Payments"],
         )
         def put(self, request, order_id: str):
             payment = self.payment(order_id)
-            if methods.is_async(payment):
-                data = _valid(methods.action_request(name), request.data)
-                payment = methods.action(self.checked(order_id, data), name, data, request.auth)
-                return payment_answer(request, payment)
-            data = _valid(request_serializer, request.data)
-            payment = service(self.checked(order_id, data), data, request.auth)
+            data = _valid(methods.action_request(payment.pay_type, name), request.data)
+            payment = method_for(payment.pay_type).operate(
+                payment=self.checked(order_id, data), operation=name, data=data, actor=request.auth
+            )
             return payment_answer(request, payment)
 
     ActionView.__name__ = ActionView.__qualname__ = f"Payment{name.title()}View"
     return ActionView
 
 
-PaymentCaptureView = _action(
-    "capture", s.PaymentActionRequest, "Capture an authorised payment", "capturePayment"
-)
-PaymentCancelView = _action("cancel", s.PaymentActionRequest, "Cancel a payment", "cancelPayment")
-PaymentReauthorizeView = _action(
-    "auth", s.PaymentReauthorizeRequest, "Authorise a cancelled payment again", "authorizePayment"
-)
-PaymentChangeView = _action(
-    "change", s.PaymentChangeRequest, "Change a payment's amount", "changeAmountOfPayment"
-)
+PaymentCaptureView = _action("capture", "Capture an authorised payment", "capturePayment")
+PaymentCancelView = _action("cancel", "Cancel a payment", "cancelPayment")
+PaymentReauthorizeView = _action("auth", "Authorise a cancelled payment again", "authorizePayment")
+PaymentChangeView = _action("change", "Change a payment's amount", "changeAmountOfPayment")
 PaymentSecureView = _action(
-    "secure",
-    s.PaymentActionRequest,
-    "Execute a payment after 3-D Secure authentication",
-    "executePaymentAfterThreeDSecure",
+    "secure", "Execute a payment after 3-D Secure authentication", "executePaymentAfterThreeDSecure"
 )
 
 

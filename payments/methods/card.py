@@ -1,0 +1,44 @@
+"""Cards (``Card``): the acquirer authorises, 3-D Secure 2 authenticates (payments.services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from payments import errors
+from payments.models import Payment
+from portal.errors import PortalError
+from portal.models import Merchant, PayType
+
+
+class CardMethod:
+    pay_type = PayType.CARD
+    operations = frozenset({"capture", "cancel", "auth", "change", "secure"})
+
+    def register_fields(self, *, merchant: Merchant, mode: str, data: dict[str, Any]) -> dict[str, Any]:
+        tds_type = data.get("tds_type") or "0"
+        fields = {"tds_type": tds_type}
+        if tds_type == "2":
+            fields["tds2_type"] = data.get("tds2_type") or "2"
+        return fields
+
+    def execute(self, *, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
+        from payments import services
+
+        return services.payment_execute(payment=payment, data=data, actor=actor)
+
+    def operate(self, *, payment: Payment, operation: str, data: dict[str, Any], actor: Any) -> Payment:
+        from payments import services
+
+        if operation == "capture":
+            return services.payment_capture(payment=payment, data=data, actor=actor)
+        if operation == "cancel":
+            return services.payment_cancel(payment=payment, actor=actor)
+        if operation == "auth":
+            return services.payment_reauthorize(payment=payment, data=data, actor=actor)
+        if operation == "change":
+            return services.payment_change(payment=payment, data=data, actor=actor)
+        if operation == "secure":
+            return services.payment_secure(payment=payment, actor=actor)
+        raise PortalError(
+            errors.INVALID_STATUS_TRANSITION, f"{operation} is not an operation of card payments."
+        )
