@@ -25,12 +25,25 @@ def production_posture(app_configs, **kwargs) -> list[Warning]:
                 id="portal.W002",
             )
         )
-    if getattr(settings, "SIMULATORS_ENABLED", False):
+    if settings.SIMULATORS_ENABLED:
         warnings.append(
             Warning(
                 "The provider simulators are routed (SIMULATORS_ENABLED).",
                 hint="Only a staging system needs them; their controls then need a staff login or a token.",
                 id="portal.W003",
+            )
+        )
+    own = settings.PORTAL_BASE_URL.rstrip("/") + "/simulators"
+    if not settings.SIMULATORS_ENABLED and any(
+        url.startswith(own)
+        for url in (settings.ACQUIRER_SIMULATOR_URL, settings.TDS_SIMULATOR_URL, settings.PROVIDER_SIMULATOR_URL)
+    ):
+        warnings.append(
+            Warning(
+                "Test-mode payments call this system's own simulators, which are not routed here.",
+                hint="Point ACQUIRER_SIMULATOR_URL, TDS_SIMULATOR_URL and PROVIDER_SIMULATOR_URL at a "
+                "staging system that serves them (SIMULATORS_ENABLED there), or test-mode payments fail.",
+                id="portal.W005",
             )
         )
     if getattr(settings, "WEBHOOK_ALLOW_LOOPBACK", False):

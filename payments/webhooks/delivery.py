@@ -39,6 +39,7 @@ from payments.webhooks import outbound
 from payments.webhooks import secrets as webhook_secrets
 from payments.webhooks.models import WebhookAttempt, WebhookDelivery
 from payments.webhooks.signing import signature_header
+from portal import jsonsafe
 
 logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
@@ -53,7 +54,7 @@ def accepted(status: int, text: str) -> bool:
         return False
     if stripped.startswith("{"):
         try:
-            return str(json.loads(stripped).get("receive", "0")) != "1"
+            return str(jsonsafe.loads(stripped).get("receive", "0")) != "1"
         except (ValueError, AttributeError):
             return True
     return True

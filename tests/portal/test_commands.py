@@ -105,6 +105,10 @@ def test_check_deploy_passes_without_warnings_in_production():
             "CARD_ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=",
             "CARD_HASH_KEY": "B" * 43 + "=",
             "METRICS_TOKEN": "m" * 40,
+            # Test mode's provider simulators live on a staging system (not routed in production).
+            "ACQUIRER_SIMULATOR_URL": "https://staging.pay.example.com/simulators/acquirer",
+            "TDS_SIMULATOR_URL": "https://staging.pay.example.com/simulators/tds",
+            "PROVIDER_SIMULATOR_URL": "https://staging.pay.example.com/simulators",
         },
         "check",
         "--deploy",

@@ -139,3 +139,10 @@ def test_unknown_method_and_path_under_v1_are_json(api, settings, debug):
 def test_api_answers_are_not_cached(api):
     for response in (api.get("/v1/payments?pay_type=Card"), api.get("/v1/payments/o_missing?pay_type=Card")):
         assert response["Cache-Control"] == "no-store"
+
+
+def test_a_receivers_deeply_nested_answer_is_an_answer_not_a_crash():
+    from payments.webhooks.delivery import accepted
+
+    assert accepted(200, '{"receive": ' + nested(5_000) + "}") is True  # not fincode's "1": taken
+    assert accepted(200, '{"receive": "1"}') is False

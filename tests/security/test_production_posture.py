@@ -59,6 +59,19 @@ def test_check_deploy_warns_about_what_is_left_open():
     assert "portal.W002" in result.stderr + result.stdout
 
 
+def test_check_deploy_warns_when_test_mode_has_no_simulators():
+    result = manage({**PRODUCTION}, "check", "--deploy")
+    assert "portal.W005" in result.stderr + result.stdout
+    staged = {
+        **PRODUCTION,
+        "ACQUIRER_SIMULATOR_URL": "https://staging.pay.example.com/simulators/acquirer",
+        "TDS_SIMULATOR_URL": "https://staging.pay.example.com/simulators/tds",
+        "PROVIDER_SIMULATOR_URL": "https://staging.pay.example.com/simulators",
+    }
+    result = manage(staged, "check", "--deploy")
+    assert "portal.W005" not in result.stderr + result.stdout
+
+
 @pytest.mark.django_db
 def test_metrics_need_the_token(client, settings):
     settings.METRICS_TOKEN = "t" * 40
