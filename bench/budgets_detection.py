@@ -71,6 +71,7 @@ def gen_scenarios(seed: int, projects: int) -> list[dict]:
         rows[names[line.sub_account]].append((line.start.date(), line.service, line.sub_account, line.resource,
                                               line.region, line.tags, line.cost, mask, "usage"))  # fmt: skip
     first_eval = scenario.day(31)
+    plans = _load("budgets_anomalies").plans_in_memory(scenario)  # its planned growth is in the plan
     out = []
     for p in scenario.projects:
         truth = [
@@ -78,7 +79,7 @@ def gen_scenarios(seed: int, projects: int) -> list[dict]:
             for e in scenario.events
             if e.positive and e.project == p.name and e.start >= first_eval
         ]
-        out.append({"name": p.name, "rows": rows[p.name], "truth": truth, "plan": {}})
+        out.append({"name": p.name, "rows": rows[p.name], "truth": truth, "plan": plans[p.name]})
     return out
 
 

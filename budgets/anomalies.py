@@ -50,6 +50,7 @@ ZERO = Decimal(0)
 BASELINE_DAYS = 14
 MIN_BILLED_DAYS = 10
 STEP_RATIO = 1.45
+STRONG_STEP_RATIO = 2.0  # … reported on its second day; a weaker step on its third
 STEP_MADS = 4.0
 SPIKE_RATIO = 1.8
 SPIKE_MADS = 6.0
@@ -61,7 +62,9 @@ MOM_MONTH_DAYS = 30  # a climb: the last week against the same week a month befo
 MOM_MONTH_RATIO = 1.4  # … up this much
 MOM_MONTH_COMMON = 1.25  # … with the median resource up this much (broad, not one resource)
 ONSET_WINDOW = 75
+ONSET_JUMP_TOLERANCE = 1.25  # a jump's own day unless a hinge fits this much better
 DEFAULT_TEST_WINDOW_DAYS = 2  # a test environment without lifetime tags or earlier tests
+MULTI_DAY_SPIKE_RATIO = 2.5  # one resource up for days, then back: a spike from this ratio
 SPIKE_MAX_DAYS = 5  # one resource up this long at most, then back: a spike, not a step
 SAME_CAUSE_DAYS = 3  # findings of one resource (or service) this close are one cause
 FULL_DAY_HOURS = 20
@@ -232,7 +235,7 @@ class Detector:
         self.tests = {k: g for k, r in resources.items() if (g := test_group(r.tags))}
         self.planned = {k for k, r in resources.items() if is_planned(r.tags)}
         self.regular = [r for k, r in resources.items() if k not in self.tests]
-        self._mom_cache: dict[date, tuple[float, float] | None] = {}
+        self._mom_cache: dict[date, tuple[float, float, date, bool] | None] = {}
         self._usual_cache: dict[tuple[str, date, int], tuple[float, int]] = {}
         self.first_day = min((r.first_day for r in resources.values() if r.cost), default=date.min)
         self._daily_total: dict[date, float] = {}
@@ -337,20 +340,43 @@ class Detector:
             return None
         return mid, threshold, common
 
+    def _strong(self, r: Resource, t: date, stepped: tuple[float, float, float]) -> bool:
+        """A step clear enough to report on its second day: both days ≥ ``STRONG_STEP_RATIO`` × the
+        usual (times the broad factor) and twice as far above it as the threshold. Weaker ones wait
+        for a third day."""
+        mid, threshold, common = stepped
+        usual = mid * common
+        low = min(r.c(t - timedelta(days=1)), r.c(t))
+        return low >= max(STRONG_STEP_RATIO * usual, 2 * threshold - usual)
+
     def scaled_up(self, t: date, impact_floor: float) -> list[Finding]:
         out = []
+        one = timedelta(days=1)
         for r in self.regular:
             if t not in r.cost or r.key in self.planned:
                 continue  # a planned resize is no anomaly
             stepped = self._stepped(r, t, impact_floor)
-            if stepped is None or self._stepped(r, t - timedelta(days=1), impact_floor) is not None:
-                continue  # no step, or one already reported the day before
+            if stepped is None:
+                continue
+            before = self._stepped(r, t - one, impact_floor)
+            if before is None:
+                if not self._strong(r, t, stepped):
+                    continue  # a moderate rise: confirmed (or not) by a third day
+                days = 2
+            else:
+                if (
+                    self._strong(r, t - one, before)
+                    or self._stepped(r, t - 2 * one, impact_floor) is not None
+                ):
+                    continue  # reported on its second day already, or an older step
+                days = 3
             mid, _, common = stepped
-            new_level = (r.c(t - timedelta(days=1)) + r.c(t)) / 2
-            d2 = t - timedelta(days=2)
-            partial = r.c(d2) > mid * common + 0.25 * (new_level - mid * common)
-            start = d2 if partial else t - timedelta(days=1)
-            evidence = [r.cost.get(d, ZERO) for d in (t - timedelta(days=1), t)]
+            evidence_days = [t - one * k for k in range(days - 1, -1, -1)]
+            new_level = sum(r.c(d) for d in evidence_days) / days
+            first = evidence_days[0]
+            partial = r.c(first - one) > mid * common + 0.25 * (new_level - mid * common)
+            start = first - one if partial else first
+            evidence = [r.cost.get(d, ZERO) for d in evidence_days]
             out.append(self._resource_finding("scaled_up_left", r, start, t, Decimal(repr(mid)), evidence))
         return out
 
@@ -458,8 +484,8 @@ class Detector:
                     continue
                 level = sum(high) / k
                 _, mad = _baseline([v for v in (r.c(d) for d in _days(start, BASELINE_DAYS * 2)) if v > 0])
-                if level < max(SPIKE_RATIO * mid, mid + SPIKE_MADS * 1.4826 * mad):
-                    continue  # a bump, not a spike
+                if level < max(MULTI_DAY_SPIKE_RATIO * mid, mid + SPIKE_MADS * 1.4826 * mad):
+                    continue  # a bump, not a spike (autocorrelated noise makes multi-day bumps common)
                 back = mid + 0.3 * (level - mid)
                 if (
                     max(r.c(t), r.c(t - timedelta(days=1))) > back
@@ -511,8 +537,8 @@ class Detector:
             if (day - previous).days > 1:
                 episodes.append((previous - first).days + 1)
                 first = day
-        if len(episodes) < 2 or max(episodes) > 7:
-            return None
+        if len(episodes) < 3 or max(episodes) > 7:
+            return None  # too few runs to know how long it usually runs
         usual = max(episodes)
         if (t - first).days + 1 != usual + 2:
             return None
@@ -637,7 +663,7 @@ class Detector:
         )
 
     # 4. abnormal month-over-month increase
-    def _mom_condition(self, t: date) -> tuple[float, float, date] | None:
+    def _mom_condition(self, t: date) -> tuple[float, float, date, bool] | None:
         """(base, common factor, start) when the project's cost is abnormally up on ``t``:
 
         * a jump: up ``MOM_RATIO`` on t-1 and t against the week before, most resources together
@@ -656,14 +682,28 @@ class Detector:
         y1, y0 = self._daily_total.get(t - timedelta(days=1), 0.0), self._daily_total.get(t, 0.0)
         if base > 0 and all(d in self._daily_total for d in week) and min(y1, y0) >= base * MOM_RATIO:
             common = self.common_factor(t, MOM_BASE_DAYS)
-            if common >= MOM_COMMON and not self._planned_growth(t, common):
-                result = (base, common, t)  # start: _onset, when reported
+            if common >= MOM_COMMON and self._broad(t, week) and not self._planned_growth(t, common):
+                result = (base, common, t, True)  # start: _onset, when reported
         if result is None:
             result = self._climb(t)
         self._mom_cache[t] = result
         return result
 
-    def _climb(self, t: date) -> tuple[float, float, date] | None:
+    def _broad(self, t: date, week: list[date]) -> bool:
+        """The rise is not carried by one or two resources: without the two that rose most (and
+        without resources tagged as planned changes), the project is still up ``MOM_COMMON``."""
+        evidence = (t - timedelta(days=1), t)
+
+        def rise(r: Resource) -> float:
+            return sum(r.c(d) for d in evidence) / 2 - sum(r.c(d) for d in week) / len(week)
+
+        ranked = sorted((r for r in self.regular if r.key not in self.planned), key=rise, reverse=True)
+        rest = ranked[2:] if len(ranked) > 3 else ranked[1:]
+        before = sum(r.c(d) for r in rest for d in week) / len(week)
+        now = sum(r.c(d) for r in rest for d in evidence) / 2
+        return before > 0 and now >= before * MOM_COMMON
+
+    def _climb(self, t: date) -> tuple[float, float, date, bool] | None:
         recent = _days(t + timedelta(days=1), MOM_BASE_DAYS)
         month_before = [d - timedelta(days=MOM_MONTH_DAYS) for d in recent]
         if not all(d in self._daily_total for d in month_before):
@@ -674,6 +714,8 @@ class Detector:
             return None
         ratios = []
         for r in self.regular:
+            if r.key in self.planned:
+                continue
             a = [r.c(d) for d in month_before]
             b = [r.c(d) for d in recent]
             if sum(1 for v in a if v > 0) >= 5 and sum(1 for v in b if v > 0) >= 5:
@@ -684,9 +726,9 @@ class Detector:
         broad = sum(1 for x in ratios if x >= MOM_COMMON) / len(ratios)
         if common < MOM_MONTH_COMMON or broad < 0.6 or self._planned_growth(t, common):
             return None
-        return before, common, t
+        return before, common, t, False
 
-    def _onset(self, t: date) -> date:
+    def _onset(self, t: date, *, jump: bool = False) -> date:
         """Where the project's climb began: the best least-squares fit, over the last
         ``ONSET_WINDOW`` days of the log of the daily cost, of a level with its own slope and a
         weekday pattern, plus either a hinge (growth from day c) or a step (a jump on day c)."""
@@ -702,12 +744,21 @@ class Detector:
                 weekday[i, d.weekday()] = 1.0
         base = np.column_stack([np.ones(n), index, weekday])
         best = (math.inf, days[-2])
+        recent_step = (math.inf, days[-2])
         for c in range(7, n - 1):
-            for column in (np.maximum(0.0, index - c + 1), (index >= c).astype(float)):
+            for shape, column in (
+                ("hinge", np.maximum(0.0, index - c + 1)),
+                ("step", (index >= c).astype(float)),
+            ):
                 design = np.column_stack([base, column])
                 coef = np.linalg.lstsq(design, y, rcond=None)[0]
                 sse = float(np.sum((design @ coef - y) ** 2))
                 best = min(best, (sse, days[c]))
+                if jump and shape == "step" and c >= n - 4:
+                    recent_step = min(recent_step, (sse, days[c]))
+        # A jump just seen: its day, unless a climb from earlier fits clearly better.
+        if jump and recent_step[0] <= best[0] * ONSET_JUMP_TOLERANCE:
+            return recent_step[1]
         return best[1]
 
     def _planned_growth(self, t: date, common: float) -> bool:
@@ -727,8 +778,8 @@ class Detector:
             return []
         if any(self._mom_condition(t - timedelta(days=k)) for k in range(1, MOM_COOLDOWN_DAYS)):
             return []  # the same increase, already reported
-        base, common, start = condition
-        start = self._onset(t)  # a jump (a step fits best) or the beginning of a climb (a hinge)
+        base, common, _, jump = condition
+        start = self._onset(t, jump=jump)  # a jump's day, or where a climb began (a hinge)
         previous = _days(t - timedelta(days=2), MOM_BASE_DAYS)
         evidence = (t - timedelta(days=1), t)
         services: dict[str, float] = {}
@@ -818,13 +869,13 @@ def same_cause(a: Finding, b: Finding) -> bool:
 
 
 def merge(kept: Finding, new: Finding) -> Finding:
-    """One anomaly for one cause: a spike (the resource fell back) wins over the step first reported
-    on its second day; the earliest detection and start are kept."""
-    if new.type == "service_spike" and kept.type == "scaled_up_left":
-        new.detected_on = min(kept.detected_on, new.detected_on)
-        return new
-    kept.detected_on = min(kept.detected_on, new.detected_on)
-    return kept
+    """One anomaly for one cause. Between a step and a spike the latest evidence wins: a spike found
+    after the step means the rise fell back; a step found after the spike means it stayed. The
+    earliest start and detection day are kept."""
+    winner = new if {kept.type, new.type} == {"scaled_up_left", "service_spike"} else kept
+    winner.detected_on = min(kept.detected_on, new.detected_on)
+    winner.start = min(kept.start, new.start)
+    return winner
 
 
 def consolidate(findings: Iterable[Finding]) -> list[Finding]:
