@@ -75,6 +75,10 @@ def set_control(provider: str, **values: Any) -> dict[str, Any]:
 
 
 def json_body(request) -> dict:
+    # JSON only: a browser's cross-site form can send text/plain, never application/json
+    # without a CORS preflight (a staging system's staff sessions must not be driven so).
+    if request.content_type != "application/json":
+        raise SimulatorError(415, "unsupported_media_type")
     try:
         body = json.loads(request.body or b"{}")
     except ValueError as exc:
