@@ -36,19 +36,51 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=60)
     parser.add_argument("--days", type=int, default=540)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--generators",
+        nargs="+",
+        default=["S"],
+        help="S (budgets.scenarios) and/or A B C (bench/budgets_gen_*)",
+    )
     args = parser.parse_args()
-    from budgets.forecasting import backtest
-    from budgets.scenarios import generate
+    for name in args.generators:
+        run(name, args)
 
-    scenario = generate(seed=args.seed, projects=args.projects, days=args.days)
+
+def series_of(name: str, args) -> dict[str, dict[date, Decimal]]:
+    """Daily usage per project of one generator."""
     daily: dict[str, dict[date, Decimal]] = defaultdict(dict)
-    names = {p.sub_account: p.name for p in scenario.projects}
-    for line in scenario.lines():
-        series = daily[names[line.sub_account]]
-        day = line.start.date()
-        series[day] = series.get(day, Decimal(0)) + line.cost
+    if name == "S":
+        from budgets.scenarios import generate
+
+        scenario = generate(seed=args.seed, projects=args.projects, days=args.days)
+        names = {p.sub_account: p.name for p in scenario.projects}
+        for line in scenario.lines():
+            series = daily[names[line.sub_account]]
+            day = line.start.date()
+            series[day] = series.get(day, Decimal(0)) + line.cost
+        return daily
+    import importlib.util
+
+    module = {"A": "budgets_gen_lognormal", "B": "budgets_gen_additive", "C": "budgets_gen_fleet"}[name]
+    spec = importlib.util.spec_from_file_location(module, Path(__file__).parent / f"{module}.py")
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[module] = loaded
+    spec.loader.exec_module(loaded)
+    for project in loaded.generate(args.seed, args.projects):
+        series = daily[project["name"]]
+        for row in project["rows"]:
+            if row[8] == "usage":
+                series[row[0]] = series.get(row[0], Decimal(0)) + row[6]
+    return daily
+
+
+def run(name: str, args) -> None:
+    from budgets.forecasting import backtest
+
+    daily = series_of(name, args)
     horizons = (1, 3, 6)
-    print(f"{args.projects} generated projects, {args.days} days each (seed {args.seed}); absolute % error of the "
+    print(f"generator {name}: {args.projects} projects (seed {args.seed}); absolute % error of the "
           "spend forecast over the next h months")  # fmt: skip
     print(f"{'method':10} " + " ".join(f"{'h=' + str(h) + ' median':>12} {'p90':>6}" for h in horizons))
     for method in ("run_rate", "linear", "damped_raw", "damped"):
@@ -59,7 +91,7 @@ def main() -> None:
                 errors[h].extend(values)
         cells = []
         for h in horizons:
-            values = sorted(errors[h])
+            values = sorted(errors[h]) or [float("nan")]
             p90 = values[int(0.9 * (len(values) - 1))]
             cells.append(f"{statistics.median(values):>11.1f}% {p90:>5.1f}%")
         coverage = " ".join(f"h={h} {sum(inside[h]) / max(1, len(inside[h])):.0%}" for h in horizons)

@@ -51,6 +51,7 @@ BASELINE_DAYS = 14
 MIN_BILLED_DAYS = 10
 STEP_RATIO = 1.45
 STRONG_STEP_RATIO = 2.0  # … reported on its second day; a weaker step on its third
+WEAK_STEP_FLOOR = 0.9  # … its third day at least this far from the usual to the threshold
 STEP_MADS = 4.0
 SPIKE_RATIO = 1.8
 SPIKE_MADS = 6.0
@@ -350,26 +351,30 @@ class Detector:
         return low >= max(STRONG_STEP_RATIO * usual, 2 * threshold - usual)
 
     def scaled_up(self, t: date, impact_floor: float) -> list[Finding]:
+        """A strong step on its second day; a weaker one on its third, when the third day is still
+        well up (above half-way to the threshold) and the three days average above the threshold."""
         out = []
         one = timedelta(days=1)
         for r in self.regular:
             if t not in r.cost or r.key in self.planned:
                 continue  # a planned resize is no anomaly
-            stepped = self._stepped(r, t, impact_floor)
-            if stepped is None:
-                continue
+            now = self._stepped(r, t, impact_floor)
             before = self._stepped(r, t - one, impact_floor)
-            if before is None:
-                if not self._strong(r, t, stepped):
-                    continue  # a moderate rise: confirmed (or not) by a third day
-                days = 2
+            if now is not None and before is None and self._strong(r, t, now):
+                stepped, days = now, 2
+            elif (
+                before is not None
+                and not self._strong(r, t - one, before)
+                and self._stepped(r, t - 2 * one, impact_floor) is None
+            ):
+                mid, threshold, common = before
+                usual = mid * common
+                three = [r.c(t - one * k) for k in (2, 1, 0)]
+                if min(three) < usual + WEAK_STEP_FLOOR * (threshold - usual) or sum(three) / 3 < threshold:
+                    continue
+                stepped, days = before, 3
             else:
-                if (
-                    self._strong(r, t - one, before)
-                    or self._stepped(r, t - 2 * one, impact_floor) is not None
-                ):
-                    continue  # reported on its second day already, or an older step
-                days = 3
+                continue
             mid, _, common = stepped
             evidence_days = [t - one * k for k in range(days - 1, -1, -1)]
             new_level = sum(r.c(d) for d in evidence_days) / days
