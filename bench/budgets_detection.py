@@ -10,8 +10,9 @@ Generators (each written on its own, none of them by looking at the detector's t
   late corrections, short histories, growth the plan expects;
 - ``C`` bench/budgets_gen_fleet.py — hourly instance fleets that autoscale, batch episodes;
 - ``S`` budgets/scenarios.py — the module's original generator (the one it was first tuned on);
-- ``F`` the official FOCUS 1.0 sample's resources (their own day-to-day variation, resampled)
-  replayed for 150 days, with the anomalies of A injected on top.
+- ``F`` the official FOCUS 1.0 sample's composition (sub-accounts, services, resources, tags,
+  cost scale) replayed for 150 days with lognormal noise, with the anomalies of A injected on top;
+  and the sample as published (one month), where every finding is a false alarm.
 
 Every generator injects the issue's hidden scenarios (3 %/day growth → ``mom_increase``; a
 perf-tagged instance never stopped → ``perf_env_left``; one instance × 2.5–4 for seven weeks →
@@ -31,6 +32,8 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import json
+import math
 import os
 import random
 import statistics
@@ -84,45 +87,57 @@ def gen_scenarios(seed: int, projects: int) -> list[dict]:
 
 
 def gen_focus_sample(seed: int, projects: int) -> list[dict]:
-    """The official sample's resources replayed for 150 days (each day drawn from the resource's
-    own days in the sample), grouped into projects by sub-account, with A's anomalies on top."""
+    """The official sample's composition replayed for 150 days: its sub-accounts (grouped into
+    projects), services, resource ids, tags and cost scale. The sample holds about one hourly row per
+    resource, so each resource bills its mean hourly cost around the clock, with lognormal day-to-day
+    noise (σ 3–15 %, drawn per resource); A's anomalies are injected on top."""
     if not SAMPLE.is_file():
         return []
-    per_resource: dict[tuple, dict[date, float]] = defaultdict(lambda: defaultdict(float))
+    rates: dict[tuple, list[float]] = defaultdict(list)
+    tags_of: dict[tuple, dict] = {}
     with SAMPLE.open(encoding="utf-8-sig") as handle:
         for row in csv.DictReader(handle):
             if row["ChargeCategory"] != "Usage" or row["BilledCost"] in ("", "NULL"):
+                continue
+            cost = float(row["BilledCost"])
+            if cost <= 0:
                 continue
             key = (
                 row["SubAccountId"],
                 row["ServiceName"],
                 row["ResourceId"] if row["ResourceId"] != "NULL" else "",
             )
-            per_resource[key][date.fromisoformat(row["ChargePeriodStart"][:10])] += float(row["BilledCost"])
+            rates[key].append(cost)
+            tags_of[key] = json.loads(row["Tags"]) if row["Tags"] not in ("", "NULL") else {}
     rng = random.Random(seed)
-    subs = sorted({k[0] for k in per_resource})
+    subs = sorted({k[0] for k in rates})
     rng.shuffle(subs)
     groups = [subs[i::projects] for i in range(min(projects, len(subs)))]
     gen_a = _load("budgets_gen_lognormal")
     out = []
     first = date(2024, 5, 1)
     for index, group in enumerate(groups):
-        series = [(k, v) for k, v in per_resource.items() if k[0] in group and sum(v.values()) > 0]
+        series = [(k, statistics.fmean(v) * 24) for k, v in rates.items() if k[0] in group]
         if len(series) < 3:
             continue
+        scale = 10 ** rng.uniform(0.7, 4.7) / max(1e-9, sum(v for _, v in series))
         rows = []
-        scale = 10 ** rng.uniform(0.7, 4.7) / max(1e-9, sum(sum(v.values()) / 30 for _, v in series))
-        for (sub, service, resource), days in series:
-            observed = [c for c in days.values() if c > 0]
+        for (sub, service, resource), daily in series:
+            sigma = rng.uniform(0.03, 0.15)
+            tags = {k: v for k, v in tags_of[(sub, service, resource)].items() if k != "environment"}
             for d in range(150):
                 day = first + timedelta(days=d)
-                cost = rng.choice(observed) * scale
-                rows.append((day, service, sub, resource or f"{service}@{sub}", "", {}, Decimal(f"{cost:.8f}"),
+                cost = daily * scale * random_lognormal(rng, sigma)
+                rows.append((day, service, sub, resource or f"{service}@{sub}", "", tags, Decimal(f"{cost:.8f}"),
                              (1 << 24) - 1, "usage"))  # fmt: skip
         kind = gen_a.KINDS[index % len(gen_a.KINDS)]
         injected = _inject_a_like(rng, rows, kind, first, 150)
         out.append({"name": f"F{index}", "rows": injected[0], "truth": injected[1], "plan": {}})
     return out
+
+
+def random_lognormal(rng: random.Random, sigma: float) -> float:
+    return math.exp(rng.gauss(0, sigma) - sigma * sigma / 2)
 
 
 def _inject_a_like(rng, rows, kind, first, length):
@@ -303,7 +318,36 @@ def main() -> None:
                 print("    MISS", miss[:3], miss[3][:6])
             for w in wrong:
                 print("    WRONG", w[:4], w[4])
+    sample_as_published()
     return summary
+
+
+def sample_as_published() -> None:
+    """The official sample itself (one month, no injected anomaly): every finding is a false alarm."""
+    if not SAMPLE.is_file():
+        print("official FOCUS sample: not available (../shared is absent)")
+        return
+    from budgets.anomalies import Context, consolidate, detect, resources_from_rows
+
+    by_sub: dict[str, list] = defaultdict(list)
+    with SAMPLE.open(encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            if row["ChargeCategory"] != "Usage" or row["BilledCost"] in ("", "NULL"):
+                continue
+            day = date.fromisoformat(row["ChargePeriodStart"][:10])
+            hour = int(row["ChargePeriodStart"][11:13] or 0)
+            resource = row["ResourceId"] if row["ResourceId"] != "NULL" else ""
+            tags = json.loads(row["Tags"]) if row["Tags"] not in ("", "NULL") else {}
+            by_sub[row["SubAccountId"]].append((day, row["ServiceName"], row["SubAccountId"], resource,
+                                                row["RegionId"], tags, Decimal(row["BilledCost"]), 1 << hour))  # fmt: skip
+    total = 0
+    for rows in by_sub.values():
+        resources = resources_from_rows(rows)
+        days = sorted({r[0] for r in rows})
+        total += len(consolidate(detect(resources, days, Context())))
+    print(
+        f"official FOCUS sample as published ({len(by_sub)} sub-accounts as projects, one month): {total} findings"
+    )
 
 
 if __name__ == "__main__":
