@@ -348,34 +348,13 @@ class _Stage:
         if not self.buffer:
             return
         rows = ((self.cost_import.pk, *key, *values) for key, values in self.buffer.items())
-        if connection.vendor == "postgresql":
-            with (
-                connection.cursor() as cursor,
-                cursor.copy(f"COPY budgets_coststage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            stages = []
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY budgets_coststage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy,
+        ):
             for row in rows:
-                fields = dict(zip(_STAGE_COLUMNS, row, strict=True))
-                fields["tags"] = json.loads(fields["tags"])  # the JSONField encodes it again
-                stages.append(CostStage(**fields))
-            CostStage.objects.bulk_create(stages, batch_size=2000)
+                copy.write_row(row)
         self.buffer.clear()
-
-
-class _BitOr:
-    """BIT_OR for SQLite (the embedded development database)."""
-
-    def __init__(self) -> None:
-        self.value = 0
-
-    def step(self, value: int | None) -> None:
-        self.value |= value or 0
-
-    def finalize(self) -> int:
-        return self.value
 
 
 @transaction.atomic
@@ -394,9 +373,6 @@ def _fold(cost_import: CostImport, periods: list[tuple[str, Any]], counts: dict[
     for account, start in periods:
         cost_match |= Q(billing_account_id=account, billing_period_start=start)
     replaced = CostDaily.objects.filter(cost_match).delete()[0]
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        connection.connection.create_aggregate("bit_or", 1, _BitOr)
     with connection.cursor() as cursor:
         cursor.execute(_FOLD_SQL, [cost_import.pk, cost_import.pk])
         stored = cursor.rowcount

@@ -8,11 +8,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F
 
 from budgets import anomalies, notifications, selectors
 from budgets.forecasting import Forecast
-from budgets.models import Anomaly, BudgetAlert, CostDaily, PlanVersion, Project
+from budgets.models import Anomaly, BudgetAlert, PlanVersion, Project
 from budgets.money import to_currency
 from portal.services import audit_record
 
@@ -74,25 +73,18 @@ def load_resources(
     since = min(as_of) - timedelta(days=anomalies.LOOKBACK_DAYS + extra_days)
     columns = ("project_id", "charge_date", "service_name", "sub_account_id", "resource_id", "region", "tags",
                "cost", "hours_mask")  # fmt: skip
-    if connection.vendor != "postgresql":  # the embedded development database: through the ORM
-        rows = CostDaily.objects.filter(
-            selectors.DAILY_USAGE,
-            project_id__in=project_ids,
-            charge_date__gte=since,
-            currency=F("project__currency"),
-        ).values_list(*columns)
-    else:  # raw rows, without the ORM's converters: this is the scan's largest read
-        placeholders = ", ".join(["%s"] * len(project_ids))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {', '.join('c.' + c for c in columns)} FROM budgets_costdaily c "  # noqa: S608 (constants)
-                "JOIN budgets_project p ON p.id = c.project_id AND p.currency = c.currency "
-                f"WHERE c.project_id IN ({placeholders}) AND c.charge_date >= %s "
-                # Daily usage only: month-level charges (tax, credits, fees, commitments) are no anomaly.
-                "AND c.charge_category = 'usage' AND c.charge_frequency = 'usage-based'",
-                [*project_ids, since],
-            )
-            rows = cursor.fetchall()
+    # Raw rows, without the ORM's converters: this is the scan's largest read.
+    placeholders = ", ".join(["%s"] * len(project_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join('c.' + c for c in columns)} FROM budgets_costdaily c "  # noqa: S608 (constants)
+            "JOIN budgets_project p ON p.id = c.project_id AND p.currency = c.currency "
+            f"WHERE c.project_id IN ({placeholders}) AND c.charge_date >= %s "
+            # Daily usage only: month-level charges (tax, credits, fees, commitments) are no anomaly.
+            "AND c.charge_category = 'usage' AND c.charge_frequency = 'usage-based'",
+            [*project_ids, since],
+        )
+        rows = cursor.fetchall()
     grouped: dict[int, list[tuple]] = defaultdict(list)
     for project_id, *rest in rows:
         grouped[project_id].append(tuple(rest))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncMonth
@@ -396,10 +397,6 @@ def answered_causes(project_ids: list[int]) -> set[tuple[int, str, str]]:
 
 def tag_keys(project: Project, limit: int = 20) -> list[str]:
     """Tag keys seen on the project's recent costs (for the group-by choices)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT jsonb_object_keys(tags) FROM budgets_costdaily WHERE project_id = %s "

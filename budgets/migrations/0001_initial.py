@@ -312,10 +312,9 @@ class Migration(migrations.Migration):
     ]
 
 
-def _stage_unlogged(apps, schema_editor):
-    # The staging table holds rows of imports in progress only: no WAL needed (PostgreSQL).
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE budgets_coststage SET UNLOGGED")
-
-
-Migration.operations.append(migrations.RunPython(_stage_unlogged, migrations.RunPython.noop))
+# The staging table holds rows of imports in progress only: no WAL needed.
+Migration.operations.append(
+    migrations.RunSQL(
+        "ALTER TABLE budgets_coststage SET UNLOGGED", reverse_sql="ALTER TABLE budgets_coststage SET LOGGED"
+    )
+)
