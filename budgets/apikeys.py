@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import SAFE_METHODS
 
@@ -72,3 +73,17 @@ class ReadOnlyKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="budgets"'
+
+
+class ReadOnlyKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """OpenAPI: a budgets read-only key as a bearer token."""
+
+    target_class = "budgets.apikeys.ReadOnlyKeyAuthentication"
+    name = "BudgetsReadOnlyKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A budgets read-only key (bk_…): GET only; writes answer 403.",
+        }

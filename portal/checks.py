@@ -36,7 +36,11 @@ def production_posture(app_configs, **kwargs) -> list[Warning]:
     own = settings.PORTAL_BASE_URL.rstrip("/") + "/simulators"
     if not settings.SIMULATORS_ENABLED and any(
         url.startswith(own)
-        for url in (settings.ACQUIRER_SIMULATOR_URL, settings.TDS_SIMULATOR_URL, settings.PROVIDER_SIMULATOR_URL)
+        for url in (
+            settings.ACQUIRER_SIMULATOR_URL,
+            settings.TDS_SIMULATOR_URL,
+            settings.PROVIDER_SIMULATOR_URL,
+        )
     ):
         warnings.append(
             Warning(

@@ -55,7 +55,9 @@ def stop(data_dir: Path) -> None:
 
 if __name__ == "__main__":  # python -m portal.embedded url|stop [DATA_DIR]
     command = sys.argv[1] if len(sys.argv) > 1 else "url"
-    directory = Path(sys.argv[2] if len(sys.argv) > 2 else Path(__file__).resolve().parent.parent / "var" / "postgres")
+    directory = Path(
+        sys.argv[2] if len(sys.argv) > 2 else Path(__file__).resolve().parent.parent / "var" / "postgres"
+    )
     if command == "stop":
         stop(directory.resolve())
     else:

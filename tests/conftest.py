@@ -42,6 +42,23 @@ def _clean_redis():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _no_real_dns(monkeypatch):
+    """No test asks a real DNS resolver: host names resolve only when numeric, or "localhost"
+    (the outside world's names — a fuzzed webhook URL, say — fail as unknown names do)."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name and str(name).lower().rstrip(".") == "localhost":
+            name = "127.0.0.1"
+        return real(name, port, family, type, proto, flags | socket.AI_NUMERICHOST)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
 @pytest.fixture(params=["refusing", "silent"])
 def redis_down(request, settings):
     """Redis refusing connections, or accepting them and never answering (for what follows in the

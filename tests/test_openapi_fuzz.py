@@ -114,6 +114,8 @@ SEMANTIC_RULES = {
     # A card payment runs with a card token or a saved card (one of the two), and the token must
     # be one issued by POST /v1/tokens/cards, unused and unexpired.
     "PUT /v1/payments/{order_id}": "card token or saved card",
+    # The new amount (+ tax) stays within the merchant contract's maximum per payment.
+    "PUT /v1/payments/{order_id}/change": "contract maximum per payment",
     # A card token must be one issued by POST /v1/tokens/cards, unused and unexpired.
     "POST /v1/customers/{customer_id}/cards": "card token",
     "PUT /v1/customers/{customer_id}/cards/{card_id}": "card token",

@@ -18,7 +18,7 @@ from credit import errors, selectors, services
 from credit.identity import normalize_phone
 from credit.models import CreditCheck
 from credit.types import Address, CheckInput, Item
-from portal.api.serializers import StrictIntegerField
+from portal.api.serializers import RequestSerializer, StrictIntegerField
 from portal.errors import PortalError
 from portal.idempotency import IdempotentMixin, idempotency_key_of
 from portal.models import Mode
@@ -26,8 +26,9 @@ from portal.models import Mode
 POSTAL_CODE = re.compile(r"^[0-9]{3}-?[0-9]{4}$")
 
 
-class StrictSerializer(serializers.Serializer):
-    """Refuses keys it does not know (a typo must not silently become a missing value)."""
+class StrictSerializer(RequestSerializer):
+    """Refuses keys it does not know (a typo must not silently become a missing value), and
+    numbers where text is due (at every level: ``shipping.name`` too)."""
 
     def validate(self, attrs):
         unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)

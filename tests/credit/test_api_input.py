@@ -35,3 +35,20 @@ def test_check_body_is_what_the_serializer_gives(mode, merchant, live_rules, liv
     ).check
     no_model.score_model_id = no_model.ml_score = None
     assert check_body(no_model) == CheckSerializer(no_model).data
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        application(shipping={**SHIPPING, "name": 27212}),
+        application(buyer__name=12),
+        application(items=[{"name": 3, "price": 100, "quantity": 1}]),
+    ],
+    ids=["shipping.name", "buyer.name", "items.name"],
+)
+def test_numbers_are_refused_where_text_is_due_at_every_level(body):
+    serializer = CheckRequestSerializer(data=body)
+    assert not serializer.is_valid()
+    errors = serializer.errors
+    nested = next(iter(errors.values()))
+    assert "must be a string" in str(nested)

@@ -73,7 +73,21 @@ def test_depth_bound(text, too_deep):
         assert jsonsafe.loads(text) == json.loads(text)
 
 
-NOT_DIGITS = ["１００", "١٠٠", "१००", " 100", "100 ", "00100", "+100", "-100", "1e2", "100.0", "1_000", "0x64", "\t100\n"]
+NOT_DIGITS = [
+    "１００",
+    "١٠٠",
+    "१००",
+    " 100",
+    "100 ",
+    "00100",
+    "+100",
+    "-100",
+    "1e2",
+    "100.0",
+    "1_000",
+    "0x64",
+    "\t100\n",
+]
 
 
 @pytest.mark.parametrize("value", NOT_DIGITS)
@@ -98,9 +112,7 @@ def test_plain_amounts_are_still_taken(api, value):
 
 @pytest.mark.parametrize("value", ["１２３４５６７", " 1000000", "01000000"])
 def test_application_volume_is_ascii_digits_only(applicant_api, value):
-    response = applicant_api.call(
-        "PUT", "/v1/onboarding/application", {"expected_monthly_volume": value}
-    )
+    response = applicant_api.call("PUT", "/v1/onboarding/application", {"expected_monthly_volume": value})
     assert response.status_code == 400, response.content
     assert "expected_monthly_volume" in response.json()["errors"][0]["error_message"]
 

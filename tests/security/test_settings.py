@@ -15,7 +15,9 @@ from portal.environment import parse_bool
 
 def settings_of(**env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "PORTAL_ENV": "test", **env}
-    code = "import django; django.setup(); from django.conf import settings; print(settings.ADMIN_REQUIRE_OTP)"
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(settings.ADMIN_REQUIRE_OTP)"
+    )
     return subprocess.run(
         [sys.executable, "-c", code],
         env={**environment, "DJANGO_SETTINGS_MODULE": "portal.settings"},
@@ -32,7 +34,9 @@ def test_a_misspelt_boolean_refuses_to_start(value):
     assert f"ADMIN_REQUIRE_OTP={value!r} is not a boolean" in result.stderr
 
 
-@pytest.mark.parametrize("value,expected", [("True", "True"), ("on", "True"), ("0", "False"), ("NO", "False")])
+@pytest.mark.parametrize(
+    "value,expected", [("True", "True"), ("on", "True"), ("0", "False"), ("NO", "False")]
+)
 def test_booleans_in_every_usual_spelling(value, expected):
     result = settings_of(ADMIN_REQUIRE_OTP=value)
     assert result.returncode == 0, result.stderr
