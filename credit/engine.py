@@ -94,7 +94,7 @@ class CompiledVersion:
         ranked = self.reason_order[mask[self.reason_order]]
         codes = self.reason_index[ranked]
         names = self.reason_names
-        reasons = [names[c] for c in _first_occurrences(codes, len(names)).tolist()]
+        reasons = [names[c] for c in first_occurrences(codes, len(names)).tolist()]
         policy = self.policy
         if mask[self.is_decline].any() or score >= policy.decline_at:
             decision = "declined"
@@ -119,7 +119,7 @@ class CompiledVersion:
         )
 
 
-def _first_occurrences(codes: np.ndarray, n_codes: int) -> np.ndarray:
+def first_occurrences(codes: np.ndarray, n_codes: int) -> np.ndarray:
     """Each distinct value of ``codes`` (ints in [0, n_codes)) once, in order of first appearance.
 
     ``np.unique(return_index=True)`` does this with a stable sort of all of ``codes`` (thousands
@@ -213,6 +213,18 @@ def compiled_by_id(rule_set_id: int) -> CompiledVersion:
 
 # Rule ids in rule-set order per published version, to read stored bitmaps of matching rules.
 _rule_ids: dict[int, np.ndarray] = {}
+
+
+def is_compiled(rule_set_id: int) -> bool:
+    """Whether this process holds the compiled form of a published rule set."""
+    return rule_set_id in _cache
+
+
+def cache_clear() -> None:
+    """Forget every compiled version and rule-id table in this process (as a new process starts)."""
+    with _cache_lock:
+        _cache.clear()
+        _rule_ids.clear()
 
 
 def rule_ids_of_bits(rule_set_id: int, bits: bytes) -> list[str]:

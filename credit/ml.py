@@ -160,13 +160,18 @@ class LoadedModel:
         self.features = features
         self._params = _linear_params(pipeline)
 
+    @property
+    def is_fast(self) -> bool:
+        """Scored by numpy from the pipeline's parameters (else through scikit-learn)."""
+        return self._params is not None
+
     def score(self, values: dict[str, Any]) -> float:
         row = np.array([[float(values[name]) for name in self.features]])
         if self._params is not None:
-            return round(float(self._fast_proba(row)[0]), 6)
+            return round(float(self.fast_proba(row)[0]), 6)
         return round(float(self.sklearn_proba(row)[0]), 6)
 
-    def _fast_proba(self, X: np.ndarray) -> np.ndarray:
+    def fast_proba(self, X: np.ndarray) -> np.ndarray:
         mean, scale, coef, intercept = self._params
         X = signed_log1p(X)
         if mean is not None:
@@ -209,6 +214,12 @@ class ArtefactError(RuntimeError):
 
 _loaded: dict[int, LoadedModel] = {}
 _load_lock = threading.Lock()
+
+
+def loaded_clear() -> None:
+    """Forget the models this process loaded (as a new process starts)."""
+    with _load_lock:
+        _loaded.clear()
 
 
 def load(model) -> LoadedModel:

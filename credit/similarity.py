@@ -79,6 +79,20 @@ _lock = threading.Lock()
 _current: tuple[str, dict[str, SimilarityIndex]] | None = None
 
 
+def indexes_clear() -> None:
+    """Forget this process's indexes (the next check rebuilds them)."""
+    global _current, _answers
+    with _lock:
+        _current = None
+        _answers = ("", {})
+
+
+def indexes_version() -> str | None:
+    """The known-fraud version this process's indexes were built from (None: not built)."""
+    current = _current
+    return current[0] if current is not None else None
+
+
 def fraud_indexes(version: str) -> dict[str, SimilarityIndex]:
     """The per-kind indexes for this version of the known-fraud table (built once per process)."""
     global _current

@@ -50,13 +50,11 @@ def cond(feature: str, op: str, value) -> dict:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    engine._cache.clear()
+    engine.cache_clear()
     services.score_model_cache_clear()
-    engine._rule_ids.clear()
     bureau_queue.queue = bureau_queue.BureauRefreshQueue()
-    ml._loaded.clear()
-    similarity._current = None
-    similarity._answers = ("", {})
+    ml.loaded_clear()
+    similarity.indexes_clear()
     yield
 
 

@@ -157,8 +157,8 @@ def test_every_registered_feature_type_has_operators():
 
 @given(st.lists(st.integers(min_value=0, max_value=9), max_size=60))
 def test_reason_codes_once_each_in_order_of_first_appearance(values):
-    from credit.engine import _first_occurrences
+    from credit.engine import first_occurrences
 
     codes = np.array(values, dtype=np.int64)
     expected = list(dict.fromkeys(values))  # first appearance order, each once
-    assert _first_occurrences(codes, 10).tolist() == expected
+    assert first_occurrences(codes, 10).tolist() == expected

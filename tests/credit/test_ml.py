@@ -14,12 +14,12 @@ def test_numpy_score_equals_predict_proba(trained):
 
     artefact = joblib.load(trained.path)
     loaded = ml.LoadedModel(artefact["pipeline"], list(artefact["features"]))
-    assert loaded._params is not None
+    assert loaded.is_fast
     X, _ = ml.generate(2_000, seed=3)
     X[::7] *= -1  # negative values take the other branch of the signed log
     for row in X:
         row = row.reshape(1, -1)
-        assert loaded._fast_proba(row)[0] == loaded.sklearn_proba(row)[0]
+        assert loaded.fast_proba(row)[0] == loaded.sklearn_proba(row)[0]
     values = dict(zip(ml.MODEL_FEATURES, X[0].tolist(), strict=True))
     assert loaded.score(values) == round(float(loaded.sklearn_proba(X[:1])[0]), 6)
 
@@ -30,7 +30,7 @@ def test_other_pipelines_are_scored_by_scikit_learn():
 
     pipeline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(X, y)
     loaded = ml.LoadedModel(pipeline, ml.MODEL_FEATURES)
-    assert loaded._params is None
+    assert not loaded.is_fast
     values = dict(zip(ml.MODEL_FEATURES, X[0].tolist(), strict=True))
     assert loaded.score(values) == round(float(pipeline.predict_proba(X[:1])[0, 1]), 6)
     assert np.isfinite(loaded.score(values))

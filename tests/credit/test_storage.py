@@ -24,8 +24,7 @@ def test_matching_rules_are_a_bitmap_and_read_back_as_ids(merchant, live_rules):
         )
         stored, bits = cursor.fetchone()
     assert stored in ([], "[]") and bytes(bits) == bytes([0b110000])  # rules 4 and 5 of 6
-    engine._cache.clear()  # read by a process that never compiled the version
-    engine._rule_ids.clear()
+    engine.cache_clear()  # read by a process that never compiled the version
     assert CreditCheck.objects.get(pk=result.check.pk).matched_rules == ["S2", "S3"]
 
 

@@ -11,11 +11,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_warm_up_compiles_what_is_live(live_rules, live_model):
-    assert live_rules.pk not in engine._cache
+    assert not engine.is_compiled(live_rules.pk)
     deployment = engine_warm_up()
     assert deployment is not None and deployment.rules_live == live_rules.pk
-    assert live_rules.pk in engine._cache
-    assert similarity._current is not None and similarity._current[0] == deployment.fraud
+    assert engine.is_compiled(live_rules.pk)
+    assert similarity.indexes_version() == deployment.fraud
 
 
 def test_warm_up_never_fails_the_process(monkeypatch):

@@ -32,7 +32,7 @@ RULES = [
 def live_rules(db):
     from credit import engine
 
-    engine._cache.clear()
+    engine.cache_clear()
     return deploy(RULES)
 
 
@@ -174,7 +174,7 @@ def test_bad_buyer_data_is_a_400_and_nothing_changes(api, live_rules):
 def test_review_outcome_reaches_the_merchant_through_a_real_worker(merchant, api, receiver, celery_worker):
     from credit import engine
 
-    engine._cache.clear()
+    engine.cache_clear()
     deploy(RULES)
     webhooks.webhook_setting_create(
         merchant=merchant.merchant, mode="test", data={"url": receiver.url, "event": "payments.bnpl.review"}
