@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from payments import services
 from payments.asyncflows import admin as asyncflow_admin  # noqa: F401 -- registers its models
 from payments.models import Customer, Payment, PaymentEvent, SimulatedAcquirerTransaction
+from payments.services.reconcile import payment_reconcile
 from payments.webhooks import admin as webhook_admin  # noqa: F401 -- registers its models
 
 
@@ -62,7 +62,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         from payments.tasks import reconcile_payment
 
         outcomes = [
-            services.payment_reconcile(payment_id=p.pk)
+            payment_reconcile(payment_id=p.pk)
             for p in queryset.filter(pending_operation__isnull=False, pay_type="Card")
         ]
         # Wallets, konbini, bank transfer: their providers are called from Celery only.

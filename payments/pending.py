@@ -8,7 +8,7 @@ payment are serialised without holding a database lock during network I/O:
    the pending one (a conditional UPDATE, or a row lock).
 
 A second operation arriving meanwhile sees the pending mark and gets ``409``. A timeout or a
-crash leaves the mark; reconciliation (``payments.services.payment_reconcile``, run by Celery)
+crash leaves the mark; reconciliation (``payments.services.reconcile.payment_reconcile``, run by Celery)
 asks the provider what became of the reference and completes or abandons it — never a double
 charge, never a payment stuck forever.
 """

@@ -9,9 +9,10 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from payments import services
 from payments.asyncflows import tasks as asyncflow_tasks
+from payments.methods.card.tokens import card_secret_purge
 from payments.models import Payment
+from payments.services.reconcile import payment_reconcile
 from payments.webhooks import tasks as webhook_tasks
 
 # Tasks defined next to their domain modules, registered with the worker through this module.
@@ -34,8 +35,8 @@ logger = logging.getLogger(__name__)
     max_retries=20,
 )
 def reconcile_payment(*, payment_id: int, **kwargs) -> str:
-    """Ask the acquirer what became of a payment's pending operation, and apply it."""
-    outcome = services.payment_reconcile(payment_id=payment_id)
+    """Ask the provider what became of a payment's pending operation, and apply it."""
+    outcome = payment_reconcile(payment_id=payment_id)
     if outcome == "processing":
         # Still running at the acquirer (or unreachable): ask again with backoff.
         retries = reconcile_payment.request.retries
@@ -62,7 +63,7 @@ def sweep_pending_payments(**kwargs) -> int:
 @shared_task(name="payments.purge_card_secrets", soft_time_limit=120, time_limit=180)
 def purge_card_secrets(**kwargs) -> int:
     """Periodic: delete card data that no provider needs any more."""
-    return services.purge_card_secrets()
+    return card_secret_purge()
 
 
 @shared_task(name="payments.bnpl.review_decided", acks_late=True, soft_time_limit=30, time_limit=60)

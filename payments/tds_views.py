@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from payments import services
+from payments.methods.card import secure
 from payments.models import Payment, Status, ThreeDSecureSession
 from portal.db import one_or_none
 from portal.errors import PortalError
@@ -50,7 +50,7 @@ def _autopost(request, *, url: str, fields: dict, title: str, text: str):
 def _finish_redirect_flow(request, payment: Payment):
     """Redirect flow: authorise (or fail) now, then send the buyer back to the merchant."""
     try:
-        payment = services.payment_secure(payment=payment, actor="3ds-redirect")
+        payment = secure.payment_secure(payment=payment, actor="3ds-redirect")
         ok = payment.status in (Status.AUTHORIZED, Status.CAPTURED, Status.CHECKED)
     except PortalError:
         payment.refresh_from_db()
@@ -72,7 +72,7 @@ def tds_method(request, access_id: str):
     return _autopost(
         request,
         url=payment.tds2_ret_url,
-        fields={"event": "ThreeDSecureMethodFinished", "param": services.tds_param(payment, "method")},
+        fields={"event": "ThreeDSecureMethodFinished", "param": secure.tds_param(payment, "method")},
         title="Verifying your card",
         text="Checking your card with your bank…",
     )
@@ -88,8 +88,8 @@ def tds_challenge(request, access_id: str):
     error, status, result = None, 400, None
     if request.method == "POST" and "code" in request.POST and session.trans_result == "C":
         try:
-            services.tds_param_check(payment, request.POST.get("param", ""))
-            session, result = services.tds_challenge_answer(
+            secure.tds_param_check(payment, request.POST.get("param", ""))
+            session, result = secure.tds_challenge_answer(
                 payment=payment, code=request.POST.get("code", "").strip()
             )
         except PortalError as exc:
@@ -98,7 +98,7 @@ def tds_challenge(request, access_id: str):
             error = f"That code is not right. Attempts left: {3 - session.challenge_attempts}."
     if session.trans_result == "C" and result is None:
         try:
-            session, result = services.tds_challenge_check(payment=payment)
+            session, result = secure.tds_challenge_check(payment=payment)
         except PortalError as exc:
             error, status = error or exc.message, exc.status
         if result is not None and result.challenge_required and result.challenge_url and not error:
@@ -109,7 +109,7 @@ def tds_challenge(request, access_id: str):
             "payments/tds_challenge.html",
             {
                 "payment": payment,
-                "param": services.tds_param(payment, "challenge"),
+                "param": secure.tds_param(payment, "challenge"),
                 "error": error,
                 "cardholder_info": result.cardholder_info if result else "",
             },
@@ -119,7 +119,7 @@ def tds_challenge(request, access_id: str):
         return _autopost(
             request,
             url=payment.tds2_ret_url,
-            fields={"event": "AuthResultReady", "param": services.tds_param(payment, "result")},
+            fields={"event": "AuthResultReady", "param": secure.tds_param(payment, "result")},
             title="Verification finished",
             text="Returning to the shop…",
         )
@@ -131,7 +131,7 @@ def tds_redirect(request, access_id: str):
     payment = _payment(access_id)
     if payment.status != Status.AUTHENTICATED:
         raise Http404("No 3-D Secure authentication pending")
-    session = services.tds_authenticate(payment=payment, param=services.tds_param(payment, "method"))
+    session = secure.tds_authenticate(payment=payment, param=secure.tds_param(payment, "method"))
     if session.trans_result == "C":
         return redirect(reverse("tds-challenge", args=[access_id]))
     return _finish_redirect_flow(request, payment)

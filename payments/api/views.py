@@ -8,11 +8,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments import errors, selectors, services
+from payments import errors, selectors
+from payments.admission.sessions import session_follow
 from payments.api import methods
 from payments.api import serializers as s
+from payments.methods.card import saved, secure, tokens
 from payments.methods.registry import method_for
 from payments.models import Payment
+from payments.services import customers, registration
 from portal.api.permissions import PublicOrSecretKey
 from portal.errors import PortalError
 from portal.idempotency import IdempotentMixin
@@ -64,15 +67,8 @@ class MerchantApiView(IdempotentMixin, APIView):
 
 
 def payment_answer(request, payment: Payment, *, executing: bool = False) -> Response:
-    return _answer(methods.answer_data(request, payment, executing=executing))
-
-
-def _answer(data) -> Response:
-    response = Response(data)
-    # What admission control reads to tell whether the payment session goes on (saves it
-    # parsing the body back).
-    response.payment_state = (data.get("id"), data.get("status"))
-    return response
+    session_follow(request, payment=payment)  # the payment session goes on while the buyer pays
+    return Response(methods.answer_data(request, payment, executing=executing))
 
 
 class PaymentsView(MerchantApiView):
@@ -86,7 +82,7 @@ class PaymentsView(MerchantApiView):
     )
     def post(self, request):
         data = _valid(methods.register_request(request.data), request.data)
-        payment = services.payment_register(
+        payment = registration.payment_register(
             merchant=self.merchant,
             mode=self.mode,
             data=data,
@@ -221,7 +217,7 @@ class Secure2View(MerchantApiView):
     )
     def put(self, request, access_id: str):
         data = _valid(s.Secure2Request, request.data)
-        session = services.tds_authenticate(payment=self.payment(access_id), param=data["param"])
+        session = secure.tds_authenticate(payment=self.payment(access_id), param=data["param"])
         return self.answer(session, request)
 
     @extend_schema(
@@ -231,7 +227,7 @@ class Secure2View(MerchantApiView):
         tags=["3-D Secure"],
     )
     def get(self, request, access_id: str):
-        session = services.tds_result(payment=self.payment(access_id))
+        session = secure.tds_result_get(payment=self.payment(access_id))
         return self.answer(session, request)
 
 
@@ -250,7 +246,7 @@ class TokensView(MerchantApiView):
     )
     def post(self, request):
         data = _valid(s.TokenRequest, request.data)
-        issued = services.token_create(merchant=self.merchant, mode=self.mode, **data)
+        issued = tokens.token_create(merchant=self.merchant, mode=self.mode, **data)
         token = issued.token
         return Response(
             {
@@ -277,7 +273,7 @@ class CustomersView(MerchantApiView):
     )
     def post(self, request):
         data = _valid(s.CustomerRequest, request.data)
-        customer = services.customer_create(merchant=self.merchant, mode=self.mode, data=data)
+        customer = customers.customer_create(merchant=self.merchant, mode=self.mode, data=data)
         return Response(s.CustomerResponse(customer).data)
 
     @extend_schema(
@@ -288,9 +284,9 @@ class CustomersView(MerchantApiView):
     )
     def get(self, request):
         query = _valid(s.CustomerListQuery, request.query_params)
-        customers = selectors.customer_list(merchant=self.merchant, mode=self.mode, filters=query)
+        found = selectors.customer_list(merchant=self.merchant, mode=self.mode, filters=query)
         page = selectors.paginate(
-            customers, page=query["page"], limit=query["limit"], count_only=query["count_only"]
+            found, page=query["page"], limit=query["limit"], count_only=query["count_only"]
         )
         return Response(
             {**_list_links(request, page), "list": s.CustomerResponse(page.items, many=True).data}
@@ -316,12 +312,12 @@ class CustomerDetailView(MerchantApiView):
     )
     def put(self, request, customer_id: str):
         data = _valid(s.CustomerUpdateRequest, request.data)
-        customer = services.customer_update(customer=self.customer(customer_id), data=data)
+        customer = customers.customer_update(customer=self.customer(customer_id), data=data)
         return Response(s.CustomerResponse(customer).data)
 
     @extend_schema(operation_id="deleteCustomer", responses={200: s.DeletedCustomer}, tags=["Customers"])
     def delete(self, request, customer_id: str):
-        services.customer_delete(customer=self.customer(customer_id))
+        customers.customer_delete(customer=self.customer(customer_id))
         return Response({"id": customer_id, "delete_flag": "1"})
 
 
@@ -338,7 +334,7 @@ class CardsView(CustomerDetailView):
     )
     def post(self, request, customer_id: str):
         data = _valid(s.CardCreateRequest, request.data)
-        card = services.card_create(
+        card = saved.card_create(
             customer=self.customer(customer_id), token=data["token"], default_flag=data["default_flag"] == "1"
         )
         return Response(s.CardResponse(card).data)
@@ -368,10 +364,10 @@ class CardDetailView(CustomerDetailView):
     )
     def put(self, request, customer_id: str, card_id: str):
         data = _valid(s.CardUpdateRequest, request.data)
-        card = services.card_update(card=self.card(customer_id, card_id), data=data)
+        card = saved.card_update(card=self.card(customer_id, card_id), data=data)
         return Response(s.CardResponse(card).data)
 
     @extend_schema(operation_id="deleteCustomerCard", responses={200: s.DeletedCard}, tags=["Cards"])
     def delete(self, request, customer_id: str, card_id: str):
-        services.card_delete(card=self.card(customer_id, card_id))
+        saved.card_delete(card=self.card(customer_id, card_id))
         return Response({"id": card_id, "customer_id": customer_id, "delete_flag": "1"})

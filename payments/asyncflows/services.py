@@ -2,7 +2,7 @@
 (``Virtualaccount``).
 
 Same model, same ``TRANSITIONS``, same ``payment_transition`` and the same pending-operation
-pattern as cards (``payments.services``), with one difference: **no provider is called
+pattern as cards (``payments.methods.card``), with one difference: **no provider is called
 inside a web request**. An operation (execute, capture, cancel, change) is marked pending
 in the request, and the provider call runs in the Celery task ``payments.provider_call``
 (queued on commit), behind the provider's throttle, circuit breaker and timeout. The
@@ -40,7 +40,7 @@ from payments.providers.async_registry import provider_for, provider_name
 from payments.providers.base import Declined, NotConfigured, ProviderError
 from payments.providers.guard import guarded
 from payments.providers.wallets.aggregator import wallet_terms
-from payments.services import contract_limit
+from payments.services.registration import payment_amount_check
 from payments.state import TRANSITIONS, actor_label, payment_event_record, payment_transition
 from portal.errors import PortalError, fixed_codes
 from portal.models import Merchant, PayType
@@ -128,7 +128,7 @@ def _end_of_day(days: int) -> datetime:
 
 
 def register_fields(*, merchant: Merchant, mode: str, pay_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """What registration stores for these pay types (called by ``payments.services.payment_register``)."""
+    """What registration stores for these pay types (called by ``payments.services.registration.payment_register``)."""
     fields: dict[str, Any] = {}
     if pay_type == PayType.PAYPAY:
         allowed, default = wallet_terms(merchant, mode)
@@ -189,9 +189,9 @@ def payment_operate_async(*, payment: Payment, operation: str, data: dict[str, A
     amount = None
     if operation == "change":
         amount, tax = data["amount"], data.get("tax", payment.tax)
-        limit = contract_limit(merchant=payment.merchant, mode=payment.mode, pay_type=payment.pay_type)
-        if amount + tax > limit:
-            raise PortalError(errors.AMOUNT_OVER_LIMIT, field="amount")
+        payment_amount_check(
+            merchant=payment.merchant, mode=payment.mode, pay_type=payment.pay_type, total=amount + tax
+        )
     with transaction.atomic():
         payment, reference = operation_begin(
             payment=payment, operation=operation, actor=actor_label(actor), amount=amount

@@ -27,3 +27,8 @@ class AsynchronousMethod:
         from payments.asyncflows.services import payment_operate_async
 
         return payment_operate_async(payment=payment, operation=operation, data=data, actor=actor)
+
+    def reconcile(self, *, payment: Payment) -> str:
+        from payments.asyncflows.services import payment_reconcile_async
+
+        return payment_reconcile_async(payment=payment)

@@ -24,3 +24,7 @@ class PaymentMethod(Protocol):
     def operate(self, *, payment: Payment, operation: str, data: dict[str, Any], actor: Any) -> Payment:
         """One of ``operations`` on a registered payment."""
         ...
+
+    def reconcile(self, *, payment: Payment) -> str:
+        """Resolve a pending provider operation by asking the provider (Celery; idempotent)."""
+        ...

@@ -26,3 +26,8 @@ class BnplMethod:
         from payments import bnpl
 
         return bnpl.payment_operate_bnpl(payment=payment, operation=operation, actor=actor)
+
+    def reconcile(self, *, payment: Payment) -> str:
+        from payments import bnpl
+
+        return bnpl.reconcile(payment=payment)

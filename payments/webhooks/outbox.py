@@ -1,6 +1,6 @@
 """The transactional outbox: webhook events are written in the statement of the change itself.
 
-``record_sql`` gives ``payments.services`` (every status change and registration) the CTEs
+``record_sql`` gives ``payments.state`` (every status change and registration) the CTEs
 that write the event — numbered per payment (``Payment.event_seq``, advanced in the same
 UPDATE), with its body — and one delivery per subscribed endpoint; ``queue_deliveries``
 queues them *after commit*. If the statement fails, nothing was written and nothing is

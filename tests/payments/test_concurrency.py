@@ -158,7 +158,7 @@ def test_timeout_is_reconciled_exactly_once_by_the_worker(stack):
     assert PaymentEvent.objects.filter(payment=stored, to_status="CAPTURED").count() == 1
     assert PaymentEvent.objects.get(payment=stored, to_status="CAPTURED").actor == "reconciliation"
     # Nothing else happens however often reconciliation runs again.
-    from payments.services import payment_reconcile
+    from payments.services.reconcile import payment_reconcile
 
     assert payment_reconcile(payment_id=stored.pk) == "none"
 

@@ -90,7 +90,7 @@ import django
 django.setup()
 from django.conf import settings
 from django.urls import Resolver404, resolve
-import portal.urls, payments.services, payments.tds_views, payments.views  # noqa
+import portal.urls, payments.services.registration, payments.tds_views, payments.views  # noqa
 routed = []
 for path in {SIMULATOR_PATHS!r}:
     try:

@@ -78,20 +78,20 @@ def test_unhandled_exception_is_a_logged_generic_500(api, monkeypatch, caplog):
 def test_database_unavailable_is_a_retryable_503_and_never_replayed(api, monkeypatch):
     from django.db import OperationalError
 
-    from payments import services
+    from payments.services import registration
 
-    real = services.payment_register
+    real = registration.payment_register
 
     def refused(**kwargs):
         raise OperationalError("FATAL:  sorry, too many clients already")
 
-    monkeypatch.setattr(services, "payment_register", refused)
+    monkeypatch.setattr(registration, "payment_register", refused)
     body = {"pay_type": "Card", "job_code": "AUTH", "amount": "100"}
     response = api.call("POST", "/v1/payments", body, headers={"Idempotency-Key": "db-down-1"})
     assert response.status_code == 503 and response["Retry-After"] == "1"
     assert error_codes(response) == ["E0000000503"]
     assert "too many clients" not in response.content.decode()
-    monkeypatch.setattr(services, "payment_register", real)
+    monkeypatch.setattr(registration, "payment_register", real)
     again = api.call("POST", "/v1/payments", body, headers={"Idempotency-Key": "db-down-1"})
     assert again.status_code == 200  # the 503 was not kept for the key: the retry is served
 
