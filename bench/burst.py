@@ -137,18 +137,16 @@ def print_table(title: str, rows: list[dict]) -> None:
 def check_overhead(env: dict, logs: Path, merchant_key: str, seconds: float = 10.0, n: int = 600) -> None:
     """Register latency with admission on vs off (same Redis, same database), and the bare admit().
 
-    Servers with admission control (pipelined, as configured by default, and not) and one
-    without answer the requests of one client in turn (on, on, off, on, on, off, …): all see
-    the same moments of a shared machine, so the difference is the check's, not the drift
-    between runs measured one after the other.
+    A server with admission control and one without answer the requests of one client in turn
+    (on, off, on, off, …): both see the same moments of a shared machine, so the difference
+    is the check's, not the drift between runs measured one after the other.
     """
     from payments.admission import controller
     from portal.models import Merchant
 
     print("\nCost of the check itself (one request at a time, in turn to each server):")
     variants = {
-        "on": {"ADMISSION_ENABLED": "true", "ADMISSION_PIPELINE": "true"},
-        "on, not pipelined": {"ADMISSION_ENABLED": "true", "ADMISSION_PIPELINE": "false"},
+        "on": {"ADMISSION_ENABLED": "true"},
         "off": {"ADMISSION_ENABLED": "false"},
     }
     servers = {
@@ -176,15 +174,14 @@ def check_overhead(env: dict, logs: Path, merchant_key: str, seconds: float = 10
     off = timings["off"]
     for name, values in timings.items():
         print(
-            f"  register, admission {name:<18} p50 {percentile(values, 50):6.2f} ms   "
+            f"  register, admission {name:<4} p50 {percentile(values, 50):6.2f} ms   "
             f"p99 {percentile(values, 99):6.2f} ms   n={len(values)} statuses={sorted(statuses[name])}"
         )
-    for name in ("on", "on, not pipelined"):
-        on = timings[name]
-        print(
-            f"  difference ({name}): p50 {percentile(on, 50) - percentile(off, 50):+.2f} ms, "
-            f"p99 {percentile(on, 99) - percentile(off, 99):+.2f} ms   (goal ≤ 0.3 / ≤ 1 ms)"
-        )
+    on = timings["on"]
+    print(
+        f"  difference: p50 {percentile(on, 50) - percentile(off, 50):+.2f} ms, "
+        f"p99 {percentile(on, 99) - percentile(off, 99):+.2f} ms   (goal ≤ 0.3 / ≤ 1 ms)"
+    )
     merchant = Merchant.objects.get(name="Merchant D")
     controller.reset()
     timings_admit = []

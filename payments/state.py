@@ -117,6 +117,10 @@ OPERATION_FROM: dict[str, set[str]] = {
     "reauthorize": {Status.CANCELED},
 }
 
+# The statuses in which the buyer is still paying: the payment's session goes on (admission
+# control keeps its lease for the buyer's next step, ``payments.admission.sessions``).
+SESSION_OPEN = frozenset({Status.UNPROCESSED, Status.AUTHENTICATED})
+
 
 def actor_label(actor: Any) -> str:
     from portal.models import ApiKey, User

@@ -546,12 +546,6 @@ ADMISSION_WORKING_LEASE_TTL_SECONDS = env.float("ADMISSION_WORKING_LEASE_TTL_SEC
 ADMISSION_LIMITS_TTL_SECONDS = env.float("ADMISSION_LIMITS_TTL_SECONDS", default=2.0)
 ADMISSION_BURST_SECONDS = env.float("ADMISSION_BURST_SECONDS", default=1.0)
 ADMISSION_MERCHANT_WINDOW = env.int("ADMISSION_MERCHANT_WINDOW", default=0)  # 0: per method only
-# Pipelined check: the request goes on (authentication, parsing, validation: no database,
-# nothing written) while Redis decides; the answer is read before its first database
-# statement. A merchant × method refused lately is checked before anything else, so that a
-# burst's refusals cost nothing beyond the check.
-ADMISSION_PIPELINE = env.bool("ADMISSION_PIPELINE", default=True)
-ADMISSION_PIPELINE_PAUSE_SECONDS = env.float("ADMISSION_PIPELINE_PAUSE_SECONDS", default=5.0)
 # On Redis Cluster the global limit cannot share the merchant's slot.
 ADMISSION_REDIS_CLUSTER = env.bool("ADMISSION_REDIS_CLUSTER", default=False)
 # Per method, for all merchants together: what the acquirers/providers accept.

@@ -6,14 +6,13 @@
 * Throughput: GCRA per merchant × method (and per method for everyone).
 * Limits come from the merchant's contracts (cached per process for a few seconds,
   so operators' changes apply within seconds), global ones from settings.
-* One Redis round trip decides (the global limit shares the script on a single
-  Redis; on Redis Cluster it lives on its own slot and costs admitted requests a
-  second trip). Short timeouts, no retries; when Redis fails, a configurable
-  fallback: fail open to a per-process share of the window and the rate, or fail closed.
-* The round trip can be pipelined: ``Check(...)`` sends the check and returns at once,
-  ``Check.decision()`` reads the answer when it is needed (the middleware: before the
-  request's first database statement), so the request's own Python work overlaps
-  Redis's. ``admit()`` is both in one call.
+* One Redis round trip decides, ``admit()``: one ``EVALSHA`` through redis-py's public
+  ``Script`` (the global limit shares the script on a single Redis; on Redis Cluster it
+  lives on its own slot and costs admitted requests a second trip). Short timeouts, no
+  retries; when Redis fails, a configurable fallback: fail open to a per-process share of
+  the window and the rate, or fail closed.
+* A lease is given back, kept for the buyer's next step or left by explicit calls
+  (``Lease.release()``, ``Lease.keep()``, ``Lease.leave()``): see ``payments.admission.sessions``.
 * A throughput refusal is held in the process until the GCRA's next slot (at most
   ``ADMISSION_LIMITS_TTL_SECONDS``): Redis would refuse every new session until then.
 """
@@ -32,8 +31,8 @@ from dataclasses import dataclass, field
 
 import redis
 from django.conf import settings
-from hiredis import pack_command
 from redis.backoff import NoBackoff
+from redis.commands.core import Script
 from redis.retry import Retry
 
 from payments.admission import metrics
@@ -116,18 +115,17 @@ def _load_limits(*, merchant_id: int, pay_type: str) -> Limits:
 
 _client_lock = threading.Lock()
 _client: redis.Redis | None = None
-_scripts: dict[str, object] = {}
-_over_socket = False  # a real Redis over a socket (not the embedded stand-in)
-_generation = 0  # bumped by reset(): threads drop their own connections
+_scripts: dict[str, Script] = {}
 
 
-def _redis() -> redis.Redis:
-    global _client, _over_socket
+def redis_client() -> redis.Redis:
+    """The client admission control talks to Redis with (``ADMISSION_REDIS_URL``, else
+    ``REDIS_URL``; the embedded stand-in when neither is set)."""
+    global _client
     if _client is None:
         with _client_lock:
             if _client is None:
                 if settings.REDIS_URL:
-                    _over_socket = True
                     client = redis.Redis.from_url(
                         settings.ADMISSION_REDIS_URL or settings.REDIS_URL,
                         socket_timeout=settings.ADMISSION_REDIS_TIMEOUT,
@@ -136,14 +134,13 @@ def _redis() -> redis.Redis:
                         retry_on_timeout=False,
                         max_connections=256,
                         # No CLIENT SETINFO on connect: two round trips more for every new
-                        # connection (each request thread opens its own), at a burst's onset.
+                        # connection of the pool, at a burst's onset.
                         driver_info=None,
                     )
                 else:
                     from portal.redis import get_redis
 
                     client = get_redis()
-                    _over_socket = False
                 for name, source in (
                     ("admit", ADMIT_LUA),
                     ("refused", REFUSED_LUA),
@@ -160,14 +157,12 @@ def _redis() -> redis.Redis:
 
 def reset() -> None:
     """Forget the client and local state (tests, and after fork)."""
-    global _client, _down_until, _failing, _generation
+    global _client, _down_until, _failing
     with _client_lock:
         _client = None
         _scripts.clear()
-        _generation += 1
     _down_until, _failing = 0.0, False
     forget_limits()
-    _refused_lately.clear()
     _holds.clear()
     with _held_lock:
         _held_counts.clear()
@@ -176,8 +171,8 @@ def reset() -> None:
         _local_tats.clear()
 
 
-def _script(name: str):
-    _redis()
+def _script(name: str) -> Script:
+    redis_client()
     return _scripts[name]
 
 
@@ -208,7 +203,7 @@ class Lease:
         (or held): that request keeps or releases it; if none does, it lapses within its
         working TTL. (Also the first step of releasing and keeping it.)"""
         self.released = True
-        _renewer.forget(self)
+        renewer.forget(self)
         if self.local_key is not None:
             _local_release(self.local_key)  # local fallback leases never outlive a request
 
@@ -231,7 +226,7 @@ class Lease:
             # Not on the request's time: the renewer gives it the longer TTL within a second,
             # well before its working TTL runs out, with the other renewals of that second.
             self.released = True
-            _renewer.keep(self)
+            renewer.keep(self)
             return
         self.leave()
         if self.local_key is not None:
@@ -253,7 +248,7 @@ def _working_ttl_ms() -> int:
     return int(settings.ADMISSION_WORKING_LEASE_TTL_SECONDS * 1000)
 
 
-class _Renewer:
+class Renewer:
     """One thread per process renews the leases of its requests, each a third of the way to
     their lapsing (ADMISSION_WORKING_LEASE_TTL_SECONDS): if the process dies, they lapse."""
 
@@ -299,21 +294,21 @@ class _Renewer:
 
     def renew(self) -> None:
         """Renew the due working leases and keep the kept ones, in one round trip."""
-        due, kept = self._take()
+        due, kept = self.take()
         if due or kept:
-            self._send(due, kept)
+            self.send(due, kept)
 
-    def _take(self) -> tuple[list[Lease], dict[str, list[str]]]:
+    def take(self) -> tuple[list[Lease], dict[str, list[str]]]:
         horizon = time.monotonic() - settings.ADMISSION_WORKING_LEASE_TTL_SECONDS / 3
         with self.lock:
             due = [lease for lease in self.leases.values() if lease.started < horizon]
             kept, self.kept = self.kept, {}
         return due, kept
 
-    def _send(self, due: list[Lease], kept: dict[str, list[str]]) -> None:
+    def send(self, due: list[Lease], kept: dict[str, list[str]]) -> None:
         renewed_at = time.monotonic()
         try:
-            pipe = _redis().pipeline(transaction=False)
+            pipe = redis_client().pipeline(transaction=False)
             for lease in due:
                 _script("renew")(keys=lease.keys, args=[lease.lease_id, _working_ttl_ms()], client=pipe)
             for lease_id, keys in kept.items():
@@ -335,8 +330,8 @@ class _Renewer:
                     lease.started = 0.0
 
 
-_renewer = _Renewer()
-atexit.register(_renewer.renew)  # a server process stopping gracefully keeps its sessions' leases
+renewer = Renewer()
+atexit.register(renewer.renew)  # a server process stopping gracefully keeps its sessions' leases
 _lease_counter = itertools.count()
 
 
@@ -442,96 +437,47 @@ def admit(
     pay_type: str,
     session: str | None = None,
     new_session: str | None = None,
+    limits: Limits | None = None,
 ) -> Decision:
-    """Admit one payment session of ``merchant`` for ``pay_type``, or refuse it.
+    """Admit one payment session of ``merchant`` for ``pay_type``, or refuse it: one Redis round
+    trip (``redis_admit``), or none when a throughput refusal is held in this process.
 
     ``session`` names an existing session (a payment): if it still holds a live lease,
     the lease is renewed and the request admitted without counting it again.
     ``new_session`` names the lease of a new session up front (a payment id nobody else can
     hold yet), so that it needs no renaming when the session goes on.
+    ``limits``: the terms to apply, if the caller has them (default: the merchant's contract).
+    A timeout, a dead Redis or a failed script give the fallback decision.
     """
-    return Check(
-        merchant=merchant,
-        merchant_id=merchant_id,
-        mode=mode,
-        pay_type=pay_type,
-        session=session,
-        new_session=new_session,
-    ).decision()
-
-
-class Check:
-    """One admission check in flight: sent to Redis when made, its answer read by ``decision()``.
-
-    Between the two the caller may do work of its own that does not depend on the answer
-    (nothing that writes, nothing the buyer could see): Redis decides meanwhile. A
-    timeout, a dead Redis or a failed script give the fallback decision, as ``admit()``
-    always has.
-    """
-
-    def __init__(
-        self,
-        *,
-        merchant: str,
-        merchant_id: int,
-        mode: str,
-        pay_type: str,
-        session: str | None = None,
-        new_session: str | None = None,
-    ):
-        started = time.perf_counter()
-        self.merchant, self.mode, self.pay_type = merchant, mode, pay_type
-        self.goes_on = session is not None
-        self.limits = limits_for(merchant_id=merchant_id, pay_type=pay_type)
-        self._decision: Decision | None = None
-        self._pending: _Pending | None = None
-        decided = _held(merchant, mode, pay_type, self.limits) if session is None else None
-        if decided is None:
-            try:
-                if time.monotonic() < _down_until:
-                    raise _NotRetriedYet("failed lately; not asked again yet")
-                self._pending = _send_admit(merchant, mode, pay_type, self.limits, session, new_session)
-            except redis.RedisError as exc:
-                decided = self._fallback(exc)
-        self.seconds = time.perf_counter() - started  # spent on the check, not on the caller's work
-        if decided is not None:
-            self._settle(decided)
-
-    @property
-    def decided(self) -> bool:
-        return self._decision is not None
-
-    def decision(self) -> Decision:
-        if self._decision is None:
-            started = time.perf_counter()
-            pending, self._pending = self._pending, None
-            try:
-                decision = pending.decision()
-            except redis.RedisError as exc:
-                decision = self._fallback(exc)
-            else:
-                _answered()
-            self.seconds += time.perf_counter() - started
-            self._settle(decision)
-        return self._decision
-
-    def _fallback(self, error: Exception) -> Decision:
-        return _fallback(self.merchant, self.mode, self.pay_type, self.limits, error, goes_on=self.goes_on)
-
-    def _settle(self, decision: Decision) -> None:
-        self._decision = decision
-        merchant, pay_type = self.merchant, self.pay_type
-        metrics.CHECK_SECONDS.observe(self.seconds)
-        metrics.decision_counter(
-            merchant, pay_type, "admitted" if decision.admitted else "rejected", decision.reason or ""
-        ).inc()
-        for reason in decision.shadow:
-            metrics.SHADOW.labels(merchant=merchant, method=pay_type, reason=reason).inc()
-        if decision.admitted:
-            if decision.lease and not decision.fallback:
-                _renewer.track(decision.lease)
+    started = time.perf_counter()
+    if limits is None:
+        limits = limits_for(merchant_id=merchant_id, pay_type=pay_type)
+    decision = _held(merchant, mode, pay_type, limits) if session is None else None
+    if decision is None:
+        try:
+            if time.monotonic() < _down_until:
+                raise _NotRetriedYet("failed lately; not asked again yet")
+            decision = redis_admit(
+                merchant=merchant, mode=mode, pay_type=pay_type, limits=limits, session=session,
+                new_session=new_session,
+            )  # fmt: skip
+        except redis.RedisError as exc:
+            decision = _fallback(merchant, mode, pay_type, limits, exc, goes_on=session is not None)
         else:
-            _refused_lately.set((merchant, self.mode, pay_type), settings.ADMISSION_PIPELINE_PAUSE_SECONDS)
+            _answered()
+    _settle(merchant, pay_type, decision, time.perf_counter() - started)
+    return decision
+
+
+def _settle(merchant: str, pay_type: str, decision: Decision, seconds: float) -> None:
+    metrics.CHECK_SECONDS.observe(seconds)
+    metrics.decision_counter(
+        merchant, pay_type, "admitted" if decision.admitted else "rejected", decision.reason or ""
+    ).inc()
+    for reason in decision.shadow:
+        metrics.SHADOW.labels(merchant=merchant, method=pay_type, reason=reason).inc()
+    if decision.admitted and decision.lease and not decision.fallback:
+        renewer.track(decision.lease)
 
 
 class _Marks:
@@ -556,15 +502,6 @@ class _Marks:
 
     def clear(self) -> None:
         self.marks.clear()
-
-
-# Merchant × mode × method refused lately in this process: their next checks are not
-# pipelined, so that a refusal during a burst costs no work beyond the check itself.
-_refused_lately = _Marks()
-
-
-def refused_lately(merchant: str, mode: str, pay_type: str) -> bool:
-    return _refused_lately.get((merchant, mode, pay_type)) is not None
 
 
 # --- Throughput refusals held locally ---------------------------------------------------------------
@@ -596,7 +533,7 @@ def _held(merchant: str, mode: str, pay_type: str, limits: Limits) -> Decision |
     field = f"{int(time.time() // 60)}:refused:{pay_type}:{reason}"
     with _held_lock:
         _held_counts[(merchant, mode, field)] = _held_counts.get((merchant, mode, field), 0) + 1
-    _renewer.start()
+    renewer.start()
     return Decision(False, reason, max(1, math.ceil(remaining)), None, 0, limits.window)
 
 
@@ -608,7 +545,7 @@ def flush_held_refusals() -> None:
     if not counts:
         return
     try:
-        pipe = _redis().pipeline(transaction=False)
+        pipe = redis_client().pipeline(transaction=False)
         for (merchant, mode, field), n in counts.items():
             pipe.hincrby(stats_key(merchant, mode), field, n)
             pipe.expire(stats_key(merchant, mode), 600)
@@ -617,94 +554,17 @@ def flush_held_refusals() -> None:
         logger.warning("admission: could not count %d held refusals", sum(counts.values()))
 
 
-class _Pending:
-    """The ADMIT check sent to Redis; ``decision()`` reads its answer.
-
-    On a connection of the calling thread's own, at the connection level rather than
-    through ``Script.__call__`` and the pool: the client's command layers (pool checkout
-    and release, retry wrapper, event dispatch, metrics hooks) cost more Python than the
-    loopback round trip itself, and this is the one call every payment session makes.
-    The same socket timeout applies; a failed send or read closes the connection (the
-    next check reconnects), NOSCRIPT (a restarted Redis) falls back to the ordinary
-    script call, which loads the script.
-    """
-
-    def __init__(self, keys: list[str], args: list, decide):
-        self.keys, self.args, self.decide = keys, args, decide
-        self.connection = None
-        self.answer = None
-        self.error: redis.RedisError | None = None
-        _redis()
-        if not _over_socket:  # the embedded stand-in for Redis: no sockets, answer at once
-            self.answer = _scripts["admit"](keys=keys, args=args)
-            return
-        earlier = getattr(_thread, "pending", None)
-        if earlier is not None:  # a check never decided: its answer must not stay unread
-            earlier._read()
-        connection = _own_connection()
-        try:
-            connection.send_packed_command(
-                [pack_command(("EVALSHA", _scripts["admit"].sha, len(keys), *keys, *args))],
-                check_health=False,
-            )
-        except redis.RedisError:
-            connection.disconnect()
-            raise
-        self.connection = connection
-        _thread.pending = self
-
-    def decision(self) -> Decision:
-        self._read()
-        if self.error is not None:
-            raise self.error
-        return self.decide(self.answer)
-
-    def _read(self) -> None:
-        if self.connection is None:
-            return
-        connection, self.connection = self.connection, None
-        _thread.pending = None
-        try:
-            try:
-                self.answer = connection.read_response()  # closes the connection on errors
-            except redis.exceptions.NoScriptError:
-                self.answer = _scripts["admit"](keys=self.keys, args=self.args)  # loads it, runs it
-        except redis.RedisError as exc:
-            self.error = exc
-
-
-_thread = threading.local()
-
-
-def _own_connection() -> redis.Connection:
-    """This thread's connection for checks (one check at a time per thread)."""
-    connection = getattr(_thread, "connection", None)
-    if connection is None or _thread.generation != (_generation, os.getpid()):
-        if connection is not None and _thread.generation[1] == os.getpid():
-            connection.disconnect()  # reset(): a client of the past
-        pool = _redis().connection_pool
-        connection = pool.connection_class(**pool.connection_kwargs)
-        _thread.connection, _thread.generation = connection, (_generation, os.getpid())
-    elif connection._sock is not None:
-        # Idle, yet readable: Redis closed it (restarted, client timeout). Reconnect, as the
-        # pool does at checkout, rather than fail a request on a connection known dead.
-        try:
-            stale = connection.can_read()
-        except (redis.ConnectionError, redis.TimeoutError, OSError):
-            stale = True
-        if stale:
-            connection.disconnect()
-    return connection
-
-
-def _send_admit(
+def redis_admit(
+    *,
     merchant: str,
     mode: str,
     pay_type: str,
     limits: Limits,
     session: str | None = None,
     new_session: str | None = None,
-) -> _Pending:
+) -> Decision:
+    """The check in Redis: one ``EVALSHA`` of the ADMIT script (redis-py's ``Script``, which
+    loads the script again if Redis lost it). Raises ``redis.RedisError`` when Redis fails."""
     windows = window_keys(merchant, mode, pay_type, limits)
     window_args: list = [limits.window, int(limits.window_shadow)]
     reasons = ["window"]
@@ -737,41 +597,36 @@ def _send_admit(
         int(bool(session)),
         *reasons,
     ]
+    answer = _script("admit")(keys=[*windows, *cells, stats_key(merchant, mode)], args=args)
+    admitted, reason_index, retry_us, in_use, shadow, continued = answer
+    if continued:
+        return Decision(True, None, 0, Lease(lease_id, windows), int(in_use), limits.window, continued=True)
+    shadow_reasons = tuple(
+        reasons[int(i) - 1]
+        for i in (shadow.decode() if isinstance(shadow, bytes) else shadow).split(",")
+        if i
+    )
+    if not admitted:
+        reason = reasons[int(reason_index) - 1]  # counted in the stats hash by the script itself
+        retry = max(1, -(-int(retry_us) // 1_000_000)) if retry_us else 1
+        if reason in ("rate", "global_rate") and int(retry_us) > 0:
+            _hold(merchant, mode, pay_type, reason, int(retry_us))
+        return Decision(False, reason, retry, None, int(in_use), limits.window, shadow=shadow_reasons)
+    lease = Lease(lease_id, windows)
+    if separate_global:
+        from payments.admission.gcra import gcra_take
 
-    def decide(answer) -> Decision:
-        admitted, reason_index, retry_us, in_use, shadow, continued = answer
-        if continued:
+        result = gcra_take(
+            redis_client(), f"adm:global:{mode}:rate:{pay_type}", rate_per_second=limits.global_rate,
+            burst=limits.global_burst or int(limits.global_rate), shadow=limits.global_shadow,
+        )  # fmt: skip
+        if not result.allowed:
+            lease.release()
+            _count_refusal(merchant, mode, pay_type, "global_rate")
             return Decision(
-                True, None, 0, Lease(lease_id, windows), int(in_use), limits.window, continued=True
+                False, "global_rate", result.retry_after_seconds, None, int(in_use), limits.window
             )
-        shadow_reasons = tuple(
-            reasons[int(i) - 1]
-            for i in (shadow.decode() if isinstance(shadow, bytes) else shadow).split(",")
-            if i
-        )
-        if not admitted:
-            reason = reasons[int(reason_index) - 1]  # counted in the stats hash by the script itself
-            retry = max(1, -(-int(retry_us) // 1_000_000)) if retry_us else 1
-            if reason in ("rate", "global_rate") and int(retry_us) > 0:
-                _hold(merchant, mode, pay_type, reason, int(retry_us))
-            return Decision(False, reason, retry, None, int(in_use), limits.window, shadow=shadow_reasons)
-        lease = Lease(lease_id, windows)
-        if separate_global:
-            from payments.admission.gcra import gcra_take
-
-            result = gcra_take(
-                _redis(), f"adm:global:{mode}:rate:{pay_type}", rate_per_second=limits.global_rate,
-                burst=limits.global_burst or int(limits.global_rate), shadow=limits.global_shadow,
-            )  # fmt: skip
-            if not result.allowed:
-                lease.release()
-                _count_refusal(merchant, mode, pay_type, "global_rate")
-                return Decision(
-                    False, "global_rate", result.retry_after_seconds, None, int(in_use), limits.window
-                )
-        return Decision(True, None, 0, lease, int(in_use), limits.window, shadow=shadow_reasons)
-
-    return _Pending([*windows, *cells, stats_key(merchant, mode)], args, decide)
+    return Decision(True, None, 0, lease, int(in_use), limits.window, shadow=shadow_reasons)
 
 
 def _count_refusal(merchant: str, mode: str, pay_type: str, reason: str) -> None:
@@ -792,7 +647,7 @@ def usage(*, merchant: str, mode: str, pay_types: list[str]) -> dict[str, int]:
 
 def recent_stats(*, merchant: str, mode: str, minutes: int = 5) -> dict[str, int]:
     """Admitted/refused counts of the last ``minutes`` minutes."""
-    raw = _redis().hgetall(stats_key(merchant, mode))
+    raw = redis_client().hgetall(stats_key(merchant, mode))
     first = int(time.time() // 60) - minutes + 1
     totals: dict[str, int] = {}
     for name, value in raw.items():

@@ -19,8 +19,7 @@ FAILURES = Counter(
 )
 CHECK_SECONDS = Histogram(
     "admission_check_seconds",
-    "Time a request spent on its admission check: sending it, and reading the answer "
-    "(a pipelined check overlaps the round trip with the request's own work).",
+    "Time a request spent on its admission check (one Redis round trip, or none when held).",
     buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
 )
 

@@ -1,29 +1,25 @@
-"""Admission control at the door: decided before the rest of the stack (sessions, CSRF, DRF,
-the database) for the payment-session endpoints, so that a refusal costs next to nothing.
+"""Admission control at the door: a payment session's request is admitted or refused before the
+rest of the stack (sessions, CSRF, DRF, the database), so that a refusal costs next to nothing.
 
 A refused request is answered at once: 429 with ``Retry-After``, fincode's error body
 with a distinct ``error_code`` per limit, and a top-level ``message`` (which fincode's
-SDK reports as "API call limit exceeded"). An admitted one holds its lease until the
-response is ready.
-
-The check is pipelined (``ADMISSION_PIPELINE``): sent to Redis here, its answer read at
-the request's first database statement (or at its end, if it has none). Meanwhile the
-request is authenticated, parsed and validated — work that writes nothing. A refused
-request stops at that first statement, before any database work, and is answered with
-the refusal whatever the view had got to. A merchant × method refused lately in this
-process is not pipelined: during a burst its refusals cost the check and nothing else.
+SDK reports as "API call limit exceeded"). An admitted one carries its ``Ticket`` as
+``request.admission``: the payment operations say whether the session goes on
+(``payments.admission.sessions``), and the ticket is closed when the response is — after
+the answer has been sent, streamed or not — or at once if the request fails.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
-from payments.admission.controller import REASONS, Check, refused_lately
+from payments.admission import controller
+from payments.admission.controller import REASONS
+from payments.admission.sessions import Ticket, session_name
 from payments.models import new_order_id
 from portal import jsonsafe
 from portal.api.authentication import KEY_FORMAT, key_cache, parse_authorization
@@ -43,9 +39,8 @@ REFUSALS: dict[str, ErrorSpec] = {
 
 # Payment sessions: one starts with ``POST /v1/payments`` and goes on through the payment's
 # own operations (``PUT /v1/payments/{id}`` execute, 3-D Secure, capture, …) under the
-# payment's name, until the payment leaves the states in which a buyer is still paying.
+# payment's name, for as long as the operations say (``payments.admission.sessions``).
 PAYMENT_PATH = re.compile(r"^/v1/payments(?:/(?P<order>[^/]+)(?:/(?P<op>[a-z]+))?)?$")
-SESSION_OPEN = frozenset({"UNPROCESSED", "AUTHENTICATED"})
 _PAY_TYPES = frozenset(PayType.values)
 
 
@@ -104,26 +99,6 @@ def _body(request) -> dict | None:
     return body if body["pay_type"] in _PAY_TYPES else None
 
 
-def _session_name(order_id: str) -> str:
-    return f"o:{order_id}"
-
-
-def _status_after(response) -> tuple[str | None, str | None]:
-    """(payment id, status) from a payment answer, if it is one."""
-    if response.status_code != 200:
-        return None, None
-    state = getattr(response, "payment_state", None)  # set by the payment views
-    if state is not None:
-        return state
-    if not response.get("Content-Type", "").startswith("application/json"):
-        return None, None
-    try:
-        body = json.loads(response.content)
-    except (ValueError, AttributeError):
-        return None, None
-    return (body.get("id"), body.get("status")) if isinstance(body, dict) else (None, None)
-
-
 class AdmissionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -141,92 +116,45 @@ class AdmissionMiddleware:
             return self.get_response(request)
         session = new_session = None
         if match["order"]:
-            session = _session_name(match["order"])
+            session = session_name(match["order"])
         elif not body.get("id"):
             # The payment's id, reserved now: the new session's lease carries it from the start
             # and needs no renaming when the buyer goes on to pay. A merchant's own ``id`` is
             # not used so (it may name a payment that exists: the lease is renamed instead).
             request.admission_order_id = new_order_id()
-            new_session = _session_name(request.admission_order_id)
-        merchant, pay_type = key.merchant.public_id, body["pay_type"]
-        pipelined = settings.ADMISSION_PIPELINE and not refused_lately(merchant, key.mode, pay_type)
+            new_session = session_name(request.admission_order_id)
         try:
-            check = Check(
-                merchant=merchant,
+            decision = controller.admit(
+                merchant=key.merchant.public_id,
                 merchant_id=key.merchant_id,
                 mode=key.mode,
-                pay_type=pay_type,
+                pay_type=body["pay_type"],
                 session=session,
                 new_session=new_session,
             )
         except (OperationalError, InterfaceError) as exc:  # the contract's limits, unless cached
             return _database_unavailable(exc)
-        if pipelined and not check.decided:
-            return self._pipelined(request, check, session)
-        decision = check.decision()
         if not decision.admitted:
             return refusal(decision.reason, decision.retry_after)
-        response = None
+        ticket = request.admission = Ticket(decision.lease, continued=decision.continued)
         try:
             response = self.get_response(request)
-        finally:
-            _after(response, decision, session)
-        return response
+        except BaseException:
+            ticket.close()
+            raise
+        return closing(response, ticket.close)
 
-    def _pipelined(self, request, check: Check, session: str | None):
-        response = None
+
+def closing(response, then):
+    """``response``, whose ``close()`` — called by the server once the answer has been sent (WSGI:
+    once the body, streamed or not, has been written) — then calls ``then``."""
+    close = response.close
+
+    def close_then():
         try:
-            with connection.execute_wrapper(_Gate(check)):
-                response = self.get_response(request)
-        except Refused:
-            pass
+            close()
         finally:
-            decision = check.decision()  # read in any case: no answer may stay unread on the connection
-            if decision.admitted:
-                _after(response, decision, session)
-        if not decision.admitted:
-            return refusal(decision.reason, decision.retry_after)
-        return response
+            then()
 
-
-class Refused(BaseException):
-    """Raised at the first database statement of a request whose pipelined check was refused.
-
-    A BaseException, as asyncio's CancelledError is, so that no ``except Exception`` on
-    the way can swallow it and carry on: the request stops before the database.
-    """
-
-
-class _Gate:
-    """Database execute wrapper: a statement runs only once the check has admitted the request."""
-
-    def __init__(self, check: Check):
-        self.check = check
-
-    def __call__(self, execute, sql, params, many, context):
-        if not self.check.decision().admitted:
-            raise Refused
-        return execute(sql, params, many, context)
-
-
-def _after(response, decision, session: str | None) -> None:
-    """Keep the lease if the session goes on, else give it back once the answer is sent."""
-    lease = decision.lease
-    order_id, status = _status_after(response) if response is not None else (None, None)
-    if status in SESSION_OPEN and order_id:
-        # Before the answer leaves: the buyer's next call names this session.
-        lease.keep(name=_session_name(order_id))  # the buyer is still paying
-    elif session and response is not None and response.status_code in (402, 503, 504):
-        lease.keep()  # declined or busy: the buyer may try again within the session
-    elif session and response is not None and response.status_code == 409 and decision.continued:
-        # Another operation on the payment is under way (its request keeps or releases the
-        # session's lease), or the payment is past this step (a client's retry): not kept for
-        # the buyer's next step, nor taken from a request still working under it.
-        lease.leave()
-    elif response is not None and hasattr(response, "_resource_closers"):
-        # The session has ended: give the lease back once the answer has been sent (the
-        # server closes the response then), not on the client's time. Later only ever
-        # means more conservative: the window counts the session a moment longer.
-        response._resource_closers.append(lease.release)
-    else:
-        lease.release()
+    response.close = close_then
+    return response
