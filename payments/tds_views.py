@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from csp.decorators import csp_update
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,11 +41,10 @@ def _origin(url: str) -> str:
 
 def _autopost(request, *, url: str, fields: dict, title: str, text: str):
     """A page that posts ``fields`` to ``url`` (a merchant's URL) as soon as it loads."""
-    response = render(
+    page = csp_update({"form-action": [_origin(url)]})(render)  # django-csp's public decorator
+    return page(
         request, "payments/tds_autopost.html", {"url": url, "fields": fields, "title": title, "text": text}
     )
-    response._csp_update = {"form-action": [_origin(url)]}
-    return response
 
 
 def _finish_redirect_flow(request, payment: Payment):

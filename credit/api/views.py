@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import date
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.plumbing import get_doc
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -46,7 +48,17 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
     match_subclasses = True
 
     def map_serializer(self, auto_schema, direction):
-        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        # The same fields as a plain serializer, mapped through the public API, then forgotten
+        # (only this serializer's own component is kept, with what StrictSerializer adds).
+        plain = inline_serializer(
+            f"{type(self.target).__name__}Fields",
+            {name: copy.deepcopy(field) for name, field in self.target.fields.items()},
+        )
+        component = auto_schema.resolve_serializer(plain, direction)
+        schema, description = component.schema, get_doc(type(self.target))
+        del auto_schema.registry[component]
+        if description:
+            schema = {"type": schema.pop("type"), "description": description, **schema}
         if direction == "request":
             schema["additionalProperties"] = False
         return schema
