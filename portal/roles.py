@@ -46,19 +46,22 @@ def register_group_permissions(group: str, permissions: list[str]) -> None:
 
 
 def ensure_operator_groups(sender=None, **kwargs) -> None:
+    """Each group holds exactly its permissions in code (those that exist yet: this runs after
+    every app's migrate, and an app's permissions appear with its own post_migrate)."""
     from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
 
-    wanted: dict[str, list[str]] = {}
-    for name, perms in GROUPS.items():
-        wanted.setdefault(name, []).extend(perms)
-    for name, perms in EXTRA_GROUP_PERMISSIONS.items():
-        wanted.setdefault(name, []).extend(perms)
+    wanted: dict[str, set[tuple[str, str]]] = {}
+    for groups in (GROUPS, EXTRA_GROUP_PERMISSIONS):
+        for name, perms in groups.items():
+            wanted.setdefault(name, set()).update(tuple(dotted.split(".", 1)) for dotted in perms)
+    every = set().union(*wanted.values())
+    found: dict[tuple[str, str], Permission] = {}
+    lookup = Q()
+    for app_label, codename in every:
+        lookup |= Q(content_type__app_label=app_label, codename=codename)
+    for perm in Permission.objects.filter(lookup).select_related("content_type"):
+        found[(perm.content_type.app_label, perm.codename)] = perm
     for name, perms in wanted.items():
         group, _ = Group.objects.get_or_create(name=name)
-        objects = []
-        for dotted in perms:
-            app_label, codename = dotted.split(".", 1)
-            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if perm is not None:
-                objects.append(perm)
-        group.permissions.set(objects)
+        group.permissions.set([found[key] for key in sorted(perms) if key in found])
