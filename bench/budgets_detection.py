@@ -21,7 +21,11 @@ perf-tagged instance never stopped → ``perf_env_left``; one instance × 2.5–
 The detectors run causally for every day (each day sees data up to that day only), on daily
 usage rows (what the scan reads: month-level charges are left out), and the findings are
 consolidated as the scan stores them (one cause, one anomaly). A finding is correct when a truth
-of the same type and project starts within 2 days of it; delay = detected − true start. The
+of the same type and project starts within 2 days of it; delay = detected − true start. A climb
+(``mom_increase``) is not visible on its first day (3 % on day one), so its delay is also given from
+the day it becomes *detectable*: the first day from its start on which the project's daily cost is
+≥ 3 σ above the mean of the 28 days before the start (the z-score baseline's test, told the onset;
+``delay*`` column, never below 0). The
 baseline flags a day whose project cost is ≥ 3 σ above its previous 28 days; it has no types: its
 recall counts an injected anomaly flagged within 2 days of its start, its precision the share of
 its flags near any injected anomaly.
@@ -224,9 +228,22 @@ def zscore_flags(daily: dict[date, float]) -> list[date]:
     return flags
 
 
+def detectable_day(daily: dict[date, float], start: date, horizon: int = 60) -> date:
+    """The first day from ``start`` whose project cost is ≥ 3 σ above the mean of the 28 days before
+    ``start`` (``start`` when that never happens within ``horizon`` days)."""
+    before = [daily.get(start - timedelta(days=k), 0.0) for k in range(1, 29)]
+    mean, sd = statistics.fmean(before), statistics.pstdev(before)
+    for k in range(horizon):
+        day = start + timedelta(days=k)
+        if day in daily and daily[day] >= mean + 3 * sd:
+            return day
+    return start
+
+
 def evaluate(projects: list[dict]) -> dict:
     stats = {
-        k: {"truth": 0, "found": 0, "correct": 0, "detected": 0, "delays": [], "z_hits": 0} for k in TYPES
+        k: {"truth": 0, "found": 0, "correct": 0, "detected": 0, "delays": [], "z_hits": 0, "after": []}
+        for k in TYPES
     }
     z_flags = z_good = 0
     seconds = 0.0
@@ -249,7 +266,10 @@ def evaluate(projects: list[dict]) -> dict:
             hits = [f for f in findings if f.type == kind and abs((f.start - start).days) <= MATCH_DAYS]
             if hits:
                 stats[kind]["detected"] += 1
-                stats[kind]["delays"].append(min((f.detected_on - start).days for f in hits))
+                detected_on = min(f.detected_on for f in hits)
+                stats[kind]["delays"].append((detected_on - start).days)
+                if kind == "mom_increase":
+                    stats[kind]["after"].append(max(0, (detected_on - detectable_day(daily, start)).days))
             else:
                 misses.append((project["name"], kind, start, [(f.type, f.start) for f in findings]))
             if any(0 <= (d - start).days <= MATCH_DAYS for d in flags):
@@ -284,12 +304,13 @@ def main() -> None:
     print(
         f"seeds {args.seeds}, {args.projects} projects per generator and seed; match: same type, start ± {MATCH_DAYS} days"
     )
-    header = f"{'gen':3} {'type':15} {'truth':>5} {'found':>5} {'prec':>5} {'recall':>6} {'delay':>9} {'z rec':>6} {'z prec':>6}"
+    header = f"{'gen':3} {'type':15} {'truth':>5} {'found':>5} {'prec':>5} {'recall':>6} {'delay':>9} {'z rec':>6} {'z prec':>6} {'delay*':>7}"
     print(header)
     summary = {}
     for name in args.generators:
         merged = {
-            k: {"truth": 0, "found": 0, "correct": 0, "detected": 0, "delays": [], "z_hits": 0} for k in TYPES
+            k: {"truth": 0, "found": 0, "correct": 0, "detected": 0, "delays": [], "z_hits": 0, "after": []}
+            for k in TYPES
         }
         z_flags = z_good = 0
         seconds = 0.0
@@ -301,6 +322,7 @@ def main() -> None:
                 for key in ("truth", "found", "correct", "detected", "z_hits"):
                     merged[kind][key] += s[key]
                 merged[kind]["delays"] += s["delays"]
+                merged[kind]["after"] += s["after"]
             z_flags += result["z_flags"]
             z_good += result["z_good"]
             seconds += result["seconds"]
@@ -308,9 +330,10 @@ def main() -> None:
             wrong += result["wrong"]
         for kind, s in merged.items():
             delay = f"{statistics.fmean(s['delays']):.1f}/{max(s['delays'])}" if s["delays"] else "–"
+            after = f"{statistics.fmean(s['after']):.1f}/{max(s['after'])}" if s["after"] else ""
             print(f"{name:3} {kind:15} {s['truth']:>5} {s['found']:>5} {_ratio(s['correct'], s['found']):>5} "
                   f"{_ratio(s['detected'], s['truth']):>6} {delay:>9} {_ratio(s['z_hits'], s['truth']):>6} "
-                  f"{_ratio(z_good, z_flags):>6}")  # fmt: skip
+                  f"{_ratio(z_good, z_flags):>6} {after:>7}")  # fmt: skip
         print(f"    detection time {seconds:.1f} s; z-score flags {z_flags}")
         summary[name] = merged
         if args.verbose:

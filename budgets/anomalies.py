@@ -21,9 +21,12 @@ The rules (docs/budgets.md explains them with examples):
     test window: the window comes from the tags, else from the project's
     earlier test environments, else ``DEFAULT_TEST_WINDOW_DAYS``.
 ``mom_increase``
-    The project's daily cost (test environments excluded) above the previous
-    month's daily average by ``MOM_RATIO`` on two days in a row, not carried
-    by one resource, and not matched by a planned increase of the budget.
+    A jump: the project's daily cost (test environments excluded) ``MOM_RATIO``
+    above the same weekdays of the weeks before on two days in a row, most
+    resources up together. Or a climb: the resources' log costs, fitted
+    together, grow from a common onset (a hinge) significantly (``CLIMB_Z``),
+    broadly, at ≥ ``MOM_RATIO`` a month, and already ``CLIMB_RISE`` up. Never
+    carried by one resource, nor matched by a planned increase of the budget.
 ``service_spike``
     An established service's daily cost ≥ ``SPIKE_RATIO`` × its median and
     far outside its usual spread; when one resource carries it, only once it
@@ -37,7 +40,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -57,12 +60,17 @@ SPIKE_RATIO = 1.8
 SPIKE_MADS = 6.0
 MOM_RATIO = 1.25
 MOM_BASE_DAYS = 7
+MOM_WEEKS = 4  # a jump: against the same weekdays of the 4 weeks before
 MOM_COMMON = 1.2
 MOM_COOLDOWN_DAYS = 35
-MOM_MONTH_DAYS = 30  # a climb: the last week against the same week a month before …
-MOM_MONTH_RATIO = 1.4  # … up this much
-MOM_MONTH_COMMON = 1.25  # … with the median resource up this much (broad, not one resource)
 ONSET_WINDOW = 75
+CLIMB_WINDOW = 56  # a climb: the resources' last 8 weeks fitted together …
+CLIMB_ONSETS = 28  # … with a growth from one of the last 4 weeks
+CLIMB_CLIP = 4.0  # (outlying days clipped to ± 4 robust σ)
+CLIMB_MIN_HISTORY = 35  # (a shorter history: all of it, from 5 weeks)
+CLIMB_Z = 5.0  # … significant (Stouffer's z over the resources)
+CLIMB_BROAD = 0.6  # … in most resources (their growth's z ≥ 1)
+CLIMB_RISE = 1.15  # … the project already up this much since the onset (and ≥ MOM_RATIO a month)
 ONSET_JUMP_TOLERANCE = 1.25  # a jump's own day unless a hinge fits this much better
 DEFAULT_TEST_WINDOW_DAYS = 2  # a test environment without lifetime tags or earlier tests
 MULTI_DAY_SPIKE_RATIO = 2.5  # one resource up for days, then back: a spike from this ratio
@@ -216,6 +224,13 @@ def _baseline(values: list[float]) -> tuple[float, float]:
     return mid, median(abs(v - mid) for v in values)
 
 
+def _weekday_usual(cost: Callable[[date], float | None], day: date, first: date) -> float | None:
+    """The median cost of ``day``'s weekday over the ``MOM_WEEKS`` weeks before (those since
+    ``first``; None with fewer than two): weekly patterns (weekday-only resources) are the usual."""
+    values = [cost(d) or 0.0 for k in range(1, MOM_WEEKS + 1) if (d := day - timedelta(days=7 * k)) >= first]
+    return median(values) if len(values) >= 2 else None
+
+
 def _avg(resource_costs: Iterable[Decimal], days: int) -> Decimal:
     return sum(resource_costs, ZERO) / days
 
@@ -236,6 +251,7 @@ class Detector:
         self.tests = {k: g for k, r in resources.items() if (g := test_group(r.tags))}
         self.planned = {k for k, r in resources.items() if is_planned(r.tags)}
         self.regular = [r for k, r in resources.items() if k not in self.tests]
+        self._service_count = len({r.service for r in self.regular})
         self._mom_cache: dict[date, tuple[float, float, date, bool] | None] = {}
         self._usual_cache: dict[tuple[str, date, int], tuple[float, int]] = {}
         self.first_day = min((r.first_day for r in resources.values() if r.cost), default=date.min)
@@ -669,12 +685,12 @@ class Detector:
 
     # 4. abnormal month-over-month increase
     def _mom_condition(self, t: date) -> tuple[float, float, date, bool] | None:
-        """(base, common factor, start) when the project's cost is abnormally up on ``t``:
+        """(base, common factor, start, jump) when the project's cost is abnormally up on ``t``:
 
-        * a jump: up ``MOM_RATIO`` on t-1 and t against the week before, most resources together
-          (start: t-1);
-        * a climb: the last week ``MOM_MONTH_RATIO`` × the same week a month before, most
-          resources up together (start: where the climb began, see ``_onset``).
+        * a jump: up ``MOM_RATIO`` on t-1 and t against the same weekdays of the weeks before,
+          most resources together (start: t-1, see ``_onset``);
+        * a climb: a significant, broad and fast growth of the resources (``_climb``; start: its
+          fitted onset).
 
         Neither when the approved plan grows as much.
         """
@@ -682,56 +698,144 @@ class Detector:
         if cached is not None or t in self._mom_cache:
             return cached
         result = None
-        week = _days(t - timedelta(days=2), MOM_BASE_DAYS)
-        base = sum(self._daily_total.get(d, 0.0) for d in week) / MOM_BASE_DAYS
-        y1, y0 = self._daily_total.get(t - timedelta(days=1), 0.0), self._daily_total.get(t, 0.0)
-        if base > 0 and all(d in self._daily_total for d in week) and min(y1, y0) >= base * MOM_RATIO:
-            common = self.common_factor(t, MOM_BASE_DAYS)
-            if common >= MOM_COMMON and self._broad(t, week) and not self._planned_growth(t, common):
-                result = (base, common, t, True)  # start: _onset, when reported
+        evidence = (t - timedelta(days=1), t)
+        usual = [_weekday_usual(self._daily_total.get, d, self.first_day) for d in evidence]
+        if all(u is not None and u > 0 for u in usual) and all(
+            self._daily_total.get(d, 0.0) >= u * MOM_RATIO for d, u in zip(evidence, usual, strict=True)
+        ):
+            common = self._jump_common(evidence)
+            if common >= MOM_COMMON and self._broad(evidence) and not self._planned_growth(t, common):
+                result = (sum(usual) / 2, common, t, True)  # start: _onset, when reported
         if result is None:
             result = self._climb(t)
         self._mom_cache[t] = result
         return result
 
-    def _broad(self, t: date, week: list[date]) -> bool:
-        """The rise is not carried by one or two resources: without the two that rose most (and
-        without resources tagged as planned changes), the project is still up ``MOM_COMMON``."""
-        evidence = (t - timedelta(days=1), t)
+    def _resource_usual(self, r: Resource, d: date) -> float:
+        return _weekday_usual(r.floats.get, d, r.first_day) or 0.0
 
-        def rise(r: Resource) -> float:
-            return sum(r.c(d) for d in evidence) / 2 - sum(r.c(d) for d in week) / len(week)
-
-        ranked = sorted((r for r in self.regular if r.key not in self.planned), key=rise, reverse=True)
-        rest = ranked[2:] if len(ranked) > 3 else ranked[1:]
-        before = sum(r.c(d) for r in rest for d in week) / len(week)
-        now = sum(r.c(d) for r in rest for d in evidence) / 2
-        return before > 0 and now >= before * MOM_COMMON
-
-    def _climb(self, t: date) -> tuple[float, float, date, bool] | None:
-        recent = _days(t + timedelta(days=1), MOM_BASE_DAYS)
-        month_before = [d - timedelta(days=MOM_MONTH_DAYS) for d in recent]
-        if not all(d in self._daily_total for d in month_before):
-            return None
-        now = sum(self._daily_total.get(d, 0.0) for d in recent) / MOM_BASE_DAYS
-        before = sum(self._daily_total[d] for d in month_before) / MOM_BASE_DAYS
-        if before <= 0 or now < before * MOM_MONTH_RATIO:
-            return None
+    def _jump_common(self, evidence: tuple[date, date]) -> float:
+        """The median, over the established resources, of their lower ratio on the evidence days to
+        their usual cost of those weekdays (1 when fewer than three resources)."""
         ratios = []
         for r in self.regular:
             if r.key in self.planned:
                 continue
-            a = [r.c(d) for d in month_before]
-            b = [r.c(d) for d in recent]
-            if sum(1 for v in a if v > 0) >= 5 and sum(1 for v in b if v > 0) >= 5:
-                ratios.append(sum(b) / sum(a))
-        if len(ratios) < 3:
+            usual = [self._resource_usual(r, d) for d in evidence]
+            if all(u > 0 for u in usual):
+                ratios.append(min(r.c(d) / u for d, u in zip(evidence, usual, strict=True)))
+        return median(ratios) if len(ratios) >= 3 else 1.0
+
+    def _broad(self, evidence: tuple[date, date]) -> bool:
+        """The rise is not carried by one or two resources: without the two that rose most (and
+        without resources tagged as planned changes), the project is still up ``MOM_COMMON``."""
+
+        def rise(r: Resource) -> float:
+            return sum(r.c(d) - self._resource_usual(r, d) for d in evidence)
+
+        ranked = sorted((r for r in self.regular if r.key not in self.planned), key=rise, reverse=True)
+        rest = ranked[2:] if len(ranked) > 3 else ranked[1:]
+        before = sum(self._resource_usual(r, d) for r in rest for d in evidence)
+        now = sum(r.c(d) for r in rest for d in evidence)
+        return before > 0 and now >= before * MOM_COMMON
+
+    def _climb(self, t: date) -> tuple[float, float, date, bool] | None:
+        """A broad climb, tested on the project's resources together (``_climb_fit``): significant
+        (``CLIMB_Z``), broad (most resources, more than one service), fast (≥ ``MOM_RATIO`` a month)
+        and already material (``CLIMB_RISE``); start: the fitted common onset."""
+        fit = self._climb_fit(t)
+        if fit is None:
             return None
-        common = median(ratios)
-        broad = sum(1 for x in ratios if x >= MOM_COMMON) / len(ratios)
-        if common < MOM_MONTH_COMMON or broad < 0.6 or self._planned_growth(t, common):
+        onset, z, rise, monthly, broad, services, base = fit
+        if (
+            z < CLIMB_Z
+            or broad < CLIMB_BROAD
+            or services < min(2, self._service_count)
+            or monthly < MOM_RATIO
+            or rise < CLIMB_RISE
+            or self._planned_growth(t, rise)
+        ):
             return None
-        return before, common, t, False
+        return base, rise, onset, False
+
+    def _climb_fit(self, t: date) -> tuple[date, float, float, float, float, int, float] | None:
+        """The project's resources fitted together over the last ``CLIMB_WINDOW`` days, on the log of
+        their daily cost: each resource has its own level, slope and weekday pattern (the usual), plus
+        a growth (a hinge) from a common onset among the last ``CLIMB_ONSETS`` days, chosen as the
+        onset that explains most of the resources' variance (each weighted by its own noise).
+
+        Per resource, a z-score of its growth at that onset, with its noise inflated for lag-1
+        autocorrelation (``(1 + ρ) / (1 - ρ)``: autocorrelated noise makes runs that look like a
+        trend); combined by Stouffer's sum. Returns (onset, z, fitted rise of the total since the
+        onset, fitted growth over a month, share of resources growing, services growing, the daily
+        cost of the week before the onset) or None when fewer than two resources bill every day, or
+        when a step (a jump on one day) fits the resources better than a growth."""
+        history = (t - self.first_day).days + 1
+        if history < CLIMB_MIN_HISTORY:
+            return None
+        window = _days(t + timedelta(days=1), min(CLIMB_WINDOW, history))
+        members = [r for r in self.regular if r.key not in self.planned and all(r.c(d) > 0 for d in window)]
+        if len(members) < 2:
+            return None
+        n = len(window)
+        y = np.log(np.array([[r.c(d) for r in members] for d in window]))
+        index = np.arange(n, dtype=float)
+        weekday = np.zeros((n, 6))
+        for i, d in enumerate(window):
+            if d.weekday() < 6:
+                weekday[i, d.weekday()] = 1.0
+        q, _ = np.linalg.qr(np.column_stack([np.ones(n), index, weekday]))
+        p = q.shape[1]
+        raw = y - q @ (q.T @ y)  # the usual (level, slope, weekdays) removed
+        # Outlying days (a spike, a day billed late) clipped to ± CLIMB_CLIP robust σ: one day is no trend.
+        spread = CLIMB_CLIP * 1.4826 * np.median(np.abs(raw - np.median(raw, axis=0)), axis=0)
+        residual = np.clip(raw, -spread, spread)
+        onsets = np.arange(max(BASELINE_DAYS, n - CLIMB_ONSETS), n - 2)  # ≥ 2 weeks of the usual before
+        hinges = np.maximum(0.0, index[:, None] - onsets[None, :] + 1)
+        hinges -= q @ (q.T @ hinges)
+        norms = np.sum(hinges**2, axis=0)  # per onset
+        scale0 = np.sum(residual**2, axis=0) / (n - p)  # per resource, under "no growth"
+        gains = (hinges.T @ residual) ** 2 / norms[:, None] / np.maximum(scale0, 1e-12)[None, :]
+        pooled = gains.sum(axis=1)
+        best = int(np.argmax(pooled))
+        jumps = np.arange(onsets[0], n)  # (up to the last day: one day up is no growth yet)
+        steps = (index[:, None] >= jumps[None, :]).astype(float)
+        steps -= q @ (q.T @ steps)
+        step_gains = (
+            (steps.T @ residual) ** 2 / np.sum(steps**2, axis=0)[:, None] / np.maximum(scale0, 1e-12)[None, :]
+        )
+        if step_gains.sum(axis=1).max() >= pooled[best]:
+            return None  # a jump (a step fits better than a growth): the jump rule's case
+        column = hinges[:, best]
+        slopes = (column @ residual) / norms[best]
+        errors = residual - np.outer(column, slopes)
+        grown_slopes = (column @ raw) / norms[best]  # (the size of the growth: from the days as billed)
+        scale = np.sum(errors**2, axis=0) / (n - p - 1)
+        rho = np.clip(
+            np.sum(errors[1:] * errors[:-1], axis=0) / np.maximum(np.sum(errors**2, axis=0), 1e-12), 0, 0.9
+        )
+        z = slopes * np.sqrt(norms[best]) / np.sqrt(np.maximum(scale, 1e-12) * (1 + rho) / (1 - rho))
+        onset = window[int(onsets[best])]
+        before = _days(onset, MOM_BASE_DAYS)
+        weights = np.array([sum(r.c(d) for d in before) for r in members])
+        grown = n - int(onsets[best])  # days of growth, onset included
+        # Not carried by one resource: the figures without the resource that grew most.
+        rest = np.arange(len(members)) != int(np.argmax(z))
+        weights = weights[rest] / weights[rest].sum()
+        rise = float(weights @ np.exp(grown_slopes[rest] * grown))
+        monthly = float(weights @ np.exp(grown_slopes[rest] * 30))
+        growing = z >= 1.0
+        services = len({r.service for r, up in zip(members, growing, strict=True) if up})
+        base = sum(self._daily_total.get(d, 0.0) for d in before) / MOM_BASE_DAYS
+        return (
+            onset,
+            float(z[rest].sum() / math.sqrt(len(members) - 1)),
+            rise,
+            monthly,
+            float(growing.mean()),
+            services,
+            base,
+        )
 
     def _onset(self, t: date, *, jump: bool = False) -> date:
         """Where the project's climb began: the best least-squares fit, over the last
@@ -783,8 +887,12 @@ class Detector:
             return []
         if any(self._mom_condition(t - timedelta(days=k)) for k in range(1, MOM_COOLDOWN_DAYS)):
             return []  # the same increase, already reported
-        base, common, _, jump = condition
-        start = self._onset(t, jump=jump)  # a jump's day, or where a climb began (a hinge)
+        base, common, onset, jump = condition
+        if jump:  # a jump's day, unless the resources fit a growth from earlier better than a step
+            climb = self._climb_fit(t)
+            start = climb[0] if climb is not None else self._onset(t, jump=True)
+        else:
+            start = onset  # where the climb began
         previous = _days(t - timedelta(days=2), MOM_BASE_DAYS)
         evidence = (t - timedelta(days=1), t)
         services: dict[str, float] = {}
