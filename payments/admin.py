@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 
 from payments.asyncflows import admin as asyncflow_admin  # noqa: F401 -- registers its models
+from payments.methods.registry import ASYNCHRONOUS
 from payments.models import Customer, Payment, PaymentEvent, SimulatedAcquirerTransaction
 from payments.services.reconcile import payment_reconcile
 from payments.webhooks import admin as webhook_admin  # noqa: F401 -- registers its models
@@ -61,12 +62,13 @@ class PaymentAdmin(ReadOnlyAdmin):
     def reconcile(self, request, queryset):
         from payments.tasks import reconcile_payment
 
+        # Wallets, konbini, bank transfer: their providers are called from Celery only.
+        later = list(ASYNCHRONOUS)
         outcomes = [
             payment_reconcile(payment_id=p.pk)
-            for p in queryset.filter(pending_operation__isnull=False, pay_type="Card")
+            for p in queryset.filter(pending_operation__isnull=False).exclude(pay_type__in=later)
         ]
-        # Wallets, konbini, bank transfer: their providers are called from Celery only.
-        for payment_id in queryset.exclude(pay_type="Card").values_list("pk", flat=True):
+        for payment_id in queryset.filter(pay_type__in=later).values_list("pk", flat=True):
             reconcile_payment.apply_async(kwargs={"payment_id": payment_id})
             outcomes.append("queued")
         self.message_user(

@@ -2,7 +2,7 @@
 that writes a payment's status — with its history row and its webhook event (the
 transactional outbox), in one statement.
 
-``TRANSITIONS`` is fincode's PaymentStatus; ``PAY_TYPE_STATUSES`` narrows it per pay type;
+``TRANSITIONS`` is fincode's PaymentStatus; each pay type's module narrows it (``statuses``);
 ``OPERATION_FROM`` says from which statuses each operation may begin.
 """
 
@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from payments import errors
+from payments.methods.registry import METHODS
 from payments.models import (
     Payment,
     PaymentEvent,
@@ -23,7 +24,6 @@ from payments.models import (
 )
 from payments.webhooks import outbox
 from portal.errors import PortalError
-from portal.models import PayType
 
 logger = logging.getLogger(__name__)
 
@@ -61,43 +61,6 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.CANCELED: {Status.AUTHORIZED, Status.CAPTURED},
     Status.FAILED: set(),
     Status.EXPIRED: set(),
-}
-
-
-# The statuses each pay type can have (fincode's status descriptions per payment method).
-PAY_TYPE_STATUSES: dict[str, set[str]] = {
-    PayType.CARD: set(Status.values) - {Status.AWAITING_CUSTOMER_PAYMENT, Status.AWAITING_PAYMENT_APPROVAL},
-    PayType.PAYPAY: {
-        Status.UNPROCESSED,
-        Status.AWAITING_CUSTOMER_PAYMENT,
-        Status.AUTHORIZED,
-        Status.CAPTURED,
-        Status.CANCELED,
-        Status.EXPIRED,
-        Status.FAILED,
-    },
-    PayType.KONBINI: {
-        Status.UNPROCESSED,
-        Status.AWAITING_CUSTOMER_PAYMENT,
-        Status.CAPTURED,
-        Status.CANCELED,
-        Status.EXPIRED,
-    },
-    PayType.VIRTUALACCOUNT: {
-        Status.UNPROCESSED,
-        Status.AWAITING_CUSTOMER_PAYMENT,
-        Status.CAPTURED,
-        Status.CANCELED,
-        Status.EXPIRED,
-    },
-    PayType.BNPL: {
-        Status.UNPROCESSED,
-        Status.AWAITING_PAYMENT_APPROVAL,
-        Status.AUTHORIZED,
-        Status.CAPTURED,
-        Status.CANCELED,
-        Status.FAILED,
-    },
 }
 
 
@@ -149,7 +112,8 @@ def payment_transition(
     pending reference) to the conditional UPDATE.
     """
     current = payment.status
-    if to not in TRANSITIONS.get(current, set()) or to not in PAY_TYPE_STATUSES.get(payment.pay_type, {to}):
+    method = METHODS.get(payment.pay_type)
+    if to not in TRANSITIONS.get(current, set()) or (method is not None and to not in method.statuses):
         raise PortalError(
             errors.INVALID_STATUS_TRANSITION, f"The payment is {current}; it cannot become {to} by {action}."
         )

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from payments import bnpl, errors
-from payments.asyncflows.services import payment_simulate_buyer
+from payments.methods.registry import method_for
 from payments.models import Payment, Status
 from payments.providers.registry import test_cards
 from portal.errors import PortalError
@@ -69,7 +69,7 @@ def payment_detail(request, membership, mode: str, order_id: str):
             "payment": payment,
             "events": payment.events.all(),
             "webhook_events": payment.webhook_events.prefetch_related("deliveries"),
-            "bnpl_invoice": bnpl.invoice_of(payment) if payment.pay_type == PayType.BNPL else None,
+            "bnpl_invoice": bnpl.invoice_of(payment),  # None unless a credit check decided it
         },
     )
 
@@ -82,10 +82,7 @@ def payment_simulate(request, membership, mode: str, order_id: str):
     try:
         if payment.mode != "test":
             raise PortalError(errors.NOT_IN_TEST_MODE)
-        if payment.pay_type == PayType.BNPL:
-            bnpl.invoice_paid(payment=payment)
-        else:
-            payment_simulate_buyer(payment=payment)
+        method_for(payment.pay_type).buyer_simulate(payment=payment)
     except PortalError as exc:
         messages.error(request, exc.message)
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from credit.api.views import BuyerSerializer, DeviceSerializer, ItemSerializer, ShippingSerializer
-from payments.api.method_serializers import _RegisterCommon
+from payments.api.method_serializers import RegisterCommon
 from payments.api.serializers import FincodeTime, NumericString, PaymentBaseResponse
 from payments.bnpl import invoice_of
 from payments.models import JobCode, Payment
@@ -16,7 +16,7 @@ from portal.api.serializers import RequestSerializer
 from portal.models import PayType
 
 
-class BnplRegisterRequest(_RegisterCommon):
+class BnplRegisterRequest(RegisterCommon):
     pay_type = serializers.ChoiceField(choices=[PayType.BNPL])
     job_code = serializers.ChoiceField(
         choices=[JobCode.AUTH, JobCode.CAPTURE],

@@ -14,7 +14,7 @@ from payments.api.serializers import (
     PaymentBaseResponse,
     PositiveNumericString,
     WebUrl,
-    _text,
+    optional_text,
 )
 from payments.models import JobCode, Payment
 from payments.providers.wallets.aggregator import WALLETS
@@ -24,23 +24,23 @@ from portal.models import PayType
 # --- Registration ----------------------------------------------------------------------------
 
 
-class _RegisterCommon(RequestSerializer):
+class RegisterCommon(RequestSerializer):
     id = OrderId(required=False, allow_null=True)
-    client_field_1 = _text(100)
-    client_field_2 = _text(100)
-    client_field_3 = _text(100)
+    client_field_1 = optional_text(100)
+    client_field_2 = optional_text(100)
+    client_field_3 = optional_text(100)
 
     def validate(self, attrs):
         attrs["tax"] = attrs.get("tax") or 0
         return attrs
 
 
-class PaypayRegisterRequest(_RegisterCommon):
+class PaypayRegisterRequest(RegisterCommon):
     pay_type = serializers.ChoiceField(choices=[PayType.PAYPAY])
     job_code = serializers.ChoiceField(choices=[JobCode.AUTH, JobCode.CAPTURE])
     amount = NumericString(digits=9, minimum=1)
     tax = NumericString(digits=9, required=False, allow_null=True)
-    order_description = _text(100)
+    order_description = optional_text(100)
     wallet = serializers.ChoiceField(
         choices=list(WALLETS),
         required=False,
@@ -49,13 +49,13 @@ class PaypayRegisterRequest(_RegisterCommon):
     )
 
 
-class KonbiniRegisterRequest(_RegisterCommon):
+class KonbiniRegisterRequest(RegisterCommon):
     pay_type = serializers.ChoiceField(choices=[PayType.KONBINI])
     amount = NumericString(digits=6, minimum=1)
     tax = NumericString(digits=6, required=False, allow_null=True)
 
 
-class VirtualaccountRegisterRequest(_RegisterCommon):
+class VirtualaccountRegisterRequest(RegisterCommon):
     pay_type = serializers.ChoiceField(choices=[PayType.VIRTUALACCOUNT])
     billing_amount = NumericString(digits=10, minimum=1)
     billing_tax = NumericString(digits=10, required=False, allow_null=True)
@@ -78,7 +78,7 @@ class PaypayExecuteRequest(_Target):
     customer_id = serializers.CharField(max_length=60, required=False, allow_null=True, allow_blank=True)
     redirect_url = WebUrl(max_length=256)
     redirect_type = serializers.ChoiceField(choices=["1", "2"], required=False, allow_null=True)
-    user_agent = _text(256)
+    user_agent = optional_text(256)
 
 
 class KonbiniDeviceRequest(_Target):
@@ -116,17 +116,17 @@ class VirtualaccountExecuteRequest(_Target):
 
 
 class AsyncCaptureRequest(_Target):
-    capture_description = _text(100)
+    capture_description = optional_text(100)
 
 
 class AsyncCancelRequest(_Target):
-    cancel_description = _text(100)
+    cancel_description = optional_text(100)
 
 
 class AsyncChangeRequest(_Target):
     amount = PositiveNumericString(digits=9)
     tax = NumericString(digits=9, required=False, allow_null=True)
-    update_description = _text(100)
+    update_description = optional_text(100)
 
 
 # --- Answers --------------------------------------------------------------------------------------

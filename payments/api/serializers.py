@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -113,7 +114,7 @@ class OrderId(serializers.RegexField):
         self.error_messages["invalid"] = "use 1 to 30 letters, digits, '-' or '_'"
 
 
-def _text(max_length: int, **kwargs) -> serializers.CharField:
+def optional_text(max_length: int, **kwargs) -> serializers.CharField:
     return serializers.CharField(
         max_length=max_length, required=False, allow_null=True, allow_blank=True, **kwargs
     )
@@ -122,7 +123,9 @@ def _text(max_length: int, **kwargs) -> serializers.CharField:
 # --- Requests ----------------------------------------------------------------------------
 
 
-class PaymentRegisterRequest(RequestSerializer):
+# The fields of a registration; as they are, the body of a pay type this product does not take
+# (validated, then refused by the service).
+class PaymentRegisterFields(RequestSerializer):
     id = OrderId(required=False, allow_null=True)
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
     job_code = serializers.ChoiceField(choices=JobCode.values, required=False)
@@ -130,29 +133,33 @@ class PaymentRegisterRequest(RequestSerializer):
     tax = NumericString(required=False, allow_null=True)
     tds_type = serializers.ChoiceField(choices=["0", "2"], required=False, allow_null=True)
     tds2_type = serializers.ChoiceField(choices=["2", "3"], required=False, allow_null=True)
-    td_tenant_name = _text(25)
-    client_field_1 = _text(100)
-    client_field_2 = _text(100)
-    client_field_3 = _text(100)
+    td_tenant_name = optional_text(25)
+    client_field_1 = optional_text(100)
+    client_field_2 = optional_text(100)
+    client_field_3 = optional_text(100)
 
     def validate(self, attrs):
-        if attrs.get("pay_type") == PayType.CARD:
-            if not attrs.get("job_code"):
-                raise serializers.ValidationError(
-                    {"job_code": serializers.ErrorDetail("is required", code="required")}
-                )
-            if attrs["job_code"] != JobCode.CHECK:
-                if "amount" not in attrs:
-                    raise serializers.ValidationError(
-                        {"amount": serializers.ErrorDetail("is required", code="required")}
-                    )
-                if attrs["amount"] < 1:
-                    raise serializers.ValidationError(
-                        {"amount": serializers.ErrorDetail("must be at least 1", code="min_value")}
-                    )
         attrs.setdefault("amount", 0)
         attrs["tax"] = attrs.get("tax") or 0
         return attrs
+
+
+class PaymentRegisterRequest(PaymentRegisterFields):
+    def validate(self, attrs):
+        if not attrs.get("job_code"):
+            raise serializers.ValidationError(
+                {"job_code": serializers.ErrorDetail("is required", code="required")}
+            )
+        if attrs["job_code"] != JobCode.CHECK:
+            if "amount" not in attrs:
+                raise serializers.ValidationError(
+                    {"amount": serializers.ErrorDetail("is required", code="required")}
+                )
+            if attrs["amount"] < 1:
+                raise serializers.ValidationError(
+                    {"amount": serializers.ErrorDetail("must be at least 1", code="min_value")}
+                )
+        return super().validate(attrs)
 
 
 class PaymentExecuteRequest(RequestSerializer):
@@ -249,17 +256,17 @@ class PaymentListQuery(serializers.Serializer):
 
 class CustomerRequest(RequestSerializer):
     id = serializers.RegexField(r"^[A-Za-z0-9_\-]{1,60}$", max_length=60, required=False, allow_null=True)
-    name = _text(384)
+    name = optional_text(384)
     email = serializers.EmailField(max_length=254, required=False, allow_null=True, allow_blank=True)
     phone_cc = serializers.RegexField(r"^[0-9]{1,3}$", required=False, allow_null=True, allow_blank=True)
     phone_no = serializers.RegexField(r"^[0-9]{1,15}$", required=False, allow_null=True, allow_blank=True)
     addr_country = serializers.RegexField(r"^[0-9]{3}$", required=False, allow_null=True, allow_blank=True)
     addr_state = serializers.RegexField(r"^[0-9]{1,3}$", required=False, allow_null=True, allow_blank=True)
-    addr_city = _text(50)
-    addr_line_1 = _text(50)
-    addr_line_2 = _text(50)
-    addr_line_3 = _text(50)
-    addr_post_code = _text(16)
+    addr_city = optional_text(50)
+    addr_line_1 = optional_text(50)
+    addr_line_2 = optional_text(50)
+    addr_line_3 = optional_text(50)
+    addr_post_code = optional_text(16)
 
 
 class CustomerUpdateRequest(CustomerRequest):
@@ -435,6 +442,19 @@ class PaymentCardExecuteResponse(PaymentCardResponse):
     redirect_url = serializers.CharField(
         allow_null=True, help_text="3-D Secure: where the buyer goes (redirect flow)."
     )
+
+
+def card_execute_links(request, payment: Payment, data: dict[str, Any]) -> None:
+    """A card payment waiting for 3-D Secure: where the buyer goes next (the 3DS method page,
+    or the redirect to the challenge)."""
+    data["acs_url"] = data["redirect_url"] = None
+    if payment.status == Status.AUTHENTICATED:
+        if payment.tds2_ret_url:
+            data["acs_url"] = request.build_absolute_uri(reverse("tds-method", args=[payment.access_id]))
+        else:
+            data["redirect_url"] = request.build_absolute_uri(
+                reverse("tds-redirect", args=[payment.access_id])
+            )
 
 
 class ListEnvelope(serializers.Serializer):

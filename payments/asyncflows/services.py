@@ -21,51 +21,41 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from payments import errors
-from payments.barcode import konbini_barcode
+from payments.methods.asynchronous import AsynchronousMethod
+from payments.methods.registry import ASYNCHRONOUS, asynchronous_method_for, method_served_by
 from payments.models import Customer, JobCode, Payment, PaymentEvent, Status
 from payments.pending import operation_abandon, operation_begin, pending_cleared
-from payments.providers.async_base import ProviderAnswer, ProviderEvent, ProviderStatus, StartRequest
-from payments.providers.async_registry import provider_for, provider_name
+from payments.providers.async_base import (
+    AsyncProvider,
+    ProviderAnswer,
+    ProviderEvent,
+    ProviderStatus,
+    StartRequest,
+)
+from payments.providers.async_registry import provider_by_name
 from payments.providers.base import Declined, NotConfigured, ProviderError
 from payments.providers.guard import guarded
-from payments.providers.wallets.aggregator import wallet_terms
 from payments.services.registration import payment_amount_check
 from payments.state import TRANSITIONS, actor_label, payment_event_record, payment_transition
 from portal.errors import PortalError, fixed_codes
-from portal.models import Merchant, PayType
-from portal.validators import is_ascii_digits
 
 logger = logging.getLogger(__name__)
-JST = ZoneInfo("Asia/Tokyo")
 
-ASYNC_PAY_TYPES = {PayType.PAYPAY, PayType.KONBINI, PayType.VIRTUALACCOUNT}
-OPERATIONS = {
-    PayType.PAYPAY: {"execute", "capture", "cancel", "change"},
-    PayType.KONBINI: {"execute", "cancel"},
-    PayType.VIRTUALACCOUNT: {"execute", "cancel"},
-}
 # Where a finished operation leaves the payment (change keeps the status).
 OPERATION_TARGET = {
     "execute": Status.AWAITING_CUSTOMER_PAYMENT,
     "capture": Status.CAPTURED,
     "cancel": Status.CANCELED,
-}
-# Which fincode field records the reference of a wallet operation.
-WALLET_REFERENCE_FIELD = {
-    "capture": "merchant_capture_id",
-    "cancel": "merchant_revert_id",
-    "change": "merchant_update_id",
 }
 DESCRIPTION_FIELD = {
     "capture": "capture_description",
@@ -97,54 +87,47 @@ LATE_MONEY_FLAG = {
     Status.CANCELED: "cancel_overpayment_flag",
     Status.EXPIRED: "expire_overpayment_flag",
 }
-PAYMENT_FIELDS = {f.name for f in Payment._meta.concrete_fields}
 
 
 def _specs() -> dict[str, Any]:
     return {spec.code: spec for spec in fixed_codes()}
 
 
-def _provider(payment: Payment):
+def method_of(payment: Payment) -> AsynchronousMethod:
+    """The module of a payment's pay type (one whose payments complete later)."""
+    method = asynchronous_method_for(payment.pay_type)
+    if method is None:
+        raise PortalError(
+            errors.OPERATION_NOT_SUPPORTED, f"{payment.pay_type} payments do not complete later."
+        )
+    return method
+
+
+def provider_for(payment: Payment) -> AsyncProvider:
+    """The provider that serves ``payment`` (NotConfigured if there is none for its mode)."""
+    return provider_by_name(method_of(payment).provider_name(payment), payment.mode)
+
+
+def _provider(payment: Payment) -> AsyncProvider:
     try:
         return provider_for(payment)
     except NotConfigured as exc:
         raise PortalError(errors.PROVIDER_NOT_CONFIGURED) from exc
 
 
-def _check_operation(payment: Payment, operation: str) -> None:
-    if operation not in OPERATIONS.get(payment.pay_type, set()):
+def _check_operation(payment: Payment, operation: str) -> AsynchronousMethod:
+    method = asynchronous_method_for(payment.pay_type)
+    if method is None or (operation != "execute" and operation not in method.operations):
         raise PortalError(
             errors.OPERATION_NOT_SUPPORTED, f"{operation} is not available for {payment.pay_type}."
         )
+    return method
 
 
-def _end_of_day(days: int) -> datetime:
-    """fincode's deadlines: 23:59:59.999 Japan time, ``days`` days from today."""
-    day = timezone.localdate(timezone=JST) + timedelta(days=days)
-    return datetime.combine(day, datetime.max.time(), tzinfo=JST).replace(microsecond=999000)
+# --- Execution and operations -------------------------------------------------------------------
 
 
-# --- Registration and execution -----------------------------------------------------------------
-
-
-def register_fields(*, merchant: Merchant, mode: str, pay_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """What registration stores for these pay types (called by ``payments.services.registration.payment_register``)."""
-    fields: dict[str, Any] = {}
-    if pay_type == PayType.PAYPAY:
-        allowed, default = wallet_terms(merchant, mode)
-        wallet = data.get("wallet") or default
-        if wallet not in allowed:
-            raise PortalError(errors.WALLET_NOT_CONTRACTED, field="wallet")
-        fields["wallet"] = wallet
-    else:
-        fields["job_code"] = JobCode.CAPTURE
-    if pay_type == PayType.VIRTUALACCOUNT:
-        fields.update(billing_amount=data.get("amount", 0), billing_tax=data.get("tax", 0))
-    return fields
-
-
-def _execute_fields(payment: Payment, data: dict[str, Any]) -> dict[str, Any]:
-    now = timezone.now()
+def _execute_fields(method: AsynchronousMethod, payment: Payment, data: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if data.get("customer_id"):
         customer = Customer.objects.filter(
@@ -153,30 +136,15 @@ def _execute_fields(payment: Payment, data: dict[str, Any]) -> dict[str, Any]:
         if customer is None:
             raise PortalError(errors.CUSTOMER_NOT_FOUND, field="customer_id")
         fields["customer"] = customer
-    if payment.pay_type == PayType.PAYPAY:
-        expiry = now + timedelta(seconds=settings.WALLET_CODE_TTL_SECONDS)
-        fields.update(
-            redirect_url=data["redirect_url"],
-            redirect_type=data.get("redirect_type") or "1",
-            code_expiry_date=expiry,
-            payment_term=expiry,
-        )
-    elif payment.pay_type == PayType.KONBINI:
-        days = data.get("payment_term_day", 2)
-        fields.update(payment_term_day=days, payment_term=_end_of_day(days))
-        fields.update({k: data[k] for k in ("device_name", "win_width", "win_height") if data.get(k)})
-    else:
-        days = data.get("payment_term_day", 7)
-        fields.update(payment_term_day=days, payment_term=_end_of_day(days))
-    return fields
+    return {**fields, **method.execute_fields(payment=payment, data=data)}
 
 
 def payment_execute_async(*, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
-    _check_operation(payment, "execute")
+    method = _check_operation(payment, "execute")
     _provider(payment)
     with transaction.atomic():
         payment, reference = operation_begin(payment=payment, operation="execute", actor=actor_label(actor))
-        fields = _execute_fields(payment, data)
+        fields = _execute_fields(method, payment, data)
         Payment.objects.filter(pk=payment.pk).update(**fields)
         queue_provider_call(payment.pk, reference)
     return _await(payment.pk, reference)
@@ -334,6 +302,9 @@ def provider_call_run(*, payment_id: int, reference: str) -> str:
     return "completed"
 
 
+PAYMENT_FIELDS = {f.name for f in Payment._meta.concrete_fields}
+
+
 def _known(fields: dict[str, Any]) -> dict[str, Any]:
     """A provider's values for payment columns: columns we have, with values that fit them.
 
@@ -360,21 +331,23 @@ def complete_operation(*, payment_id: int, reference: str, answer: ProviderAnswe
         return payment
     operation = payment.pending_operation or ""
     now = timezone.now()
+    columns = _known(answer.fields)
     fields: dict[str, Any] = {
         **pending_cleared(),
-        **_known(answer.fields),
+        **columns,
         "process_date": now,
         "provider_checked_at": now,
         "error_code": None,
     }
-    if payment.pay_type == PayType.PAYPAY and operation in WALLET_REFERENCE_FIELD:
-        fields[WALLET_REFERENCE_FIELD[operation]] = reference
+    fields.update(
+        method_of(payment).completed_fields(
+            payment=payment, operation=operation, reference=reference, fields=fields
+        )
+    )
     if operation == "change":
         fields["amount"] = payment.pending_amount
     if operation == "capture":
         fields["auth_max_date"] = None
-    if operation == "execute" and payment.pay_type == PayType.KONBINI and fields.get("order_serial"):
-        fields.update(_barcode_fields(fields["order_serial"], payment.win_width))
     target = OPERATION_TARGET.get(operation, payment.status)
     detail = {"reference": reference, "provider_state": answer.state, "amount": answer.amount}
     if target == payment.status and operation != "change":
@@ -385,7 +358,7 @@ def complete_operation(*, payment_id: int, reference: str, answer: ProviderAnswe
     else:  # overtaken by a notification (e.g. expired while a cancel was on its way)
         _update(payment, fields)
         payment_event_record(payment, f"{operation}_overtaken", actor, **detail)
-    _apply_state(payment, answer.state, fields=answer.fields, amount=answer.amount, actor=actor)
+    _apply_state(payment, answer.state, columns=columns, amount=answer.amount, actor=actor)
     return payment
 
 
@@ -399,27 +372,10 @@ def _update(payment: Payment, fields: dict[str, Any]) -> None:
         setattr(payment, key, value)
 
 
-def _barcode_fields(number: str, win_width: str | None) -> dict[str, Any]:
-    width = int(win_width) if is_ascii_digits(win_width or "") else 0
-    image, pixels_wide, pixels_high = konbini_barcode(number, max_width=width or 600)
-    return {
-        "barcode": image,
-        "barcode_format": "png",
-        "barcode_width": str(pixels_wide),
-        "barcode_height": str(pixels_high),
-    }
-
-
 def payment_barcode(*, payment: Payment, data: dict[str, Any]) -> Payment:
     """``PUT /v1/payments/{id}/barcode``: the slip's barcode again, sized for the buyer's device."""
-    _check_operation(payment, "execute")
-    if payment.pay_type != PayType.KONBINI:
-        raise PortalError(errors.OPERATION_NOT_SUPPORTED)
-    if payment.status != Status.AWAITING_CUSTOMER_PAYMENT or not payment.order_serial:
-        raise PortalError(errors.BARCODE_NOT_READY)
-    device = {k: data[k] for k in ("device_name", "win_width", "win_height") if data.get(k)}
-    fields = {**device, **_barcode_fields(payment.order_serial, data.get("win_width"))}
-    _update(payment, fields)
+    method = _check_operation(payment, "execute")
+    _update(payment, method.barcode_fields(payment=payment, data=data))
     return payment
 
 
@@ -430,23 +386,26 @@ def _apply_state(
     payment: Payment,
     state: str | None,
     *,
-    fields: dict[str, Any],
+    columns: dict[str, Any],
     amount: int,
     actor: str,
     stub: bool = False,
 ) -> str:
-    """Move a payment forward to what its provider says (never backwards, never twice)."""
+    """Move a payment forward to what its provider says (never backwards, never twice).
+
+    ``columns``: what the provider told of the payment, as columns (``_known``)."""
     if state not in STATE_TARGET:
         return "ignored"
     target, action = STATE_TARGET[state]
-    if target == Status.CAPTURED and payment.pay_type in (PayType.KONBINI, PayType.VIRTUALACCOUNT):
-        return _money_arrived(payment, amount=amount, fields=fields, actor=actor, stub=stub)
+    method = method_of(payment)
+    if target == Status.CAPTURED and method.money_captures:
+        return _money_arrived(method, payment, amount=amount, columns=columns, actor=actor, stub=stub)
     if payment.status == target:
         return "already"
     if target not in NOTIFIED_FORWARD.get(payment.status, set()):
         return f"stale_{payment.status.lower()}"
     now = timezone.now()
-    updates = {**_known(fields), "process_date": now, "provider_checked_at": now}
+    updates = {**columns, "process_date": now, "provider_checked_at": now}
     if target == Status.AUTHORIZED:
         updates["auth_max_date"] = now + timedelta(days=settings.WALLET_AUTH_VALID_DAYS)
     if target in (Status.AUTHORIZED, Status.CAPTURED) and not payment.payment_date:
@@ -457,16 +416,21 @@ def _apply_state(
     return "applied"
 
 
-def _money_arrived(payment: Payment, *, amount: int, fields: dict[str, Any], actor: str, stub: bool) -> str:
+def _money_arrived(
+    method: AsynchronousMethod,
+    payment: Payment,
+    *,
+    amount: int,
+    columns: dict[str, Any],
+    actor: str,
+    stub: bool,
+) -> str:
     """A konbini payment or a bank transfer. The first one captures; later ones raise a flag."""
     now = timezone.now()
-    updates = {**_known(fields), "process_date": now, "provider_checked_at": now}
+    updates = {**columns, "process_date": now, "provider_checked_at": now}
     updates.setdefault("payment_date", now)
     if payment.status == Status.AWAITING_CUSTOMER_PAYMENT:
-        if payment.pay_type == PayType.VIRTUALACCOUNT:
-            updates["transferred_amount"] = amount
-            if amount != payment.total_amount:  # over- or under-payment: the amount is what arrived
-                updates.update(amount=amount, tax=0)
+        updates.update(method.money_fields(payment=payment, amount=amount))
         payment_transition(
             payment=payment,
             to=Status.CAPTURED,
@@ -479,26 +443,18 @@ def _money_arrived(payment: Payment, *, amount: int, fields: dict[str, Any], act
     flag = LATE_MONEY_FLAG.get(payment.status)
     if flag is None:
         return f"stale_{payment.status.lower()}"
-    late: dict[str, Any] = {flag: True}
-    if payment.pay_type == PayType.VIRTUALACCOUNT:
-        late["transferred_amount"] = (
-            F("transferred_amount") + amount if payment.transferred_amount else amount
-        )
-    _update(payment, late)
+    _update(payment, {flag: True, **method.late_money_fields(payment=payment, amount=amount)})
     payment_event_record(payment, "payment_after_final", actor, amount=amount, flag=flag)
     return flag
 
 
 def _find_payment(mode: str, provider: str, event: ProviderEvent) -> Payment | None:
+    method = method_served_by(provider)
+    if method is None:
+        return None
     payments = Payment.objects.select_for_update(of=("self",)).select_related("merchant").filter(mode=mode)
-    if event.lookup:
-        found = payments.filter(pay_type=PayType.VIRTUALACCOUNT, va_account_number=event.lookup).order_by(
-            "-id"
-        )
-    else:
-        found = payments.filter(access_id=event.payment_ref, pay_type__in=ASYNC_PAY_TYPES)
-    payment = found.first()
-    if payment is not None and provider_name(payment) != provider:
+    payment = method.notified_payments(payments, payment_ref=event.payment_ref, lookup=event.lookup).first()
+    if payment is not None and method.provider_name(payment) != provider:
         return None
     return payment
 
@@ -511,7 +467,12 @@ def apply_event(*, mode: str, provider: str, event: ProviderEvent) -> tuple[Paym
     state = {"paid": "captured", "transfer": "captured"}.get(event.kind, event.kind)
     actor = f"provider:{provider}"
     outcome = _apply_state(
-        payment, state, fields=event.fields, amount=event.amount, actor=actor, stub=event.stub
+        payment,
+        state,
+        columns=_known(event.fields),
+        amount=event.amount,
+        actor=actor,
+        stub=event.stub,
     )
     if outcome.startswith("stale") or outcome in ("already", "ignored"):
         payment_event_record(
@@ -545,7 +506,8 @@ def payment_reconcile_async(*, payment: Payment) -> str:
     with transaction.atomic():
         locked = Payment.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=payment.pk)
         if status.exists and not locked.pending_reference:
-            _apply_state(locked, status.state, fields=status.fields, amount=status.amount, actor=actor)
+            columns = _known(status.fields)
+            _apply_state(locked, status.state, columns=columns, amount=status.amount, actor=actor)
         Payment.objects.filter(pk=locked.pk).update(provider_checked_at=timezone.now())
     return outcome
 
@@ -568,7 +530,7 @@ def waiting_payment_ids(*, limit: int = 1000) -> list[int]:
     stale = Q(provider_checked_at__lt=poll) | Q(provider_checked_at__isnull=True, updated__lt=poll)
     return list(
         Payment.objects.filter(
-            pay_type__in=ASYNC_PAY_TYPES,
+            pay_type__in=list(ASYNCHRONOUS),
             status__in=[Status.AWAITING_CUSTOMER_PAYMENT, Status.AUTHORIZED],
             pending_operation__isnull=True,
         )
@@ -588,7 +550,10 @@ def payment_simulate_buyer(*, payment: Payment) -> None:
     """
     if payment.mode != "test":
         raise PortalError(errors.NOT_IN_TEST_MODE)
-    if payment.pay_type not in ASYNC_PAY_TYPES or payment.status != Status.AWAITING_CUSTOMER_PAYMENT:
+    if (
+        asynchronous_method_for(payment.pay_type) is None
+        or payment.status != Status.AWAITING_CUSTOMER_PAYMENT
+    ):
         raise PortalError(errors.INVALID_STATUS_TRANSITION, "Only a payment awaiting the buyer can be paid.")
     from payments.asyncflows.tasks import simulate_buyer
 
@@ -603,15 +568,5 @@ def simulate_buyer_run(*, payment_id: int) -> int:
     payment = Payment.objects.get(pk=payment_id)
     base = settings.PROVIDER_SIMULATOR_URL.rstrip("/")
     client = http.client("simulator-buyer", 10.0)
-    if payment.pay_type == PayType.PAYPAY:
-        response = client.post(payment.wallet_url or "", data={"action": "approve", "follow": "0"})
-    elif payment.pay_type == PayType.KONBINI:
-        response = client.post(
-            f"{base}/konbini/v1/store/payments", json={"reference": payment.access_id, "stub": True}
-        )
-    else:
-        response = client.post(
-            f"{base}/bank/v1/transfers",
-            json={"account_number": payment.va_account_number, "amount": payment.total_amount, "stub": True},
-        )
+    response = method_of(payment).buyer_request(payment=payment, client=client, base_url=base)
     return response.status_code

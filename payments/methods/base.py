@@ -1,17 +1,52 @@
-"""What every pay type provides to the payments core (as Saleor's payment plugins do)."""
+"""What every pay type provides to the payments core (as Saleor's payment plugins do).
+
+A pay type is one module under ``payments.methods`` with one object implementing
+``PaymentMethod``, listed in ``payments.methods.registry``. Views, services, webhook payloads
+and the OpenAPI schema ask the registry; none of them branches on the pay type.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from payments.models import Payment
 from portal.models import Merchant
 
 
+@dataclass(frozen=True)
+class MethodApi:
+    """The serializers of a pay type's requests and answers (``payments.api``).
+
+    ``actions``: the body of ``PUT /v1/payments/{id}/<name>`` per operation; ``execute_links``
+    adds to the answer of an execute where the buyer goes next (card 3-D Secure).
+    """
+
+    register: type
+    execute: type
+    response: type
+    actions: Mapping[str, type]
+    execute_response: type | None = None  # the response's, unless the execute answer says more
+    execute_links: Callable[[Any, Payment, dict[str, Any]], None] | None = None
+    barcode: type | None = None  # ``PUT /v1/payments/{id}/barcode`` (konbini slips)
+
+
 class PaymentMethod(Protocol):
     pay_type: str
     # The operations ``PUT /v1/payments/{id}/<operation>`` offers for this pay type.
     operations: frozenset[str]
+    # The statuses a payment of this pay type can have (``payments.state.TRANSITIONS`` narrowed).
+    statuses: frozenset[str]
+    # The first part of its webhook event names (``payments.card`` → ``payments.card.exec``),
+    # and the actions whose event is named otherwise.
+    event_prefix: str
+    event_overrides: Mapping[str, str]
+
+    @property
+    def api(self) -> MethodApi:
+        """Its requests and answers (looked up by ``payments.api.methods``)."""
+        ...
 
     def register_fields(self, *, merchant: Merchant, mode: str, data: dict[str, Any]) -> dict[str, Any]:
         """The columns a registration stores for this pay type (``data`` is validated input)."""
@@ -27,4 +62,12 @@ class PaymentMethod(Protocol):
 
     def reconcile(self, *, payment: Payment) -> str:
         """Resolve a pending provider operation by asking the provider (Celery; idempotent)."""
+        ...
+
+    def webhook_payload(self, payment: Payment) -> dict[str, Any]:
+        """The fields of its webhook body beyond the common ones (``payments.webhooks.payloads``)."""
+        ...
+
+    def buyer_simulate(self, *, payment: Payment) -> None:
+        """Test mode: play the buyer (the merchant's payment page offers it)."""
         ...

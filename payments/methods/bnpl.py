@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
-from payments.models import Payment
+from payments.methods.asynchronous import async_actions
+from payments.methods.base import MethodApi
+from payments.models import Payment, Status
 from portal.models import Merchant, PayType
 
 
 class BnplMethod:
     pay_type = PayType.BNPL
     operations = frozenset({"capture", "cancel"})
+    statuses = frozenset({
+        Status.UNPROCESSED, Status.AWAITING_PAYMENT_APPROVAL, Status.AUTHORIZED, Status.CAPTURED,
+        Status.CANCELED, Status.FAILED,
+    })  # fmt: skip
+    event_prefix = "payments.bnpl"
+    event_overrides: dict[str, str] = {}
+
+    @cached_property
+    def api(self) -> MethodApi:
+        from payments.api import bnpl_serializers as b
+
+        return MethodApi(
+            register=b.BnplRegisterRequest,
+            execute=b.BnplExecuteRequest,
+            response=b.PaymentBnplResponse,
+            actions=async_actions(),
+        )
 
     def register_fields(self, *, merchant: Merchant, mode: str, data: dict[str, Any]) -> dict[str, Any]:
         from payments import bnpl
@@ -31,3 +51,23 @@ class BnplMethod:
         from payments import bnpl
 
         return bnpl.reconcile(payment=payment)
+
+    def buyer_simulate(self, *, payment: Payment) -> None:
+        """Test mode: the buyer pays the invoice (at a konbini or by transfer to the payment company)."""
+        from payments import bnpl
+
+        bnpl.invoice_paid(payment=payment)
+
+    def webhook_payload(self, payment: Payment) -> dict[str, Any]:
+        from payments.bnpl import invoice_of
+        from payments.webhooks.payloads import day_text
+
+        invoice = invoice_of(payment) if payment.status == Status.CAPTURED else None
+        return {
+            "job_code": payment.job_code,
+            "credit_check_id": payment.credit_check.public_id if payment.credit_check_id else None,
+            "decline_category": payment.bnpl_decline_category,
+            "invoice_method": payment.bnpl_invoice_method,
+            "invoice_id": invoice.public_id if invoice else None,
+            "invoice_due_date": day_text(invoice.due_date) if invoice else None,
+        }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from payments import errors
+from payments.methods.asynchronous import AsynchronousMethod
 from payments.methods.base import PaymentMethod
 from payments.methods.bnpl import BnplMethod
 from payments.methods.card import CardMethod
@@ -15,6 +16,10 @@ METHODS: dict[str, PaymentMethod] = {
     method.pay_type: method
     for method in (CardMethod(), WalletMethod(), KonbiniMethod(), VirtualAccountMethod(), BnplMethod())
 }
+# The pay types whose provider calls run in Celery and whose outcome the provider notifies.
+ASYNCHRONOUS: dict[str, AsynchronousMethod] = {
+    pay_type: method for pay_type, method in METHODS.items() if isinstance(method, AsynchronousMethod)
+}
 
 
 def method_for(pay_type: str) -> PaymentMethod:
@@ -22,3 +27,16 @@ def method_for(pay_type: str) -> PaymentMethod:
     if method is None:
         raise PortalError(errors.PAY_TYPE_NOT_SUPPORTED, field="pay_type")
     return method
+
+
+def asynchronous_method_for(pay_type: str) -> AsynchronousMethod | None:
+    """The pay type's module if its payments complete later (wallets, konbini, bank transfer)."""
+    return ASYNCHRONOUS.get(pay_type)
+
+
+def method_served_by(provider: str) -> AsynchronousMethod | None:
+    """The pay type a provider (``paypay``, ``konbini``, ``bank`` …) serves: whose notifications it sends."""
+    for method in ASYNCHRONOUS.values():
+        if provider in method.provider_names:
+            return method
+    return None

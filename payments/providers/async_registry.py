@@ -1,4 +1,5 @@
-"""Which provider serves a payment: simulators in test mode, configured providers in live mode."""
+"""The providers of the payments that complete later, by name: simulators in test mode, configured
+providers in live mode. Which one serves a payment is its pay type's (``AsynchronousMethod.provider_name``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from payments.providers.base import NotConfigured
 from payments.providers.http import simulator_key
 from payments.providers.konbini import KonbiniNetwork
 from payments.providers.virtual_account import VirtualAccountBank
-from payments.providers.wallets.aggregator import DEFAULT_WALLET, WALLETS
-from portal.models import Mode, PayType
+from payments.providers.wallets.aggregator import WALLETS
+from portal.models import Mode
 
 PROVIDERS: dict[str, type] = {**WALLETS, "konbini": KonbiniNetwork, "bank": VirtualAccountBank}
 _lock = threading.Lock()
@@ -37,13 +38,3 @@ def provider_by_name(name: str, mode: str) -> AsyncProvider:
         with _lock:
             found = _instances.setdefault(key, PROVIDERS[name](base_url, mode, api_key=api_key))
     return found
-
-
-def provider_name(payment) -> str:
-    if payment.pay_type == PayType.PAYPAY:
-        return payment.wallet or DEFAULT_WALLET
-    return {PayType.KONBINI: "konbini", PayType.VIRTUALACCOUNT: "bank"}[payment.pay_type]
-
-
-def provider_for(payment) -> AsyncProvider:
-    return provider_by_name(provider_name(payment), payment.mode)

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from payments import errors
 from payments.api.serializers import FincodeTime
-from payments.api.views import IDEMPOTENCY_HEADERS, MerchantApiView, _valid
+from payments.api.views import IDEMPOTENCY_HEADERS, MerchantApiView, valid_data
 from payments.webhooks import secrets, services
 from payments.webhooks.events import EVENTS
 from payments.webhooks.models import WebhookSetting
@@ -82,7 +82,7 @@ class WebhookSettingsView(MerchantApiView):
         tags=["Webhooks"],
     )
     def post(self, request):
-        data = _valid(WebhookSettingRequest, request.data)
+        data = valid_data(WebhookSettingRequest, request.data)
         setting = services.webhook_setting_create(merchant=self.merchant, mode=self.mode, data=data)
         return Response(WebhookSettingResponse(setting).data)
 
@@ -122,7 +122,7 @@ class WebhookSettingDetailView(MerchantApiView):
         tags=["Webhooks"],
     )
     def put(self, request, setting_id: str):
-        data = _valid(WebhookSettingUpdateRequest, request.data)
+        data = valid_data(WebhookSettingUpdateRequest, request.data)
         setting = services.webhook_setting_update(setting=self.setting(setting_id), data=data)
         return Response(WebhookSettingResponse(setting).data)
 

@@ -7,15 +7,9 @@ are extensions (fincode 1.4.0 names no event for them), as is Bnpl.
 
 from __future__ import annotations
 
-from portal.models import PayType
+from payments.methods.registry import METHODS
 
-PREFIX = {
-    PayType.CARD: "payments.card",
-    PayType.KONBINI: "payments.konbini",
-    PayType.PAYPAY: "payments.paypay",
-    PayType.VIRTUALACCOUNT: "payments.virtualaccount",
-    PayType.BNPL: "payments.bnpl",
-}
+# Each pay type's names begin with its module's ``event_prefix`` (``payments.card``).
 
 # History action → event suffix.
 SUFFIX = {
@@ -32,7 +26,6 @@ SUFFIX = {
     "fail": "failed",
     "review": "review",
 }
-SPECIAL = {(PayType.KONBINI, "expire"): "payments.konbini.expired.update.batch"}
 
 # Every name a setting may subscribe to: fincode's payment events, then our extensions.
 FINCODE_EVENTS = [
@@ -57,11 +50,13 @@ EVENTS = FINCODE_EVENTS + EXTENSION_EVENTS
 
 def event_name(pay_type: str, action: str) -> str | None:
     """The event a history entry raises, or None (an internal step such as a failed provider call)."""
-    special = SPECIAL.get((pay_type, action))  # type: ignore[call-overload]
-    if special:
-        return special
-    suffix, prefix = SUFFIX.get(action), PREFIX.get(pay_type)  # type: ignore[call-overload]
-    if not suffix or not prefix:
+    method = METHODS.get(pay_type)
+    if method is None:
         return None
-    name = f"{prefix}.{suffix}"
+    if action in method.event_overrides:
+        return method.event_overrides[action]
+    suffix = SUFFIX.get(action)
+    if not suffix:
+        return None
+    name = f"{method.event_prefix}.{suffix}"
     return name if name in EVENTS else None

@@ -4,14 +4,20 @@ The modules of this package, one concept each: ``tokens`` (card tokens, purge of
 ``saved`` (customers' saved cards), ``acquirer`` (card authorisation and its outcome, shared
 with every pay type that ends in a card authorisation), ``execute``, ``operations`` (capture,
 cancel, change, authorise again) and ``secure`` (3-D Secure 2).
+
+A pay type that hands over a card (Apple Pay, Google Pay: a wallet token in, a card
+authorisation out) subclasses ``CardMethod``: its own ``execute`` (decrypt, then
+``acquirer.authorize_request`` and ``acquirer.acquirer_call``), the card's operations as they are.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from payments import errors
-from payments.models import Payment
+from payments.methods.base import MethodApi
+from payments.models import Payment, Status
 from portal.errors import PortalError
 from portal.models import Merchant, PayType
 
@@ -19,6 +25,29 @@ from portal.models import Merchant, PayType
 class CardMethod:
     pay_type = PayType.CARD
     operations = frozenset({"capture", "cancel", "auth", "change", "secure"})
+    statuses = frozenset(Status.values) - {Status.AWAITING_CUSTOMER_PAYMENT, Status.AWAITING_PAYMENT_APPROVAL}
+    event_prefix = "payments.card"
+    event_overrides: dict[str, str] = {}
+
+    @cached_property
+    def api(self) -> MethodApi:
+        from payments.api import serializers as s
+
+        action = s.PaymentActionRequest
+        return MethodApi(
+            register=s.PaymentRegisterRequest,
+            execute=s.PaymentExecuteRequest,
+            response=s.PaymentCardResponse,
+            execute_response=s.PaymentCardExecuteResponse,
+            execute_links=s.card_execute_links,
+            actions={
+                "capture": action,
+                "cancel": action,
+                "auth": s.PaymentReauthorizeRequest,
+                "change": s.PaymentChangeRequest,
+                "secure": action,
+            },
+        )
 
     def register_fields(self, *, merchant: Merchant, mode: str, data: dict[str, Any]) -> dict[str, Any]:
         tds_type = data.get("tds_type") or "0"
@@ -53,3 +82,22 @@ class CardMethod:
         from payments.methods.card.acquirer import card_reconcile
 
         return card_reconcile(payment=payment)
+
+    def buyer_simulate(self, *, payment: Payment) -> None:
+        """Nothing to play: a card payment's buyer is done at execute (or 3-D Secure)."""
+        raise PortalError(errors.INVALID_STATUS_TRANSITION, "Only a payment awaiting the buyer can be paid.")
+
+    def webhook_payload(self, payment: Payment) -> dict[str, Any]:
+        from payments.api.serializers import fincode_time
+
+        return {
+            "method": payment.method,
+            "pay_times": str(payment.pay_times) if payment.pay_times else None,
+            "job_code": payment.job_code,
+            "subscription_id": None,
+            "bulk_payment_id": None,
+            "forward": payment.forward,
+            "transaction_id": payment.transaction_id,
+            "transaction_date": fincode_time(payment.process_date),
+            "approve": payment.approve,
+        }
