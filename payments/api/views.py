@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payments import errors, selectors
+from payments.admission.sessions import session_follow
 from payments.api import methods
 from payments.api import serializers as s
 from payments.methods.card import saved, secure, tokens
@@ -66,15 +67,8 @@ class MerchantApiView(IdempotentMixin, APIView):
 
 
 def payment_answer(request, payment: Payment, *, executing: bool = False) -> Response:
-    return _answer(methods.answer_data(request, payment, executing=executing))
-
-
-def _answer(data) -> Response:
-    response = Response(data)
-    # What admission control reads to tell whether the payment session goes on (saves it
-    # parsing the body back).
-    response.payment_state = (data.get("id"), data.get("status"))
-    return response
+    session_follow(request, payment=payment)  # the payment session goes on while the buyer pays
+    return Response(methods.answer_data(request, payment, executing=executing))
 
 
 class PaymentsView(MerchantApiView):
