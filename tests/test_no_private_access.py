@@ -26,11 +26,6 @@ ALLOWED = {
         "DRF's Request wraps Django's HttpRequest, which DRF's documentation names "
         "`request._request` (attributes set by middleware before DRF's Request exists)."
     ),
-    ("self._declared_fields", "_declared_fields"): (
-        "NOT fine, known and left (issue 17): portal.api.serializers.RequestSerializer.get_fields "
-        "shallow-copies DRF's declared fields for speed; DRF has no public accessor. The fix is "
-        "to drop the override (DRF's deepcopy, ~0.2 ms a request) or to build fields per class."
-    ),
 }
 
 
