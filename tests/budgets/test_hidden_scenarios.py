@@ -63,3 +63,28 @@ def test_a_three_day_spike_of_one_service_is_exactly_one_service_spike():
     found = findings(rows(120, factor=lambda r, i: 8.0 if r == "bucket" and 90 <= i < 93 else 1.0), 120)
     assert [(f.type, f.start) for f in found] == [("service_spike", START + timedelta(days=90))]
     assert (found[0].detected_on - found[0].start).days <= 2  # first reported as a step, then retyped
+
+
+def test_a_climb_is_reported_within_a_week_of_its_onset():
+    found = findings(rows(150, factor=lambda r, i: 1.03 ** min(max(0, i - 79), 60)), 150)
+    assert [f.type for f in found] == ["mom_increase"]
+    assert (found[0].detected_on - (START + timedelta(days=80))).days <= 7
+
+
+def test_weekday_only_resources_make_no_jump_when_one_always_on_resource_steps_up():
+    """Resources billed on weekdays only: each Monday is up against a week with its weekend, not
+    against the Mondays before; one always-on resource × 3 is a step, nothing else."""
+    rng = random.Random(3)
+    data = []
+    for i in range(150):
+        day = START + timedelta(days=i)
+        for key, level in {"etl-1": 900.0, "etl-2": 700.0, "etl-3": 500.0}.items():
+            if day.weekday() < 5:
+                cost = level * math.exp(rng.gauss(0, 0.05))
+                data.append((day, "EMR", "700", key, "us-east-1", {}, Decimal(f"{cost:.4f}"), ALL_DAY))
+        cost = 120.0 * (3.0 if i >= 100 else 1.0) * math.exp(rng.gauss(0, 0.03))
+        data.append((day, "S3", "700", "bucket", "us-east-1", {}, Decimal(f"{cost:.4f}"), ALL_DAY))
+    found = findings(data, 150)
+    assert [(f.type, f.resource_id, f.start) for f in found] == [
+        ("scaled_up_left", "bucket", START + timedelta(days=100))
+    ]
