@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from payments import errors
+from payments.columns import operation_result_columns
 from payments.models import (
     CardSecret,
     Payment,
@@ -96,6 +97,10 @@ def operation_begin(
     return payment, reference
 
 
+# The operations that end in an authorisation (its approval number, its end).
+AUTHORISING = frozenset({"execute", "secure", "reauthorize"})
+
+
 def pending_cleared() -> dict[str, Any]:
     return {
         "pending_operation": None,
@@ -139,13 +144,7 @@ def operation_complete(
         "error_code": None,
         **(extra or {}),
     }
-    if result.transaction_id:
-        fields["transaction_id"] = result.transaction_id
-    if operation in ("execute", "secure", "reauthorize"):
-        fields.update(
-            approve=result.approve or None, forward=result.forward or None, issuer=result.issuer or None
-        )
-        fields["auth_max_date"] = result.authorized_until if result.outcome == "authorized" else None
+    fields.update(operation_result_columns(result, authorising=operation in AUTHORISING))
     if operation == "change":
         fields["amount"] = payment.pending_amount
     secret_id = payment.card_secret_id if operation in ("execute", "secure") else None

@@ -25,12 +25,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from payments import errors
+from payments.columns import payment_columns
 from payments.methods.asynchronous import AsynchronousMethod
 from payments.methods.registry import ASYNCHRONOUS, asynchronous_method_for, method_served_by
 from payments.models import Customer, JobCode, Payment, PaymentEvent, Status
@@ -302,27 +302,6 @@ def provider_call_run(*, payment_id: int, reference: str) -> str:
     return "completed"
 
 
-PAYMENT_FIELDS = {f.name for f in Payment._meta.concrete_fields}
-
-
-def _known(fields: dict[str, Any]) -> dict[str, Any]:
-    """A provider's values for payment columns: columns we have, with values that fit them.
-
-    A value that does not fit its column (too long, wrong type) is dropped with a log line:
-    these are informational (store codes, slip details), and an UPDATE failing on one of them
-    would leave the money movement itself unapplied, retried and failing for ever.
-    """
-    known = {}
-    for name, value in fields.items():
-        if name not in PAYMENT_FIELDS or value is None:
-            continue
-        try:
-            known[name] = Payment._meta.get_field(name).clean(value, None)
-        except ValidationError:
-            logger.warning("provider value for payment.%s does not fit the column; not kept", name)
-    return known
-
-
 @transaction.atomic
 def complete_operation(*, payment_id: int, reference: str, answer: ProviderAnswer, actor: str) -> Payment:
     """Apply a provider's answer if ``reference`` is still the pending operation (else: already done)."""
@@ -331,7 +310,7 @@ def complete_operation(*, payment_id: int, reference: str, answer: ProviderAnswe
         return payment
     operation = payment.pending_operation or ""
     now = timezone.now()
-    columns = _known(answer.fields)
+    columns = payment_columns(answer.details)
     fields: dict[str, Any] = {
         **pending_cleared(),
         **columns,
@@ -393,7 +372,7 @@ def _apply_state(
 ) -> str:
     """Move a payment forward to what its provider says (never backwards, never twice).
 
-    ``columns``: what the provider told of the payment, as columns (``_known``)."""
+    ``columns``: what the provider told of the payment (``payments.columns``)."""
     if state not in STATE_TARGET:
         return "ignored"
     target, action = STATE_TARGET[state]
@@ -469,7 +448,7 @@ def apply_event(*, mode: str, provider: str, event: ProviderEvent) -> tuple[Paym
     outcome = _apply_state(
         payment,
         state,
-        columns=_known(event.fields),
+        columns=payment_columns(event.details),
         amount=event.amount,
         actor=actor,
         stub=event.stub,
@@ -506,7 +485,7 @@ def payment_reconcile_async(*, payment: Payment) -> str:
     with transaction.atomic():
         locked = Payment.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=payment.pk)
         if status.exists and not locked.pending_reference:
-            columns = _known(status.fields)
+            columns = payment_columns(status.details)
             _apply_state(locked, status.state, columns=columns, amount=status.amount, actor=actor)
         Payment.objects.filter(pk=locked.pk).update(provider_checked_at=timezone.now())
     return outcome

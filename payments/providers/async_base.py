@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
 from payments.providers.base import ProviderUnavailable
@@ -42,14 +42,71 @@ class StartRequest:
     redirect_type: str = ""
 
 
+# What a provider tells of a payment besides its state and amount: one type per kind of provider.
+# Values are as the provider sent them; ``payments.columns`` maps each type to
+# ``Payment`` columns (and drops what does not fit).
+
+
+@dataclass(frozen=True)
+class WalletCode:
+    """A QR wallet's payment: its code, the link the buyer opens, the wallet's own ids."""
+
+    code_id: Any = None
+    code_url: Any = None
+    payment_id: Any = None
+    merchant_payment_id: Any = None
+    store_id: Any = None
+    expires_at: datetime | None = None
+    result_code: Any = None
+
+
+@dataclass(frozen=True)
+class KonbiniSlip:
+    """A konbini payment slip and, once the buyer paid at the till, where and when."""
+
+    slip_id: Any = None
+    invoice_id: Any = None
+    result: Any = None
+    paid_at: datetime | None = None
+    konbini_code: Any = None
+    store_code: Any = None
+
+
+@dataclass(frozen=True)
+class VirtualAccount:
+    """The bank account opened for one payment."""
+
+    virtual_account_id: Any = None
+    bank_code: Any = None
+    branch_code: Any = None
+    branch_name: Any = None
+    account_number: Any = None
+    account_name: Any = None
+    assigned_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BankTransfer:
+    """A transfer into a virtual account: when, and from whom."""
+
+    transaction_date: date | None = None
+    value_date: date | None = None
+    remitter_name: str | None = None
+    remitter_bank: str | None = None
+    remitter_branch: str | None = None
+
+
+ProviderDetails = WalletCode | KonbiniSlip | VirtualAccount | BankTransfer
+
+
 @dataclass(frozen=True)
 class ProviderAnswer:
-    """The outcome of one operation, with the fincode fields it fills (``code_id``, ``order_serial`` …)."""
+    """The outcome of one operation, with what the provider told of the payment (a code, a slip …)."""
 
     reference: str
     state: ProviderState
     amount: int
-    fields: dict[str, Any] = field(default_factory=dict)
+    details: ProviderDetails | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +116,7 @@ class ProviderStatus:
     exists: bool
     state: ProviderState | None = None
     amount: int = 0
-    fields: dict[str, Any] = field(default_factory=dict)
+    details: ProviderDetails | None = None
     answers: dict[str, ProviderAnswer] = field(default_factory=dict)
 
 
@@ -74,7 +131,7 @@ class ProviderEvent:
     payment_ref: str = ""
     lookup: str = ""
     stub: bool = False
-    fields: dict[str, Any] = field(default_factory=dict)
+    details: ProviderDetails | None = None
 
 
 class CallDeferred(ProviderUnavailable):

@@ -111,6 +111,6 @@ class HttpAsyncProvider:
             exists=True,
             state=current.state,
             amount=current.amount,
-            fields=current.fields,
+            details=current.details,
             answers=self.answers(body.get("requests", {})),
         )

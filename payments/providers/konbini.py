@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from payments.providers.async_base import ProviderAnswer, ProviderEvent, ProviderStatus, StartRequest
+from payments.providers.async_base import (
+    KonbiniSlip,
+    ProviderAnswer,
+    ProviderEvent,
+    ProviderStatus,
+    StartRequest,
+)
 from payments.providers.async_http import BadNotification, HttpAsyncProvider, header, load, parse_time, same
 
 
@@ -27,22 +33,20 @@ class KonbiniNetwork(HttpAsyncProvider):
         return self.answer(request.reference, body)
 
     def answer(self, reference: str, body: dict) -> ProviderAnswer:
-        fields = {
-            "order_serial": body.get("slip_id"),
-            "invoice_id": body.get("invoice_id"),
-            "konbini_result": body.get("result"),
-        }
-        if body.get("paid_at"):
-            fields.update(
-                payment_date=parse_time(body["paid_at"]),
-                konbini_code=body.get("konbini_code"),
-                konbini_store_code=body.get("store_code"),
-            )
+        paid = bool(body.get("paid_at"))
+        slip = KonbiniSlip(
+            slip_id=body.get("slip_id"),
+            invoice_id=body.get("invoice_id"),
+            result=body.get("result"),
+            paid_at=parse_time(body["paid_at"]) if paid else None,
+            konbini_code=body.get("konbini_code") if paid else None,
+            store_code=body.get("store_code") if paid else None,
+        )
         return ProviderAnswer(
             reference=reference,
             state=self.state(body.get("state", "")),
             amount=int(body.get("amount") or 0),
-            fields=fields,
+            details=slip,
         )
 
     def capture(self, *, reference: str, payment_ref: str, amount: int) -> ProviderAnswer:
@@ -66,13 +70,13 @@ class KonbiniNetwork(HttpAsyncProvider):
         kind = {"paid": "paid", "expired": "expired"}.get(str(data.get("type")))
         if kind is None:
             raise BadNotification(f"unknown type {data.get('type')!r}")
-        fields = {}
+        slip = None
         if kind == "paid":
-            fields = {
-                "payment_date": parse_time(data.get("paid_at")),
-                "konbini_code": data.get("konbini_code"),
-                "konbini_store_code": data.get("store_code"),
-            }
+            slip = KonbiniSlip(
+                paid_at=parse_time(data.get("paid_at")),
+                konbini_code=data.get("konbini_code"),
+                store_code=data.get("store_code"),
+            )
         return ProviderEvent(
             event_id=str(data.get("event_id") or ""),
             kind=kind,  # type: ignore[arg-type]
@@ -80,5 +84,5 @@ class KonbiniNetwork(HttpAsyncProvider):
             occurred_at=parse_time(data.get("paid_at")),
             payment_ref=str(data.get("reference") or ""),
             stub=bool(data.get("stub")),
-            fields=fields,
+            details=slip,
         )

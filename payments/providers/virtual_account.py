@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from payments.providers.async_base import ProviderAnswer, ProviderEvent, ProviderStatus, StartRequest
+from payments.providers.async_base import (
+    BankTransfer,
+    ProviderAnswer,
+    ProviderEvent,
+    ProviderStatus,
+    StartRequest,
+    VirtualAccount,
+)
 from payments.providers.async_http import (
     BadNotification,
     HttpAsyncProvider,
@@ -41,15 +48,15 @@ class VirtualAccountBank(HttpAsyncProvider):
             reference=reference,
             state=self.state(body.get("state", "")),
             amount=int(body.get("amount") or 0),
-            fields={
-                "virtual_account_id": body.get("virtual_account_id"),
-                "va_bank_code": body.get("bank_code"),
-                "va_branch_code": body.get("branch_code"),
-                "va_branch_name": body.get("branch_name"),
-                "va_account_number": body.get("account_number"),
-                "va_account_name": body.get("account_name"),
-                "account_assignment_date": parse_time(body.get("assigned_at")),
-            },
+            details=VirtualAccount(
+                virtual_account_id=body.get("virtual_account_id"),
+                bank_code=body.get("bank_code"),
+                branch_code=body.get("branch_code"),
+                branch_name=body.get("branch_name"),
+                account_number=body.get("account_number"),
+                account_name=body.get("account_name"),
+                assigned_at=parse_time(body.get("assigned_at")),
+            ),
         )
 
     def capture(self, *, reference: str, payment_ref: str, amount: int) -> ProviderAnswer:
@@ -76,13 +83,13 @@ class VirtualAccountBank(HttpAsyncProvider):
         if data.get("type") != "transfer":
             raise BadNotification(f"unknown type {data.get('type')!r}")
         try:
-            fields = {
-                "transaction_date": date.fromisoformat(data["transaction_date"]),
-                "value_date": date.fromisoformat(data["value_date"]),
-                "remitter_account_name": str(data.get("remitter_name") or "")[:48] or None,
-                "remitter_bank_name": str(data.get("remitter_bank") or "")[:30] or None,
-                "remitter_branch_name": str(data.get("remitter_branch") or "")[:15] or None,
-            }
+            transfer = BankTransfer(
+                transaction_date=date.fromisoformat(data["transaction_date"]),
+                value_date=date.fromisoformat(data["value_date"]),
+                remitter_name=str(data.get("remitter_name") or "")[:48] or None,
+                remitter_bank=str(data.get("remitter_bank") or "")[:30] or None,
+                remitter_branch=str(data.get("remitter_branch") or "")[:15] or None,
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise BadNotification("bad transfer dates") from exc
         return ProviderEvent(
@@ -92,5 +99,5 @@ class VirtualAccountBank(HttpAsyncProvider):
             occurred_at=parse_time(None),
             lookup=str(data.get("account_number") or ""),
             stub=bool(data.get("stub")),
-            fields=fields,
+            details=transfer,
         )

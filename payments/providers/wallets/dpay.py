@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from payments.providers.async_base import ProviderAnswer, ProviderEvent, ProviderStatus, StartRequest
+from payments.providers.async_base import (
+    ProviderAnswer,
+    ProviderEvent,
+    ProviderStatus,
+    StartRequest,
+    WalletCode,
+)
 from payments.providers.async_http import HttpAsyncProvider, header, load, parse_time, same
 
 
@@ -38,13 +44,13 @@ class DpayWallet(HttpAsyncProvider):
             reference=reference,
             state=self.state(body.get("status", "")),
             amount=int(body.get("amount") or 0),
-            fields={
-                "code_id": body.get("payment_id"),
-                "wallet_url": body.get("redirect_url"),
-                "wallet_payment_id": body.get("payment_id"),
-                "merchant_payment_id": body.get("order_id"),
-                "code_expiry_date": parse_time(body["expires_at"]) if body.get("expires_at") else None,
-            },
+            details=WalletCode(
+                code_id=body.get("payment_id"),
+                code_url=body.get("redirect_url"),
+                payment_id=body.get("payment_id"),
+                merchant_payment_id=body.get("order_id"),
+                expires_at=parse_time(body["expires_at"]) if body.get("expires_at") else None,
+            ),
         )
 
     def _operate(self, payment_ref: str, operation: str, reference: str, amount: int | None = None):
@@ -77,5 +83,5 @@ class DpayWallet(HttpAsyncProvider):
             amount=int(detail.get("amount") or 0),
             occurred_at=parse_time(detail.get("occurred_at")),
             payment_ref=str(detail.get("order_id") or ""),
-            fields={"wallet_payment_id": detail.get("payment_id")},
+            details=WalletCode(payment_id=detail.get("payment_id")),
         )

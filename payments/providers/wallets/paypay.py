@@ -8,7 +8,13 @@ import hmac
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from payments.providers.async_base import ProviderAnswer, ProviderEvent, ProviderStatus, StartRequest
+from payments.providers.async_base import (
+    ProviderAnswer,
+    ProviderEvent,
+    ProviderStatus,
+    StartRequest,
+    WalletCode,
+)
 from payments.providers.async_http import HttpAsyncProvider, header, load, parse_time, same
 
 
@@ -45,15 +51,15 @@ class PayPayWallet(HttpAsyncProvider):
             reference=reference,
             state=self.state(data.get("status", "")),
             amount=int((data.get("amount") or {}).get("amount", 0)),
-            fields={
-                "code_id": data.get("codeId"),
-                "wallet_url": data.get("url"),
-                "wallet_payment_id": data.get("paymentId"),
-                "merchant_payment_id": data.get("merchantPaymentId"),
-                "store_id": data.get("storeId"),
-                "code_expiry_date": datetime.fromtimestamp(expiry, UTC) if expiry else None,
-                "paypay_result_code": (body.get("resultInfo") or {}).get("code"),
-            },
+            details=WalletCode(
+                code_id=data.get("codeId"),
+                code_url=data.get("url"),
+                payment_id=data.get("paymentId"),
+                merchant_payment_id=data.get("merchantPaymentId"),
+                store_id=data.get("storeId"),
+                expires_at=datetime.fromtimestamp(expiry, UTC) if expiry else None,
+                result_code=(body.get("resultInfo") or {}).get("code"),
+            ),
         )
 
     def _operate(self, payment_ref: str, operation: str, payload: dict, reference: str) -> ProviderAnswer:
@@ -87,5 +93,5 @@ class PayPayWallet(HttpAsyncProvider):
             amount=int(data.get("order_amount") or 0),
             occurred_at=parse_time(data.get("paid_at")),
             payment_ref=str(data.get("merchant_order_id") or ""),
-            fields={"wallet_payment_id": data.get("order_id")},
+            details=WalletCode(payment_id=data.get("order_id")),
         )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from payments.providers.async_base import ProviderAnswer, ProviderEvent, ProviderStatus, StartRequest
+from payments.providers.async_base import (
+    ProviderAnswer,
+    ProviderEvent,
+    ProviderStatus,
+    StartRequest,
+    WalletCode,
+)
 from payments.providers.async_http import HttpAsyncProvider, fresh_stamp, header, load, parse_time, same
 
 
@@ -39,13 +45,13 @@ class RakutenPayWallet(HttpAsyncProvider):
             reference=reference,
             state=self.state(charge.get("status", "")),
             amount=int(charge.get("grossAmount") or 0),
-            fields={
-                "code_id": charge.get("chargeId"),
-                "wallet_url": charge.get("paymentUrl"),
-                "wallet_payment_id": charge.get("chargeId"),
-                "merchant_payment_id": charge.get("merchantOrderId"),
-                "code_expiry_date": parse_time(charge["expireAt"]) if charge.get("expireAt") else None,
-            },
+            details=WalletCode(
+                code_id=charge.get("chargeId"),
+                code_url=charge.get("paymentUrl"),
+                payment_id=charge.get("chargeId"),
+                merchant_payment_id=charge.get("merchantOrderId"),
+                expires_at=parse_time(charge["expireAt"]) if charge.get("expireAt") else None,
+            ),
         )
 
     def _operate(self, payment_ref: str, operation: str, reference: str, amount: int | None = None):
@@ -81,5 +87,5 @@ class RakutenPayWallet(HttpAsyncProvider):
             amount=int(charge.get("grossAmount") or 0),
             occurred_at=parse_time(charge.get("updatedAt")),
             payment_ref=str(charge.get("merchantOrderId") or ""),
-            fields={"wallet_payment_id": charge.get("chargeId")},
+            details=WalletCode(payment_id=charge.get("chargeId")),
         )
