@@ -35,11 +35,12 @@ def register_request(data: Any):
 
 
 def execute_request(pay_type: str):
-    return EXECUTE[pay_type]
+    return EXECUTE.get(pay_type, s.PaymentExecuteRequest)  # type: ignore[call-overload]
 
 
 def response_class(pay_type: str, *, executing: bool = False):
-    return (EXECUTE_RESPONSE if executing else RESPONSE)[pay_type]
+    """The answer's serializer; cards' for a pay type we do not take (a list filtered by it is empty)."""
+    return (EXECUTE_RESPONSE if executing else RESPONSE).get(pay_type, s.PaymentCardResponse)  # type: ignore[call-overload]
 
 
 def action_request(pay_type: str, name: str):

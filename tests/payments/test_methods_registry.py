@@ -51,3 +51,11 @@ def test_no_pay_type_branch_outside_the_methods():
         if BRANCH.search(line)
     ]
     assert found == []
+
+
+@pytest.mark.django_db
+def test_a_list_of_a_pay_type_we_do_not_take_is_empty(api):
+    """fincode's pay types are all accepted in the query; those without a module list nothing."""
+    response = api.call("GET", "/v1/payments?pay_type=Applepay")
+    assert response.status_code == 200
+    assert (response.json()["total_count"], response.json()["list"]) == (0, [])
