@@ -69,7 +69,7 @@ def purge_card_secrets(**kwargs) -> int:
 @shared_task(name="payments.bnpl.review_decided", acks_late=True, soft_time_limit=30, time_limit=60)
 def bnpl_review_decided(*, check_id: int, **kwargs) -> str:
     """A credit reviewer decided: move the BNPL payment waiting for it (idempotent), and so tell the merchant."""
-    from payments.bnpl import review_decided
+    from payments.methods.bnpl.flow import review_decided
 
     payment = review_decided(check_id=check_id)
     return payment.status if payment else "none"

@@ -7,7 +7,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from payments import bnpl, errors
+from payments import errors
+from payments.methods.bnpl.flow import invoice_of
 from payments.methods.registry import method_for
 from payments.models import Payment, Status
 from payments.providers.registry import test_cards
@@ -69,7 +70,7 @@ def payment_detail(request, membership, mode: str, order_id: str):
             "payment": payment,
             "events": payment.events.all(),
             "webhook_events": payment.webhook_events.prefetch_related("deliveries"),
-            "bnpl_invoice": bnpl.invoice_of(payment),  # None unless a credit check decided it
+            "bnpl_invoice": invoice_of(payment),  # None unless a credit check decided it
         },
     )
 

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from credit.api.views import BuyerSerializer, DeviceSerializer, ItemSerializer, ShippingSerializer
 from payments.api.method_serializers import RegisterCommon
 from payments.api.serializers import FincodeTime, NumericString, PaymentBaseResponse
-from payments.bnpl import invoice_of
+from payments.methods.bnpl.flow import invoice_of
 from payments.models import JobCode, Payment
 from portal.api.serializers import RequestSerializer
 from portal.models import PayType

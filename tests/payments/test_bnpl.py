@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from credit import services as credit
 from credit.models import CreditCheck, Exposure
-from payments import bnpl
+from payments.methods.bnpl import flow as bnpl
 from payments.models import Payment, PaymentEvent, WebhookEvent
 from payments.webhooks import services as webhooks
 from tests.credit.conftest import BUYER, cond, deploy, rule

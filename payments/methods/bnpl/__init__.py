@@ -1,4 +1,4 @@
-"""Buy now, pay later (``Bnpl``, 後払い): the credit engine decides at execute (payments.bnpl)."""
+"""Buy now, pay later (``Bnpl``, 後払い): the credit engine decides at execute (``flow``)."""
 
 from __future__ import annotations
 
@@ -33,33 +33,33 @@ class BnplMethod:
         )
 
     def register_fields(self, *, merchant: Merchant, mode: str, data: dict[str, Any]) -> dict[str, Any]:
-        from payments import bnpl
+        from payments.methods.bnpl import flow
 
-        return bnpl.register_fields(data=data)
+        return flow.register_fields(data=data)
 
     def execute(self, *, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
-        from payments import bnpl
+        from payments.methods.bnpl import flow
 
-        return bnpl.payment_execute_bnpl(payment=payment, data=data, actor=actor)
+        return flow.payment_execute_bnpl(payment=payment, data=data, actor=actor)
 
     def operate(self, *, payment: Payment, operation: str, data: dict[str, Any], actor: Any) -> Payment:
-        from payments import bnpl
+        from payments.methods.bnpl import flow
 
-        return bnpl.payment_operate_bnpl(payment=payment, operation=operation, actor=actor)
+        return flow.payment_operate_bnpl(payment=payment, operation=operation, actor=actor)
 
     def reconcile(self, *, payment: Payment) -> str:
-        from payments import bnpl
+        from payments.methods.bnpl import flow
 
-        return bnpl.reconcile(payment=payment)
+        return flow.reconcile(payment=payment)
 
     def buyer_simulate(self, *, payment: Payment) -> None:
         """Test mode: the buyer pays the invoice (at a konbini or by transfer to the payment company)."""
-        from payments import bnpl
+        from payments.methods.bnpl import flow
 
-        bnpl.invoice_paid(payment=payment)
+        flow.invoice_paid(payment=payment)
 
     def webhook_payload(self, payment: Payment) -> dict[str, Any]:
-        from payments.bnpl import invoice_of
+        from payments.methods.bnpl.flow import invoice_of
         from payments.webhooks.payloads import day_text
 
         invoice = invoice_of(payment) if payment.status == Status.CAPTURED else None
