@@ -78,7 +78,9 @@ SPIKE_MAX_DAYS = 5  # one resource up this long at most, then back: a spike, not
 SAME_CAUSE_DAYS = 3  # findings of one resource (or service) this close are one cause
 FULL_DAY_HOURS = 20
 PART_TIME_HOURS = 16
-MIN_IMPACT_SHARE = 0.005  # of the project's monthly cost: smaller changes are noise
+MIN_IMPACT_SHARE = 0.005  # of the project's monthly cost: smaller changes are noise …
+SERVICE_IMPACT_SHARE = 0.05  # … unless unmistakable (a strong step, a spike) and this much of its service
+EPISODE_MARGIN_DAYS = 3  # an episodic resource: a run this much longer than its longest is left on
 LOOKBACK_DAYS = 75
 
 TEST_ENV_KEYS = ("env", "environment", "stage", "purpose", "workload", "usage", "type", "tier")
@@ -254,6 +256,7 @@ class Detector:
         self._service_count = len({r.service for r in self.regular})
         self._mom_cache: dict[date, tuple[float, float, date, bool] | None] = {}
         self._usual_cache: dict[tuple[str, date, int], tuple[float, int]] = {}
+        self._service_cache: dict[tuple[str, date], float] = {}
         self.first_day = min((r.first_day for r in resources.values() if r.cost), default=date.min)
         self._daily_total: dict[date, float] = {}
         for r in self.regular:
@@ -283,6 +286,26 @@ class Detector:
 
     def _mean_total(self, t: date, count: int) -> float:
         return sum(self._daily_total.get(d, 0.0) for d in _days(t, count)) / count
+
+    def _service_usual(self, service: str, end: date) -> float:
+        """The service's usual daily cost: the median of its total over the 28 days before ``end``."""
+        key = (service, end)
+        cached = self._service_cache.get(key)
+        if cached is None:
+            members = [r for r in self.regular if r.service == service]
+            totals = [sum(r.c(d) for r in members) for d in _days(end, BASELINE_DAYS * 2)]
+            cached = self._service_cache[key] = median(totals)
+        return cached
+
+    def _material(self, service: str, end: date, excess: float, impact_floor: float, certain: bool) -> bool:
+        """Whether a daily ``excess`` matters: ≥ ``MIN_IMPACT_SHARE`` of the project's cost (the
+        ``impact_floor`` is a month's), or — for a change that is unmistakable (``certain``: a strong
+        step, a spike) — ≥ ``SERVICE_IMPACT_SHARE`` of its service's usual cost. A small service
+        tripling is news to whoever owns it even when the project hardly notices (as a per-service
+        monitor with a percentage threshold would say); a doubtful change must matter to the project."""
+        if excess * 30 >= impact_floor:
+            return True
+        return certain and excess >= SERVICE_IMPACT_SHARE * self._service_usual(service, end)
 
     # 1. scaled up and left
     def _step(self, r: Resource, t: date) -> tuple[float, float] | None:
@@ -353,7 +376,8 @@ class Detector:
         usual_hours = median(r.billed_hours(d) for d in _days(t - timedelta(days=2), BASELINE_DAYS))
         if r.billed_hours(t) > usual_hours + 4:
             return None  # billed longer, not bigger: that is not_stopped's case
-        if ((y1 + y0) / 2 - mid) * 30 < impact_floor:
+        strong = self._strong(r, t, (mid, threshold, common))
+        if not self._material(r.service, t - timedelta(days=1), (y1 + y0) / 2 - mid, impact_floor, strong):
             return None
         return mid, threshold, common
 
@@ -444,8 +468,8 @@ class Detector:
         threshold *= self.day_factor(d, exclude=service)
         if total(d) < threshold or total(d - timedelta(days=1)) >= threshold:
             return None
-        if (total(d) - mid) < impact_floor / 30 * 3:
-            return None
+        if not self._material(service, d, (total(d) - mid) / 3, impact_floor, certain=True):
+            return None  # (a spike's one day against three days of the project's floor)
         deltas = sorted(
             ((r.c(d) - self._usual(r, d, BASELINE_DAYS * 2)[0], r) for r in members),
             key=lambda item: -item[0],
@@ -456,6 +480,9 @@ class Detector:
         if concentrated != confirm:
             return None  # spread spikes are reported the same day; one resource's, once it falls back
         if confirm:
+            step = self._step(top, d)
+            if step is None or top.c(d - timedelta(days=1)) >= step[1]:
+                return None  # the resource was already up the day before: a step's noise, no spike
             top_base = self._usual(top, d, BASELINE_DAYS * 2)[0]
             if top.c(t) > top_base + 0.5 * top_delta or self._stepped(top, t, impact_floor) is not None:
                 return None  # still up: a step, not a spike
@@ -508,9 +535,8 @@ class Detector:
                 if level < max(MULTI_DAY_SPIKE_RATIO * mid, mid + SPIKE_MADS * 1.4826 * mad):
                     continue  # a bump, not a spike (autocorrelated noise makes multi-day bumps common)
                 back = mid + 0.3 * (level - mid)
-                if (
-                    max(r.c(t), r.c(t - timedelta(days=1))) > back
-                    or (level - mid) * 3 < impact_floor / 30 * 3
+                if max(r.c(t), r.c(t - timedelta(days=1))) > back or not self._material(
+                    r.service, start, level - mid, impact_floor, certain=True
                 ):
                     continue
                 if level < threshold * self.day_factor(start, exclude_resource=r):
@@ -549,7 +575,12 @@ class Detector:
         return out
 
     def _episodic(self, r: Resource, t: date) -> Finding | None:
-        """A resource that ran in short episodes (≥ 2 before, each ≤ a week) and now runs on and on."""
+        """A resource that ran in short episodes (≥ 3 before, each ≤ a week) and now runs
+        ``EPISODE_MARGIN_DAYS`` longer than its longest. The runs are exchangeable: one run in n + 1 is
+        the longest yet by chance alone, commonly by a day or two (batch runs of 2–5 days), so one or
+        two days beyond the longest is no evidence; three is, and still reports within two days of
+        the first day beyond it. Expected: its usual day, runs and pauses together (so the impact is
+        what leaving it on adds)."""
         billed = sorted(d for d, c in r.floats.items() if c > 0 and d <= t)
         if not billed or billed[-1] != t:
             return None
@@ -561,14 +592,14 @@ class Detector:
         if len(episodes) < 3 or max(episodes) > 7:
             return None  # too few runs to know how long it usually runs
         usual = max(episodes)
-        if (t - first).days + 1 != usual + 2:
+        if (t - first).days + 1 != usual + EPISODE_MARGIN_DAYS:
             return None
         before = [d for d in billed if d < first]
         part_time = median(r.billed_hours(d) for d in before) <= PART_TIME_HOURS
         if part_time and any(r.billed_hours(d) >= FULL_DAY_HOURS for d in billed if d >= first):
             return None  # left on around the clock: reported by the part-time rule already
         start = first + timedelta(days=usual)
-        expected = _avg((r.cost[d] for d in before[-usual:]), usual)
+        expected = _avg((r.cost[d] for d in before), (first - billed[0]).days)
         return self._lifetime_finding(
             r, start, t, expected, f"used to run {usual} day(s) at a time, now longer"
         )
@@ -797,14 +828,17 @@ class Detector:
         scale0 = np.sum(residual**2, axis=0) / (n - p)  # per resource, under "no growth"
         gains = (hinges.T @ residual) ** 2 / norms[:, None] / np.maximum(scale0, 1e-12)[None, :]
         pooled = gains.sum(axis=1)
-        best = int(np.argmax(pooled))
+        # The onset: the mean of its profile likelihood (exp(gain / 2) per onset), not its mode — the
+        # profile is flat over several days early in a climb, and the mean errs less than the peak.
+        weights = np.exp((pooled - pooled.max()) / 2)
+        best = round(float(weights @ np.arange(len(onsets)) / weights.sum()))
         jumps = np.arange(onsets[0], n)  # (up to the last day: one day up is no growth yet)
         steps = (index[:, None] >= jumps[None, :]).astype(float)
         steps -= q @ (q.T @ steps)
         step_gains = (
             (steps.T @ residual) ** 2 / np.sum(steps**2, axis=0)[:, None] / np.maximum(scale0, 1e-12)[None, :]
         )
-        if step_gains.sum(axis=1).max() >= pooled[best]:
+        if step_gains.sum(axis=1).max() >= pooled.max():
             return None  # a jump (a step fits better than a growth): the jump rule's case
         column = hinges[:, best]
         slopes = (column @ residual) / norms[best]
