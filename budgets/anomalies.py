@@ -828,17 +828,14 @@ class Detector:
         scale0 = np.sum(residual**2, axis=0) / (n - p)  # per resource, under "no growth"
         gains = (hinges.T @ residual) ** 2 / norms[:, None] / np.maximum(scale0, 1e-12)[None, :]
         pooled = gains.sum(axis=1)
-        # The onset: the mean of its profile likelihood (exp(gain / 2) per onset), not its mode — the
-        # profile is flat over several days early in a climb, and the mean errs less than the peak.
-        weights = np.exp((pooled - pooled.max()) / 2)
-        best = round(float(weights @ np.arange(len(onsets)) / weights.sum()))
+        best = int(np.argmax(pooled))
         jumps = np.arange(onsets[0], n)  # (up to the last day: one day up is no growth yet)
         steps = (index[:, None] >= jumps[None, :]).astype(float)
         steps -= q @ (q.T @ steps)
         step_gains = (
             (steps.T @ residual) ** 2 / np.sum(steps**2, axis=0)[:, None] / np.maximum(scale0, 1e-12)[None, :]
         )
-        if step_gains.sum(axis=1).max() >= pooled.max():
+        if step_gains.sum(axis=1).max() >= pooled[best]:
             return None  # a jump (a step fits better than a growth): the jump rule's case
         column = hinges[:, best]
         slopes = (column @ residual) / norms[best]
