@@ -17,7 +17,8 @@ from payments.method_fields import (
     WalletFields,
 )
 from portal.ids import id_factory
-from portal.models import Merchant, Mode, PayType
+from portal.models import Merchant, Mode
+from portal.pay_types import pay_type_choices
 
 # A payment's id when the merchant gives none (fincode's ``o_…``). Admission control names a
 # new session's lease with it before the payment exists (payments.admission.middleware).
@@ -169,7 +170,7 @@ class Payment(AsyncProgress, WalletFields, KonbiniFields, VirtualAccountFields, 
     mode = models.CharField(max_length=4, choices=Mode.choices)
     order_id = models.CharField(max_length=30, default=new_order_id)
     access_id = models.CharField(max_length=24, unique=True, default=id_factory("a", 22))
-    pay_type = models.CharField(max_length=20, choices=PayType.choices)
+    pay_type = models.CharField(max_length=20, choices=pay_type_choices)
     job_code = models.CharField(max_length=7, choices=JobCode.choices)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.UNPROCESSED)
     currency = models.CharField(max_length=3, default="JPY")

@@ -13,7 +13,8 @@ from payments.methods.registry import method_for
 from payments.models import Payment, Status
 from payments.providers.registry import test_cards
 from portal.errors import PortalError
-from portal.models import ApiKey, Mode, PayType
+from portal.models import ApiKey, Mode
+from portal.pay_types import pay_type_values
 from portal.views import merchant_page
 
 
@@ -30,7 +31,7 @@ def payment_list(request, membership):
     if status in Status.values:
         payments = payments.filter(status=status)
     pay_type = request.GET.get("pay_type")
-    if pay_type in PayType.values:
+    if pay_type in pay_type_values():
         payments = payments.filter(pay_type=pay_type)
     query = (request.GET.get("q") or "").strip()[:60]
     if query:
@@ -48,7 +49,7 @@ def payment_list(request, membership):
             "pay_type": pay_type,
             "q": query,
             "statuses": Status.values,
-            "pay_types": PayType.values,
+            "pay_types": pay_type_values(),
         },
     )
 

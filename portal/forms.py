@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from portal.models import ApplicationDocument, BusinessCategory, PayType, Role
+from portal.models import ApplicationDocument, BusinessCategory, Role
+from portal.pay_types import pay_type_choices
 from portal.staff import needs_second_factor
 
 
@@ -63,7 +64,7 @@ class ApplicationForm(forms.Form):
         label="Expected monthly volume (JPY)", required=False, min_value=0, max_value=10**13
     )
     requested_methods = forms.MultipleChoiceField(
-        label="Payment methods", choices=PayType.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label="Payment methods", choices=pay_type_choices, required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, **kwargs):

@@ -9,10 +9,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.ids import id_factory
+from portal.pay_types import pay_type_choices
 
 
 class PayType(models.TextChoices):
-    """Payment methods, named as fincode's ``pay_type`` (Bnpl is our extension)."""
+    """Names of the first payment methods, as fincode's ``pay_type`` (Bnpl is our extension).
+
+    The pay types the product takes are the registry's (``portal.pay_types``), not this list."""
 
     CARD = "Card", "Card"
     KONBINI = "Konbini", "Konbini (convenience store)"
@@ -264,7 +267,7 @@ class ApplicationMethod(models.Model):
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="methods")
-    pay_type = models.CharField(max_length=20, choices=PayType.choices)
+    pay_type = models.CharField(max_length=20, choices=pay_type_choices)
     decision = models.CharField(max_length=20, choices=Decision.choices, default=Decision.PENDING)
     comment = models.TextField(blank=True, help_text="Shown to the merchant.")
     decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -353,7 +356,7 @@ class Contract(models.Model):
 
     public_id = models.CharField(max_length=40, unique=True, default=id_factory("ct"), editable=False)
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="contracts")
-    pay_type = models.CharField(max_length=20, choices=PayType.choices)
+    pay_type = models.CharField(max_length=20, choices=pay_type_choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     currency = models.CharField(max_length=3, default="JPY")
     fee_rate_bps = models.PositiveIntegerField(help_text="Fee in basis points (360 = 3.60%).")

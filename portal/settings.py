@@ -507,6 +507,18 @@ CONTRACT_DEFAULTS = {
         "burst_factor": 5,
     },
 }
+# The terms of a new contract for a pay type without its own entry above (card-like terms).
+CONTRACT_DEFAULT_TERMS = {
+    "fee_rate_bps": 360,
+    "max_amount": 9_999_999,
+    "concurrency_window": 20,
+    "rate_per_second": 10,
+    "burst_factor": 5,
+}
+# Live keys of the wallets that hand over an encrypted card (Apple Pay's payment processing key,
+# Google Pay's gateway key): one PEM file per pay type in this directory (docs/wallets.md).
+# Unset, live wallet payments are refused; test mode uses the product's own test keys.
+WALLET_LIVE_KEYS_DIR = env.str("WALLET_LIVE_KEYS_DIR", default="")
 
 # credit ------------------------------------------------------------------------------
 # BNPL credit checks (docs/credit.md). Trained score models live in CREDIT_MODEL_DIR.

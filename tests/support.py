@@ -9,7 +9,8 @@ from typing import Any
 from rest_framework.test import APIClient
 
 from portal import services
-from portal.models import ApiKey, Merchant, Mode, PayType, User
+from portal.models import ApiKey, Merchant, Mode, User
+from portal.pay_types import pay_type_values
 
 _counter = iter(range(1, 10**9))
 
@@ -54,7 +55,7 @@ def make_merchant(
     modes = [Mode.TEST]
     if approved:
         services.application_fast_track(
-            application=merchant.application, pay_types=methods or list(PayType.values), actor=None
+            application=merchant.application, pay_types=methods or pay_type_values(), actor=None
         )
         modes.append(Mode.LIVE)
     for mode in modes:

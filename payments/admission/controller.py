@@ -41,6 +41,7 @@ from payments.admission.scripts import ADMIT_LUA, REFUSED_LUA, RELEASE_LUA, RENA
 from portal.cache import ProcessCache
 from portal.db import one_or_none
 from portal.ids import random_bytes
+from portal.pay_types import contract_defaults
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def _load_limits(*, merchant_id: int, pay_type: str) -> Limits:
     from portal.models import Contract
 
     contract = one_or_none(Contract.objects.filter(merchant_id=merchant_id, pay_type=pay_type))
-    defaults = settings.CONTRACT_DEFAULTS[pay_type]
+    defaults = contract_defaults(pay_type)
     window = contract.concurrency_window if contract else defaults["concurrency_window"]
     normal = contract.rate_per_second if contract else defaults["rate_per_second"]
     factor = contract.burst_factor if contract else defaults["burst_factor"]

@@ -20,12 +20,13 @@ from django.http import JsonResponse
 from payments.admission import controller
 from payments.admission.controller import REASONS
 from payments.admission.sessions import Ticket, session_name
+from payments.methods.registry import METHODS
 from payments.models import new_order_id
 from portal import jsonsafe
 from portal.api.authentication import KEY_FORMAT, key_cache, parse_authorization
 from portal.api.errors import response_for
 from portal.errors import ErrorSpec, PortalError, define
-from portal.models import ApiKey, PayType
+from portal.models import ApiKey
 
 REFUSALS: dict[str, ErrorSpec] = {
     "window": define(
@@ -41,7 +42,6 @@ REFUSALS: dict[str, ErrorSpec] = {
 # own operations (``PUT /v1/payments/{id}`` execute, 3-D Secure, capture, …) under the
 # payment's name, for as long as the operations say (``payments.admission.sessions``).
 PAYMENT_PATH = re.compile(r"^/v1/payments(?:/(?P<order>[^/]+)(?:/(?P<op>[a-z]+))?)?$")
-_PAY_TYPES = frozenset(PayType.values)
 
 
 def refusal(reason: str, retry_after: int) -> JsonResponse:
@@ -96,7 +96,7 @@ def _body(request) -> dict | None:
         return None  # the API's parser answers 400
     if not isinstance(body, dict) or not isinstance(body.get("pay_type"), str):
         return None  # the API answers what is wrong with it
-    return body if body["pay_type"] in _PAY_TYPES else None
+    return body if body["pay_type"] in METHODS else None
 
 
 class AdmissionMiddleware:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from payments.models import Payment
 from portal.models import Merchant
@@ -34,6 +34,7 @@ class MethodApi:
 
 class PaymentMethod(Protocol):
     pay_type: str
+    label: str  # what operators and merchants read (contracts, applications, the payment list)
     # The operations ``PUT /v1/payments/{id}/<operation>`` offers for this pay type.
     operations: frozenset[str]
     # The statuses a payment of this pay type can have (``payments.state.TRANSITIONS`` narrowed).
@@ -70,4 +71,15 @@ class PaymentMethod(Protocol):
 
     def buyer_simulate(self, *, payment: Payment) -> None:
         """Test mode: play the buyer (the merchant's payment page offers it)."""
+        ...
+
+
+@runtime_checkable
+class WalletTokenMaker(Protocol):
+    """A pay type whose buyer hands over a wallet's encrypted payment token (Apple Pay, Google
+    Pay): in test mode it makes test tokens as the wallet would, encrypted to the product's test
+    keys (``/simulators/wallet-tokens/<pay_type>``, docs/wallets.md)."""
+
+    def test_token(self, *, merchant: Merchant, card_no: str, expire: str, expired: bool = False) -> str:
+        """A test token of ``card_no`` (``expire`` YYMM) for ``merchant``; ``expired``: already expired."""
         ...

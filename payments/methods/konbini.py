@@ -31,6 +31,7 @@ def barcode_fields(number: str, win_width: str | None) -> dict[str, Any]:
 
 class KonbiniMethod(AsynchronousMethod):
     pay_type = PayType.KONBINI
+    label = PayType.KONBINI.label
     operations = frozenset({"cancel"})
     statuses = frozenset({
         Status.UNPROCESSED, Status.AWAITING_CUSTOMER_PAYMENT, Status.CAPTURED, Status.CANCELED, Status.EXPIRED,

@@ -15,6 +15,7 @@ from portal.models import Merchant, PayType
 
 class VirtualAccountMethod(AsynchronousMethod):
     pay_type = PayType.VIRTUALACCOUNT
+    label = PayType.VIRTUALACCOUNT.label
     operations = frozenset({"cancel"})
     statuses = frozenset({
         Status.UNPROCESSED, Status.AWAITING_CUSTOMER_PAYMENT, Status.CAPTURED, Status.CANCELED, Status.EXPIRED,

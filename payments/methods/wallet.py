@@ -28,6 +28,7 @@ REFERENCE_FIELD = {
 
 class WalletMethod(AsynchronousMethod):
     pay_type = PayType.PAYPAY
+    label = PayType.PAYPAY.label
     operations = frozenset({"capture", "cancel", "change"})
     statuses = frozenset({
         Status.UNPROCESSED, Status.AWAITING_CUSTOMER_PAYMENT, Status.AUTHORIZED, Status.CAPTURED,

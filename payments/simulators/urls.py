@@ -4,7 +4,7 @@ buyer pages need staff or the control token in production (``payments.simulators
 
 from django.urls import path
 
-from payments.simulators import acquirer, bank, engine, konbini, tds, wallets
+from payments.simulators import acquirer, bank, engine, konbini, tds, wallet_tokens, wallets
 from payments.simulators.access import client_only, control
 
 
@@ -56,6 +56,12 @@ urlpatterns = [
     path("bank/v1/accounts/<str:payment_ref>/expire", control(bank.expire), name="sim-bank-expire"),
     path("bank/v1/transfers", control(bank.transfer_api), name="sim-bank-transfer"),
     path("bank/transfer/", control(bank.transfer_page), name="sim-bank-transfer-page"),
+    # wallets that hand over an encrypted card (Apple Pay, Google Pay): test tokens
+    path(
+        "wallet-tokens/<str:pay_type>",
+        control(wallet_tokens.issue),
+        name="sim-wallet-token",
+    ),
     # test controls of every simulator
     path("<str:provider>/control", control(engine.control_view), name="sim-control"),
     path(

@@ -27,15 +27,23 @@ SUFFIX = {
     "review": "review",
 }
 
-# Every name a setting may subscribe to: fincode's payment events, then our extensions.
+# fincode's payment events (``FincodeEvent``), then our extensions. A setting may subscribe to
+# those of the pay types the registry has (``EVENTS``).
 FINCODE_EVENTS = [
     "payments.card.regist", "payments.card.exec", "payments.card.capture", "payments.card.cancel",
     "payments.card.auth", "payments.card.change", "payments.card.secure2.authenticate",
     "payments.card.secure2.result", "payments.card.secure",
+    "payments.applepay.regist", "payments.applepay.exec", "payments.applepay.capture",
+    "payments.applepay.cancel",
+    "payments.googlepay.regist", "payments.googlepay.exec", "payments.googlepay.capture",
+    "payments.googlepay.cancel", "payments.googlepay.auth", "payments.googlepay.change",
+    "payments.googlepay.secure2.authenticate", "payments.googlepay.secure2.result", "payments.googlepay.secure",
     "payments.konbini.regist", "payments.konbini.exec", "payments.konbini.cancel", "payments.konbini.complete",
     "payments.konbini.complete.stub", "payments.konbini.expired.update.batch",
     "payments.paypay.regist", "payments.paypay.exec", "payments.paypay.capture", "payments.paypay.cancel",
     "payments.paypay.change", "payments.paypay.complete",
+    "payments.directdebit.regist", "payments.directdebit.exec", "payments.directdebit.cancel",
+    "payments.directdebit.change", "payments.directdebit.complete", "payments.directdebit.complete.stub",
 ]  # fmt: skip
 EXTENSION_EVENTS = [
     "payments.paypay.expired", "payments.paypay.failed",
@@ -45,7 +53,8 @@ EXTENSION_EVENTS = [
     "payments.bnpl.regist", "payments.bnpl.exec", "payments.bnpl.review", "payments.bnpl.capture",
     "payments.bnpl.cancel",
 ]  # fmt: skip
-EVENTS = FINCODE_EVENTS + EXTENSION_EVENTS
+_PREFIXES = tuple(f"{method.event_prefix}." for method in METHODS.values())
+EVENTS = [name for name in FINCODE_EVENTS + EXTENSION_EVENTS if name.startswith(_PREFIXES)]
 
 
 def event_name(pay_type: str, action: str) -> str | None:

@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 from portal import selectors, services
 from portal.api.serializers import StrictIntegerField
 from portal.idempotency import IdempotentMixin
-from portal.models import Application, ApplicationDocument, BusinessCategory, PayType
+from portal.models import Application, ApplicationDocument, BusinessCategory
+from portal.pay_types import pay_type_values
 
 
 class MethodSerializer(serializers.Serializer):
@@ -72,9 +73,14 @@ class ApplicationUpdateSerializer(serializers.Serializer):
     expected_monthly_volume = StrictIntegerField(
         required=False, allow_null=True, min_value=0, max_value=10**13
     )
-    requested_methods = serializers.ListField(
-        child=serializers.ChoiceField(choices=PayType.values), required=False, max_length=len(PayType.values)
-    )
+    requested_methods = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        known = pay_type_values()  # the registry's pay types, read once it is loaded
+        self.fields["requested_methods"] = serializers.ListField(
+            child=serializers.ChoiceField(choices=known), required=False, max_length=len(known)
+        )
 
 
 class DocumentUploadSerializer(serializers.Serializer):

@@ -21,9 +21,9 @@ from portal.models import (
     ApplicationDocument,
     ApplicationMethod,
     BusinessCategory,
-    PayType,
     User,
 )
+from portal.pay_types import pay_type_values
 from portal.services.audit import audit_record, snapshot, status_transition
 from portal.validators import (
     is_canonical_integer,
@@ -113,12 +113,10 @@ def application_methods_clean(value: Any) -> list[str]:
         value = [v for v in value.split(",") if v.strip()]
     if not isinstance(value, list | tuple):
         raise FieldError("02", "requested_methods", "invalid", "must be a list of pay types")
-    methods = []
+    methods, known = [], pay_type_values()
     for item in value:
-        if not isinstance(item, str) or item.strip() not in PayType.values:
-            raise FieldError(
-                "02", "requested_methods", "choice", f"each must be one of {', '.join(PayType.values)}"
-            )
+        if not isinstance(item, str) or item.strip() not in known:
+            raise FieldError("02", "requested_methods", "choice", f"each must be one of {', '.join(known)}")
         if item.strip() not in methods:
             methods.append(item.strip())
     return methods

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from portal import errors
@@ -16,6 +15,7 @@ from portal.models import (
     Merchant,
     User,
 )
+from portal.pay_types import contract_defaults
 from portal.services.audit import audit_record, snapshot
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ CONTRACT_TERMS = (
 
 def contract_ensure(*, merchant: Merchant, pay_type: str, actor: Actor) -> Contract:
     """Create the contract for a pay type with default terms, or return the existing one."""
-    defaults = settings.CONTRACT_DEFAULTS[pay_type]
+    defaults = contract_defaults(pay_type)
     contract, created = Contract.objects.get_or_create(
         merchant=merchant, pay_type=pay_type, defaults=dict(defaults)
     )

@@ -13,6 +13,7 @@ from portal.models import Merchant, PayType
 
 class BnplMethod:
     pay_type = PayType.BNPL
+    label = PayType.BNPL.label
     operations = frozenset({"capture", "cancel"})
     statuses = frozenset({
         Status.UNPROCESSED, Status.AWAITING_PAYMENT_APPROVAL, Status.AUTHORIZED, Status.CAPTURED,

@@ -24,6 +24,7 @@ from portal.models import Merchant, PayType
 
 class CardMethod:
     pay_type = PayType.CARD
+    label = PayType.CARD.label
     operations = frozenset({"capture", "cancel", "auth", "change", "secure"})
     statuses = frozenset(Status.values) - {Status.AWAITING_CUSTOMER_PAYMENT, Status.AWAITING_PAYMENT_APPROVAL}
     event_prefix = "payments.card"

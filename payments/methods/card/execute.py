@@ -3,6 +3,7 @@ or, with ``tds_type=2``, the payment waits for 3-D Secure (AUTHENTICATED)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -54,11 +55,18 @@ def card_source_resolve(*, payment: Payment, data: dict[str, Any]) -> tuple[vaul
     return vault.unseal(saved.secret), {**_card_snapshot(saved), "customer": customer, "card": saved}
 
 
-def payment_execute(*, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
+CardSource = Callable[..., tuple[vault.ClearCard, dict[str, Any]]]
+
+
+def payment_execute(
+    *, payment: Payment, data: dict[str, Any], actor: Any, source: CardSource = card_source_resolve
+) -> Payment:
     """Execute a registered card payment with a token or a saved card.
 
     With ``tds_type=2`` the payment waits for 3-D Secure (AUTHENTICATED); otherwise
-    the acquirer authorises it within this request.
+    the acquirer authorises it within this request. ``source(payment=, data=)`` gives the card
+    and the payment columns that describe it (a pay type that hands over a card, such as a
+    wallet's decrypted token, gives its own); it runs in the execute transaction.
     """
     label = actor_label(actor)
     acquirer = acquirer_for(payment.mode)
@@ -67,7 +75,7 @@ def payment_execute(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pa
     enrolled = False
     with transaction.atomic():
         operation_check(payment, "execute")  # before the token is used up
-        card, snapshot = card_source_resolve(payment=payment, data=data)
+        card, snapshot = source(payment=payment, data=data)
         if tds is not None:
             # Before operation_begin: no lock on the payment row while the 3DS server answers.
             request = EnrollmentRequest(reference=payment.access_id, card=card)

@@ -13,7 +13,8 @@ from django.db import transaction
 
 from portal import services
 from portal.errors import PortalError
-from portal.models import ApiKey, Mode, PayType, User
+from portal.models import ApiKey, Mode, User
+from portal.pay_types import pay_type_values
 
 
 class Command(BaseCommand):
@@ -27,16 +28,17 @@ class Command(BaseCommand):
         parser.add_argument("--approve", action="store_true", help="Approve now, with default contracts.")
         parser.add_argument(
             "--methods",
-            default=",".join(PayType.values),
+            default="",
             help="Comma-separated pay types to approve (default: all).",
         )
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
 
     def handle(self, *args, name, email, approve, methods, json: bool = False, **options):
-        pay_types = [m.strip() for m in methods.split(",") if m.strip()]
-        unknown = [m for m in pay_types if m not in PayType.values]
+        known = pay_type_values()
+        pay_types = [m.strip() for m in methods.split(",") if m.strip()] or known
+        unknown = [m for m in pay_types if m not in known]
         if unknown:
-            raise CommandError(f"unknown pay types: {', '.join(unknown)} (use {', '.join(PayType.values)})")
+            raise CommandError(f"unknown pay types: {', '.join(unknown)} (use {', '.join(known)})")
         try:
             with transaction.atomic():
                 result = self._create(name=name, email=email, approve=approve, pay_types=pay_types)

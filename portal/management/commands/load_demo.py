@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal import services
-from portal.models import ApiKey, Merchant, Mode, PayType, User
+from portal.models import ApiKey, Merchant, Mode, User
+from portal.pay_types import pay_type_values
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 -- development demo only
 OPERATOR = "operator@example.com"
@@ -70,12 +71,12 @@ class Command(BaseCommand):
                 "website": "https://shop.example.com",
                 "business_category": "retail-goods",
                 "expected_monthly_volume": 5_000_000,
-                "requested_methods": PayType.values,
+                "requested_methods": pay_type_values(),
             },
             actor=owner,
         )
         services.application_fast_track(
-            application=merchant.application, pay_types=PayType.values, actor=None
+            application=merchant.application, pay_types=pay_type_values(), actor=None
         )
         merchant = Merchant.objects.get(pk=merchant.pk)
         for (mode, kind), raw in DEMO_KEYS.items():
