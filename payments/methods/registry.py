@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from payments import errors
+from payments.methods.applepay import ApplePayMethod
 from payments.methods.asynchronous import AsynchronousMethod
 from payments.methods.base import PaymentMethod
 from payments.methods.bnpl import BnplMethod
@@ -14,7 +15,14 @@ from portal.errors import PortalError
 
 METHODS: dict[str, PaymentMethod] = {
     method.pay_type: method
-    for method in (CardMethod(), WalletMethod(), KonbiniMethod(), VirtualAccountMethod(), BnplMethod())
+    for method in (
+        CardMethod(),
+        WalletMethod(),
+        KonbiniMethod(),
+        VirtualAccountMethod(),
+        BnplMethod(),
+        ApplePayMethod(),
+    )
 }
 # The pay types whose provider calls run in Celery and whose outcome the provider notifies.
 ASYNCHRONOUS: dict[str, AsynchronousMethod] = {
