@@ -8,6 +8,7 @@ from payments.methods.asynchronous import AsynchronousMethod
 from payments.methods.base import PaymentMethod
 from payments.methods.bnpl import BnplMethod
 from payments.methods.card import CardMethod
+from payments.methods.googlepay import GooglePayMethod
 from payments.methods.konbini import KonbiniMethod
 from payments.methods.virtual_account import VirtualAccountMethod
 from payments.methods.wallet import WalletMethod
@@ -22,6 +23,7 @@ METHODS: dict[str, PaymentMethod] = {
         VirtualAccountMethod(),
         BnplMethod(),
         ApplePayMethod(),
+        GooglePayMethod(),
     )
 }
 # The pay types whose provider calls run in Celery and whose outcome the provider notifies.
