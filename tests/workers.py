@@ -1,0 +1,31 @@
+"""A pytest plugin loaded before Django's settings (``-p tests.workers`` in pyproject.toml).
+
+Under pytest-xdist each worker process runs its share of the suite on a test database of its
+own (pytest-django names it ``test_<name>_gw<N>``) and needs Redis databases of its own too:
+the tests flush theirs, and worker tests use the next one as the Celery broker. Worker N gets
+``REDIS_URL``'s database + 2N (and the broker + 2N + 1); children started by tests inherit it.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlparse, urlunparse
+
+REDIS_DATABASES = 16  # Redis' default `databases`
+
+
+def _redis_url_for_worker(url: str, worker: int) -> str:
+    parsed = urlparse(url)
+    base = int((parsed.path or "/0").strip("/") or 0)
+    index = base + 2 * worker
+    if index + 1 >= REDIS_DATABASES:
+        raise RuntimeError(
+            f"pytest-xdist worker {worker} would need Redis databases {index}-{index + 1} (REDIS_URL={url}): "
+            "use fewer workers (-n) or a lower database in REDIS_URL"
+        )
+    return urlunparse(parsed._replace(path=f"/{index}"))
+
+
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
+    os.environ["REDIS_URL"] = _redis_url_for_worker(os.environ["REDIS_URL"], int(_worker[2:]))
