@@ -46,6 +46,30 @@ class CheckInput:
         return data
 
     @classmethod
+    def from_application(
+        cls, data: dict[str, Any], *, amount: int, currency: str, order_id: str
+    ) -> CheckInput:
+        """An application as the APIs take it (``buyer``, ``items``, ``shipping``, ``device``),
+        already validated: by ``POST /v1/credit/checks`` or by a BNPL payment's execute."""
+        buyer, shipping, device = data["buyer"], data.get("shipping"), data.get("device") or {}
+        return cls(
+            amount=amount,
+            currency=currency,
+            order_id=order_id,
+            name=buyer["name"],
+            name_kana=buyer.get("name_kana", ""),
+            email=buyer["email"],
+            phone=buyer["phone"],
+            postal_code=buyer["postal_code"],
+            address=buyer["address"],
+            birth_date=buyer["birth_date"],
+            items=tuple(Item(**item) for item in data.get("items") or []),
+            shipping=Address(**shipping) if shipping else None,
+            device_fingerprint=device.get("fingerprint", ""),
+            ip=device.get("ip", "") or "",
+        )
+
+    @classmethod
     def from_json(cls, data: dict[str, Any]) -> CheckInput:
         data = dict(data)
         data["birth_date"] = date.fromisoformat(data["birth_date"])

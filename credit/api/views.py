@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from credit import errors, selectors, services
 from credit.identity import normalize_phone
 from credit.models import CreditCheck
-from credit.types import Address, CheckInput, Item
+from credit.types import CheckInput
 from portal.api.serializers import RequestSerializer, StrictIntegerField
 from portal.errors import PortalError
 from portal.idempotency import IdempotentMixin, idempotency_key_of
@@ -171,24 +171,8 @@ class CheckRequestSerializer(StrictSerializer):
 
     def to_input(self) -> CheckInput:
         data = self.validated_data
-        buyer = data["buyer"]
-        shipping = data.get("shipping")
-        device = data.get("device") or {}
-        return CheckInput(
-            amount=data["amount"],
-            currency=data["currency"],
-            order_id=data.get("order_id", ""),
-            name=buyer["name"],
-            name_kana=buyer.get("name_kana", ""),
-            email=buyer["email"],
-            phone=buyer["phone"],
-            postal_code=buyer["postal_code"],
-            address=buyer["address"],
-            birth_date=buyer["birth_date"],
-            items=tuple(Item(**item) for item in data.get("items") or []),
-            shipping=Address(**shipping) if shipping else None,
-            device_fingerprint=device.get("fingerprint", ""),
-            ip=device.get("ip", "") or "",
+        return CheckInput.from_application(
+            data, amount=data["amount"], currency=data["currency"], order_id=data.get("order_id", "")
         )
 
 

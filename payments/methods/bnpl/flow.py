@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from credit import services as credit
 from credit.models import CreditCheck, Exposure
-from credit.types import Address, CheckInput, Item
+from credit.types import CheckInput
 from payments import errors as payment_errors
 from payments.models import JobCode, Payment, Status
 from payments.pending import operation_begin, pending_cleared
@@ -70,22 +70,11 @@ def register_fields(*, data: dict[str, Any]) -> dict[str, Any]:
 
 def check_input(payment: Payment, data: dict[str, Any]) -> CheckInput:
     """The credit application of a BNPL execute (validated by ``BnplExecuteRequest``)."""
-    buyer, shipping, device = data["buyer"], data.get("shipping"), data.get("device") or {}
-    return CheckInput(
+    return CheckInput.from_application(
+        data,
         amount=payment.total_amount,
         currency=payment.currency,
         order_id=payment.access_id,  # the payment's reference: how reconciliation finds the check
-        name=buyer["name"],
-        name_kana=buyer.get("name_kana", ""),
-        email=buyer["email"],
-        phone=buyer["phone"],
-        postal_code=buyer["postal_code"],
-        address=buyer["address"],
-        birth_date=buyer["birth_date"],
-        items=tuple(Item(**item) for item in data.get("items") or []),
-        shipping=Address(**shipping) if shipping else None,
-        device_fingerprint=device.get("fingerprint", ""),
-        ip=device.get("ip", "") or "",
     )
 
 
