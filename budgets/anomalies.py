@@ -25,8 +25,8 @@ The rules (docs/budgets.md explains them with examples):
     above the same weekdays of the weeks before on two days in a row, most
     resources up together. Or a climb: the resources' log costs, fitted
     together, grow from a common onset (a hinge) significantly (``CLIMB_Z``),
-    broadly, at ≥ ``MOM_RATIO`` a month, and already ``CLIMB_RISE`` up. Never
-    carried by one resource, nor matched by a planned increase of the budget.
+    broadly and at ≥ ``MOM_RATIO`` a month. Never carried by one resource, nor
+    matched by a planned increase of the budget since the usual it is measured against.
 ``service_spike``
     An established service's daily cost ≥ ``SPIKE_RATIO`` × its median and
     far outside its usual spread; when one resource carries it, only once it
@@ -70,7 +70,6 @@ CLIMB_CLIP = 4.0  # (outlying days clipped to ± 4 robust σ)
 CLIMB_MIN_HISTORY = 35  # (a shorter history: all of it, from 5 weeks)
 CLIMB_Z = 5.0  # … significant (Stouffer's z over the resources)
 CLIMB_BROAD = 0.6  # … in most resources (their growth's z ≥ 1)
-CLIMB_RISE = 1.15  # … the project already up this much since the onset (and ≥ MOM_RATIO a month)
 ONSET_JUMP_TOLERANCE = 1.25  # a jump's own day unless a hinge fits this much better
 DEFAULT_TEST_WINDOW_DAYS = 2  # a test environment without lifetime tags or earlier tests
 MULTI_DAY_SPIKE_RATIO = 2.5  # one resource up for days, then back: a spike from this ratio
@@ -481,8 +480,14 @@ class Detector:
             return None  # spread spikes are reported the same day; one resource's, once it falls back
         if confirm:
             step = self._step(top, d)
-            if step is None or top.c(d - timedelta(days=1)) >= step[1]:
-                return None  # the resource was already up the day before: a step's noise, no spike
+            if step is None:
+                return None
+            # The resource already up the day before (a step, or the project's broad jump): a high day
+            # is that step's noise — unless it is a spike against the raised level itself (the days
+            # just before), as a spike a week after a month-over-month jump is.
+            raised = median(top.c(d - timedelta(days=k)) for k in (1, 2, 3))
+            if top.c(d - timedelta(days=1)) >= step[1] and top.c(d) < SPIKE_RATIO * raised:
+                return None
             top_base = self._usual(top, d, BASELINE_DAYS * 2)[0]
             if top.c(t) > top_base + 0.5 * top_delta or self._stepped(top, t, impact_floor) is not None:
                 return None  # still up: a step, not a spike
@@ -735,7 +740,8 @@ class Detector:
             self._daily_total.get(d, 0.0) >= u * MOM_RATIO for d, u in zip(evidence, usual, strict=True)
         ):
             common = self._jump_common(evidence)
-            if common >= MOM_COMMON and self._broad(evidence) and not self._planned_growth(t, common):
+            since = evidence[0] - timedelta(days=7 * MOM_WEEKS)  # (the usual's first day)
+            if common >= MOM_COMMON and self._broad(evidence) and not self._planned_growth(t, common, since):
                 result = (sum(usual) / 2, common, t, True)  # start: _onset, when reported
         if result is None:
             result = self._climb(t)
@@ -772,8 +778,10 @@ class Detector:
 
     def _climb(self, t: date) -> tuple[float, float, date, bool] | None:
         """A broad climb, tested on the project's resources together (``_climb_fit``): significant
-        (``CLIMB_Z``), broad (most resources, more than one service), fast (≥ ``MOM_RATIO`` a month)
-        and already material (``CLIMB_RISE``); start: the fitted common onset."""
+        (``CLIMB_Z``), broad (most resources, more than one service) and fast (≥ ``MOM_RATIO`` a
+        month); start: the fitted common onset. No threshold on how far the cost has risen yet: a
+        climb is reported as soon as it is certain (a rise-so-far gate of 15 % delayed a 3 %/day climb
+        by 1–3 days beyond that, and bought no precision on any generator)."""
         fit = self._climb_fit(t)
         if fit is None:
             return None
@@ -783,8 +791,7 @@ class Detector:
             or broad < CLIMB_BROAD
             or services < min(2, self._service_count)
             or monthly < MOM_RATIO
-            or rise < CLIMB_RISE
-            or self._planned_growth(t, rise)
+            or self._planned_growth(t, rise, onset - timedelta(days=MOM_BASE_DAYS))
         ):
             return None
         return base, rise, onset, False
@@ -797,7 +804,10 @@ class Detector:
 
         Per resource, a z-score of its growth at that onset, with its noise inflated for lag-1
         autocorrelation (``(1 + ρ) / (1 - ρ)``: autocorrelated noise makes runs that look like a
-        trend); combined by Stouffer's sum. Returns (onset, z, fitted rise of the total since the
+        trend); combined by Stouffer's sum with the largest z-score capped at the second largest
+        (``_capped_stouffer``: one resource never counts for more than the next one, so one resource
+        cannot carry a climb — while a broad climb of three or four resources keeps most of its
+        evidence, which dropping the top resource threw away). Returns (onset, z, fitted rise of the total since the
         onset, fitted growth over a month, share of resources growing, services growing, the daily
         cost of the week before the onset) or None when fewer than two resources bill every day, or
         when a step (a jump on one day) fits the resources better than a growth."""
@@ -850,7 +860,7 @@ class Detector:
         before = _days(onset, MOM_BASE_DAYS)
         weights = np.array([sum(r.c(d) for d in before) for r in members])
         grown = n - int(onsets[best])  # days of growth, onset included
-        # Not carried by one resource: the figures without the resource that grew most.
+        # Its size without the resource that grew most (not carried by one resource).
         rest = np.arange(len(members)) != int(np.argmax(z))
         weights = weights[rest] / weights[rest].sum()
         rise = float(weights @ np.exp(grown_slopes[rest] * grown))
@@ -860,7 +870,7 @@ class Detector:
         base = sum(self._daily_total.get(d, 0.0) for d in before) / MOM_BASE_DAYS
         return (
             onset,
-            float(z[rest].sum() / math.sqrt(len(members) - 1)),
+            _capped_stouffer(z),
             rise,
             monthly,
             float(growing.mean()),
@@ -868,10 +878,12 @@ class Detector:
             base,
         )
 
-    def _onset(self, t: date, *, jump: bool = False) -> date:
+    def _onset(self, t: date, *, earliest: date, jump: bool = False) -> date:
         """Where the project's climb began: the best least-squares fit, over the last
         ``ONSET_WINDOW`` days of the log of the daily cost, of a level with its own slope and a
-        weekday pattern, plus either a hinge (growth from day c) or a step (a jump on day c)."""
+        weekday pattern, plus either a hinge (growth from day c) or a step (a jump on day c), c from
+        ``earliest`` on (the first day of the usual the rise was measured against: an earlier change —
+        a planned step, say — is part of that usual, not this rise's start)."""
         days = [d for d in _days(t + timedelta(days=1), ONSET_WINDOW) if d in self._daily_total]
         if len(days) < 21:
             return t - timedelta(days=1)
@@ -886,6 +898,8 @@ class Detector:
         best = (math.inf, days[-2])
         recent_step = (math.inf, days[-2])
         for c in range(7, n - 1):
+            if days[c] < earliest:
+                continue
             for shape, column in (
                 ("hinge", np.maximum(0.0, index - c + 1)),
                 ("step", (index >= c).astype(float)),
@@ -901,16 +915,14 @@ class Detector:
             return recent_step[1]
         return best[1]
 
-    def _planned_growth(self, t: date, common: float) -> bool:
-        """The approved plan grows as much from the previous month: a planned increase."""
+    def _planned_growth(self, t: date, common: float, since: date) -> bool:
+        """The approved plan grows as much (≥ 0.9 × ``common``) from the month of ``since`` — the
+        first day of the usual the increase is measured against — to ``t``'s month: a planned
+        increase. A planned step the usual already includes explains nothing more (a step planned for
+        July and billed in July does not make an unplanned jump in August planned)."""
         plan = self.context.plan
-        for back in (0, 30, 60):  # a planned step this month or in the two before (a climb is slow)
-            month = _month_start(t - timedelta(days=back))
-            last_month = _month_start(month - timedelta(days=1))
-            now, before = plan.get(month), plan.get(last_month)
-            if now and before and float(now / before) >= common * 0.9:
-                return True
-        return False
+        now, before = plan.get(_month_start(t)), plan.get(_month_start(since))
+        return bool(now and before and float(now / before) >= common * 0.9)
 
     def mom(self, t: date) -> list[Finding]:
         condition = self._mom_condition(t)
@@ -921,7 +933,11 @@ class Detector:
         base, common, onset, jump = condition
         if jump:  # a jump's day, unless the resources fit a growth from earlier better than a step
             climb = self._climb_fit(t)
-            start = climb[0] if climb is not None else self._onset(t, jump=True)
+            start = (
+                climb[0]
+                if climb is not None
+                else self._onset(t, earliest=t - timedelta(days=1 + 7 * MOM_WEEKS), jump=True)
+            )
         else:
             start = onset  # where the climb began
         previous = _days(t - timedelta(days=2), MOM_BASE_DAYS)
@@ -978,6 +994,13 @@ class Detector:
             contributors=[_dimensions(r)],
             explanation=f"{r.key} ({r.service}) costs {actual:.2f} a day since {start}, usually {expected:.2f}",
         )
+
+
+def _capped_stouffer(z: np.ndarray) -> float:
+    """Stouffer's combination of the resources' z-scores, the largest capped at the second largest."""
+    capped = np.sort(z)
+    capped[-1] = capped[-2]
+    return float(capped.sum() / math.sqrt(len(capped)))
 
 
 def _contributors(members: list[Resource], t: date) -> list[dict]:

@@ -9,7 +9,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from budgets.anomalies import consolidate, detect, resources_from_rows
+from budgets.anomalies import Context, consolidate, detect, resources_from_rows
 
 START = date(2025, 1, 1)
 ALL_DAY = (1 << 24) - 1
@@ -97,3 +97,49 @@ def test_a_batch_worker_left_on_is_not_stopped_with_what_it_adds():
     # Its usual day is 10 runs × 2 days × 40 over the 37 days from its first run: leaving it on adds the rest.
     assert found[0].expected == Decimal(400) / 37
     assert found[0].monthly_impact == (Decimal(40) - Decimal(400) / 37) * 30
+
+
+def test_a_spike_a_week_after_a_broad_jump_is_a_spike():
+    """Every resource × 1.7 from day 80 (a month-over-month jump), then the database × 3.6 on day 87
+    only: the database was already up the day before (the broad jump), but day 87 is a spike against
+    that raised level — one mom_increase and one service_spike."""
+    found = findings(
+        rows(120, factor=lambda r, i: (1.7 if i >= 80 else 1.0) * (3.6 if r == "db-1" and i == 87 else 1.0)),
+        120,
+    )
+    assert [(f.type, f.start) for f in found] == [
+        ("mom_increase", START + timedelta(days=80)),
+        ("service_spike", START + timedelta(days=87)),
+    ]
+    assert found[1].scope == "service:RDS"
+
+
+def test_a_jump_the_month_after_a_planned_step_is_reported_on_its_day():
+    """The plan steps up × 1.6 in March and the costs follow it on March 1st (planned: nothing); on
+    April 1st they jump × 1.7 again with no plan behind it: one mom_increase, starting April 1st (the
+    March step is part of the usual it is measured against, so it neither explains it nor is its start)."""
+    march, april = date(2025, 3, 1), date(2025, 4, 1)
+    plan = {date(2025, m, 1): Decimal(100 if m < 3 else 160) for m in range(1, 7)}
+
+    def factor(resource: str, i: int) -> float:
+        day = START + timedelta(days=i)
+        return (1.6 if day >= march else 1.0) * (1.7 if day >= april else 1.0)
+
+    data = rows(130, factor=factor)
+    found = consolidate(
+        detect(
+            resources_from_rows(data), [START + timedelta(days=i) for i in range(14, 130)], Context(plan=plan)
+        )
+    )
+    assert [(f.type, f.start, f.detected_on) for f in found] == [
+        ("mom_increase", april, april + timedelta(days=1))
+    ]
+
+
+def test_one_resource_climbing_alone_is_no_month_over_month_increase():
+    """The largest resource (a third of the project) grows 3 % a day, the others stay flat: its
+    z-score is capped at the next resource's, so it cannot carry a project-level climb."""
+    found = findings(
+        rows(150, factor=lambda r, i: 1.03 ** min(max(0, i - 79), 60) if r == "i-web" else 1.0), 150
+    )
+    assert "mom_increase" not in [f.type for f in found]
