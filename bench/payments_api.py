@@ -79,9 +79,13 @@ def make_merchant() -> tuple[str, object]:
 
 
 def make_tokens(merchant, count: int) -> list[str]:
+    """``count`` card tokens, then fresh planner statistics, as a live database has for its
+    tables (without them PostgreSQL may look a token up by merchant and filter thousands)."""
+    from django.db import connection
+
     from payments.methods.card.tokens import token_create
 
-    return [
+    tokens = [
         token_create(
             merchant=merchant,
             mode="test",
@@ -92,6 +96,9 @@ def make_tokens(merchant, count: int) -> list[str]:
         ).raw
         for _ in range(count)
     ]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return tokens
 
 
 # Operations (built in each client process): blocking ones for the closed loops, async ones for

@@ -70,6 +70,10 @@ _db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=600))
 _db["CONN_HEALTH_CHECKS"] = True
 _db.setdefault("OPTIONS", {})
 _db["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+# Server-side parameters, and statements prepared once a connection has run them 5 times:
+# PostgreSQL parses and plans a hot path's statement once per connection, not per request.
+_db["OPTIONS"].setdefault("server_side_binding", env.bool("DB_SERVER_SIDE_BINDING", default=True))
+_db["OPTIONS"].setdefault("prepare_threshold", env.int("DB_PREPARE_THRESHOLD", default=5) or None)
 _db["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{_db['NAME']}")}
 
 # A connection used without error this recently skips the per-request ``SELECT 1``

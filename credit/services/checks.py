@@ -105,15 +105,13 @@ class _CheckTransaction:
     """The transaction around a check's two statements.
 
     On PostgreSQL in autocommit mode (a request's normal state) ``BEGIN`` travels with the
-    first statement and ``COMMIT`` with the second, so the whole transaction costs two round
-    trips; an error rolls it back. Inside an outer transaction (the caller's, a test's) it is
-    ``transaction.atomic()`` and the statements go as they are.
+    first statement and ``COMMIT`` with the second in one psycopg pipeline each, so the whole
+    transaction costs two round trips; an error rolls it back. Inside an outer transaction
+    (the caller's, a test's) it is ``transaction.atomic()`` and the statements go as they are.
     """
 
     def __init__(self) -> None:
         self.inline = connection.get_autocommit() and not connection.in_atomic_block
-        self.begin = "BEGIN; " if self.inline else ""
-        self.commit = "; COMMIT" if self.inline else ""
         self._atomic = None if self.inline else transaction.atomic()
 
     def __enter__(self) -> _CheckTransaction:
@@ -131,6 +129,23 @@ class _CheckTransaction:
             except Exception:
                 logger.exception("credit check: ROLLBACK failed")
 
+    def fetchone(self, sql: str, params: list[Any], *, opens: bool = False, closes: bool = False) -> tuple:
+        """Run one statement of the check and return its row: in one round trip with the
+        transaction's ``BEGIN`` (``opens``) or ``COMMIT`` (``closes``) when inline."""
+        with connection.cursor() as cursor:
+            if not self.inline:
+                cursor.execute(sql, params)
+                return cursor.fetchone()
+            connection.ensure_connection()
+            with connection.cursor() as control, connection.wrap_database_errors:
+                with connection.connection.pipeline():
+                    if opens:
+                        control.execute("BEGIN")
+                    cursor.execute(sql, params)
+                    if closes:
+                        control.execute("COMMIT")
+                return cursor.fetchone()
+
     def on_commit(self, func: Callable[[], None]) -> None:
         """Run ``func`` once the check is committed (now if it already is)."""
         transaction.on_commit(func)  # outside an atomic block (inline mode, committed) it runs now
@@ -142,12 +157,8 @@ def _lock_buyer_with_history(
     """The first statement of a check: lock (or create) the buyer, then read its history and
     bureau document: one call of ``credit_buyer_lock_history`` (migration 0003) does both, with
     a fresh snapshot after the lock."""
-    with connection.cursor() as cursor:
-        params = [new_id("by"), mode, phone_digest, now, timezone.localdate(now)]
-        cursor.execute(tx.begin + _LOCK_WITH_HISTORY, params)
-        if tx.begin:
-            cursor.nextset()  # past BEGIN's result
-        pk, public_id, first_seen_at, *row = cursor.fetchone()
+    params = [new_id("by"), mode, phone_digest, now, timezone.localdate(now)]
+    pk, public_id, first_seen_at, *row = tx.fetchone(_LOCK_WITH_HISTORY, params, opens=True)
     buyer = Buyer(
         pk=pk, public_id=public_id, mode=mode, phone_digest=phone_digest, first_seen_at=first_seen_at
     )
@@ -394,9 +405,7 @@ def _check_insert(
             shadow.rule_set_id, shadow.model_id, shadow.outcome.decision, shadow.outcome.matched_bits,
             _dumps(shadow.outcome.reason_codes), shadow.outcome.score, shadow.ml_score, check.created_at,
         ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(sql + _INSERT_END + tx.commit, params)
-        check.pk = cursor.fetchone()[0]
+    check.pk = tx.fetchone(sql + _INSERT_END, params, closes=True)[0]
     check.matched_rules_stored, check.matched_bits = [], outcome.matched_bits  # as stored
     check._state.adding = False
     check._state.db = connection.alias

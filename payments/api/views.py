@@ -171,7 +171,7 @@ def _action(name: str, summary: str, operation_id: str):
             payment = self.payment(order_id)
             data = valid_data(methods.action_request(payment.pay_type, name), request.data)
             payment = method_for(payment.pay_type).operate(
-                payment=self.checked(order_id, data), operation=name, data=data, actor=request.auth
+                payment=self.checked(order_id, data, payment), operation=name, data=data, actor=request.auth
             )
             return payment_answer(request, payment)
 

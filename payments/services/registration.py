@@ -74,19 +74,32 @@ def payment_register(
     return payment
 
 
-_PAYMENT_INSERT: dict[str, tuple[str, list]] = {}
+_PAYMENT_INSERT: dict[tuple[str, tuple[str, ...]], str] = {}
+_INSERTABLE = [f for f in Payment._meta.concrete_fields if not f.primary_key]
 
 
-def _payment_insert(connection) -> tuple[str, list]:
-    """The INSERT of a payment row (every column a parameter), built once per process."""
-    if connection.alias not in _PAYMENT_INSERT:
-        fields = [f for f in Payment._meta.concrete_fields if not f.primary_key]
+def _payment_insert(payment: Payment) -> tuple[str, list]:
+    """The INSERT of a new payment row: the columns that carry a value, each a parameter.
+
+    A nullable column left NULL is not named: the database's default for it is NULL. So the
+    statement of a registration names a score of columns, not every one of the model's ~100
+    (a short statement that psycopg's query cache keeps and PostgreSQL parses quickly). The
+    SQL is built once per column set and connection.
+    """
+    fields, params = [], []
+    for field in _INSERTABLE:
+        value = field.pre_save(payment, True)
+        if value is None and field.null:
+            continue
+        fields.append(field)
+        params.append(field.get_db_prep_save(value, connection))
+    key = (connection.alias, tuple(f.column for f in fields))
+    if key not in _PAYMENT_INSERT:
         qn = connection.ops.quote_name
-        columns = ", ".join(qn(f.column) for f in fields)
+        columns = ", ".join(qn(column) for column in key[1])
         values = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {qn(Payment._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
-        _PAYMENT_INSERT[connection.alias] = (sql, fields)
-    return _PAYMENT_INSERT[connection.alias]
+        _PAYMENT_INSERT[key] = f"INSERT INTO {qn(Payment._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
+    return _PAYMENT_INSERT[key], params
 
 
 def _insert_registration(payment: Payment, event: PaymentEvent) -> list[int]:
@@ -98,8 +111,7 @@ def _insert_registration(payment: Payment, event: PaymentEvent) -> list[int]:
     """
     now = timezone.now()
     payment.created = payment.updated = event.created_at = now
-    insert_sql, fields = _payment_insert(connection)
-    insert_params = [f.get_db_prep_save(f.pre_save(payment, True), connection) for f in fields]
+    insert_sql, insert_params = _payment_insert(payment)
     # Inside an outer transaction, a savepoint keeps a unique violation from poisoning it.
     with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
         payment.pk, deliveries = payment_write_with_history(insert_sql, insert_params, payment, event)

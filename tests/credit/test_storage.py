@@ -51,3 +51,20 @@ def test_a_failure_between_the_statements_rolls_everything_back(trained, model_s
     monkeypatch.undo()
     body = services.credit_check_run(merchant=shop.merchant, mode="test", application=_input())
     assert body.decision == "approved" and Buyer.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_is_two_round_trips_in_one_transaction(trained, model_settings):
+    """BEGIN travels with the first statement and COMMIT with the second (psycopg pipelines)."""
+    from django.test.utils import CaptureQueriesContext
+
+    deploy(BASIC_RULES)
+    shop = make_merchant(name="Counted Shop")
+    services.credit_check_run(merchant=shop.merchant, mode="test", application=_input())  # warm caches
+    with CaptureQueriesContext(connection) as captured:
+        services.credit_check_run(merchant=shop.merchant, mode="test", application=_input())
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert statements == ["BEGIN", "SELECT", "WITH", "COMMIT"]
+    assert "credit_buyer_lock_history" in captured.captured_queries[1]["sql"]
+    assert connection.connection.info.transaction_status == 0  # committed, idle
+    assert CreditCheck.objects.count() == 2
