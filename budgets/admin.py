@@ -90,7 +90,10 @@ class BudgetRequestAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.status != BudgetRequest.Status.REQUESTED:
+        # A request is never edited once made, decided or not: an approver who could change someone
+        # else's amount and then approve it would decide their own request (four eyes). Documents
+        # can still be added; another amount is a new request.
+        if obj is not None:
             fields += [
                 "project",
                 "kind",

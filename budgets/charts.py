@@ -13,7 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from budgets.forecasting import Forecast
-from budgets.money import add_months, month_days
+from budgets.money import add_months, fmt, month_days
 
 WIDTH, HEIGHT = 980, 380
 LEFT, RIGHT, TOP, BOTTOM = 86, 86, 24, 76
@@ -120,7 +120,7 @@ def project_chart(forecast: Forecast, markers: list[Marker]) -> SafeString:
             parts.append(
                 f'<rect class="bar bar-forecast" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" '
                 f'height="{y_bar(actual) - y:.1f}"><title>{point.month:%Y-%m} forecast '
-                f"{point.forecast:.2f}</title></rect>"
+                f"{fmt(point.forecast, currency)} {currency}</title></rect>"
             )
         if actual > 0:
             y = y_bar(actual)
@@ -128,7 +128,7 @@ def project_chart(forecast: Forecast, markers: list[Marker]) -> SafeString:
             parts.append(
                 f'<a href="?month={point.month:%Y-%m}#breakdown">'
                 f'<rect class="bar bar-actual" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" '
-                f'height="{TOP + plot_h - y:.1f}"><title>{point.month:%Y-%m} actual {actual:,.2f} {currency} '
+                f'height="{TOP + plot_h - y:.1f}"><title>{point.month:%Y-%m} actual {fmt(actual, currency)} {currency} '
                 f"(click for its services and resources)</title></rect></a>"
             )
     # Cumulative lines, plotted at each month's end.

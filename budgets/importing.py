@@ -260,7 +260,12 @@ def _stream(cost_import: CostImport, progress: Progress, counts: dict[str, Any])
                 else f"{counts['rows_rejected']} of {counts['rows_read']} rows were rejected"
             )
             + f" (tolerated: {cost_import.max_rejected}, see the lines below); nothing was replaced"
-            + ("" if every else " — fix the rows, or accept losing them with --max-rejected N")
+            + (
+                ""
+                if every
+                else " — fix the rows, or accept losing them with --max-rejected N "
+                "(on the import page: rejected rows tolerated)"
+            )
         )
     periods = sorted(stage.periods)
     if not periods:
@@ -283,17 +288,19 @@ def _check_staged(cost_import: CostImport) -> None:
         for (a, p), c in sorted(mixed.items())
         if len(c) > 1
     ]
+    mixed_periods = {period for period, currencies in mixed.items() if len(currencies) > 1}
+    # Per sub-account: one account's usage billed negative must not hide behind another's positive.
     usage = (
         staged.filter(charge_category="usage")
-        .values_list("billing_account_id", "billing_period_start", "currency")
+        .values_list("billing_account_id", "billing_period_start", "sub_account_id", "currency")
         .annotate(total=Sum("cost"))
-        .order_by()
+        .order_by("billing_account_id", "billing_period_start", "sub_account_id")
     )
     problems += [
-        f"billing period {a} {p:%Y-%m}: usage totals {total} {c}; negative usage is refused "
-        "(credits and refunds must say so in their charge type)"
-        for a, p, c, total in usage
-        if total < 0
+        f"billing period {a} {p:%Y-%m}: usage of sub-account {s or '(none)'} totals {total.normalize():f} {c}; "
+        "negative usage is refused (credits and refunds must say so in their charge type)"
+        for a, p, s, c, total in usage
+        if total < 0 and (a, p) not in mixed_periods
     ]
     if problems:
         raise ImportFileError("; ".join(problems[:10]) + "; nothing was replaced")

@@ -57,3 +57,8 @@ def plain(amount: Decimal) -> str:
 def to_currency(amount: Decimal, currency: str) -> Decimal:
     """An amount rounded (half up) to the currency's minor unit: 1234.5678 USD → 1234.57, JPY → 1235."""
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def fmt(amount: Decimal, currency: str) -> str:
+    """An amount for people: rounded to the currency, with thousands separators (1,234.57; JPY 1,235)."""
+    return f"{to_currency(Decimal(amount), currency):,}"

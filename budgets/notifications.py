@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from budgets.models import Anomaly, BudgetAlert, Project, ProjectMember
+from budgets.money import fmt, to_currency
 
 logger = logging.getLogger(__name__)
 WEBHOOK_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
@@ -95,10 +96,11 @@ def send_digest(*, project_id: int) -> str:
 def _message(kind: str, obj: Any) -> tuple[Project, str, dict[str, Any]]:
     if kind == "anomaly":
         project = obj.project
+        cur = project.currency
         text = (
             f"[{project.name}] {obj.get_type_display()} since {obj.start_date}: {obj.scope} — "
-            f"expected {obj.expected:.2f} {project.currency}/day, actual {obj.actual:.2f}; "
-            f"estimated monthly impact {obj.monthly_impact:.2f} {project.currency}. "
+            f"expected {fmt(obj.expected, cur)} {cur}/day, actual {fmt(obj.actual, cur)}; "
+            f"estimated monthly impact {fmt(obj.monthly_impact, cur)} {cur}. "
             "Please answer: expected / planned / fixed / false alarm."
         )
         payload = {
@@ -110,9 +112,9 @@ def _message(kind: str, obj: Any) -> tuple[Project, str, dict[str, Any]]:
             "service": obj.service_name or None,
             "resource_id": obj.resource_id or None,
             "sub_account_id": obj.sub_account_id or None,
-            "expected": str(obj.expected),
-            "actual": str(obj.actual),
-            "monthly_impact": str(obj.monthly_impact),
+            "expected": format(to_currency(obj.expected, cur), "f"),
+            "actual": format(to_currency(obj.actual, cur), "f"),
+            "monthly_impact": format(to_currency(obj.monthly_impact, cur), "f"),
         }
     else:
         project = obj.project

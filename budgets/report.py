@@ -34,9 +34,9 @@ def report_data(projects: list[Project] | None = None, *, status: str = "all") -
                 "service": anomaly.service_name or None,
                 "resource_id": anomaly.resource_id or None,
                 "sub_account_id": anomaly.sub_account_id or None,
-                "expected": number(anomaly.expected, 2),
-                "actual": number(anomaly.actual, 2),
-                "monthly_impact": number(anomaly.monthly_impact, 2),
+                "expected": number(anomaly.expected, minor_units(anomaly.project.currency)),
+                "actual": number(anomaly.actual, minor_units(anomaly.project.currency)),
+                "monthly_impact": number(anomaly.monthly_impact, minor_units(anomaly.project.currency)),
                 "status": anomaly.status,
                 "answer": anomaly.answer or None,
                 "suppressed_by": anomaly.suppressed_by.public_id if anomaly.suppressed_by else None,
@@ -49,8 +49,8 @@ def report_data(projects: list[Project] | None = None, *, status: str = "all") -
         out.append(
             {
                 "name": project.name,
-                "plan_total": number(forecast.plan_total),
-                "actual_to_date": number(forecast.actual_to_date),
+                "plan_total": number(forecast.plan_total, places),
+                "actual_to_date": number(forecast.actual_to_date, places),
                 "currency": project.currency,
                 "forecast_total": number(forecast.forecast_total, places),
                 "forecast_p10": number(forecast.forecast_p10, places)

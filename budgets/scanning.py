@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from budgets import anomalies, notifications, selectors
 from budgets.forecasting import Forecast
 from budgets.models import Anomaly, BudgetAlert, PlanVersion, Project
-from budgets.money import to_currency
+from budgets.money import fmt, to_currency
 from portal.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -220,8 +220,8 @@ def alerts_check(*, project: Project, forecast: Forecast, version: PlanVersion) 
                     (
                         BudgetAlert.Kind.ACTUAL_PERCENT,
                         int(percent),
-                        f"Actual spend {forecast.actual_to_date:.2f} {project.currency} reached {percent}% "
-                        f"of the approved {forecast.plan_total:.2f}.",
+                        f"Actual spend {fmt(forecast.actual_to_date, project.currency)} {project.currency} "
+                        f"reached {percent}% of the approved {fmt(forecast.plan_total, project.currency)}.",
                     )
                 )
     if not wanted:

@@ -261,8 +261,23 @@ def recent_imports(limit: int = 20) -> list[CostImport]:
     return list(CostImport.objects.all()[:limit])
 
 
-def actuals(project: Project, *, granularity: str, start: date | None, end: date | None) -> list[dict]:
-    rows = _costs([project.pk])
+def _foreign_currencies(project: Project) -> set[str]:
+    """Currencies other than the project's in which some of its costs are billed."""
+    return set(
+        CostDaily.objects.filter(project_id=project.pk)
+        .exclude(currency=project.currency)
+        .values_list("currency", flat=True)
+        .distinct()
+        .order_by()
+    )
+
+
+def actuals(
+    project: Project, *, granularity: str, start: date | None, end: date | None, rates: Rates | None = None
+) -> list[dict]:
+    """Actual cost per day or month in the project's currency; costs billed in another currency are
+    converted by the month's rate (``rates``: pass one to read its notes), left out without one."""
+    rows = CostDaily.objects.filter(project_id=project.pk)
     if start:
         rows = rows.filter(charge_date__gte=start)
     if end:
@@ -271,12 +286,25 @@ def actuals(project: Project, *, granularity: str, start: date | None, end: date
         grouped = rows.annotate(period=TruncMonth("charge_date"))
     else:
         grouped = rows.annotate(period=F("charge_date"))
-    return list(grouped.values("period").annotate(cost=Sum("cost")).order_by("period"))
+    foreign = _foreign_currencies(project)
+    if not foreign:
+        return list(grouped.values("period").annotate(cost=Sum("cost")).order_by("period"))
+    rates = rates if rates is not None else Rates.load(foreign | {project.currency})
+    totals: dict[date, Decimal] = {}
+    for period, currency, cost in (
+        grouped.values_list("period", "currency").annotate(cost=Sum("cost")).order_by()
+    ):
+        period = period.date() if hasattr(period, "date") and callable(period.date) else period
+        converted = rates.convert(cost, currency, project.currency, period, owner=project.pk)
+        if converted is not None:
+            totals[period] = totals.get(period, ZERO) + converted
+    return [{"period": p, "cost": totals[p]} for p in sorted(totals)]
 
 
 GROUP_BY = {"service": "service_name", "sub_account": "sub_account_id", "region": "region",
             "resource": "resource_id", "charge_category": "charge_category", "month": "month", "day": "charge_date"}  # fmt: skip
-FILTERS = ("service", "sub_account", "region", "resource", "charge_category", "tag", "from", "to", "month")
+FILTERS = ("service", "sub_account", "region", "resource", "charge_category", "exclude_category", "tag", "from",
+           "to", "month")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -288,7 +316,8 @@ class CostQuery:
     sub_account: str = ""
     region: str = ""
     resource: str = ""
-    charge_category: str = ""
+    charge_category: str = ""  # one category or several, comma-separated
+    exclude_category: str = ""  # categories left out, comma-separated (e.g. "tax,credit")
     tag: tuple[str, str] | None = None
     start: date | None = None
     end: date | None = None
@@ -316,13 +345,17 @@ def cost_query(params: Mapping[str, str], *, extra: Iterable[str] = ()) -> CostQ
         except ValueError:
             raise FieldError(AREA, "filter", "invalid", "month must be YYYY-MM") from None
         start, end = month, add_months(month, 1) - timedelta(days=1)
-    category = params.get("charge_category", "")
-    if category and category not in ChargeCategory.values:
-        raise FieldError(
-            AREA, "filter", "choice", f"charge_category must be one of {', '.join(ChargeCategory.values)}"
-        )
+    categories = {}
+    for name in ("charge_category", "exclude_category"):
+        values = [v.strip() for v in params.get(name, "").split(",") if v.strip()]
+        bad = [v for v in values if v not in ChargeCategory.values]
+        if bad:
+            raise FieldError(AREA, "filter", "choice", f"{name}: {bad[0][:30]!r} is not a charge category; "
+                             f"one or more of {', '.join(ChargeCategory.values)}, comma-separated")  # fmt: skip
+        categories[name] = ",".join(values)
     return CostQuery(group_by, params.get("service", ""), params.get("sub_account", ""), params.get("region", ""),
-                     params.get("resource", ""), category, tag, start, end)  # fmt: skip
+                     params.get("resource", ""), categories["charge_category"], categories["exclude_category"],
+                     tag, start, end)  # fmt: skip
 
 
 def _day_param(params: Mapping[str, str], name: str) -> date | None:
@@ -335,18 +368,26 @@ def _day_param(params: Mapping[str, str], name: str) -> date | None:
         raise FieldError(AREA, name, "invalid", "must be a date as YYYY-MM-DD") from None
 
 
-def costs_grouped(project: Project, query: CostQuery, *, limit: int = 500) -> list[dict]:
-    """The project's costs (billed and effective) filtered and grouped, largest first."""
-    rows = _costs([project.pk])
+def costs_grouped(
+    project: Project, query: CostQuery, *, limit: int = 500, rates: Rates | None = None
+) -> list[dict]:
+    """The project's costs (billed and effective) filtered and grouped, largest first, in the project's
+    currency: costs billed in another currency are converted by their month's rate (left out without
+    one; ``rates.notes`` says which)."""
+    rows = CostDaily.objects.filter(project_id=project.pk)
     if query.start:
         rows = rows.filter(charge_date__gte=query.start)
     if query.end:
         rows = rows.filter(charge_date__lte=query.end)
     for name, column in (("service", "service_name"), ("sub_account", "sub_account_id"), ("region", "region"),
-                         ("resource", "resource_id"), ("charge_category", "charge_category")):  # fmt: skip
+                         ("resource", "resource_id")):  # fmt: skip
         value = getattr(query, name)
         if value:
             rows = rows.filter(**{column: value})
+    if query.charge_category:
+        rows = rows.filter(charge_category__in=query.charge_category.split(","))
+    if query.exclude_category:
+        rows = rows.exclude(charge_category__in=query.exclude_category.split(","))
     if query.tag:
         rows = rows.filter(tags__contains={query.tag[0]: query.tag[1]})
     if query.group_by.startswith("tag:"):
@@ -355,19 +396,46 @@ def costs_grouped(project: Project, query: CostQuery, *, limit: int = 500) -> li
         rows = rows.annotate(key=TruncMonth("charge_date"))
     else:
         rows = rows.annotate(key=F(GROUP_BY[query.group_by]))
-    grouped = rows.values("key").annotate(cost=Sum("cost"), effective_cost=Sum("effective_cost"))
-    order = ["key"] if query.group_by in ("month", "day") else ["-cost"]
-    out = []
-    for row in grouped.order_by(*order)[:limit]:
-        key = row["key"]
-        key = key.date() if hasattr(key, "date") and callable(key.date) else key
-        out.append(
-            {
-                "key": "" if key is None else str(key),
-                "cost": row["cost"],
-                "effective_cost": row["effective_cost"],
-            }
+    foreign = _foreign_currencies(project)
+    if not foreign:
+        grouped = rows.values("key").annotate(cost=Sum("cost"), effective_cost=Sum("effective_cost"))
+        order = ["key"] if query.group_by in ("month", "day") else ["-cost"]
+        found = [(row["key"], row["cost"], row["effective_cost"]) for row in grouped.order_by(*order)[:limit]]
+    else:
+        rates = rates if rates is not None else Rates.load(foreign | {project.currency})
+        totals: dict[object, list[Decimal]] = {}
+        # A month's rate: grouped by month already, the key is the month (a second DATE_TRUNC with its
+        # own parameter would not match the GROUP BY's on PostgreSQL).
+        by_month = query.group_by == "month"
+        grouped = (rows if by_month else rows.annotate(rate_month=TruncMonth("charge_date"))).values_list(
+            *(("key", "currency") if by_month else ("key", "currency", "rate_month"))
         )
+        for found_row in grouped.annotate(cost=Sum("cost"), effective_cost=Sum("effective_cost")).order_by():
+            if by_month:
+                key, currency, cost, effective = found_row
+                month = key
+            else:
+                key, currency, month, cost, effective = found_row
+            rate = (
+                Decimal(1)
+                if currency == project.currency
+                else rates.rate(currency, project.currency, month, owner=project.pk)
+            )
+            if rate is None:
+                continue
+            entry = totals.setdefault(key, [ZERO, ZERO])
+            entry[0] += cost * rate
+            entry[1] += effective * rate
+        found = [(key, cost, effective) for key, (cost, effective) in totals.items()]
+        if query.group_by in ("month", "day"):
+            found.sort(key=lambda row: (row[0] is None, row[0] or date.min))
+        else:
+            found.sort(key=lambda row: -row[1])
+        found = found[:limit]
+    out = []
+    for key, cost, effective in found:
+        key = key.date() if hasattr(key, "date") and callable(key.date) else key
+        out.append({"key": "" if key is None else str(key), "cost": cost, "effective_cost": effective})
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -11,12 +12,46 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from budgets import charts, selectors, services
-from budgets.models import Anomaly, BudgetRequest, Project
+from budgets.models import Anomaly, BudgetRequest, ChargeCategory, Project
 from budgets.money import to_currency
 from portal.errors import PortalError
 
 PAGE_PARAMS = ("status", "type", "export")
 EXPORTS = ("breakdown", "anomalies", "months", "requests")
+# Billed cost with or without the month-level charges (the "Charges" choice of the cost table).
+CHARGE_VIEWS = (
+    ("", "all charges"),
+    ("tax", "without tax"),
+    ("tax,credit,refund", "without tax and credits"),
+    ("tax,credit,refund,fee,purchase,adjustment", "usage only"),
+)
+# Drill-down: a group's row → that group's costs by the next dimension.
+DRILL = {"month": "service", "day": "service", "service": "resource", "sub_account": "service",
+         "region": "service", "charge_category": "service"}  # fmt: skip
+
+
+def _add_drill_downs(rows: list[dict], query: selectors.CostQuery, params: dict[str, str]) -> None:
+    """Each row of the cost table links to its own costs by the next dimension (month → services →
+    resources)."""
+    target = DRILL.get(query.group_by)
+    if target is None:
+        return
+    kept = {k: v for k, v in params.items() if k not in ("export", "status", "type", "group_by")}
+    for row in rows:
+        key = row["key"]
+        here = dict(kept, group_by=target)
+        if query.group_by == "month":
+            here.pop("from", None), here.pop("to", None)
+            here["month"] = key[:7]
+        elif query.group_by == "day":
+            here.pop("month", None)
+            here["from"] = here["to"] = key
+        else:
+            here[query.group_by] = key
+        if query.group_by in ("service", "sub_account", "region", "charge_category") and not key:
+            continue  # an empty value is no filter
+        row["drill"] = "?" + urlencode(here) + "#breakdown"
+        row["drill_to"] = target
 
 
 def _project(request: HttpRequest, project_id: str) -> Project:
@@ -61,7 +96,10 @@ def project_page(request: HttpRequest, project_id: str) -> HttpResponse:
     try:
         query = selectors.cost_query({k: v for k, v in params.items() if k not in PAGE_PARAMS}, extra=())
     except PortalError as exc:
-        return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
+        message = exc.message + (
+            f"; and on this page: {', '.join(PAGE_PARAMS)}" if "unknown" in exc.message else ""
+        )
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
     status = params.get("status", "all")
     kind = params.get("type", "")
     if status not in selectors.ANOMALY_STATUSES or (kind and kind not in Anomaly.Type.values):
@@ -72,6 +110,7 @@ def project_page(request: HttpRequest, project_id: str) -> HttpResponse:
     if query.start is None and query.end is None and forecast.as_of:
         query = selectors.CostQuery(**{**query.__dict__, "start": forecast.as_of.replace(day=1)})
     breakdown = selectors.costs_grouped(project, query)
+    _add_drill_downs(breakdown, query, params)
     export = params.get("export")
     if export:
         if export not in EXPORTS:
@@ -117,6 +156,8 @@ def project_page(request: HttpRequest, project_id: str) -> HttpResponse:
             "answers": Anomaly.Answer.choices,
             "can_approve": request.user.has_perm("budgets.approve_budgetrequest"),
             "rates": forecast.notes,
+            "charge_views": CHARGE_VIEWS,
+            "categories": ChargeCategory.choices,
         },
     )
 
@@ -130,6 +171,8 @@ def _csv(project: Project, table: str, **data) -> HttpResponse:
 
     def money(value):
         return "" if value is None else format(to_currency(value, cur), "f")
+
+    writer = _SafeWriter(writer)
 
     if table == "breakdown":
         writer.writerow(["key", f"billed_cost_{cur}", f"effective_cost_{cur}"])
@@ -154,9 +197,29 @@ def _csv(project: Project, table: str, **data) -> HttpResponse:
         writer.writerow(["id", "kind", "status", "amount", "currency", "start_month", "months", "purpose",
                          "requested_by", "decided_by"])  # fmt: skip
         for r in data["requests"]:
-            writer.writerow([r.public_id, r.kind, r.status, r.amount, r.currency, f"{r.start_month:%Y-%m}", r.months,
+            writer.writerow([r.public_id, r.kind, r.status, format(to_currency(r.amount, r.currency), "f"), r.currency, f"{r.start_month:%Y-%m}", r.months,
                              r.purpose, r.requested_by or "", r.decided_by or ""])  # fmt: skip
     return response
+
+
+class _SafeWriter:
+    """A csv writer that defuses spreadsheet formulas: cost files, tags and request texts come from
+    outside, and a cell starting with = + - @ (not a number) would run as a formula in Excel."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    @staticmethod
+    def cell(value):
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            try:
+                float(value)
+            except ValueError:
+                return "'" + value
+        return value
+
+    def writerow(self, row):
+        return self.writer.writerow([self.cell(v) for v in row])
 
 
 def _act(request: HttpRequest, project: Project, action, done: str) -> HttpResponse:

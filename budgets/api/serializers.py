@@ -12,8 +12,6 @@ from rest_framework import serializers
 from budgets.models import Anomaly, BudgetRequest
 from budgets.money import to_currency
 
-MONEY = {"max_digits": 30, "decimal_places": 12, "coerce_to_string": True, "normalize_output": True}
-
 
 @extend_schema_field(OpenApiTypes.STR)
 class Amount(serializers.Field):
@@ -104,12 +102,12 @@ class ProjectSerializer(serializers.Serializer):
 
 class PlanMonthSerializer(serializers.Serializer):
     month = serializers.DateField(format="%Y-%m")
-    amount = serializers.DecimalField(**MONEY)
+    amount = Amount(currency="version.project.currency")
 
 
 class PlanVersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
-    total = serializers.DecimalField(**MONEY)
+    total = Amount(currency="project.currency")
     reason = serializers.CharField()
     request_id = serializers.CharField(source="request.public_id", allow_null=True, default=None)
     created_at = serializers.DateTimeField()
@@ -118,7 +116,7 @@ class PlanVersionSerializer(serializers.Serializer):
 
 class ActualSerializer(serializers.Serializer):
     period = serializers.DateField()
-    cost = serializers.DecimalField(**MONEY)
+    cost = Amount(help_text="In the project's currency (converted by the month's rate), rounded to it.")
 
 
 class AnomalySerializer(serializers.ModelSerializer):
@@ -146,7 +144,7 @@ class AnswerSerializer(serializers.Serializer):
 
 class BudgetRequestSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
-    amount = serializers.DecimalField(**MONEY)
+    amount = Amount()
     start_month = serializers.DateField(format="%Y-%m")
 
     class Meta:

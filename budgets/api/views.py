@@ -121,7 +121,7 @@ class ActualsView(BudgetsView):
             start=_date_param(request, "from"),
             end=_date_param(request, "to"),
         )
-        return Response(s.ActualSerializer(rows, many=True).data)
+        return Response(s.ActualSerializer(rows, many=True, context={"currency": project.currency}).data)
 
 
 class ForecastView(BudgetsView):

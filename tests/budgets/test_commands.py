@@ -124,11 +124,11 @@ def test_budget_report_json(tmp_path):
             "name": "Pay",
             "currency": "USD",
             "plan_total": 12000,
-            "actual_to_date": 1553.875,
+            "actual_to_date": 1553.88,  # 31 × 50.125 = 1,553.875 → rounded to the cent (half up)
             "forecast_total": 18295.63,  # 365 days × 50.125 = 18,295.625 → rounded to cents
             "exhausted_month": "2025-08",
             "anomalies": [],
         },
     ]
     text = run("budget_report", "--json")
-    assert '"actual_to_date": 1553.875' in text  # an exact decimal, never a float's 1553.8750000001
+    assert '"actual_to_date": 1553.88' in text  # an exact decimal, never a float's 1553.8800000001
