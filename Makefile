@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 run: install
 	@scripts/run.sh
 
-## Lint, then the whole test suite against PostgreSQL and Redis.
+## Lint and type-check, then the whole test suite against PostgreSQL and Redis.
 test: install
 	@scripts/test.sh
 
@@ -41,4 +41,4 @@ lock: | $(BIN)/python
 	$(BIN)/pip freeze --exclude-editable --exclude merchant-portal | sed '/^-e /d' > requirements.lock
 
 clean:
-	rm -rf $(VENV) var/static .pytest_cache .ruff_cache
+	rm -rf $(VENV) var/static .pytest_cache .ruff_cache .mypy_cache

@@ -115,7 +115,7 @@ class Notifier:
     """This process as the konbini network: signed "paid" notifications."""
 
     def __init__(self, url: str):
-        from payments.simulators.konbini import sign
+        from simulators.konbini import sign
 
         self.sign, self.client, self.n = sign, Client(url), 0
 

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 
 from payments.asyncflows import admin as asyncflow_admin  # noqa: F401 -- registers its models
 from payments.methods.registry import ASYNCHRONOUS
-from payments.models import Customer, Payment, PaymentEvent, SimulatedAcquirerTransaction
+from payments.models import Customer, Payment, PaymentEvent
 from payments.services.reconcile import payment_reconcile
 from payments.webhooks import admin as webhook_admin  # noqa: F401 -- registers its models
 
@@ -15,8 +15,8 @@ class PaymentEventInline(admin.TabularInline):
     model = PaymentEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "action", "from_status", "to_status", "actor", "detail"]
-    readonly_fields = fields
+    # one tuple for both (django-stubs gives the two lists different item types)
+    readonly_fields = fields = ("created_at", "action", "from_status", "to_status", "actor", "detail")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -86,18 +86,3 @@ class CustomerAdmin(ReadOnlyAdmin):
     list_display = ["customer_id", "merchant", "mode", "name", "email", "created"]
     list_filter = ["mode"]
     search_fields = ["customer_id", "name", "email", "merchant__name"]
-
-
-@admin.register(SimulatedAcquirerTransaction)
-class SimulatedAcquirerTransactionAdmin(ReadOnlyAdmin):
-    list_display = [
-        "created_at",
-        "reference",
-        "operation",
-        "outcome",
-        "amount",
-        "transaction_id",
-        "decline_reason",
-    ]
-    list_filter = ["operation", "outcome"]
-    search_fields = ["reference", "transaction_id"]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
+from django.db.models import Field
 
 from payments.models import Payment
 from payments.providers.async_base import (
@@ -103,7 +104,8 @@ def payment_columns(details: ProviderDetails | None) -> dict[str, Any]:
         if value is None:
             continue
         try:
-            known[name] = Payment._meta.get_field(name).clean(value, None)
+            # the names of COLUMNS are concrete fields of Payment
+            known[name] = cast("Field", Payment._meta.get_field(name)).clean(value, None)
         except ValidationError:
             logger.warning("provider value for payment.%s does not fit the column; not kept", name)
     return known

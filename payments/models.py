@@ -7,7 +7,7 @@ decimals: ``amount=1000`` is ¥1,000) plus an ISO currency.
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 from payments.method_fields import (
     AsyncProgress,
@@ -100,6 +100,23 @@ class CardToken(CardFields):
 
     def __str__(self) -> str:
         return f"token {self.card_no}"
+
+
+class WalletTokenUse(models.Model):
+    """A wallet payment token (Apple Pay, Google Pay) that a payment has used: a token is good for
+    one payment, so a second execute with it is refused. Keyed by the wallet's own id of the
+    token (Apple Pay's ``transactionId``, Google Pay's ``messageId``), digested; kept for
+    ``WALLET_TOKEN_USE_DAYS`` (longer than any such token lives), then purged."""
+
+    pay_type = models.CharField(max_length=20)
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pay_type", "digest"], name="wallet_token_used_once")]
+
+    def __str__(self) -> str:
+        return f"{self.pay_type} token {self.digest[:12]}…"
 
 
 class Customer(models.Model):
@@ -306,33 +323,8 @@ class ThreeDSecureSession(models.Model):
         return f"3DS {self.payment.access_id} {self.trans_result or self.profile}"
 
 
-class SimulatedAcquirerTransaction(models.Model):
-    """State of the test-mode card acquirer simulator (the "outside world").
-
-    Kept apart from the gateway's own tables: the gateway knows it only over HTTP.
-    Each operation is recorded under the gateway's reference, so a repeated call
-    with the same reference returns the first result (no double charge).
-    """
-
-    reference = models.CharField(max_length=64, unique=True)
-    transaction_id = models.CharField(max_length=28, db_index=True)
-    operation = models.CharField(max_length=20)
-    outcome = models.CharField(max_length=20)
-    amount = models.BigIntegerField(default=0)
-    decline_reason = models.CharField(max_length=40, blank=True)
-    response = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(F("created_at").desc(), name="simacq_recent")]
-
-    def __str__(self) -> str:
-        return f"{self.reference} {self.operation} {self.outcome}"
-
-
 # Models of the asynchronous methods, webhooks and simulators live in their own modules.
 from payments.asyncflows.models import ProviderNotification, WalletTerms  # noqa: E402
-from payments.simulators.models import SimulatedProviderPayment  # noqa: E402
 from payments.webhooks.models import (  # noqa: E402
     WebhookAttempt,
     WebhookDelivery,
@@ -343,6 +335,6 @@ from payments.webhooks.models import (  # noqa: E402
 
 __all__ = [
     "Card", "CardSecret", "CardToken", "Customer", "JobCode", "Payment", "PaymentEvent", "ProviderNotification",
-    "SimulatedAcquirerTransaction", "SimulatedProviderPayment", "Status", "ThreeDSecureSession", "WalletTerms",
+    "Status", "ThreeDSecureSession", "WalletTerms", "WalletTokenUse",
     "WebhookAttempt", "WebhookDelivery", "WebhookEvent", "WebhookSecret", "WebhookSetting",
 ]  # fmt: skip

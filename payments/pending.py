@@ -138,6 +138,7 @@ def operation_complete(
     if payment.pending_reference != reference:
         return payment  # already resolved (by reconciliation or a retry)
     operation = payment.pending_operation
+    assert operation is not None  # set with pending_reference (operation_begin)
     fields: dict[str, Any] = {
         **pending_cleared(),
         "process_date": timezone.now(),

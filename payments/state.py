@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.utils import timezone
@@ -149,7 +149,7 @@ def _transition_statement(
     """
     from django.db.models.sql import UpdateQuery
 
-    query = Payment.objects.filter(**match).query.chain(UpdateQuery)
+    query = cast(UpdateQuery, Payment.objects.filter(**match).query.chain(UpdateQuery))
     query.add_update_values(updates)
     compiler = query.get_compiler(connection=connection)
     compiler.pre_sql_setup()

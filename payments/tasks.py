@@ -62,8 +62,11 @@ def sweep_pending_payments(**kwargs) -> int:
 
 @shared_task(name="payments.purge_card_secrets", soft_time_limit=120, time_limit=180)
 def purge_card_secrets(**kwargs) -> int:
-    """Periodic: delete card data that no provider needs any more."""
-    return card_secret_purge()
+    """Periodic: delete card data that no provider needs any more, and forget the wallet tokens
+    used long enough ago that none of them is still valid."""
+    from payments.methods.wallet_card import wallet_token_use_purge
+
+    return card_secret_purge() + wallet_token_use_purge()
 
 
 @shared_task(name="payments.bnpl.review_decided", acks_late=True, soft_time_limit=30, time_limit=60)

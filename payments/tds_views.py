@@ -15,7 +15,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from csp.decorators import csp_update
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -41,10 +41,13 @@ def _origin(url: str) -> str:
 
 def _autopost(request, *, url: str, fields: dict, title: str, text: str):
     """A page that posts ``fields`` to ``url`` (a merchant's URL) as soon as it loads."""
-    page = csp_update({"form-action": [_origin(url)]})(render)  # django-csp's public decorator
-    return page(
-        request, "payments/tds_autopost.html", {"url": url, "fields": fields, "title": title, "text": text}
-    )
+
+    @csp_update({"form-action": [_origin(url)]})  # django-csp's public decorator
+    def page(request: HttpRequest) -> HttpResponse:
+        context = {"url": url, "fields": fields, "title": title, "text": text}
+        return render(request, "payments/tds_autopost.html", context)
+
+    return page(request)
 
 
 def _finish_redirect_flow(request, payment: Payment):

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -130,6 +130,9 @@ class ClearCard:
     number: str
     expire: str
     holder_name: str = ""
+    # A network token's cryptogram and ECI (a wallet's card), passed on to the acquirer.
+    cryptogram: str = field(default="", kw_only=True)
+    eci: str = field(default="", kw_only=True)
 
     def __repr__(self) -> str:
         return f"ClearCard({mask(self.number)}, {self.expire})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 
 V = TypeVar("V")
 
@@ -27,6 +27,10 @@ class ProcessCache(Generic[V]):
         self.loading: dict[Hashable, threading.Lock] = {}
         self.lock = threading.Lock()
 
+    @overload
+    def get(self, key: Hashable, load: Callable[[], V]) -> V: ...
+    @overload
+    def get(self, key: Hashable, load: Callable[[], V | None]) -> V | None: ...
     def get(self, key: Hashable, load: Callable[[], V | None]) -> V | None:
         """The cached value, else ``load()``'s (None is not cached: it may exist soon)."""
         entry = self.entries.get(key)

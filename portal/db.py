@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 
 M = TypeVar("M", bound=Model)
+R = TypeVar("R")
 
 
-def one_or_none(queryset: QuerySet[M]) -> M | None:
+def one_or_none(queryset: QuerySet[Any, R]) -> R | None:
     """The row of a lookup by a unique key, or None.
 
     Not ``first()``: that adds ``ORDER BY pk``, and with ``LIMIT 1`` PostgreSQL may then walk
@@ -20,7 +21,7 @@ def one_or_none(queryset: QuerySet[M]) -> M | None:
     return rows[0] if rows else None
 
 
-class RowLookup:
+class RowLookup(Generic[M]):
     """``SELECT`` one row of ``model`` by equality on ``columns``: SQL and converters built once.
 
     For the hottest reads (a payment by its order id on every API call): Django compiles a
@@ -29,7 +30,7 @@ class RowLookup:
     is the model instance the ORM would build (``from_db``, every field's converters).
     """
 
-    def __init__(self, model: type[Model], *columns: str):
+    def __init__(self, model: type[M], *columns: str):
         self.model = model
         self.columns = columns
         self._compiled: dict[str, tuple[str, list[str], list[tuple[int, list, object]]]] = {}
@@ -52,7 +53,7 @@ class RowLookup:
             self._compiled[connection.alias] = (sql, [f.attname for f in fields], converters)
         return self._compiled[connection.alias]
 
-    def get(self, *values: object) -> Model | None:
+    def get(self, *values: object) -> M | None:
         from django.db import connections, router
 
         connection = connections[router.db_for_read(self.model)]

@@ -33,7 +33,7 @@ OPERATOR_PERMISSIONS = [
     "portal.view_user",
     "portal.change_user",
     "payments.reconcile_payment",
-    "payments.view_simulatedacquirertransaction",
+    "simulators.view_simulatedacquirertransaction",
 ]
 
 GROUPS: dict[str, list[str]] = {"reviewer": REVIEWER_PERMISSIONS, "operator": OPERATOR_PERMISSIONS}

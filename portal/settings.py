@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "portal.apps.PortalConfig",
     "payments.apps.PaymentsConfig",
+    "simulators.apps.SimulatorsConfig",
     "credit.apps.CreditConfig",
     "budgets.apps.BudgetsConfig",
     # Last, so that our templates override the admin's.
@@ -418,6 +419,9 @@ PAYMENTS_RECONCILE_AFTER_SECONDS = env.int("PAYMENTS_RECONCILE_AFTER_SECONDS", d
 PAYMENTS_RECONCILE_FIRST_DELAY = env.int("PAYMENTS_RECONCILE_FIRST_DELAY", default=10)
 # Authorisations are valid this many days (auth_max_date).
 CARD_AUTH_VALID_DAYS = 60
+# A wallet token used by a payment is remembered this long, so it cannot pay twice (tokens live
+# minutes to days: Apple Pay a few minutes, Google Pay until its messageExpiration).
+WALLET_TOKEN_USE_DAYS = env.int("WALLET_TOKEN_USE_DAYS", default=30)
 
 # Methods that complete later (QR wallets, konbini, bank transfer): every provider call runs
 # in Celery (payments/asyncflows). Test mode uses the simulators served under /simulators/;

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
@@ -133,6 +134,9 @@ urlpatterns = [
     path("docs/errors/", docs.error_codes, name="api-docs-errors"),
     path("v1/", include(api_v1)),
     path("", include("payments.web_urls")),
+    # The providers' simulators: test equipment, routed only when SIMULATORS_ENABLED (off by
+    # default in production), so a production system has no /simulators/ at all.
+    *([path("simulators/", include("simulators.urls"))] if settings.SIMULATORS_ENABLED else []),
     # budgets: web pages and API (issue 7)
     path("budgets/", include("budgets.urls")),
     path("v1/budgets/", include("budgets.api.urls")),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: lint, then the whole suite against real PostgreSQL and Redis.
+# `make test`: lint, types, then the whole suite against real PostgreSQL and Redis.
 # Takes DATABASE_URL / REDIS_URL from the environment, or the localhost defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,10 @@ PY=.venv/bin/python
 echo "== lint (ruff)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+
+echo "== types (mypy)"
+# payments/ with the Django and DRF plugins (pyproject.toml); they import the settings above
+.venv/bin/mypy
 
 echo "== services"
 $PY scripts/check_services.py

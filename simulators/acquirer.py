@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from payments.models import SimulatedAcquirerTransaction as Op
-from payments.simulators.cards import behaviour
 from payments.vault import brand_of, luhn_ok
 from portal.db import one_or_none
+from simulators.cards import behaviour
+from simulators.models import SimulatedAcquirerTransaction as Op
 
 SUCCESS = {"checked", "authorized", "captured", "canceled", "changed"}
 FORWARD = {"VISA": "2a99100", "MASTER": "2a99200", "JCB": "2s77777", "AMEX": "2a99300"}
@@ -98,6 +98,14 @@ def authorize(request):
         return JsonResponse({"error": "bad_request"}, status=400)
     if not number.isdigit() or not luhn_ok(number) or amount < 0:
         return JsonResponse({"error": "bad_request"}, status=400)
+    # A wallet's network token comes with its cryptogram and ECI: both, or it is malformed.
+    network_token = body.get("network_token")
+    if network_token is not None and not (
+        isinstance(network_token, dict)
+        and network_token.get("cryptogram")
+        and str(network_token.get("eci", "")).isdigit()
+    ):
+        return JsonResponse({"error": "bad_request"}, status=400)
     card = behaviour(number)
     if card.authorization == "error":
         return JsonResponse({"error": "internal_error"}, status=500)
@@ -139,6 +147,7 @@ def authorize(request):
         forward=FORWARD.get(brand, "2a99900"),
         issuer=FORWARD.get(brand, "2a99900"),
         authorized_until=(timezone.now() + timedelta(days=settings.CARD_AUTH_VALID_DAYS)).isoformat(),
+        **({"eci": str(network_token["eci"])} if network_token else {}),
     )
     return _replay(op)
 

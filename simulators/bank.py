@@ -26,9 +26,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from payments.providers.http import hmac_hex
-from payments.simulators import engine
-from payments.simulators.engine import SimulatorError
-from payments.simulators.models import SimulatedProviderPayment as Row
+from simulators import engine
+from simulators.engine import SimulatorError
+from simulators.models import SimulatedProviderPayment as Row
 
 PROVIDER = "bank"
 STATES = {"awaiting": "open", "captured": "paid", "canceled": "closed", "expired": "expired"}
@@ -209,7 +209,7 @@ def transfer_page(request):
             context["error"] = "bad_amount"
         except SimulatorError as exc:
             context["error"] = exc.error
-    return render(request, "payments/simulators/bank_transfer.html", context)
+    return render(request, "simulators/bank_transfer.html", context)
 
 
 @csrf_exempt

@@ -33,8 +33,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from redis.exceptions import RedisError
 
 from payments.providers import http
-from payments.simulators.models import SimulatedProviderPayment as Row
 from portal.redis import get_redis
+from simulators.models import SimulatedProviderPayment as Row
 
 logger = logging.getLogger(__name__)
 

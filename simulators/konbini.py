@@ -25,9 +25,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from payments.providers.http import hmac_hex
-from payments.simulators import engine
-from payments.simulators.engine import SimulatorError
-from payments.simulators.models import SimulatedProviderPayment as Row
+from simulators import engine
+from simulators.engine import SimulatorError
+from simulators.models import SimulatedProviderPayment as Row
 
 PROVIDER = "konbini"
 STATES = {"awaiting": "unpaid", "captured": "paid", "canceled": "canceled", "expired": "expired"}
@@ -191,7 +191,7 @@ def store_page(request):
             )
         except SimulatorError as exc:
             context["error"] = exc.error
-    return render(request, "payments/simulators/konbini_store.html", context)
+    return render(request, "simulators/konbini_store.html", context)
 
 
 @csrf_exempt

@@ -2,7 +2,7 @@
 
 It is the "outside world" of ``payments.providers.tds``: the gateway reaches it only over
 HTTP through ``payments.providers.tds_http``, exactly as it reaches a live 3DS server. The
-documented test cards decide (``payments.simulators.cards``): frictionless → Y, challenge →
+documented test cards decide (``simulators.cards``): frictionless → Y, challenge →
 C (one-time code ``CHALLENGE_CODE``, three attempts), failing → N, not enrolled → the
 versioning step says so. Each authentication is kept under the gateway's reference; a
 repeated reference gets the first answer again. It never stores card numbers.
@@ -20,11 +20,11 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from payments.simulators import engine
-from payments.simulators.access import client_only
-from payments.simulators.cards import CHALLENGE_CODE, behaviour
-from payments.simulators.models import SimulatedProviderPayment as Row
 from payments.vault import luhn_ok
+from simulators import engine
+from simulators.access import client_only
+from simulators.cards import CHALLENGE_CODE, behaviour
+from simulators.models import SimulatedProviderPayment as Row
 
 PROVIDER = "tds"
 MAX_ATTEMPTS = 3

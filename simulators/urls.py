@@ -1,11 +1,11 @@
 """The simulators' routes (test equipment; ``payments.web_urls`` routes them only when
 ``SIMULATORS_ENABLED``). Outside-world APIs answer our provider clients only; controls and
-buyer pages need staff or the control token in production (``payments.simulators.access``)."""
+buyer pages need staff or the control token in production (``simulators.access``)."""
 
 from django.urls import path
 
-from payments.simulators import acquirer, bank, engine, konbini, tds, wallet_tokens, wallets
-from payments.simulators.access import client_only, control
+from simulators import acquirer, bank, engine, konbini, tds, wallet_tokens, wallets
+from simulators.access import client_only, control
 
 
 def _wallet(name: str, create: str, status: str, operate: str) -> list:

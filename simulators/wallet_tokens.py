@@ -4,7 +4,7 @@
 ``POST {"shop_id", "card_no", "expire" (YYMM), "expired": false}`` → ``{"token": "<base64>"}``,
 for ``PUT /v1/payments/{id}`` in test mode. The pay type's module encrypts as its wallet does, to
 the product's test keys (``PaymentMethod`` + ``WalletTokenMaker``); a live payment never accepts
-one. Test equipment: guarded as every simulator control (``payments.simulators.access``).
+one. Test equipment: guarded as every simulator control (``simulators.access``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 
 from payments.methods.base import WalletTokenMaker
 from payments.methods.registry import METHODS
-from payments.simulators import engine
-from payments.simulators.engine import SimulatorError
 from portal.db import one_or_none
 from portal.models import Merchant
+from simulators import engine
+from simulators.engine import SimulatorError
 
 
 @csrf_exempt

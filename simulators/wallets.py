@@ -33,9 +33,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from payments.providers.http import hmac_hex
-from payments.simulators import engine
-from payments.simulators.engine import SimulatorError
-from payments.simulators.models import SimulatedProviderPayment as Row
+from simulators import engine
+from simulators.engine import SimulatorError
+from simulators.models import SimulatedProviderPayment as Row
 
 AWAITING = {"awaiting"}
 
@@ -369,7 +369,7 @@ def pay_page(request, wallet: str, code_id: str):
             return HttpResponseRedirect(row.redirect_url)
     return render(
         request,
-        "payments/simulators/wallet_pay.html",
+        "simulators/wallet_pay.html",
         {"wallet": d, "row": row, "state": d.states[row.state], "awaiting": row.state in AWAITING},
     )
 

@@ -28,6 +28,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -232,6 +233,7 @@ class Lease:
         self.leave()
         if self.local_key is not None:
             return
+        assert name is not None  # without a new name, the first branch kept it
         try:
             _script("rename")(keys=self.keys, args=[self.lease_id, name, _ttl_ms()])
             self.lease_id = name
@@ -327,8 +329,8 @@ class Renewer:
             for lease_id in kept:
                 # Worked on again while its keep was on the way: back to the working TTL at the
                 # next round, so that its process's death still frees it within seconds.
-                if (lease := self.leases.get(lease_id)) is not None:
-                    lease.started = 0.0
+                if (working := self.leases.get(lease_id)) is not None:
+                    working.started = 0.0
 
 
 renewer = Renewer()
@@ -648,7 +650,8 @@ def usage(*, merchant: str, mode: str, pay_types: list[str]) -> dict[str, int]:
 
 def recent_stats(*, merchant: str, mode: str, minutes: int = 5) -> dict[str, int]:
     """Admitted/refused counts of the last ``minutes`` minutes."""
-    raw = redis_client().hgetall(stats_key(merchant, mode))
+    # bytes: the client does not decode responses
+    raw = cast("dict[bytes, bytes]", redis_client().hgetall(stats_key(merchant, mode)))
     first = int(time.time() // 60) - minutes + 1
     totals: dict[str, int] = {}
     for name, value in raw.items():

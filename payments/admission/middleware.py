@@ -111,8 +111,7 @@ class AdmissionMiddleware:
             key = _principal(request)  # from the database unless cached
         except (OperationalError, InterfaceError) as exc:
             return _database_unavailable(exc)
-        body = _body(request) if key is not None else None
-        if body is None:
+        if key is None or (body := _body(request)) is None:
             return self.get_response(request)
         session = new_session = None
         if match["order"]:
@@ -135,7 +134,9 @@ class AdmissionMiddleware:
         except (OperationalError, InterfaceError) as exc:  # the contract's limits, unless cached
             return _database_unavailable(exc)
         if not decision.admitted:
+            assert decision.reason is not None  # a refusal says why
             return refusal(decision.reason, decision.retry_after)
+        assert decision.lease is not None  # an admitted request holds a lease
         ticket = request.admission = Ticket(decision.lease, continued=decision.continued)
         try:
             response = self.get_response(request)

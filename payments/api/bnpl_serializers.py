@@ -32,7 +32,8 @@ class BnplExecuteRequest(RequestSerializer):
     pay_type = serializers.ChoiceField(choices=[PayType.BNPL])
     access_id = serializers.CharField(max_length=24)
     buyer = BuyerSerializer()
-    items = ItemSerializer(many=True, required=False, default=list, max_length=500)
+    # max_length is the list's (DRF passes it to the ListSerializer); the stubs lack it
+    items = ItemSerializer(many=True, required=False, default=list, max_length=500)  # type: ignore[call-arg]
     shipping = ShippingSerializer(required=False, allow_null=True, default=None)
     device = DeviceSerializer(required=False, default=dict)
     invoice_method = serializers.ChoiceField(
@@ -68,7 +69,7 @@ class PaymentBnplResponse(PaymentBaseResponse):
     pending_operation = serializers.CharField(allow_null=True)
 
     def get_credit_check_id(self, payment: Payment) -> str | None:
-        return payment.credit_check.public_id if payment.credit_check_id else None
+        return payment.credit_check.public_id if payment.credit_check is not None else None
 
     def get_invoice(self, payment: Payment) -> dict | None:
         invoice = invoice_of(payment)

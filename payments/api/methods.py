@@ -31,16 +31,17 @@ def _pay_type(data: Any) -> str | None:
 
 def register_request(data: Any):
     """The registration serializer for the body's pay_type (for anything else, one that says what is wrong)."""
-    return REGISTER.get(_pay_type(data), s.PaymentRegisterFields)  # type: ignore[call-overload]
+    pay_type = _pay_type(data)
+    return s.PaymentRegisterFields if pay_type is None else REGISTER.get(pay_type, s.PaymentRegisterFields)
 
 
 def execute_request(pay_type: str):
-    return EXECUTE.get(pay_type, s.PaymentExecuteRequest)  # type: ignore[call-overload]
+    return EXECUTE.get(pay_type, s.PaymentExecuteRequest)
 
 
 def response_class(pay_type: str, *, executing: bool = False):
     """The answer's serializer; cards' for a pay type we do not take (a list filtered by it is empty)."""
-    return (EXECUTE_RESPONSE if executing else RESPONSE).get(pay_type, s.PaymentCardResponse)  # type: ignore[call-overload]
+    return (EXECUTE_RESPONSE if executing else RESPONSE).get(pay_type, s.PaymentCardResponse)
 
 
 def action_request(pay_type: str, name: str):

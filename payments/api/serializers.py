@@ -270,7 +270,7 @@ class CustomerRequest(RequestSerializer):
 
 
 class CustomerUpdateRequest(CustomerRequest):
-    id = None
+    id = None  # type: ignore[assignment]  # DRF: None removes the inherited field
 
 
 class CustomerListQuery(serializers.Serializer):
@@ -345,7 +345,7 @@ class PaymentBaseResponse(serializers.Serializer):
     updated = FincodeTime()
 
     def get_customer_id(self, payment: Payment) -> str | None:
-        return payment.customer.customer_id if payment.customer_id else None
+        return payment.customer.customer_id if payment.customer is not None else None
 
     def get_customer_group_id(self, payment: Payment) -> str | None:
         return None
@@ -426,7 +426,7 @@ class PaymentCardResponse(PaymentBaseResponse):
         }
 
     def get_card_id(self, payment: Payment) -> str | None:
-        return payment.card.card_id if payment.card_id else None
+        return payment.card.card_id if payment.card is not None else None
 
     def get_bulk_payment_id(self, payment: Payment) -> str | None:
         return None

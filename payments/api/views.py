@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,11 +16,15 @@ from payments.api import methods
 from payments.api import serializers as s
 from payments.methods.card import saved, secure, tokens
 from payments.methods.registry import method_for
-from payments.models import Payment
+from payments.models import Customer, Payment
 from payments.services import customers, registration
 from portal.api.permissions import PublicOrSecretKey
 from portal.errors import PortalError
 from portal.idempotency import IdempotentMixin
+
+if TYPE_CHECKING:
+    from portal.api.authentication import ApiPrincipal
+    from portal.models import Merchant
 
 IDEMPOTENCY_HEADERS = [
     OpenApiParameter(
@@ -57,13 +63,14 @@ def _list_links(request, page: selectors.Page) -> dict:
 class MerchantApiView(IdempotentMixin, APIView):
     error_area = "10"
 
+    # ``request.user`` is the key's ApiPrincipal (``ApiKeyAuthentication``).
     @property
-    def merchant(self):
-        return self.request.user.merchant
+    def merchant(self) -> Merchant:
+        return cast("ApiPrincipal", self.request.user).merchant
 
     @property
     def mode(self) -> str:
-        return self.request.user.mode
+        return cast("ApiPrincipal", self.request.user).mode
 
 
 def payment_answer(request, payment: Payment, *, executing: bool = False) -> Response:
@@ -293,11 +300,15 @@ class CustomersView(MerchantApiView):
         )
 
 
-class CustomerDetailView(MerchantApiView):
-    error_area = "12"
+class CustomerView(MerchantApiView):
+    # The views under ``customers/{customer_id}`` (no docstring: drf-spectacular would publish it).
 
-    def customer(self, customer_id: str):
+    def customer(self, customer_id: str) -> Customer:
         return selectors.customer_get(merchant=self.merchant, mode=self.mode, customer_id=customer_id)
+
+
+class CustomerDetailView(CustomerView):
+    error_area = "12"
 
     @extend_schema(operation_id="retrieveCustomer", responses=s.CustomerResponse, tags=["Customers"])
     def get(self, request, customer_id: str):
@@ -321,7 +332,7 @@ class CustomerDetailView(MerchantApiView):
         return Response({"id": customer_id, "delete_flag": "1"})
 
 
-class CardsView(CustomerDetailView):
+class CardsView(CustomerView):
     error_area = "11"
     http_method_names = ["get", "post", "options"]
 
@@ -345,7 +356,7 @@ class CardsView(CustomerDetailView):
         return Response({"list": s.CardResponse(cards, many=True).data})
 
 
-class CardDetailView(CustomerDetailView):
+class CardDetailView(CustomerView):
     error_area = "11"
 
     def card(self, customer_id: str, card_id: str):

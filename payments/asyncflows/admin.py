@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 
 from payments.asyncflows.models import ProviderNotification, WalletTerms
 from payments.asyncflows.notifications import queue_processing
 from payments.providers.wallets.aggregator import WALLETS
-from payments.simulators.models import SimulatedProviderPayment
 from payments.webhooks.admin import ReadOnly
 from portal.roles import register_group_permissions
 
@@ -20,7 +21,7 @@ register_group_permissions(
         "payments.view_walletterms",
         "payments.add_walletterms",
         "payments.change_walletterms",
-        "payments.view_simulatedproviderpayment",
+        "simulators.view_simulatedproviderpayment",
     ],
 )
 
@@ -63,8 +64,9 @@ class WalletTermsForm(forms.ModelForm):
         model = WalletTerms
         fields = ["merchant", "wallets", "default_wallet"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("default_wallet") and data["default_wallet"] not in (data.get("wallets") or []):
             self.add_error("default_wallet", "The default wallet must be one of the merchant's wallets.")
         return data
@@ -76,10 +78,3 @@ class WalletTermsAdmin(admin.ModelAdmin):
     list_display = ["merchant", "wallets", "default_wallet", "updated_at"]
     search_fields = ["merchant__name", "merchant__public_id"]
     autocomplete_fields = ["merchant"]
-
-
-@admin.register(SimulatedProviderPayment)
-class SimulatedProviderPaymentAdmin(ReadOnly):
-    list_display = ["created_at", "provider", "payment_ref", "provider_id", "state", "amount", "deadline"]
-    list_filter = ["provider", "state"]
-    search_fields = ["payment_ref", "provider_id", "lookup"]

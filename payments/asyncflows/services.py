@@ -82,7 +82,7 @@ STATE_TARGET = {
     "failed": (Status.FAILED, "fail"),
 }
 # Money arriving after the payment is final raises one of fincode's flags.
-LATE_MONEY_FLAG = {
+LATE_MONEY_FLAG: dict[str, str] = {
     Status.CAPTURED: "overpayment_flag",
     Status.CANCELED: "cancel_overpayment_flag",
     Status.EXPIRED: "expire_overpayment_flag",
@@ -154,11 +154,13 @@ def payment_operate_async(*, payment: Payment, operation: str, data: dict[str, A
     """capture, cancel or change a wallet payment; cancel a konbini slip or a virtual account."""
     _check_operation(payment, operation)
     _provider(payment)
-    amount = None
+    amount: int | None = None
+    tax, total = payment.tax, payment.total_amount
     if operation == "change":
-        amount, tax = data["amount"], data.get("tax", payment.tax)
+        amount, tax = data["amount"], (payment.tax if data.get("tax") is None else data["tax"])
+        total = amount + tax
         payment_amount_check(
-            merchant=payment.merchant, mode=payment.mode, pay_type=payment.pay_type, total=amount + tax
+            merchant=payment.merchant, mode=payment.mode, pay_type=payment.pay_type, total=total
         )
     with transaction.atomic():
         payment, reference = operation_begin(
@@ -167,7 +169,7 @@ def payment_operate_async(*, payment: Payment, operation: str, data: dict[str, A
         field = DESCRIPTION_FIELD.get(operation)
         updates = {field: data[field]} if field and data.get(field) else {}
         if operation == "change":
-            if payment.status == Status.CAPTURED and amount + tax > payment.total_amount:
+            if payment.status == Status.CAPTURED and total > payment.total_amount:
                 raise PortalError(errors.AMOUNT_INCREASE_NOT_ALLOWED, field="amount")
             updates["tax"] = tax
         if updates:
@@ -264,6 +266,7 @@ def provider_call_run(*, payment_id: int, reference: str) -> str:
     if payment.pending_reference != reference:
         return "stale"
     operation, ref = payment.pending_operation, payment.access_id
+    assert operation is not None  # set with pending_reference (operation_begin)
     try:
         provider = provider_for(payment)
     except NotConfigured:

@@ -90,6 +90,7 @@ def decrypt(raw: str, merchant: Merchant, mode: str) -> WalletCard:
         expire=expiry[:4],
         cryptogram=str(extra.get("onlinePaymentCryptogram") or ""),
         eci=str(extra.get("eciIndicator") or ""),
+        token_id=str(header["transactionId"]),
     )
 
 
@@ -136,7 +137,7 @@ class ApplePayMethod(WalletCardMethod):
         class ApplepayRegisterRequest(s.PaymentRegisterRequest):
             pay_type = pay_type_field(self.pay_type)
             job_code = serializers.ChoiceField(choices=["AUTH", "CAPTURE"])
-            tds_type = tds2_type = td_tenant_name = None
+            tds_type = tds2_type = td_tenant_name = None  # type: ignore[assignment]  # DRF: removes the fields
 
         class ApplepayExecuteRequest(s.RequestSerializer):
             pay_type = pay_type_field(self.pay_type)

@@ -111,6 +111,7 @@ def decrypt(raw: str, merchant: Merchant, mode: str) -> WalletCard:
         expire=f"{int(details['expirationYear']) % 100:02d}{int(details['expirationMonth']):02d}",
         cryptogram=str(details.get("cryptogram") or ""),
         eci=str(details.get("eciIndicator") or ""),
+        token_id=str(clear["messageId"]),
     )
 
 
@@ -187,7 +188,7 @@ class GooglePayMethod(WalletCardMethod):
                 max_length=16384, help_text="Google Pay's payment token (ECv2 JSON)."
             )
             method = serializers.ChoiceField(choices=["1", "2", "5"])
-            card_id = None
+            card_id = None  # type: ignore[assignment]  # DRF: None removes the inherited field
 
         return MethodApi(
             register=GooglepayRegisterRequest,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
@@ -19,7 +20,7 @@ DEVICE_FIELDS = ("device_name", "win_width", "win_height")
 
 def barcode_fields(number: str, win_width: str | None) -> dict[str, Any]:
     """The slip's barcode (a PNG), as wide as the buyer's screen allows."""
-    width = int(win_width) if is_ascii_digits(win_width or "") else 0
+    width = int(win_width) if win_width and is_ascii_digits(win_width) else 0
     image, pixels_wide, pixels_high = konbini_barcode(number, max_width=width or 600)
     return {
         "barcode": image,
@@ -30,14 +31,14 @@ def barcode_fields(number: str, win_width: str | None) -> dict[str, Any]:
 
 
 class KonbiniMethod(AsynchronousMethod):
-    pay_type = PayType.KONBINI
+    pay_type: str = PayType.KONBINI
     label = PayType.KONBINI.label
     operations = frozenset({"cancel"})
     statuses = frozenset({
         Status.UNPROCESSED, Status.AWAITING_CUSTOMER_PAYMENT, Status.CAPTURED, Status.CANCELED, Status.EXPIRED,
     })  # fmt: skip
     event_prefix = "payments.konbini"
-    event_overrides = {"expire": "payments.konbini.expired.update.batch"}
+    event_overrides: Mapping[str, str] = {"expire": "payments.konbini.expired.update.batch"}
     provider_names = frozenset({"konbini"})
     money_captures = True
 

@@ -14,7 +14,7 @@ from portal.models import Merchant, PayType
 
 
 class VirtualAccountMethod(AsynchronousMethod):
-    pay_type = PayType.VIRTUALACCOUNT
+    pay_type: str = PayType.VIRTUALACCOUNT
     label = PayType.VIRTUALACCOUNT.label
     operations = frozenset({"cancel"})
     statuses = frozenset({
@@ -39,7 +39,7 @@ class VirtualAccountMethod(AsynchronousMethod):
         return {
             "job_code": JobCode.CAPTURE,
             "billing_amount": data.get("amount", 0),
-            "billing_tax": data.get("tax", 0),
+            "billing_tax": data.get("tax") or 0,
         }
 
     def execute_fields(self, *, payment: Payment, data: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ REFERENCE_FIELD = {
 
 
 class WalletMethod(AsynchronousMethod):
-    pay_type = PayType.PAYPAY
+    pay_type: str = PayType.PAYPAY
     label = PayType.PAYPAY.label
     operations = frozenset({"capture", "cancel", "change"})
     statuses = frozenset({

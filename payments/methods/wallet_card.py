@@ -23,6 +23,7 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,12 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
+from django.db import connection
+from django.utils import timezone
 
 from payments import errors, vault
 from payments.methods.card import CardMethod
-from payments.models import Payment
+from payments.models import Payment, WalletTokenUse
 from portal.errors import ErrorSpec, PortalError, define
 from portal.models import Merchant, Mode
 
@@ -41,6 +44,7 @@ WALLET_TOKEN_INVALID = define(
     "E1100000101", 400, "token: the wallet's payment token cannot be read, is not for you, or was altered."
 )
 WALLET_TOKEN_EXPIRED = define("E1100000102", 400, "token: the wallet's payment token has expired.")
+WALLET_TOKEN_USED = define("E1100000104", 400, "token: the wallet's payment token was already used.")
 WALLET_LIVE_KEYS_MISSING = define(
     "E1100000103",
     403,
@@ -69,6 +73,8 @@ class WalletCard:
     expire: str  # YYMM
     cryptogram: str = ""
     eci: str = ""
+    # The wallet's own id of this token (Apple Pay: transactionId; Google Pay: messageId).
+    token_id: str = ""
 
     def __repr__(self) -> str:
         return f"WalletCard({vault.mask(self.number)}, {self.expire})"
@@ -174,6 +180,8 @@ class WalletCardMethod(CardMethod):
             raise PortalError(WALLET_TOKEN_INVALID, field="token")
         if vault.expire_problem(card.expire):
             raise PortalError(WALLET_TOKEN_EXPIRED, field="token")
+        if not card.token_id or not wallet_token_use(pay_type=self.pay_type, token_id=card.token_id):
+            raise PortalError(WALLET_TOKEN_USED, field="token")
         snapshot = {
             "card_no": vault.mask(card.number),
             "brand": vault.brand_of(card.number),
@@ -183,7 +191,7 @@ class WalletCardMethod(CardMethod):
             "customer": None,
             "card": None,
         }
-        return vault.ClearCard(card.number, card.expire), snapshot
+        return vault.ClearCard(card.number, card.expire, cryptogram=card.cryptogram, eci=card.eci), snapshot
 
     def operate(self, *, payment: Payment, operation: str, data: dict[str, Any], actor: Any) -> Payment:
         """The card's operations, those of them this wallet offers (fincode: Apple Pay has no change)."""
@@ -197,6 +205,26 @@ class WalletCardMethod(CardMethod):
         from payments.methods.card.execute import payment_execute
 
         return payment_execute(payment=payment, data=data, actor=actor, source=self.card_source)
+
+
+def wallet_token_use(*, pay_type: str, token_id: str) -> bool:
+    """Record that a payment uses this wallet token: False if one already has. Called in the
+    execute transaction, so a refused execute (its row rolled back) leaves the token usable."""
+    digest = hashlib.sha256(f"{pay_type}:{token_id}".encode()).hexdigest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO payments_wallettokenuse (pay_type, digest, used_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (pay_type, digest) DO NOTHING RETURNING id",
+            [pay_type, digest, timezone.now()],
+        )
+        return cursor.fetchone() is not None
+
+
+def wallet_token_use_purge() -> int:
+    """Forget the uses older than ``WALLET_TOKEN_USE_DAYS`` (no such token is still valid)."""
+    before = timezone.now() - timedelta(days=settings.WALLET_TOKEN_USE_DAYS)
+    deleted, _ = WalletTokenUse.objects.filter(used_at__lt=before).delete()
+    return deleted
 
 
 def pay_type_field(pay_type: str) -> Any:

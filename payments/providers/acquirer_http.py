@@ -124,6 +124,12 @@ class HttpAcquirer:
                 "pay_times": request.pay_times,
                 "merchant": request.merchant_ref,
                 "authentication": request.authentication,
+                # A wallet's network token: its cryptogram and ECI (the card number is the token's).
+                **(
+                    {"network_token": {"cryptogram": request.card.cryptogram, "eci": request.card.eci}}
+                    if request.card.cryptogram
+                    else {}
+                ),
             },
         )
         return _result(request.reference, body)

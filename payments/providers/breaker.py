@@ -14,6 +14,7 @@ is unreachable the breaker lets calls through (logged): timeouts still bound the
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from django.conf import settings
 from redis.exceptions import RedisError
@@ -100,7 +101,8 @@ def breaker_failure(name: str) -> None:
 def breaker_state(name: str) -> dict[str, str]:
     """For operators and tests: the raw state (empty: closed, no recent failure)."""
     try:
-        raw = get_redis().hgetall(_key(name))
+        # bytes: the client does not decode responses
+        raw = cast("dict[bytes, bytes]", get_redis().hgetall(_key(name)))
     except RedisError:
         return {"state": "unknown"}
     return {k.decode(): v.decode() for k, v in raw.items()} or {"state": "closed"}

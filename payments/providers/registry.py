@@ -35,6 +35,6 @@ def test_cards() -> dict:
     Documentation of test equipment, never a behaviour decision: live payments ask the
     configured acquirer and 3DS server.
     """
-    from payments.simulators.cards import TEST_CARDS
+    from simulators.cards import TEST_CARDS
 
     return TEST_CARDS

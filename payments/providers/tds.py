@@ -2,7 +2,7 @@
 
 The gateway is the 3DS Requestor towards the merchant (fincode's ``/v1/secure2`` API and the
 buyer pages under ``/tds/``); the authentication itself is decided by a 3DS server and the
-issuer's ACS behind it. Test mode talks to the simulated one (``payments/simulators/tds.py``),
+issuer's ACS behind it. Test mode talks to the simulated one (``simulators/tds.py``),
 live mode to the one configured by ``TDS_SERVER_URL`` — never the other way round.
 
 Every call carries the gateway's ``reference`` (one per payment): the server must treat a

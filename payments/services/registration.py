@@ -51,7 +51,7 @@ def payment_register(
     """
     pay_type = data["pay_type"]
     method = method_for(pay_type)
-    total = data.get("amount", 0) + data.get("tax", 0)
+    total = (data.get("amount") or 0) + (data.get("tax") or 0)
     payment_amount_check(merchant=merchant, mode=mode, pay_type=pay_type, total=total)
     fields = {f: data[f] for f in REGISTER_FIELDS if data.get(f) is not None}
     fields.update(method.register_fields(merchant=merchant, mode=mode, data=data))

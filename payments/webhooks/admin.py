@@ -54,8 +54,15 @@ class WebhookSettingAdmin(ReadOnly):
 
 class DeliveryInline(ReadOnlyTabular):
     model = WebhookDelivery
-    fields = ["delivery_id", "setting", "status", "attempts", "next_attempt_at", "delivered_at", "last_error"]
-    readonly_fields = fields
+    readonly_fields = fields = (
+        "delivery_id",
+        "setting",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "last_error",
+    )
 
 
 @admin.register(WebhookEvent)
@@ -69,7 +76,7 @@ class WebhookEventAdmin(ReadOnly):
 
 class AttemptInline(ReadOnlyTabular):
     model = WebhookAttempt
-    fields = [
+    readonly_fields = fields = (
         "number",
         "manual",
         "started_at",
@@ -78,8 +85,7 @@ class AttemptInline(ReadOnlyTabular):
         "delivered",
         "error",
         "response_excerpt",
-    ]
-    readonly_fields = fields
+    )
     show_change_link = False
 
 

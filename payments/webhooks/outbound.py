@@ -113,7 +113,8 @@ def address_allowed(ip: IPAddress, *, loopback: bool = False) -> bool:
     inner = _embedded_ipv4(ip)
     if inner is not None:
         # Loopback reached through NAT64 or 6to4 is someone else's loopback: never.
-        return address_allowed(inner, loopback=loopback and ip.ipv4_mapped is not None)
+        mapped = isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None
+        return address_allowed(inner, loopback=loopback and mapped)
     if loopback and any(ip in net for net in _LOOPBACK if net.version == ip.version):
         return True
     if any(ip in net for net in _REFUSED_NETWORKS if net.version == ip.version):

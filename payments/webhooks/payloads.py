@@ -30,7 +30,7 @@ def _common(payment: Payment, event: str) -> dict[str, Any]:
         "access_id": payment.access_id,
         "pay_type": payment.pay_type,
         "status": payment.status,
-        "customer_id": payment.customer.customer_id if payment.customer_id else None,
+        "customer_id": payment.customer.customer_id if payment.customer is not None else None,
         "process_date": fincode_time(payment.process_date),
         "client_field_1": payment.client_field_1,
         "client_field_2": payment.client_field_2,

@@ -5,10 +5,11 @@ import time
 import httpx
 import pytest
 
-from payments.models import Payment, PaymentEvent, SimulatedProviderPayment, WalletTerms
+from payments.models import Payment, PaymentEvent, WalletTerms
 from payments.providers import breaker
 from payments.providers.throttle import provider_throttle
 from payments.tasks import sweep_pending_payments
+from simulators.models import SimulatedProviderPayment
 from tests.payments.flows import DEVICE, act, buyer, execute, get, ok, register, sim, subscribe
 from tests.support import error_codes
 

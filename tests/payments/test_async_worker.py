@@ -14,12 +14,12 @@ from payments.models import (
     Payment,
     PaymentEvent,
     ProviderNotification,
-    SimulatedProviderPayment,
     WebhookEvent,
 )
 from payments.providers.http import provider_secret
-from payments.simulators.wallets import DIALECTS
 from payments.webhooks.signing import verify
+from simulators.models import SimulatedProviderPayment
+from simulators.wallets import DIALECTS
 from tests import processes
 from tests.receiver import Receiver
 

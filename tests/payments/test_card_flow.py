@@ -176,3 +176,12 @@ def test_fast_representation_matches_the_declared_fields(api):
         if name in ("customer_group_id", "bulk_payment_id", "subscription_id"):
             continue
         assert fast[name] == value, name
+
+
+def test_a_change_with_tax_null_keeps_the_tax(api, public_api):
+    """Found by the schema fuzzer: ``"tax": null`` on change was a 500 (None added to the amount)."""
+    payment = register(api, amount="1000", tax="100")
+    execute(api, payment, token(public_api))
+    changed = action(api, payment, "change", job_code="AUTH", amount="800", tax=None)
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["amount"] == 800 and changed.json()["tax"] == 100

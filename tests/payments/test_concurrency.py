@@ -7,7 +7,8 @@ import time
 import httpx
 import pytest
 
-from payments.models import Payment, PaymentEvent, SimulatedAcquirerTransaction
+from payments.models import Payment, PaymentEvent
+from simulators.models import SimulatedAcquirerTransaction
 from tests import processes
 from tests.payments.helpers import TIMEOUT, VISA
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from payments.asyncflows.models import ProviderNotification
 from payments.asyncflows.notifications import notification_process
-from payments.simulators import bank, konbini
-from payments.simulators.wallets import DIALECTS
+from simulators import bank, konbini
+from simulators.wallets import DIALECTS
 from tests.hostile import assert_answered, body, field, hostile_settings, junk
 from tests.payments.flows import execute, ok, register
 

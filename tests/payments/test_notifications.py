@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 
 from payments.models import Payment, PaymentEvent, ProviderNotification, WebhookDelivery
-from payments.simulators import bank, konbini
-from payments.simulators.wallets import DIALECTS
 from payments.tasks import sweep_pending_payments
+from simulators import bank, konbini
+from simulators.wallets import DIALECTS
 from tests.payments.flows import buyer, execute, get, ok, register, sim, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)

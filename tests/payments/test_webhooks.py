@@ -251,8 +251,9 @@ def test_operators_see_webhooks_in_the_admin(admin_client, api, receiver):
     register(api, "Paypay")
     delivery = WebhookDelivery.objects.get()
     for path in ("webhookdelivery/", f"webhookdelivery/{delivery.pk}/change/", "webhookevent/", "webhooksetting/",
-                 "providernotification/", "walletterms/", "simulatedproviderpayment/"):  # fmt: skip
+                 "providernotification/", "walletterms/"):  # fmt: skip
         assert admin_client.get(f"/admin/payments/{path}").status_code == 200, path
+    assert admin_client.get("/admin/simulators/simulatedproviderpayment/").status_code == 200
     resent = admin_client.post(
         "/admin/payments/webhookdelivery/", {"action": "resend", "_selected_action": [delivery.pk]}
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
@@ -12,15 +13,15 @@ from portal.models import Merchant, PayType
 
 
 class BnplMethod:
-    pay_type = PayType.BNPL
+    pay_type: str = PayType.BNPL
     label = PayType.BNPL.label
     operations = frozenset({"capture", "cancel"})
-    statuses = frozenset({
+    statuses: frozenset[str] = frozenset({
         Status.UNPROCESSED, Status.AWAITING_PAYMENT_APPROVAL, Status.AUTHORIZED, Status.CAPTURED,
         Status.CANCELED, Status.FAILED,
     })  # fmt: skip
     event_prefix = "payments.bnpl"
-    event_overrides: dict[str, str] = {}
+    event_overrides: Mapping[str, str] = {}
 
     @cached_property
     def api(self) -> MethodApi:
@@ -66,7 +67,7 @@ class BnplMethod:
         invoice = invoice_of(payment) if payment.status == Status.CAPTURED else None
         return {
             "job_code": payment.job_code,
-            "credit_check_id": payment.credit_check.public_id if payment.credit_check_id else None,
+            "credit_check_id": payment.credit_check.public_id if payment.credit_check is not None else None,
             "decline_category": payment.bnpl_decline_category,
             "invoice_method": payment.bnpl_invoice_method,
             "invoice_id": invoice.public_id if invoice else None,

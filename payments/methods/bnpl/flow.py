@@ -135,11 +135,13 @@ def _apply_decision(*, payment_id: int, reference: str | None, check: CreditChec
 
 def _capture(*, payment: Payment, actor: str) -> Payment:
     """Shipment: CAPTURED, and the buyer's invoice is issued (inside the caller's transaction)."""
+    assert payment.credit_check is not None  # AUTHORIZED by a credit check
     invoice = credit.bnpl_invoice_create(
         check=payment.credit_check,
         amount=payment.total_amount,
         payment_method=payment.bnpl_invoice_method or "konbini",
     )
+    assert invoice.due_date is not None  # set when invoiced
     return payment_transition(
         payment=payment,
         to=Status.CAPTURED,
@@ -169,6 +171,7 @@ def payment_operate_bnpl(*, payment: Payment, operation: str, actor: Any) -> Pay
         if payment.status == Status.CAPTURED:
             raise PortalError(BNPL_INVOICED)
         if payment.status == Status.AUTHORIZED:
+            assert payment.credit_check is not None  # AUTHORIZED by a credit check
             credit.credit_authorization_release(check=payment.credit_check)
         return payment_transition(
             payment=payment, to=Status.CANCELED, action="cancel", actor=label, process_date=timezone.now()

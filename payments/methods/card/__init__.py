@@ -12,6 +12,7 @@ authorisation out) subclasses ``CardMethod``: its own ``execute`` (decrypt, then
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
@@ -23,12 +24,12 @@ from portal.models import Merchant, PayType
 
 
 class CardMethod:
-    pay_type = PayType.CARD
+    pay_type: str = PayType.CARD
     label = PayType.CARD.label
     operations = frozenset({"capture", "cancel", "auth", "change", "secure"})
     statuses = frozenset(Status.values) - {Status.AWAITING_CUSTOMER_PAYMENT, Status.AWAITING_PAYMENT_APPROVAL}
     event_prefix = "payments.card"
-    event_overrides: dict[str, str] = {}
+    event_overrides: Mapping[str, str] = {}
 
     @cached_property
     def api(self) -> MethodApi:

@@ -78,8 +78,8 @@ def payment_execute(
         card, snapshot = source(payment=payment, data=data)
         if tds is not None:
             # Before operation_begin: no lock on the payment row while the 3DS server answers.
-            request = EnrollmentRequest(reference=payment.access_id, card=card)
-            enrolled = tds_call(lambda: tds.enrollment(request)).enrolled
+            enrollment = EnrollmentRequest(reference=payment.access_id, card=card)
+            enrolled = tds_call(lambda: tds.enrollment(enrollment)).enrolled
             if not enrolled and payment.tds2_type != "3":
                 raise PortalError(errors.TDS_NOT_ENROLLED)
         extra = {

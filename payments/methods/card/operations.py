@@ -24,11 +24,19 @@ def _times(data: dict[str, Any]) -> dict[str, Any]:
     return {"pay_times": int(data["pay_times"])} if data.get("pay_times") else {}
 
 
+def _authorisation(payment: Payment) -> str:
+    """The acquirer's transaction that these operations act on (the payment's authorisation)."""
+    if not payment.transaction_id:
+        raise PortalError(errors.INVALID_STATUS_TRANSITION, "This payment was never authorised.")
+    return payment.transaction_id
+
+
 def payment_capture(*, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
     label = actor_label(actor)
     acquirer = acquirer_for(payment.mode)
     with transaction.atomic():
         payment, reference = operation_begin(payment=payment, operation="capture", actor=label)
+        transaction_id = _authorisation(payment)
         updates = {**({"method": data["method"]} if data.get("method") else {}), **_times(data)}
         if updates:
             Payment.objects.filter(pk=payment.pk).update(**updates)
@@ -37,7 +45,7 @@ def payment_capture(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pa
         reference=reference,
         actor=label,
         call=lambda: acquirer.capture(
-            reference=reference, transaction_id=payment.transaction_id, amount=payment.total_amount
+            reference=reference, transaction_id=transaction_id, amount=payment.total_amount
         ),
     )
 
@@ -49,11 +57,12 @@ def payment_cancel(*, payment: Payment, actor: Any) -> Payment:
     acquirer = acquirer_for(payment.mode)
     with transaction.atomic():
         payment, reference = operation_begin(payment=payment, operation="cancel", actor=label)
+        transaction_id = _authorisation(payment)
     return acquirer_call(
         payment=payment,
         reference=reference,
         actor=label,
-        call=lambda: acquirer.cancel(reference=reference, transaction_id=payment.transaction_id),
+        call=lambda: acquirer.cancel(reference=reference, transaction_id=transaction_id),
     )
 
 
@@ -69,16 +78,18 @@ def _cancel_before_authorisation(*, payment: Payment, actor: str) -> Payment:
 def payment_change(*, payment: Payment, data: dict[str, Any], actor: Any) -> Payment:
     """Change the amount of an AUTHORIZED (job_code AUTH) or CAPTURED (CAPTURE) payment."""
     label = actor_label(actor)
-    expected = {Status.AUTHORIZED: JobCode.AUTH, Status.CAPTURED: JobCode.CAPTURE}.get(payment.status)
+    job_codes: dict[str, str] = {Status.AUTHORIZED: JobCode.AUTH, Status.CAPTURED: JobCode.CAPTURE}
+    expected = job_codes.get(payment.status)
     if expected and data["job_code"] != expected:
         raise PortalError(errors.JOB_CODE_MISMATCH, field="job_code")
-    amount, tax = data["amount"], data.get("tax", payment.tax)
+    amount, tax = data["amount"], (payment.tax if data.get("tax") is None else data["tax"])
     payment_amount_check(
         merchant=payment.merchant, mode=payment.mode, pay_type=payment.pay_type, total=amount + tax
     )
     acquirer = acquirer_for(payment.mode)
     with transaction.atomic():
         payment, reference = operation_begin(payment=payment, operation="change", actor=label, amount=amount)
+        transaction_id = _authorisation(payment)
         if payment.status == Status.CAPTURED and amount + tax > payment.total_amount:
             raise PortalError(errors.AMOUNT_INCREASE_NOT_ALLOWED, field="amount")
         if tax != payment.tax:
@@ -89,7 +100,7 @@ def payment_change(*, payment: Payment, data: dict[str, Any], actor: Any) -> Pay
         reference=reference,
         actor=label,
         call=lambda: acquirer.change_amount(
-            reference=reference, transaction_id=payment.transaction_id, amount=amount + tax
+            reference=reference, transaction_id=transaction_id, amount=amount + tax
         ),
     )
 
@@ -100,8 +111,9 @@ def payment_reauthorize(*, payment: Payment, data: dict[str, Any], actor: Any) -
     acquirer = acquirer_for(payment.mode)
     with transaction.atomic():
         payment, reference = operation_begin(payment=payment, operation="reauthorize", actor=label)
-        if not payment.transaction_id or payment.job_code == JobCode.CHECK:
+        if payment.job_code == JobCode.CHECK:
             raise PortalError(errors.INVALID_STATUS_TRANSITION, "This payment was never authorised.")
+        transaction_id = _authorisation(payment)
         Payment.objects.filter(pk=payment.pk).update(
             method=data.get("method") or payment.method or "1", **_times(data)
         )
@@ -112,7 +124,7 @@ def payment_reauthorize(*, payment: Payment, data: dict[str, Any], actor: Any) -
         actor=label,
         call=lambda: acquirer.reauthorize(
             reference=reference,
-            transaction_id=payment.transaction_id,
+            transaction_id=transaction_id,
             amount=payment.total_amount,
             capture=capture,
         ),

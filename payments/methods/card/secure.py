@@ -103,6 +103,13 @@ def _tds_record(
     Payment.objects.filter(pk=payment.pk).update(tds2_status=tds2_status)
 
 
+def _kept_card(payment: Payment) -> vault.ClearCard:
+    """The card kept (encrypted) while the payment waits for 3-D Secure."""
+    if payment.card_secret_id is None:
+        raise CardSecret.DoesNotExist("The payment keeps no card.")
+    return vault.unseal(CardSecret.objects.get(pk=payment.card_secret_id))
+
+
 def tds_authenticate(*, payment: Payment, param: str) -> ThreeDSecureSession:
     """``PUT /v1/secure2/{access_id}``: run authentication after the 3DS method.
 
@@ -119,7 +126,7 @@ def tds_authenticate(*, payment: Payment, param: str) -> ThreeDSecureSession:
     server = tds_server_for(payment.mode)
     request = AuthenticationRequest(
         reference=payment.access_id,
-        card=vault.unseal(CardSecret.objects.get(pk=payment.card_secret_id)),
+        card=_kept_card(payment),
         amount=payment.total_amount,
         currency=payment.currency,
         merchant_ref=payment.merchant.public_id,
@@ -201,7 +208,8 @@ def payment_end_unauthorised(*, payment: Payment, to: str, action: str, actor: s
         process_date=timezone.now(),
         **fields,
     )
-    CardSecret.objects.filter(pk=secret_id).delete()
+    if secret_id is not None:
+        CardSecret.objects.filter(pk=secret_id).delete()
     return payment
 
 
@@ -229,7 +237,7 @@ def payment_secure(*, payment: Payment, actor: Any) -> Payment:
         else:
             failed = False
             payment, reference = operation_begin(payment=locked, operation="secure", actor=label)
-            card = vault.unseal(CardSecret.objects.get(pk=payment.card_secret_id))
+            card = _kept_card(payment)
     if failed:
         raise PortalError(errors.TDS_AUTHENTICATION_FAILED)
     request = authorize_request(

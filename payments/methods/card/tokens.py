@@ -46,6 +46,7 @@ def token_create(
     secret = vault.seal(
         vault.ClearCard(card_no, expire, holder_name), purpose=CardSecret.Purpose.TOKEN, ttl=ttl
     )
+    assert secret.expires_at is not None  # sealed with a ttl
     raw = "tk_" + random_token(40)
     token = CardToken.objects.create(
         merchant=merchant,
