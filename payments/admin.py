@@ -9,6 +9,7 @@ from payments.methods.registry import ASYNCHRONOUS
 from payments.models import Customer, Payment, PaymentEvent
 from payments.services.reconcile import payment_reconcile
 from payments.webhooks import admin as webhook_admin  # noqa: F401 -- registers its models
+from payments.webhooks.admin import ReadOnly as ReadOnlyAdmin
 
 
 class PaymentEventInline(admin.TabularInline):
@@ -22,17 +23,6 @@ class PaymentEventInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
