@@ -16,19 +16,13 @@ from payments.methods.asynchronous import AsynchronousMethod
 from payments.methods.registry import method_served_by
 from payments.models import Payment, Status
 from payments.providers.async_base import ProviderEvent
-from payments.state import payment_event_record, payment_transition
+from payments.state import TRANSITIONS, payment_event_record, payment_transition
 
-# What providers may tell us, from each status (anything else is stale or out of order).
+# What providers may tell us, from each status in which a payment waits on its provider: the
+# moves the one transition table allows from there (anything else is stale or out of order).
 NOTIFIED_FORWARD: dict[str, set[str]] = {
-    Status.AWAITING_CUSTOMER_PAYMENT: {
-        Status.AUTHORIZED,
-        Status.CAPTURED,
-        Status.CANCELED,
-        Status.EXPIRED,
-        Status.FAILED,
-    },
-    Status.AUTHORIZED: {Status.CAPTURED, Status.CANCELED, Status.EXPIRED},
-    Status.CAPTURED: {Status.CANCELED},
+    status: TRANSITIONS[status] - {status}
+    for status in (Status.AWAITING_CUSTOMER_PAYMENT, Status.AUTHORIZED, Status.CAPTURED)
 }
 STATE_TARGET = {
     "authorized": (Status.AUTHORIZED, "complete"),
