@@ -30,6 +30,7 @@ AREAS: dict[str, str] = {
     "14": "Webhooks",
     "15": "Admission control",
     "16": "Deferred payment (BNPL)",
+    "17": "Plans and subscriptions",
     "20": "Credit",
     "30": "Budgets",
 }
