@@ -31,6 +31,7 @@ AREAS: dict[str, str] = {
     "15": "Admission control",
     "16": "Deferred payment (BNPL)",
     "17": "Plans and subscriptions",
+    "18": "Payment methods and direct debit",
     "20": "Credit",
     "30": "Budgets",
 }
