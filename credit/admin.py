@@ -28,6 +28,7 @@ from credit.models import (
     Slot,
 )
 from credit.rules import dump_rule_file, parse_rule
+from portal.admin_base import ReadOnlyAdmin
 from portal.errors import PortalError
 
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -38,21 +39,6 @@ def _fail(modeladmin, request, exc: PortalError) -> None:
     modeladmin.message_user(
         request, exc.message if not problems else "; ".join(problems[:20]), messages.ERROR
     )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by services: viewable, never added or edited here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class NoDeleteAdmin(admin.ModelAdmin):
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- Rule sets ---------------------------------------------------------------------------------
@@ -374,6 +360,7 @@ class CreditRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Backtest)
 class BacktestAdmin(ReadOnlyAdmin):
+    deletable = True
     list_display = ("public_id", "candidate", "baseline", "status", "sample_size", "created_by", "created_at")
     readonly_fields = ("public_id", "candidate", "candidate_model", "baseline", "baseline_model", "sample_size",
                        "status", "error", "created_by", "created_at", "finished_at")  # fmt: skip
@@ -383,6 +370,7 @@ class BacktestAdmin(ReadOnlyAdmin):
 
 @admin.register(ScoreModel)
 class ScoreModelAdmin(ReadOnlyAdmin):
+    deletable = True
     list_display = ("__str__", "slot", "auc", "samples", "seed", "algorithm", "artefact", "trained_at")
     readonly_fields = [f.name for f in ScoreModel._meta.fields]
     actions = ["make_live", "make_shadow", "stop_shadow"]
@@ -437,7 +425,7 @@ class ReviewFilter(admin.SimpleListFilter):
 
 
 @admin.register(CreditCheck)
-class CreditCheckAdmin(ReadOnlyAdmin, NoDeleteAdmin):
+class CreditCheckAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "merchant", "mode", "amount", "decision", "review_status", "score", "ml_score",
                     "rule_set", "created_at")  # fmt: skip
     list_filter = (ReviewFilter, "decision", "mode")
@@ -501,7 +489,7 @@ class CreditCheckAdmin(ReadOnlyAdmin, NoDeleteAdmin):
 
 
 @admin.register(Exposure)
-class ExposureAdmin(ReadOnlyAdmin, NoDeleteAdmin):
+class ExposureAdmin(ReadOnlyAdmin):
     list_display = (
         "public_id",
         "status",

@@ -9,21 +9,13 @@ from payments.methods.registry import ASYNCHRONOUS
 from payments.models import Customer, Payment, PaymentEvent
 from payments.services.reconcile import payment_reconcile
 from payments.webhooks import admin as webhook_admin  # noqa: F401 -- registers its models
-from payments.webhooks.admin import ReadOnly as ReadOnlyAdmin
+from portal.admin_base import ReadOnlyAdmin, ReadOnlyInline
 
 
-class PaymentEventInline(admin.TabularInline):
+class PaymentEventInline(ReadOnlyInline):
     model = PaymentEvent
-    extra = 0
-    can_delete = False
     # one tuple for both (django-stubs gives the two lists different item types)
     readonly_fields = fields = ("created_at", "action", "from_status", "to_status", "actor", "detail")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Payment)

@@ -2,12 +2,12 @@
 
 from django.contrib import admin
 
-from payments.webhooks.admin import ReadOnly
+from portal.admin_base import ReadOnlyAdmin
 from simulators.models import SimulatedAcquirerTransaction, SimulatedProviderPayment
 
 
 @admin.register(SimulatedAcquirerTransaction)
-class SimulatedAcquirerTransactionAdmin(ReadOnly):
+class SimulatedAcquirerTransactionAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "reference",
@@ -22,7 +22,7 @@ class SimulatedAcquirerTransactionAdmin(ReadOnly):
 
 
 @admin.register(SimulatedProviderPayment)
-class SimulatedProviderPaymentAdmin(ReadOnly):
+class SimulatedProviderPaymentAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "provider", "payment_ref", "provider_id", "state", "amount", "deadline"]
     list_filter = ["provider", "state"]
     search_fields = ["payment_ref", "provider_id", "lookup"]

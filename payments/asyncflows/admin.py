@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from payments.asyncflows.models import ProviderNotification, WalletTerms
 from payments.asyncflows.notifications import queue_processing
 from payments.providers.wallets.aggregator import WALLETS
-from payments.webhooks.admin import ReadOnly
+from portal.admin_base import ReadOnlyAdmin
 from portal.roles import register_group_permissions
 
 register_group_permissions(
@@ -27,7 +27,7 @@ register_group_permissions(
 
 
 @admin.register(ProviderNotification)
-class ProviderNotificationAdmin(ReadOnly):
+class ProviderNotificationAdmin(ReadOnlyAdmin):
     list_display = [
         "received_at",
         "provider",

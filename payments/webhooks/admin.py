@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 
 from payments.webhooks import services
 from payments.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSetting
+from portal.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from portal.errors import PortalError
 from portal.roles import register_group_permissions
 
@@ -21,39 +22,17 @@ register_group_permissions(
 )
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyTabular(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(WebhookSetting)
-class WebhookSettingAdmin(ReadOnly):
+class WebhookSettingAdmin(ReadOnlyAdmin):
     list_display = ["setting_id", "merchant", "mode", "event", "url", "created", "deleted_at"]
     list_filter = ["mode", "event"]
     search_fields = ["setting_id", "url", "merchant__name", "merchant__public_id"]
     list_select_related = ["merchant"]
 
 
-class DeliveryInline(ReadOnlyTabular):
+class DeliveryInline(ReadOnlyInline):
     model = WebhookDelivery
+    show_change_link = True
     readonly_fields = fields = (
         "delivery_id",
         "setting",
@@ -66,7 +45,7 @@ class DeliveryInline(ReadOnlyTabular):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnly):
+class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "event", "merchant", "mode", "payment", "sequence", "created_at"]
     list_filter = ["mode", "event"]
     search_fields = ["event_id", "payment__order_id", "merchant__name"]
@@ -74,7 +53,7 @@ class WebhookEventAdmin(ReadOnly):
     inlines = [DeliveryInline]
 
 
-class AttemptInline(ReadOnlyTabular):
+class AttemptInline(ReadOnlyInline):
     model = WebhookAttempt
     readonly_fields = fields = (
         "number",
@@ -86,11 +65,10 @@ class AttemptInline(ReadOnlyTabular):
         "error",
         "response_excerpt",
     )
-    show_change_link = False
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnly):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = [
         "delivery_id",
         "event",
