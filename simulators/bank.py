@@ -16,7 +16,6 @@ expiry) is the gateway's job.
 from __future__ import annotations
 
 import time
-from datetime import datetime
 
 from django.db import transaction
 from django.http import JsonResponse
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from payments.providers.http import hmac_hex
 from simulators import engine
+from simulators.deposits import Deposits
 from simulators.engine import SimulatorError
 from simulators.models import SimulatedProviderPayment as Row
 
@@ -63,10 +63,6 @@ def sign(raw: bytes) -> dict[str, str]:
     }
 
 
-def _fresh(row: Row) -> Row:
-    return engine.expire_if_due(row, {"awaiting"}, "expired")
-
-
 def _free_account_number() -> str:
     while True:
         number = engine.new_id(digits=7)
@@ -74,57 +70,16 @@ def _free_account_number() -> str:
             return number
 
 
-@engine.api
-@require_POST
-def create(request, provider: str):
-    body = engine.json_body(request)
-    try:
-        reference, amount = str(body["reference"]), int(body["amount"])
-        deadline = datetime.fromisoformat(body["deadline"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SimulatorError(400, "bad_request") from exc
-    if amount < 1:
-        raise SimulatorError(400, "bad_amount")
-    engine.open_payment(
-        PROVIDER,
-        reference,
-        make=lambda: {
-            "provider_id": engine.new_id(digits=10),
-            "lookup": _free_account_number(),
-            "state": "awaiting",
-            "amount": amount,
-            "deadline": deadline,
-            "notify_url": str(body.get("notify_url") or ""),
-            "data": {"account_name": str(body.get("account_name") or "ｹﾞｰﾄｳｪｲ(ｶ")[:40], "transfers": []},
-        },
-    )
-    return JsonResponse(
-        engine.once(PROVIDER, reference, str(body.get("request_id") or ""), _account), status=201
-    )
+def _opened(body: dict) -> dict:
+    return {
+        "provider_id": engine.new_id(digits=10),
+        "lookup": _free_account_number(),
+        "data": {"account_name": str(body.get("account_name") or "ｹﾞｰﾄｳｪｲ(ｶ")[:40], "transfers": []},
+    }
 
 
-@engine.api
-def status(request, provider: str, payment_ref: str):
-    row = _fresh(engine.by_ref(PROVIDER, payment_ref))
-    return JsonResponse({**_account(row), "requests": row.references})
-
-
-@engine.api
-@require_POST
-def close(request, provider: str, payment_ref: str):
-    body = engine.json_body(request)
-
-    def apply(row: Row) -> dict:
-        _fresh(row)
-        row.refresh_from_db()
-        if row.state == "captured":
-            raise SimulatorError(409, "already_paid")
-        if row.state == "expired":
-            raise SimulatorError(409, "expired")
-        row.state = "canceled"
-        return _account(row)
-
-    return JsonResponse(engine.once(PROVIDER, payment_ref, str(body.get("request_id") or ""), apply))
+ACCOUNTS = Deposits(PROVIDER, answer=_account, opened=_opened)
+create, status, close = ACCOUNTS.views()
 
 
 def transfer(
@@ -143,7 +98,7 @@ def transfer(
         row = Row.objects.select_for_update().filter(provider=PROVIDER, lookup=account_number).first()
         if row is None:
             raise SimulatorError(404, "unknown_account")
-        _fresh(row)
+        ACCOUNTS.fresh(row)
         row.refresh_from_db()
         today = timezone.localdate().isoformat()
         item = {

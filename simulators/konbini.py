@@ -15,8 +15,6 @@ slip (cancel_overpayment_flag); an expired slip is refused at the till.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -26,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from payments.providers.http import hmac_hex
 from simulators import engine
+from simulators.deposits import Deposits
 from simulators.engine import SimulatorError
 from simulators.models import SimulatedProviderPayment as Row
 
@@ -59,61 +58,17 @@ def sign(raw: bytes) -> dict[str, str]:
     return {"X-Konbini-Signature": hmac_hex(engine.signed_with(PROVIDER), raw)}
 
 
-def _fresh(row: Row) -> Row:
-    return engine.expire_if_due(row, {"awaiting"}, "expired")
+def _opened(body: dict) -> dict:
+    number = engine.new_id(digits=18)
+    return {
+        "provider_id": number,
+        "lookup": number,
+        "data": {"invoice_id": engine.new_id(digits=20), "payments": 0},
+    }
 
 
-@engine.api
-@require_POST
-def create(request, provider: str):
-    body = engine.json_body(request)
-    try:
-        reference, amount = str(body["reference"]), int(body["amount"])
-        deadline = datetime.fromisoformat(body["deadline"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SimulatorError(400, "bad_request") from exc
-    if amount < 1 or amount > 300_000:
-        raise SimulatorError(400, "bad_amount")
-    engine.open_payment(
-        PROVIDER,
-        reference,
-        make=lambda: {
-            "provider_id": (number := engine.new_id(digits=18)),
-            "lookup": number,
-            "state": "awaiting",
-            "amount": amount,
-            "deadline": deadline,
-            "notify_url": str(body.get("notify_url") or ""),
-            "data": {"invoice_id": engine.new_id(digits=20), "payments": 0},
-        },
-    )
-    return JsonResponse(
-        engine.once(PROVIDER, reference, str(body.get("request_id") or ""), _slip), status=201
-    )
-
-
-@engine.api
-def status(request, provider: str, payment_ref: str):
-    row = _fresh(engine.by_ref(PROVIDER, payment_ref))
-    return JsonResponse({**_slip(row), "requests": row.references})
-
-
-@engine.api
-@require_POST
-def cancel(request, provider: str, payment_ref: str):
-    body = engine.json_body(request)
-
-    def apply(row: Row) -> dict:
-        _fresh(row)
-        row.refresh_from_db()
-        if row.state == "captured":
-            raise SimulatorError(409, "already_paid")
-        if row.state == "expired":
-            raise SimulatorError(409, "expired")
-        row.state = "canceled"
-        return _slip(row)
-
-    return JsonResponse(engine.once(PROVIDER, payment_ref, str(body.get("request_id") or ""), apply))
+SLIPS = Deposits(PROVIDER, answer=_slip, opened=_opened, max_amount=300_000)
+create, status, cancel = SLIPS.views()
 
 
 def store_pay(
@@ -125,7 +80,7 @@ def store_pay(
         row = rows.filter(payment_ref=reference).first() if reference else rows.filter(lookup=number).first()
         if row is None:
             raise SimulatorError(404, "unknown_slip")
-        _fresh(row)
+        SLIPS.fresh(row)
         row.refresh_from_db()
         if row.state == "expired":
             raise SimulatorError(409, "expired")
