@@ -1,8 +1,9 @@
 """Test tokens of the wallets that hand over an encrypted card (Apple Pay, Google Pay), under
 ``/simulators/wallet-tokens/<pay_type>``: what the buyer's device would give the merchant's page.
 
-``POST {"shop_id", "card_no", "expire" (YYMM), "expired": false}`` → ``{"token": "<base64>"}``,
-for ``PUT /v1/payments/{id}`` in test mode. The pay type's module encrypts as its wallet does, to
+``POST {"shop_id", "card_no", "expire" (YYMM), "expired": false}`` → ``{"token": …}``, as the
+wallet gives it (Apple Pay: Base64 of the payment data; Google Pay: the ECv2 JSON, which fincode
+takes Base64-encoded), for ``PUT /v1/payments/{id}`` in test mode. The pay type's module encrypts as its wallet does, to
 the product's test keys (``PaymentMethod`` + ``WalletTokenMaker``); a live payment never accepts
 one. Test equipment: guarded as every simulator control (``simulators.access``).
 """

@@ -2,7 +2,8 @@
 decrypts it and the card acquirer authorises the card (``payments.methods.wallet_card``);
 capture, cancel, change, re-authorise and 3-D Secure 2 as cards (fincode's Google Pay).
 
-The token (fincode's ``token``: the ``paymentMethodData.tokenizationData.token`` JSON)::
+The token (fincode's ``token``: the Base64 of the ``paymentMethodData.tokenizationData.token``
+JSON; the JSON itself is also taken)::
 
     {"protocolVersion": "ECv2", "signature": b64,
      "intermediateSigningKey": {"signedKey": "{\\"keyValue\\": b64 SPKI, \\"keyExpiration\\": ms}",
@@ -72,8 +73,14 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def token_text(raw: str) -> str:
+    """fincode's ``token`` is the Base64 of Google Pay's token JSON; the bare JSON is taken too."""
+    text = raw.strip()
+    return text if text.startswith("{") else unb64(text).decode()
+
+
 def decrypt(raw: str, merchant: Merchant, mode: str) -> WalletCard:
-    token = json.loads(raw)
+    token = json.loads(token_text(raw))
     if token["protocolVersion"] != VERSION:
         raise TokenRefused()
     intermediate = token["intermediateSigningKey"]
@@ -115,9 +122,14 @@ def decrypt(raw: str, merchant: Merchant, mode: str) -> WalletCard:
     )
 
 
-def encrypt_test_token(*, merchant: Merchant, card_no: str, expire: str, expired: bool = False) -> str:
+def encrypt_test_token(
+    *, merchant: Merchant, card_no: str, expire: str, expired: bool = False, pan_only: bool = False
+) -> str:
     """What Google Pay gives in test mode: ECv2, encrypted to the product's test gateway key and
-    signed by a fresh intermediate key that the product's test root key signs."""
+    signed by a fresh intermediate key that the product's test root key signs.
+
+    ``pan_only``: a card kept in the buyer's Google account (``authMethod`` PAN_ONLY: the card
+    number, no cryptogram or ECI) instead of a device's network token (CRYPTOGRAM_3DS)."""
     recipient = test_key(KEY).public_key()
     ephemeral_key = ec.generate_private_key(ec.SECP256R1())
     ephemeral = ephemeral_key.public_key().public_bytes(
@@ -131,12 +143,11 @@ def encrypt_test_token(*, merchant: Merchant, card_no: str, expire: str, expired
         "messageId": b64(os.urandom(16)),
         "paymentMethod": "CARD",
         "paymentMethodDetails": {
-            "authMethod": "CRYPTOGRAM_3DS",
+            "authMethod": "PAN_ONLY" if pan_only else "CRYPTOGRAM_3DS",
             "pan": card_no,
             "expirationMonth": int(expire[2:]),
             "expirationYear": 2000 + int(expire[:2]),
-            "cryptogram": b64(os.urandom(20)),
-            "eciIndicator": "05",
+            **({} if pan_only else {"cryptogram": b64(os.urandom(20)), "eciIndicator": "05"}),
         },
     }
     encrypted = _ctr(aes_key, json.dumps(clear).encode())
@@ -185,7 +196,8 @@ class GooglePayMethod(WalletCardMethod):
         class GooglepayExecuteRequest(s.PaymentExecuteRequest):
             pay_type = pay_type_field(self.pay_type)
             token = serializers.CharField(
-                max_length=16384, help_text="Google Pay's payment token (ECv2 JSON)."
+                max_length=16384,
+                help_text="Google Pay's payment token: Base64 of its ECv2 JSON (the JSON itself is also taken).",
             )
             method = serializers.ChoiceField(choices=["1", "2", "5"])
             card_id = None  # type: ignore[assignment]  # DRF: None removes the inherited field

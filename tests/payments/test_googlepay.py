@@ -3,6 +3,7 @@ authorisation out; capture, cancel, change, re-authorise and 3-D Secure as cards
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 
@@ -11,7 +12,11 @@ import pytest
 from payments.methods.googlepay import encrypt_test_token
 from payments.methods.wallet_card import WALLET_LIVE_KEYS_MISSING, WALLET_TOKEN_EXPIRED, WALLET_TOKEN_INVALID
 from payments.models import CardSecret, Payment, PaymentEvent
-from tests.payments.helpers import VISA
+from payments.webhooks import secrets
+from payments.webhooks.signing import verify
+from simulators.models import SimulatedAcquirerTransaction
+from tests.payments.flows import subscribe
+from tests.payments.helpers import CHALLENGE, VISA, posted_fields
 from tests.support import ApiClient, error_codes
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +72,14 @@ def test_execute_change_cancel_reauthorize_capture(api, merchant, caplog):
     assert not CardSecret.objects.exists()
 
 
+def test_fincodes_base64_token_is_taken(api, merchant):
+    payment = register(api, job_code="CAPTURE")
+    encoded = base64.b64encode(wallet_token(merchant).encode()).decode()  # as fincode asks
+    executed = execute(api, payment, encoded)
+    assert executed.status_code == 200, executed.content
+    assert executed.json()["status"] == "CAPTURED" and executed.json()["card_no"] == "************1111"
+
+
 def test_three_d_secure_waits_for_the_buyer(api, merchant):
     payment = register(api, tds_type="2")
     executed = execute(api, payment, wallet_token(merchant), tds2_ret_url="https://shop.example/3ds")
@@ -75,6 +88,50 @@ def test_three_d_secure_waits_for_the_buyer(api, merchant):
     assert body["status"] == "AUTHENTICATED" and payment["access_id"] in body["acs_url"]
     assert action(api, payment, "cancel").json()["status"] == "CANCELED"
     assert not CardSecret.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # webhooks are queued on commit
+def test_pan_only_card_through_a_three_d_secure_challenge_with_its_webhooks(api, merchant, client, receiver):
+    """A card kept in the buyer's Google account (PAN_ONLY: no cryptogram) is authenticated
+    with 3-D Secure 2 (a challenge), then authorised; the merchant hears of each step."""
+    subscribe(api, receiver.url, "payments.googlepay.regist", "payments.googlepay.exec",
+              "payments.googlepay.secure", "payments.card.exec")  # fmt: skip
+    payment = register(api, job_code="CAPTURE", amount="4200", tds_type="2")
+    tok = wallet_token(merchant, CHALLENGE, pan_only=True)
+    started = execute(api, payment, tok, tds2_ret_url="https://shop.example/3ds")
+    assert started.status_code == 200, started.content
+    assert started.json()["status"] == "AUTHENTICATED" and started.json()["tds2_status"] == "AUTHENTICATING"
+    method = posted_fields(client.get(started.json()["acs_url"]).content)
+    assert method["event"] == "ThreeDSecureMethodFinished"
+    auth = api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": method["param"]})
+    assert auth.status_code == 200, auth.content
+    assert auth.json()["tds2_trans_result"] == "C"
+    challenge_url = auth.json()["challenge_url"]
+    early = action(api, payment, "secure")
+    assert early.status_code == 409 and error_codes(early) == ["E1300000004"]
+    param = posted_fields(client.get(challenge_url).content)["param"]
+    answered = client.post(challenge_url, {"param": param, "code": "123456"})
+    assert posted_fields(answered.content)["event"] == "AuthResultReady"
+    assert api.call("GET", f"/v1/secure2/{payment['access_id']}").json()["tds2_trans_result"] == "Y"
+    secured = action(api, payment, "secure")
+    assert secured.status_code == 200, secured.content
+    assert secured.json()["status"] == "CAPTURED" and secured.json()["card_no"] == "************3220"
+
+    (authorisation,) = SimulatedAcquirerTransaction.objects.filter(reference__startswith=payment["access_id"])
+    assert "eci" not in authorisation.response  # PAN_ONLY: no network token went to the acquirer
+    assert not CardSecret.objects.exists()
+    received = receiver.wait_for(3)
+    assert [(r.json["event"], r.json["status"]) for r in received] == [
+        ("payments.googlepay.regist", "UNPROCESSED"),
+        ("payments.googlepay.exec", "AUTHENTICATED"),
+        ("payments.googlepay.secure", "CAPTURED"),
+    ]
+    assert {r.json["pay_type"] for r in received} == {PAY}
+    assert all(r.json["order_id"] == payment["id"] for r in received)
+    assert [r.json["event_sequence"] for r in received] == [1, 2, 3]
+    secret = secrets.current(merchant.merchant.pk, "test").secret
+    assert all(verify(r.body, r.headers["Webhook-Signature"], secret) for r in received)
+    assert CHALLENGE not in b"".join(r.body for r in received).decode()
 
 
 @pytest.mark.parametrize(
