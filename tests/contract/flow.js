@@ -45,6 +45,21 @@ async function cardToken(cardNo) {
   return body.token;
 }
 
+async function walletToken(payType, shopId, cardNo) {
+  // What the buyer's device gives the merchant's page; in test mode the product makes it
+  // (docs/wallets.md). fincode takes Base64: Apple Pay's payment data comes so; the page
+  // encodes Google Pay's token JSON (paymentMethodData.tokenizationData.token).
+  const response = await realFetch(`${BASE}/simulators/wallet-tokens/${payType}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ shop_id: shopId, card_no: cardNo, expire: "3012" }),
+  });
+  const body = await response.json();
+  assert.strictEqual(response.status, 200, JSON.stringify(body));
+  assert.strictEqual(body.pay_type, payType);
+  return payType === "Googlepay" ? Buffer.from(body.token).toString("base64") : body.token;
+}
+
 async function formFields(url, options) {
   const response = await realFetch(url, options);
   const html = await response.text();
@@ -64,6 +79,96 @@ async function expectApiError(promise, status, code) {
     return error;
   }
   throw new Error(`expected ${status} ${code}`);
+}
+
+// The SDK (1.1.0) has no methods of its own for the wallets: its payment methods take any
+// pay_type (its types list Applepay, not Googlepay; this script is plain JavaScript).
+async function applePay() {
+  const payment = await fincode.payments.create({ pay_type: "Applepay", job_code: "AUTH", amount: "1500", tax: "120" });
+  assert.strictEqual(payment.status, "UNPROCESSED");
+  assert.strictEqual(payment.total_amount, 1620);
+  const token = await walletToken("Applepay", payment.shop_id, "4111111111111111");
+  const executed = await fincode.payments.execute(payment.id, { pay_type: "Applepay", access_id: payment.access_id, token });
+  assert.strictEqual(executed.status, "AUTHORIZED");
+  assert.strictEqual(executed.brand, "VISA");
+  assert.strictEqual(executed.card_no, "************1111");
+  const captured = await fincode.payments.capture(payment.id, { pay_type: "Applepay", access_id: payment.access_id });
+  assert.strictEqual(captured.status, "CAPTURED");
+  const retrieved = await fincode.payments.retrieve(payment.id, { pay_type: "Applepay" });
+  assert.strictEqual(retrieved.status, "CAPTURED");
+  // fincode's Apple Pay has no amount change
+  await expectApiError(
+    fincode.payments.changeAmount(payment.id, {
+      pay_type: "Applepay", access_id: payment.access_id, job_code: "CAPTURE", amount: "1000",
+    }), 409, "E1000000002",
+  );
+  const canceled = await fincode.payments.cancel(payment.id, { pay_type: "Applepay", access_id: payment.access_id });
+  assert.strictEqual(canceled.status, "CANCELED");
+  // a wallet token pays once
+  const second = await fincode.payments.create({ pay_type: "Applepay", job_code: "CAPTURE", amount: "800" });
+  await expectApiError(
+    fincode.payments.execute(second.id, { pay_type: "Applepay", access_id: second.access_id, token }), 400, "E1100000104",
+  );
+  const paid = await fincode.payments.execute(second.id, {
+    pay_type: "Applepay", access_id: second.access_id,
+    token: await walletToken("Applepay", second.shop_id, "5555555555554444"),
+  });
+  assert.strictEqual(paid.status, "CAPTURED");
+  assert.strictEqual(paid.brand, "MASTER");
+  const page = await fincode.payments.retrieveList({ pay_type: "Applepay", sort: "created desc" });
+  assert.deepStrictEqual(page.list.map((p) => p.id), [second.id, payment.id]);
+  step("applepay", { id: payment.id, status: canceled.status, second: paid.status });
+}
+
+async function googlePay() {
+  const payment = await fincode.payments.create({ pay_type: "Googlepay", job_code: "AUTH", amount: "3000" });
+  assert.strictEqual(payment.status, "UNPROCESSED");
+  const executed = await fincode.payments.execute(payment.id, {
+    pay_type: "Googlepay", access_id: payment.access_id, method: "1",
+    token: await walletToken("Googlepay", payment.shop_id, "4111111111111111"),
+  });
+  assert.strictEqual(executed.status, "AUTHORIZED");
+  assert.strictEqual(executed.card_no, "************1111");
+  const changed = await fincode.payments.changeAmount(payment.id, {
+    pay_type: "Googlepay", access_id: payment.access_id, job_code: "AUTH", amount: "2500",
+  });
+  assert.strictEqual(changed.amount, 2500);
+  const canceled = await fincode.payments.cancel(payment.id, { pay_type: "Googlepay", access_id: payment.access_id });
+  assert.strictEqual(canceled.status, "CANCELED");
+  const reauthorized = await fincode.payments.reauthorize(payment.id, {
+    pay_type: "Googlepay", access_id: payment.access_id, method: "1",
+  });
+  assert.strictEqual(reauthorized.status, "AUTHORIZED");
+  const captured = await fincode.payments.capture(payment.id, { pay_type: "Googlepay", access_id: payment.access_id });
+  assert.strictEqual(captured.status, "CAPTURED");
+  assert.strictEqual(captured.amount, 2500);
+  step("googlepay", { id: payment.id, amount: captured.amount, status: captured.status });
+
+  // 3-D Secure 2 with a challenge, as cards
+  const tds = await fincode.payments.create({ pay_type: "Googlepay", job_code: "CAPTURE", amount: "4200", tds_type: "2" });
+  const started = await fincode.payments.execute(tds.id, {
+    pay_type: "Googlepay", access_id: tds.access_id, method: "1",
+    token: await walletToken("Googlepay", tds.shop_id, "4000000000003220"),
+    tds2_ret_url: "https://shop.example.com/3ds/callback",
+  });
+  assert.strictEqual(started.status, "AUTHENTICATED");
+  const method = await formFields(started.acs_url);
+  assert.strictEqual(method.event, "ThreeDSecureMethodFinished");
+  const auth = await fincode.payments.execute3DSecureAuth(tds.access_id, { param: method.param });
+  assert.strictEqual(auth.tds2_trans_result, "C");
+  const challenge = await formFields(auth.challenge_url);
+  const answered = await formFields(auth.challenge_url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ param: challenge.param, code: "123456" }).toString(),
+  });
+  assert.strictEqual(answered.event, "AuthResultReady");
+  const result = await fincode.payments.retrieve3DSecureAuthResult(tds.access_id);
+  assert.strictEqual(result.tds2_trans_result, "Y");
+  const secured = await fincode.payments.executeAfter3DSecureAuth(tds.id, { pay_type: "Googlepay", access_id: tds.access_id });
+  assert.strictEqual(secured.status, "CAPTURED");
+  assert.strictEqual(secured.card_no, "************3220");
+  step("googlepay-3ds", { id: tds.id, result: result.tds2_trans_result, status: secured.status });
 }
 
 async function main() {
@@ -165,6 +270,9 @@ async function main() {
   const again = await fincode.payments.create({ pay_type: "Card", job_code: "AUTH", amount: "999" }, { idempotentKey: "sdk-key-1" });
   assert.strictEqual(first.id, again.id);
   step("idempotency", { id: first.id });
+
+  await applePay();
+  await googlePay();
 
   // a declined card
   const declined = await fincode.payments.create({ pay_type: "Card", job_code: "AUTH", amount: "700" });

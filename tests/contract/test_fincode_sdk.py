@@ -1,4 +1,5 @@
-"""fincode's official Node.js SDK, unchanged, drives the product over HTTP (gunicorn)."""
+"""fincode's official Node.js SDK, unchanged, drives the product over HTTP (gunicorn): cards,
+3-D Secure, customers, lists, idempotency, Apple Pay and Google Pay."""
 
 import json
 import os
@@ -57,8 +58,14 @@ def test_fincode_node_sdk_flows(sdk_stack, merchant):
         "customer",
         "list",
         "idempotency",
+        "applepay",
+        "googlepay",
+        "googlepay-3ds",
         "done",
     ]
     assert steps["card"]["status"] == "CAPTURED"
     assert steps["3ds"] == {**steps["3ds"], "result": "Y", "status": "CAPTURED"}
     assert steps["error"]["code"] == "E1000000002"
+    assert steps["applepay"] == {**steps["applepay"], "status": "CANCELED", "second": "CAPTURED"}
+    assert steps["googlepay"] == {**steps["googlepay"], "amount": 2500, "status": "CAPTURED"}
+    assert steps["googlepay-3ds"] == {**steps["googlepay-3ds"], "result": "Y", "status": "CAPTURED"}
