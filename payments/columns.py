@@ -14,7 +14,9 @@ from django.db.models import Field
 from payments.models import Payment
 from payments.providers.async_base import (
     BankTransfer,
+    DebitResult,
     KonbiniSlip,
+    MandateResult,
     ProviderDetails,
     VirtualAccount,
     WalletCode,
@@ -82,7 +84,14 @@ def bank_transfer_columns(transfer: BankTransfer) -> dict[str, Any]:
     }
 
 
+def debit_result_columns(result: DebitResult) -> dict[str, Any]:
+    """A direct debit's result (``Directdebit``): the result code and, if withdrawn, the day."""
+    return {"result_code": result.result_code, "withdrawal_date": result.withdrawal_date}
+
+
 COLUMNS: dict[type, Callable[[Any], dict[str, Any]]] = {
+    DebitResult: debit_result_columns,
+    MandateResult: lambda result: {},  # of an account, not a payment (payments.methods.directdebit)
     WalletCode: wallet_code_columns,
     KonbiniSlip: konbini_slip_columns,
     VirtualAccount: virtual_account_columns,

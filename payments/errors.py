@@ -133,3 +133,48 @@ WEBHOOK_DELIVERY_IN_PROGRESS = define(
 )
 
 register_fields("14", {"id": 1, "url": 2, "event": 3, "signature": 4})
+
+# --- Payment methods and direct debit (18) -----------------------------------------------------
+PAYMENT_METHOD_NOT_FOUND = define("E1800000001", 404, "The payment method was not found.")
+PAYMENT_METHOD_DETAILS_REQUIRED = define(
+    "E1800000002", 400, "card / directdebit: give the object of the payment method's pay_type (and only it)."
+)
+BANK_NOT_SUPPORTED = define("E1800000003", 400, "bank_code: this bank does not take direct debits.")
+ACCOUNT_REFUSED = define("E1800000004", 400, "directdebit: the bank refused the account application.")
+PAYMENT_METHOD_NOT_ACTIVATED = define(
+    "E1800000005",
+    400,
+    "payment_method_id: the payment method is not ACTIVATED (the bank has not registered it).",
+)
+TARGET_DATE_INVALID = define(
+    "E1800000006", 400, "target_date: not a debit day this payment can be asked for."
+)
+PAYMENT_METHOD_IN_USE = define(
+    "E1800000007", 409, "A debit of this payment method is waiting for the bank; delete it after the result."
+)
+REQUEST_PERIOD_ENDED = define(
+    "E1800000008", 409, "The debit's request period has ended: it can no longer be changed or canceled."
+)
+BANK_UNAVAILABLE = define(
+    "E1800000009", 503, "The bank could not be reached; nothing was registered. Retry later."
+)
+NO_DEFAULT_PAYMENT_METHOD = define(
+    "E1800000010",
+    400,
+    "payment_method_id: the customer has no default payment method; give payment_method_id.",
+)
+TDS_ON_REGISTRATION_UNSUPPORTED = define(
+    "E1800000011", 400, "card.tds_type: 3-D Secure on card registration is not available yet; use 0."
+)
+
+register_fields(
+    "18",
+    {
+        "pay_type": 1, "default_flag": 2, "return_url": 3, "return_url_on_failure": 4, "client_field_1": 5,
+        "client_field_2": 6, "client_field_3": 7, "card": 8, "directdebit": 9, "token": 10, "tds_type": 11,
+        "application_type": 12, "bank_code": 13, "branch_code": 14, "account_type": 15, "account_number": 16,
+        "account_name": 17, "account_name_kana": 18, "paper_application": 19, "postal_account_number_1": 20,
+        "postal_account_number_2": 21, "request_form_id": 22, "payment_method_id": 23, "target_date": 24,
+        "customer_id": 25, "remarks": 26,
+    },
+)  # fmt: skip

@@ -110,6 +110,26 @@ class VirtualAccountFields(models.Model):
         abstract = True
 
 
+class DirectDebitFields(models.Model):
+    """``pay_type=Directdebit`` (口座振替): a debit of a customer's registered bank account on a
+    ``target_date``; the bank's result (``result_code``) arrives on or after that day."""
+
+    payment_method_id = _text(25)  # the DirectDebitAccount debited (indexed where set)
+    remarks = _text(9)
+    target_date = models.DateField(null=True, blank=True)
+    request_accept_end_date = models.DateField(null=True, blank=True)
+    transfer_return_date = models.DateField(null=True, blank=True)
+    withdrawal_date = models.DateField(null=True, blank=True)
+    result_code = models.CharField(max_length=1, null=True, blank=True)
+    dd_bank_code = models.CharField(max_length=4, null=True, blank=True)
+    dd_bank_name = _text(45)
+    dd_branch_code = models.CharField(max_length=3, null=True, blank=True)
+    dd_branch_name = _text(45)
+
+    class Meta:
+        abstract = True
+
+
 class BnplFields(models.Model):
     """``pay_type=Bnpl`` (extension): the credit check that decided it, and the buyer's invoice method."""
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from payments.method_fields import (
     AsyncProgress,
     BnplFields,
+    DirectDebitFields,
     KonbiniFields,
     VirtualAccountFields,
     WalletFields,
@@ -57,6 +58,7 @@ class CardSecret(models.Model):
         TOKEN = "token"  # noqa: S105 -- a purpose name, not a secret
         CARD = "card"
         PAYMENT = "payment"
+        ACCOUNT = "account"  # a direct-debit bank account number (``DirectDebitAccount``)
 
     purpose = models.CharField(max_length=10, choices=Purpose.choices)
     key_id = models.CharField(max_length=32, help_text="Which encryption key; for rotation.")
@@ -161,6 +163,13 @@ class Card(CardFields):
     default_flag = models.BooleanField(default=False)
     type = models.CharField(max_length=1, choices=CardType.choices, default=CardType.UNKNOWN)
     secret = models.ForeignKey(CardSecret, on_delete=models.DO_NOTHING, related_name="+")
+    # Set when the card was saved as a payment method (``/v1/customers/{id}/payment_methods``).
+    client_field_1 = models.CharField(max_length=100, null=True, blank=True)
+    client_field_2 = models.CharField(max_length=100, null=True, blank=True)
+    client_field_3 = models.CharField(max_length=100, null=True, blank=True)
+    return_url = models.CharField(max_length=256, null=True, blank=True)
+    return_url_on_failure = models.CharField(max_length=256, null=True, blank=True)
+    tds_type = models.CharField(max_length=1, null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -175,7 +184,94 @@ class Card(CardFields):
         return f"{self.card_id} {self.card_no}"
 
 
-class Payment(AsyncProgress, WalletFields, KonbiniFields, VirtualAccountFields, BnplFields, models.Model):
+class PaymentMethodStatus(models.TextChoices):
+    """fincode's PaymentMethodStatus."""
+
+    INACTIVATED = "INACTIVATED"
+    AWAITING_CUSTOMER_ACTION = "AWAITING_CUSTOMER_ACTION"
+    ACTIVATED = "ACTIVATED"
+    FAILED = "FAILED"
+
+
+class DirectDebitAccount(models.Model):
+    """A customer's bank account for direct debit: fincode's payment method of ``pay_type``
+    ``Directdebit`` (a ``Card`` payment method is a saved ``Card``).
+
+    The bank confirms the application (``status``): online through the buyer's bank
+    (``redirect_url``), or on paper. The account number is kept AES-GCM encrypted (``secret``,
+    the card vault's keys) and shown masked.
+    """
+
+    class ApplicationType(models.TextChoices):
+        PAPER = "PAPER"
+        ONLINE = "ONLINE"
+
+    payment_method_id = models.CharField(max_length=25, unique=True, default=id_factory("pm", 22))
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="direct_debit_accounts")
+    status = models.CharField(
+        max_length=30, choices=PaymentMethodStatus.choices, default=PaymentMethodStatus.INACTIVATED
+    )
+    default_flag = models.BooleanField(default=False)
+    application_type = models.CharField(max_length=6, choices=ApplicationType.choices)
+    bank_type = models.CharField(max_length=1, help_text="0: a bank, 1: Japan Post Bank (bank_code 9900).")
+    bank_code = models.CharField(max_length=4)
+    bank_name = models.CharField(max_length=45, blank=True)
+    branch_code = models.CharField(max_length=3, blank=True)
+    branch_name = models.CharField(max_length=45, blank=True)
+    account_type = models.CharField(max_length=1, blank=True)
+    account_number = models.CharField(max_length=7, blank=True, help_text="Masked: ****999")
+    postal_account_number_1 = models.CharField(max_length=5, blank=True)
+    postal_account_number_2 = models.CharField(max_length=8, blank=True, help_text="Masked.")
+    account_name = models.CharField(max_length=45, blank=True)
+    account_name_kana = models.CharField(max_length=45)
+    secret = models.ForeignKey(CardSecret, on_delete=models.DO_NOTHING, related_name="+")
+    # The bank's id of this application (its mandate), which debits name.
+    bank_reference = models.CharField(max_length=64, blank=True)
+    bank_failure_reason = models.CharField(max_length=200, blank=True)
+    # Paper applications (依頼書)
+    request_form_id = models.CharField(max_length=20, blank=True)
+    preregistered_date = models.DateTimeField(null=True, blank=True)
+    # Online applications: where the buyer approves at the bank (once; ``redirect_token``).
+    redirect_token = models.CharField(max_length=40, blank=True)
+    bank_redirect_url = models.CharField(max_length=500, blank=True)
+    redirect_url_accessed = models.BooleanField(default=False)
+    return_url = models.CharField(max_length=256, null=True, blank=True)
+    return_url_on_failure = models.CharField(max_length=256, null=True, blank=True)
+    client_field_1 = models.CharField(max_length=100, null=True, blank=True)
+    client_field_2 = models.CharField(max_length=100, null=True, blank=True)
+    client_field_3 = models.CharField(max_length=100, null=True, blank=True)
+    expected_billable_date = models.DateTimeField(null=True, blank=True)
+    last_withdrawal_date = models.DateTimeField(null=True, blank=True)
+    last_result_code = models.CharField(max_length=1, null=True, blank=True)
+    process_date = models.DateTimeField(null=True, blank=True)
+    # Webhook events of this payment method, numbered (``customers.payment_methods.updated``).
+    event_seq = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(default_flag=True),
+                name="directdebit_one_default_per_customer",
+            )
+        ]
+        indexes = [models.Index(fields=["customer", "created"], name="directdebit_account_list")]
+
+    def __str__(self) -> str:
+        return f"{self.payment_method_id} {self.bank_code} {self.account_number} {self.status}"
+
+
+class Payment(
+    AsyncProgress,
+    WalletFields,
+    KonbiniFields,
+    VirtualAccountFields,
+    BnplFields,
+    DirectDebitFields,
+    models.Model,
+):
     """One payment (fincode: 決済). ``order_id`` is fincode's ``id``.
 
     Fields of the methods that complete later (wallets, konbini, bank transfer) come
@@ -270,6 +366,7 @@ class Payment(AsyncProgress, WalletFields, KonbiniFields, VirtualAccountFields, 
                     "pending_since",
                     "payment_term",
                     "va_account_number",
+                    "payment_method_id",
                 )
             ),
         ]
@@ -334,7 +431,23 @@ from payments.webhooks.models import (  # noqa: E402
 )
 
 __all__ = [
-    "Card", "CardSecret", "CardToken", "Customer", "JobCode", "Payment", "PaymentEvent", "ProviderNotification",
-    "Status", "ThreeDSecureSession", "WalletTerms", "WalletTokenUse",
-    "WebhookAttempt", "WebhookDelivery", "WebhookEvent", "WebhookSecret", "WebhookSetting",
+    "Card",
+    "CardSecret",
+    "CardToken",
+    "Customer",
+    "DirectDebitAccount",
+    "JobCode",
+    "Payment",
+    "PaymentEvent",
+    "PaymentMethodStatus",
+    "ProviderNotification",
+    "Status",
+    "ThreeDSecureSession",
+    "WalletTerms",
+    "WalletTokenUse",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSecret",
+    "WebhookSetting",
 ]  # fmt: skip

@@ -38,8 +38,14 @@ TRANSITIONS: dict[str, set[str]] = {
         Status.AWAITING_PAYMENT_APPROVAL,  # BNPL: the credit check asks for a review
         Status.FAILED,  # BNPL: the credit check declines
     },
-    # BNPL: a credit reviewer decides.
-    Status.AWAITING_PAYMENT_APPROVAL: {Status.AUTHORIZED, Status.FAILED, Status.CANCELED},
+    # BNPL: a credit reviewer decides. Direct debit: the bank withdraws (or fails) on the day.
+    Status.AWAITING_PAYMENT_APPROVAL: {
+        Status.AWAITING_PAYMENT_APPROVAL,  # direct debit: its amount changed
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+        Status.FAILED,
+        Status.CANCELED,
+    },
     # Wallets, konbini, bank transfer: the buyer pays (or not) at the provider.
     Status.AWAITING_CUSTOMER_PAYMENT: {
         Status.AUTHORIZED,
@@ -75,8 +81,9 @@ OPERATION_FROM: dict[str, set[str]] = {
         Status.CHECKED,
         Status.AUTHENTICATED,
         Status.AWAITING_CUSTOMER_PAYMENT,
+        Status.AWAITING_PAYMENT_APPROVAL,  # direct debit, before its request period ends
     },
-    "change": {Status.AUTHORIZED, Status.CAPTURED},
+    "change": {Status.AUTHORIZED, Status.CAPTURED, Status.AWAITING_PAYMENT_APPROVAL},
     "reauthorize": {Status.CANCELED},
 }
 

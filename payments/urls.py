@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from payments.api import async_views, views
+from payments.api import async_views, payment_method_views, views
 from payments.webhooks import api as webhook_api
 
 urlpatterns = [
@@ -33,5 +33,15 @@ urlpatterns = [
         "customers/<str:customer_id>/cards/<str:card_id>",
         views.CardDetailView.as_view(),
         name="api-customer-card",
+    ),
+    path(
+        "customers/<str:customer_id>/payment_methods",
+        payment_method_views.PaymentMethodsView.as_view(),
+        name="api-customer-payment-methods",
+    ),
+    path(
+        "customers/<str:customer_id>/payment_methods/<str:payment_method_id>",
+        payment_method_views.PaymentMethodDetailView.as_view(),
+        name="api-customer-payment-method",
     ),
 ]

@@ -3,11 +3,13 @@
 from django.urls import path
 
 from payments import tds_views
+from payments.api.payment_method_views import directdebit_redirect
 from payments.asyncflows import views as asyncflow_views
 
 urlpatterns = [
     path("tds/method/<str:access_id>/", tds_views.tds_method, name="tds-method"),
     path("tds/challenge/<str:access_id>/", tds_views.tds_challenge, name="tds-challenge"),
     path("tds/redirect/<str:access_id>/", tds_views.tds_redirect, name="tds-redirect"),
+    path("directdebit/accounts/<str:token>/", directdebit_redirect, name="directdebit-redirect"),
     path("notifications/<str:provider>", asyncflow_views.provider_notification, name="provider-notification"),
 ]

@@ -4,7 +4,7 @@ buyer pages need staff or the control token in production (``simulators.access``
 
 from django.urls import path
 
-from simulators import acquirer, bank, engine, konbini, tds, wallet_tokens, wallets
+from simulators import acquirer, bank, directdebit, engine, konbini, tds, wallet_tokens, wallets
 from simulators.access import client_only, control
 
 
@@ -18,6 +18,7 @@ def _wallet(name: str, create: str, status: str, operate: str) -> list:
 
 
 _acquirer, _konbini, _bank = client_only("acquirer"), client_only("konbini"), client_only("bank")
+_dd, _dd_name = client_only("directdebit"), {"provider": "directdebit"}
 
 urlpatterns = [
     path("acquirer/v1/authorizations", _acquirer(acquirer.authorize), name="sim-acquirer-authorize"),
@@ -56,6 +57,24 @@ urlpatterns = [
     path("bank/v1/accounts/<str:payment_ref>/expire", control(bank.expire), name="sim-bank-expire"),
     path("bank/v1/transfers", control(bank.transfer_api), name="sim-bank-transfer"),
     path("bank/transfer/", control(bank.transfer_page), name="sim-bank-transfer-page"),
+    # direct debit (口座振替): account applications, debits, the bank's clearing
+    path(
+        "directdebit/v1/mandates", _dd(directdebit.mandate_create), _dd_name, name="sim-directdebit-mandates"
+    ),
+    path(
+        "directdebit/v1/mandates/<str:reference>/decide",
+        control(directdebit.mandate_decide_view),
+        name="sim-directdebit-decide",
+    ),
+    path(
+        "directdebit/approve/<str:mandate_id>/",
+        control(directdebit.approve_page),
+        name="sim-directdebit-approve",
+    ),
+    path("directdebit/v1/debits", _dd(directdebit.debit_create), _dd_name, name="sim-directdebit-debits"),
+    path("directdebit/v1/debits/<str:payment_ref>", _dd(directdebit.debit_status), _dd_name),
+    path("directdebit/v1/debits/<str:payment_ref>/<str:operation>", _dd(directdebit.debit_operate), _dd_name),
+    path("directdebit/v1/clearing", control(directdebit.clearing_view), name="sim-directdebit-clearing"),
     # wallets that hand over an encrypted card (Apple Pay, Google Pay): test tokens
     path(
         "wallet-tokens/<str:pay_type>",

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from payments import errors
 from payments.methods.base import MethodApi
-from payments.models import JobCode, Payment
+from payments.models import JobCode, Payment, Status
+from payments.providers.async_base import ProviderEvent
 from portal.errors import PortalError
 from portal.models import Merchant
 
@@ -44,6 +45,8 @@ class AsynchronousMethod:
     provider_names: frozenset[str]
     # Konbini, bank transfer: the buyer's money captures the payment; money after the end raises a flag.
     money_captures = False
+    # Where a finished execute leaves the payment (direct debit: the bank's result is awaited).
+    execute_status: str = Status.AWAITING_CUSTOMER_PAYMENT
 
     @property
     def api(self) -> MethodApi:
@@ -107,6 +110,14 @@ class AsynchronousMethod:
     ) -> QuerySet[Payment]:
         """The payment a notification of this pay type's provider is about (``payments``: of its mode)."""
         return payments.filter(access_id=payment_ref, pay_type=self.pay_type)
+
+    def start_fields(self, *, payment: Payment) -> dict[str, Any]:
+        """What the provider call that opens the payment carries besides the common fields."""
+        return {}
+
+    def account_event(self, *, mode: str, event: ProviderEvent) -> str:
+        """A notification about something other than a payment (a direct-debit account); its outcome."""
+        return "ignored"
 
     def barcode_fields(self, *, payment: Payment, data: dict[str, Any]) -> dict[str, Any]:
         """``PUT /v1/payments/{id}/barcode``: the slip's barcode again (konbini only)."""

@@ -74,6 +74,23 @@ class PaymentMethod(Protocol):
         ...
 
 
+class SavedPaymentMethods(Protocol):
+    """A pay type a customer keeps as a payment method (fincode's ``PaymentMethodPayType``):
+    ``/v1/customers/{id}/payment_methods``. ``details_field``: its object in the request and
+    answer (``card``, ``directdebit``). Views ask ``registry.saved_methods_for``."""
+
+    pay_type: str
+    details_field: str
+
+    def create(self, *, customer: Any, data: dict[str, Any]) -> Any: ...
+
+    def get(self, *, customer: Any, payment_method_id: str) -> Any: ...
+
+    def list(self, *, customer: Any) -> Any: ...
+
+    def delete(self, *, method: Any) -> None: ...
+
+
 @runtime_checkable
 class WalletTokenMaker(Protocol):
     """A pay type whose buyer hands over a wallet's encrypted payment token (Apple Pay, Google

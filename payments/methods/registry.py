@@ -5,9 +5,12 @@ from __future__ import annotations
 from payments import errors
 from payments.methods.applepay import ApplePayMethod
 from payments.methods.asynchronous import AsynchronousMethod
-from payments.methods.base import PaymentMethod
+from payments.methods.base import PaymentMethod, SavedPaymentMethods
 from payments.methods.bnpl import BnplMethod
 from payments.methods.card import CardMethod
+from payments.methods.card.saved import CardPaymentMethods
+from payments.methods.directdebit import DirectDebitMethod
+from payments.methods.directdebit.accounts import DirectDebitPaymentMethods
 from payments.methods.googlepay import GooglePayMethod
 from payments.methods.konbini import KonbiniMethod
 from payments.methods.virtual_account import VirtualAccountMethod
@@ -24,7 +27,12 @@ METHODS: dict[str, PaymentMethod] = {
         BnplMethod(),
         ApplePayMethod(),
         GooglePayMethod(),
+        DirectDebitMethod(),
     )
+}
+# The pay types a customer can keep as a payment method (``/v1/customers/{id}/payment_methods``).
+SAVED_METHODS: dict[str, SavedPaymentMethods] = {
+    kind.pay_type: kind for kind in (CardPaymentMethods(), DirectDebitPaymentMethods())
 }
 # The pay types whose provider calls run in Celery and whose outcome the provider notifies.
 ASYNCHRONOUS: dict[str, AsynchronousMethod] = {
@@ -37,6 +45,13 @@ def method_for(pay_type: str) -> PaymentMethod:
     if method is None:
         raise PortalError(errors.PAY_TYPE_NOT_SUPPORTED, field="pay_type")
     return method
+
+
+def saved_methods_for(pay_type: str) -> SavedPaymentMethods:
+    kind = SAVED_METHODS.get(pay_type)
+    if kind is None:
+        raise PortalError(errors.PAY_TYPE_NOT_SUPPORTED, field="pay_type")
+    return kind
 
 
 def asynchronous_method_for(pay_type: str) -> AsynchronousMethod | None:

@@ -23,7 +23,7 @@ from payments.providers.base import ProviderUnavailable
 # The state of a payment at its provider.
 ProviderState = Literal["awaiting", "authorized", "captured", "canceled", "expired", "failed"]
 # What a notification says happened.
-EventKind = Literal["authorized", "captured", "paid", "transfer", "canceled", "expired", "failed"]
+EventKind = Literal["authorized", "captured", "paid", "transfer", "canceled", "expired", "failed", "mandate"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class StartRequest:
     description: str = ""
     redirect_url: str = ""
     redirect_type: str = ""
+    # Direct debit: the bank's mandate (registered account) to debit, and the day to debit it.
+    mandate: str = ""
+    target_date: date | None = None
 
 
 # What a provider tells of a payment besides its state and amount: one type per kind of provider.
@@ -96,7 +99,25 @@ class BankTransfer:
     remitter_branch: str | None = None
 
 
-ProviderDetails = WalletCode | KonbiniSlip | VirtualAccount | BankTransfer
+@dataclass(frozen=True)
+class DebitResult:
+    """A direct debit's result at the bank: fincode's ``DirectDebitResultCode`` and the day it was withdrawn."""
+
+    result_code: Any = None
+    withdrawal_date: date | None = None
+
+
+@dataclass(frozen=True)
+class MandateResult:
+    """The bank's decision on a direct-debit account application (not a payment's)."""
+
+    mandate_id: str = ""
+    state: str = ""  # registered | failed
+    reason: str = ""
+    expected_billable_date: date | None = None
+
+
+ProviderDetails = WalletCode | KonbiniSlip | VirtualAccount | BankTransfer | DebitResult | MandateResult
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,19 @@ from django.conf import settings
 
 from payments.providers.async_base import AsyncProvider
 from payments.providers.base import NotConfigured
+from payments.providers.directdebit import DirectDebitBank
 from payments.providers.http import simulator_key
 from payments.providers.konbini import KonbiniNetwork
 from payments.providers.virtual_account import VirtualAccountBank
 from payments.providers.wallets.aggregator import WALLETS
 from portal.models import Mode
 
-PROVIDERS: dict[str, type] = {**WALLETS, "konbini": KonbiniNetwork, "bank": VirtualAccountBank}
+PROVIDERS: dict[str, type] = {
+    **WALLETS,
+    "konbini": KonbiniNetwork,
+    "bank": VirtualAccountBank,
+    "directdebit": DirectDebitBank,
+}
 _lock = threading.Lock()
 _instances: dict[tuple[str, str, str, str], AsyncProvider] = {}
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from payments import errors
-from payments.models import Card, CardSecret, Customer
+from payments.models import Card, CardSecret, Customer, DirectDebitAccount
 from portal.errors import PortalError
 from portal.models import Merchant
 
@@ -41,8 +41,12 @@ def customer_update(*, customer: Customer, data: dict[str, Any]) -> Customer:
 
 @transaction.atomic
 def customer_delete(*, customer: Customer) -> None:
-    """The customer and their saved cards, with the cards' encrypted numbers."""
+    """The customer and their payment methods (saved cards, direct-debit accounts), with their
+    encrypted numbers."""
     secrets = list(Card.objects.filter(customer=customer).values_list("secret_id", flat=True))
+    accounts = DirectDebitAccount.objects.filter(customer=customer)  # direct-debit payment methods
+    secrets += list(accounts.values_list("secret_id", flat=True))
+    accounts.delete()
     Card.objects.filter(customer=customer).delete()
     CardSecret.objects.filter(pk__in=secrets).delete()
     customer.delete()

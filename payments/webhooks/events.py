@@ -53,8 +53,20 @@ EXTENSION_EVENTS = [
     "payments.bnpl.regist", "payments.bnpl.exec", "payments.bnpl.review", "payments.bnpl.capture",
     "payments.bnpl.cancel",
 ]  # fmt: skip
+# Events about other objects than payments (fincode's names), raised by their own services.
+OBJECT_EVENTS = [
+    "subscription.card.regist", "subscription.card.update", "subscription.card.delete", "recurring.card.batch",
+    "subscription.directdebit.regist", "subscription.directdebit.update", "subscription.directdebit.delete",
+    "recurring.directdebit.batch",
+]  # fmt: skip
+# Events that are not a payment's: a customer's payment method changed status (``payments.methods.directdebit``).
+PAYMENT_METHOD_UPDATED = "customers.payment_methods.updated"
 _PREFIXES = tuple(f"{method.event_prefix}." for method in METHODS.values())
-EVENTS = [name for name in FINCODE_EVENTS + EXTENSION_EVENTS if name.startswith(_PREFIXES)]
+EVENTS = (
+    [name for name in FINCODE_EVENTS + EXTENSION_EVENTS if name.startswith(_PREFIXES)]
+    + [PAYMENT_METHOD_UPDATED]
+    + OBJECT_EVENTS
+)
 
 
 def event_name(pay_type: str, action: str) -> str | None:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from payments.models import Payment
-from payments.webhooks.events import event_name
+from payments.webhooks.events import EVENTS, event_name
 from payments.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSetting
 from payments.webhooks.payloads import payment_payload
 from portal.ids import new_id
@@ -72,6 +72,30 @@ def record_sql(*, payment: Payment, action: str, source: str) -> tuple[str, list
         WebhookDelivery.Status.PENDING, now, now,
     ]  # fmt: skip
     return sql, params
+
+
+def event_record(*, merchant_id: int, mode: str, name: str, sequence: int, payload: dict[str, Any]) -> None:
+    """An event that is not a payment's (a customer's payment method), written in the caller's
+    transaction with one delivery per subscribed setting, queued on commit. ``sequence``
+    numbers the events of the object, as ``Payment.event_seq`` does a payment's."""
+    assert name in EVENTS
+    subscribed = list(
+        WebhookSetting.objects.filter(
+            merchant_id=merchant_id, mode=mode, event=name, deleted_at__isnull=True
+        ).values_list("id", flat=True)
+    )
+    if not subscribed:
+        return
+    event_id = new_id("evt", 24)
+    body = {**payload, "event": name, "event_id": event_id, "event_sequence": sequence}
+    event = WebhookEvent.objects.create(
+        event_id=event_id, merchant_id=merchant_id, mode=mode, sequence=sequence, event=name, payload=body
+    )
+    now = timezone.now()
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(event=event, setting_id=setting_id, next_attempt_at=now) for setting_id in subscribed
+    )
+    queue_deliveries([delivery.pk for delivery in deliveries])
 
 
 def queue_deliveries(delivery_ids: list[int], *, manual: bool = False) -> None:

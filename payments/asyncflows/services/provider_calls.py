@@ -70,6 +70,7 @@ def payment_attempt_noted(*, payment_id: int, reference: str) -> bool:
 
 def _start_request(payment: Payment, reference: str, name: str) -> StartRequest:
     return StartRequest(
+        **method_of(payment).start_fields(payment=payment),
         reference=reference,
         payment_ref=payment.access_id,
         amount=payment.total_amount,
@@ -159,6 +160,8 @@ def complete_operation(*, payment_id: int, reference: str, answer: ProviderAnswe
     if operation == "capture":
         fields["auth_max_date"] = None
     target = OPERATION_TARGET.get(operation, payment.status)
+    if operation == "execute":
+        target = method_of(payment).execute_status
     detail = {"reference": reference, "provider_state": answer.state, "amount": answer.amount}
     if target == payment.status and operation != "change":
         payment_fields_update(payment=payment, fields=fields)

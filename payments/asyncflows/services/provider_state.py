@@ -22,7 +22,12 @@ from payments.state import TRANSITIONS, payment_event_record, payment_transition
 # moves the one transition table allows from there (anything else is stale or out of order).
 NOTIFIED_FORWARD: dict[str, set[str]] = {
     status: TRANSITIONS[status] - {status}
-    for status in (Status.AWAITING_CUSTOMER_PAYMENT, Status.AUTHORIZED, Status.CAPTURED)
+    for status in (
+        Status.AWAITING_CUSTOMER_PAYMENT,
+        Status.AWAITING_PAYMENT_APPROVAL,  # direct debit: the bank's result
+        Status.AUTHORIZED,
+        Status.CAPTURED,
+    )
 }
 STATE_TARGET = {
     "authorized": (Status.AUTHORIZED, "complete"),
@@ -120,6 +125,9 @@ def _find_payment(mode: str, provider: str, event: ProviderEvent) -> Payment | N
 
 def apply_event(*, mode: str, provider: str, event: ProviderEvent) -> tuple[Payment | None, str]:
     """Apply a verified notification. Inside the caller's transaction."""
+    if event.kind == "mandate":  # about a direct-debit account, not a payment
+        method = method_served_by(provider)
+        return None, method.account_event(mode=mode, event=event) if method else "ignored"
     payment = _find_payment(mode, provider, event)
     if payment is None:
         return None, "unknown_payment"

@@ -1,21 +1,29 @@
-"""A customer's saved cards (``/v1/customers/{id}/cards``), made from a card token."""
+"""A customer's saved cards (``/v1/customers/{id}/cards``), made from a card token. A saved card
+is also the customer's payment method of ``pay_type`` ``Card`` (``/v1/customers/{id}/payment_methods``,
+``CardPaymentMethods``): one store, whichever path made it; its payment method id is its card id."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
-from payments import vault
+from payments import errors, vault
 from payments.methods.card.tokens import token_consume
 from payments.models import Card, CardSecret, Customer
+from portal.errors import PortalError
 
 # What a card row copies from the token (or saved card) it was made from.
 CARD_DETAILS = ("card_no", "brand", "expire", "holder_name", "card_no_hash")
 
 
 @transaction.atomic
-def card_create(*, customer: Customer, token: str, default_flag: bool) -> Card:
+def card_create(
+    *, customer: Customer, token: str, default_flag: bool, details: Mapping[str, Any] | None = None
+) -> Card:
+    """``details``: what a payment method's registration adds (client fields, return URLs, tds_type)."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     token_row, clear = token_consume(merchant=customer.merchant, mode=customer.mode, raw=token)
     secret = vault.seal(clear, purpose=CardSecret.Purpose.CARD)
@@ -28,6 +36,7 @@ def card_create(*, customer: Customer, token: str, default_flag: bool) -> Card:
         secret=secret,
         default_flag=make_default,
         **{name: getattr(token_row, name) for name in CARD_DETAILS},
+        **(details or {}),
     )
 
 
@@ -66,3 +75,39 @@ def card_delete(*, card: Card) -> None:
     secret_id = card.secret_id
     card.delete()
     CardSecret.objects.filter(pk=secret_id).delete()
+
+
+class CardPaymentMethods:
+    """The ``Card`` kind of ``/v1/customers/{id}/payment_methods`` (``SavedPaymentMethods``): saved cards."""
+
+    pay_type = "Card"
+    details_field = "card"
+    DETAILS = ("client_field_1", "client_field_2", "client_field_3", "return_url", "return_url_on_failure")
+
+    def create(self, *, customer: Customer, data: dict[str, Any]) -> Card:
+        card = data["card"]
+        if (card.get("tds_type") or "0") != "0":
+            raise PortalError(errors.TDS_ON_REGISTRATION_UNSUPPORTED, field="tds_type")
+        details = {name: data.get(name) for name in self.DETAILS}
+        return card_create(
+            customer=customer,
+            token=card["token"],
+            default_flag=data["default_flag"] == "1",
+            details={**details, "tds_type": "0"},
+        )
+
+    def get(self, *, customer: Customer, payment_method_id: str) -> Card:
+        card = (
+            Card.objects.select_related("customer")
+            .filter(customer=customer, card_id=payment_method_id)
+            .first()
+        )
+        if card is None:
+            raise PortalError(errors.PAYMENT_METHOD_NOT_FOUND)
+        return card
+
+    def list(self, *, customer: Customer) -> QuerySet[Card]:
+        return Card.objects.select_related("customer").filter(customer=customer).order_by("created", "id")
+
+    def delete(self, *, method: Any) -> None:
+        card_delete(card=method)
