@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils.html import format_html
 
 from budgets import services
-from budgets.importing import allocation_reapply, cost_import_create
+from budgets.forms import CostImportForm
+from budgets.importing import allocation_reapply, cost_import_upload
 from budgets.models import (
     AllocationRule,
     Anomaly,
@@ -30,7 +27,6 @@ from budgets.models import (
     ProjectMember,
 )
 from portal.errors import PortalError
-from portal.ids import new_id
 
 
 class MemberInline(admin.TabularInline):
@@ -164,14 +160,6 @@ class PlanVersionAdmin(admin.ModelAdmin):
         return False
 
 
-class CostImportForm(forms.ModelForm):
-    upload = forms.FileField(help_text="FOCUS 1.0–1.3 or AWS CUR 2.0: CSV, CSV.gz or Parquet.")
-
-    class Meta:
-        model = CostImport
-        fields = ["format"]
-
-
 @admin.register(CostImport)
 class CostImportAdmin(admin.ModelAdmin):
     list_display = [
@@ -205,18 +193,18 @@ class CostImportAdmin(admin.ModelAdmin):
         return self.readonly_fields if obj is not None else []
 
     def get_fields(self, request, obj=None):
-        return self.readonly_fields if obj is not None else ["format", "upload"]
+        return self.readonly_fields if obj is not None else ["files", "format", "max_rejected"]
 
     def save_model(self, request, obj, form, change) -> None:
-        upload = form.cleaned_data["upload"]
-        name = default_storage.save(f"budgets/imports/{new_id('f')}{Path(upload.name).suffix[:10]}", upload)
-        created = cost_import_create(
-            path=str(Path(settings.MEDIA_ROOT) / name),
-            fmt=obj.format,
-            original_name=upload.name,
+        """The same run as the budgets pages' import and ``import_costs``: several files, the rejected
+        rows tolerated (the form has validated what the service checks)."""
+        created = cost_import_upload(
+            files=form.cleaned_data["files"],
+            fmt=form.cleaned_data["format"],
+            max_rejected=form.cleaned_data["max_rejected"],
             actor=request.user,
         )
-        obj.pk = created.pk
+        obj.pk, obj.public_id = created.pk, created.public_id
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

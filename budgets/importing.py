@@ -20,6 +20,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -28,7 +30,8 @@ from budgets.allocation import Allocator
 from budgets.importers import IMPORTERS, ImportFileError, Rejected
 from budgets.importers.base import Progress, Source, detect, read_rows, resolve_columns
 from budgets.models import BillingPeriod, CostDaily, CostImport, CostStage
-from portal.errors import FieldError
+from portal.errors import FieldError, PortalError
+from portal.ids import new_id
 from portal.models import User
 from portal.services import audit_record
 
@@ -165,6 +168,31 @@ def cost_import_create(
 
             transaction.on_commit(lambda: import_costs.delay(import_id=cost_import.pk))
     return cost_import
+
+
+def cost_import_upload(
+    *, files: list[UploadedFile], fmt: str = CostImport.Format.AUTO, max_rejected: int = 0, actor: User | None
+) -> CostImport:
+    """A run from uploaded files — the budgets pages' import and the admin's "Cost imports → add":
+    the files are stored together in one folder of the media storage, then registered and queued as
+    ``import_costs`` does (all of them replace the billing periods they cover, in one transaction;
+    a rejected row beyond ``max_rejected`` fails the run)."""
+    if not files:
+        raise FieldError("30", "files", "required", "choose one or more cost files")
+    folder = f"budgets/imports/{new_id('f')}"
+    names = [default_storage.save(f"{folder}/{Path(f.name or 'costs').name[:120]}", f) for f in files]
+    try:
+        return cost_import_create(
+            paths=[default_storage.path(name) for name in names],
+            fmt=fmt,
+            original_name=", ".join(f.name or "costs" for f in files),
+            max_rejected=max_rejected,
+            actor=actor,
+        )
+    except PortalError:
+        for name in names:
+            default_storage.delete(name)
+        raise
 
 
 def _start(cost_import: CostImport) -> bool:

@@ -11,8 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from budgets import charts, selectors, services
-from budgets.models import Anomaly, BudgetRequest, ChargeCategory, Project
+from budgets import charts, importing, selectors, services
+from budgets.forms import CostImportForm
+from budgets.models import Anomaly, BudgetRequest, ChargeCategory, CostImport, Project
 from budgets.money import to_currency
 from portal.errors import PortalError
 
@@ -289,63 +290,39 @@ def request_decide(request: HttpRequest, request_id: str) -> HttpResponse:
 @permission_required("budgets.add_costimport", raise_exception=True)
 def imports(request: HttpRequest) -> HttpResponse:
     """Finance users import cost files from the budgets pages (one run: several parts, a month)."""
-    from pathlib import Path
-
-    from django.conf import settings
-    from django.core.files.storage import default_storage
-
-    from budgets.importing import cost_import_create
-    from budgets.models import CostImport
-    from portal.ids import new_id
-
+    form = CostImportForm(request.POST or None, request.FILES or None)
+    status = 200
     if request.method == "POST":
-        uploads = request.FILES.getlist("files")
-        fmt = request.POST.get("format") or CostImport.Format.AUTO
-        raw_max = (request.POST.get("max_rejected") or "0").strip()
-        if not uploads:
-            messages.error(request, "Choose one or more cost files.")
-        elif not raw_max.isdigit():
-            messages.error(
-                request, "Rejected rows tolerated: a whole number (0: any rejected row fails the run)."
-            )
-        else:
-            folder = f"budgets/imports/{new_id('f')}"
-            paths = [
-                str(
-                    Path(settings.MEDIA_ROOT) / default_storage.save(f"{folder}/{Path(u.name).name[:120]}", u)
-                )
-                for u in uploads
-            ]
+        if form.is_valid():
             try:
-                created = cost_import_create(
-                    paths=paths,
-                    fmt=fmt,
-                    original_name=", ".join(u.name for u in uploads)[:255],
-                    max_rejected=int(raw_max),
+                created = importing.cost_import_upload(
+                    files=form.cleaned_data["files"],
+                    fmt=form.cleaned_data["format"],
+                    max_rejected=form.cleaned_data["max_rejected"],
                     actor=request.user,
                 )
             except PortalError as exc:
-                messages.error(request, exc.message)
+                form.add_error(None, exc.message)
             else:
                 messages.success(request, f"Import {created.public_id} queued: its progress is below.")
                 return redirect("budgets-import", created.public_id)
-    recent = list(CostImport.objects.all()[:30])
+        status = 400
+    recent = selectors.recent_imports(30)
     return render(
         request,
         "budgets/imports.html",
         {
+            "form": form,
             "imports": recent,
-            "formats": CostImport.Format.choices,
             "refresh": any(i.status in (CostImport.Status.QUEUED, CostImport.Status.RUNNING) for i in recent),
         },
+        status=status,
     )
 
 
 @login_required
 @permission_required("budgets.view_costimport", raise_exception=True)
 def import_detail(request: HttpRequest, import_id: str) -> HttpResponse:
-    from budgets.models import CostImport
-
     cost_import = CostImport.objects.filter(public_id=import_id).first()
     if cost_import is None:
         raise Http404("no such import")

@@ -258,7 +258,9 @@ def test_admin_upload_queues_the_import_task(client, tmp_path, settings, django_
     )
     upload = SimpleUploadedFile("costs.csv", (tmp_path / "u.csv").read_bytes(), content_type="text/csv")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = client.post("/admin/budgets/costimport/add/", {"format": "focus", "upload": upload})
+        response = client.post(
+            "/admin/budgets/costimport/add/", {"format": "focus", "files": upload, "max_rejected": "0"}
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert len(callbacks) == 1  # the task is sent once the row is committed
     done = CostImport.objects.get()
