@@ -3,7 +3,9 @@ rates the operators maintain (``import_rates``: a CSV of month, from, to, rate).
 
 A month's costs use that month's rate; without one, the latest earlier month's rate (at most
 ``FALLBACK_MONTHS`` back) is used and said so; without any, the costs are not counted and a
-warning says which currency and months lack a rate — never "no cost data".
+warning says which currency and months lack a rate and how much is left out — never "no cost
+data". Tables (the API's actuals and costs, the page's cost table) carry the amounts left out on
+each row (``Unconverted``), in their billing currency.
 """
 
 from __future__ import annotations
@@ -18,10 +20,32 @@ from django.db import transaction
 
 from budgets.errors import AREA
 from budgets.models import ExchangeRate
-from budgets.money import add_months, month_start
+from budgets.money import add_months, month_start, to_currency
 from portal.errors import FieldError
 
 FALLBACK_MONTHS = 2
+
+
+@dataclass
+class Unconverted:
+    """Costs of one billing currency and month left out of a total: no rate to the project's currency."""
+
+    currency: str
+    month: date
+    cost: Decimal = Decimal(0)
+    effective_cost: Decimal = Decimal(0)
+
+
+def unconverted_warning(items: list[Unconverted], target: str) -> str | None:
+    """One sentence naming the rates missing and the amounts left out (None: nothing left out)."""
+    if not items:
+        return None
+    parts = [f"{to_currency(u.cost, u.currency):,} {u.currency} billed in {u.month:%Y-%m}" for u in items]
+    pairs = sorted({f"{u.currency}→{target}" for u in items})
+    return (
+        f"Not counted: {'; '.join(parts)} — no {', '.join(pairs)} rate for "
+        f"{'that month' if len(items) == 1 else 'those months'} (import it: python manage.py import_rates, or the admin)."
+    )
 
 
 @dataclass
@@ -31,6 +55,7 @@ class Rates:
     table: dict[tuple[date, str, str], Decimal] = field(default_factory=dict)
     used: dict[tuple[object, str, str, date], tuple[date, Decimal]] = field(default_factory=dict)
     missing: dict[tuple[object, str, str], set[date]] = field(default_factory=dict)
+    left_out: dict[tuple[object, str, str, date], Decimal] = field(default_factory=dict)
 
     @classmethod
     def load(cls, currencies: set[str]) -> Rates:
@@ -51,21 +76,43 @@ class Rates:
         return None
 
     def convert(
-        self, amount: Decimal, source: str, target: str, day: date, owner: object = None
+        self,
+        amount: Decimal,
+        source: str,
+        target: str,
+        day: date,
+        owner: object = None,
+        *,
+        count: bool = False,
     ) -> Decimal | None:
+        """``amount`` in ``target`` (None without a rate). ``count``: a total's part — an amount left
+        out is added to what the notes say is not counted (once per total, not per view of it)."""
         if source == target:
             return amount
         rate = self.rate(source, target, day, owner)
-        return None if rate is None else amount * rate
+        if rate is None:
+            if count:
+                key = (owner, source, target, month_start(day))
+                self.left_out[key] = self.left_out.get(key, Decimal(0)) + amount
+            return None
+        return amount * rate
 
     def notes(self, target: str, owner: object = None) -> list[str]:
         out = []
         for (who, source, to), months in sorted(self.missing.items(), key=lambda kv: kv[0][1:]):
             if to == target and who == owner:
-                listed = ", ".join(f"{m:%Y-%m}" for m in sorted(months))
+                listed = ", ".join(
+                    f"{m:%Y-%m}"
+                    + (
+                        f" ({to_currency(amount, source):,} {source})"
+                        if (amount := self.left_out.get((who, source, to, m))) is not None
+                        else ""
+                    )
+                    for m in sorted(months)
+                )
                 out.append(
                     f"Costs billed in {source} for {listed} have no {source}→{to} rate: they are not counted. "
-                    f"Import the month's rate (python manage.py import_rates)."
+                    f"Import the month's rate (python manage.py import_rates, or the admin's exchange rates)."
                 )
         for (who, source, to, month), (rate_month, rate) in sorted(
             self.used.items(), key=lambda kv: kv[0][1:]

@@ -14,7 +14,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import TruncMonth
 
 from budgets import forecasting
-from budgets.currency import Rates
+from budgets.currency import Rates, Unconverted, unconverted_warning
 from budgets.errors import AREA
 from budgets.forecasting import Forecast
 from budgets.models import (
@@ -80,9 +80,15 @@ def last_cost_days(project_ids: list[int]) -> dict[int, date]:
 
 
 def _fold_currencies(
-    rows, currencies: dict[int, str], rates: Rates | None, since: dict[int, date] | None = None
+    rows,
+    currencies: dict[int, str],
+    rates: Rates | None,
+    since: dict[int, date] | None = None,
+    *,
+    count: bool = False,
 ):
-    """(project, currency, period, total) rows → {project: {period: total in the project's currency}}."""
+    """(project, currency, period, total) rows → {project: {period: total in the project's currency}};
+    ``count``: the amounts without a rate are what the notes say is left out (see ``Rates.convert``)."""
     out: dict[int, dict[date, Decimal]] = defaultdict(dict)
     for project_id, currency, period, total in rows:
         period = period.date() if hasattr(period, "date") and callable(period.date) else period
@@ -93,7 +99,7 @@ def _fold_currencies(
         if currency != target:
             if rates is None:
                 continue
-            total = rates.convert(total, currency, target, period, owner=project_id)
+            total = rates.convert(total, currency, target, period, owner=project_id, count=count)
             if total is None:
                 continue
         out[project_id][period] = out[project_id].get(period, ZERO) + total
@@ -111,7 +117,7 @@ def monthly_actuals(
         .annotate(total=Sum("cost"))
         .order_by()
     )
-    return _fold_currencies(rows, _currencies(project_ids), rates, since)
+    return _fold_currencies(rows, _currencies(project_ids), rates, since, count=True)
 
 
 def daily_totals(
@@ -272,11 +278,24 @@ def _foreign_currencies(project: Project) -> set[str]:
     )
 
 
+def _left_out(entry: dict, currency: str, month: date, cost: Decimal, effective: Decimal = ZERO) -> None:
+    """Add an amount without a rate to a table row's ``unconverted`` (per billing currency and month)."""
+    month = month.date() if hasattr(month, "date") and callable(month.date) else month
+    for item in entry["unconverted"]:
+        if item.currency == currency and item.month == month:
+            item.cost += cost
+            item.effective_cost += effective
+            return
+    entry["unconverted"].append(Unconverted(currency, month, cost, effective))
+
+
 def actuals(
     project: Project, *, granularity: str, start: date | None, end: date | None, rates: Rates | None = None
 ) -> list[dict]:
     """Actual cost per day or month in the project's currency; costs billed in another currency are
-    converted by the month's rate (``rates``: pass one to read its notes), left out without one."""
+    converted by the month's rate (``rates``: pass one to read its notes). Without a rate they are
+    not counted in ``cost`` but listed in the row's ``unconverted`` (currency, month, amount) — a
+    period billed only in such a currency is a row too, never missing."""
     rows = CostDaily.objects.filter(project_id=project.pk)
     if start:
         rows = rows.filter(charge_date__gte=start)
@@ -288,17 +307,24 @@ def actuals(
         grouped = rows.annotate(period=F("charge_date"))
     foreign = _foreign_currencies(project)
     if not foreign:
-        return list(grouped.values("period").annotate(cost=Sum("cost")).order_by("period"))
+        rows = grouped.values("period").annotate(cost=Sum("cost")).order_by("period")
+        return [{**row, "unconverted": [], "warning": None} for row in rows]
     rates = rates if rates is not None else Rates.load(foreign | {project.currency})
-    totals: dict[date, Decimal] = {}
+    totals: dict[date, dict] = {}
     for period, currency, cost in (
         grouped.values_list("period", "currency").annotate(cost=Sum("cost")).order_by()
     ):
         period = period.date() if hasattr(period, "date") and callable(period.date) else period
+        entry = totals.setdefault(period, {"period": period, "cost": ZERO, "unconverted": []})
         converted = rates.convert(cost, currency, project.currency, period, owner=project.pk)
-        if converted is not None:
-            totals[period] = totals.get(period, ZERO) + converted
-    return [{"period": p, "cost": totals[p]} for p in sorted(totals)]
+        if converted is None:
+            _left_out(entry, currency, month_start(period), cost)
+        else:
+            entry["cost"] += converted
+    for entry in totals.values():
+        entry["unconverted"].sort(key=lambda u: (u.month, u.currency))
+        entry["warning"] = unconverted_warning(entry["unconverted"], project.currency)
+    return [totals[p] for p in sorted(totals)]
 
 
 GROUP_BY = {"service": "service_name", "sub_account": "sub_account_id", "region": "region",
@@ -372,8 +398,8 @@ def costs_grouped(
     project: Project, query: CostQuery, *, limit: int = 500, rates: Rates | None = None
 ) -> list[dict]:
     """The project's costs (billed and effective) filtered and grouped, largest first, in the project's
-    currency: costs billed in another currency are converted by their month's rate (left out without
-    one; ``rates.notes`` says which)."""
+    currency: costs billed in another currency are converted by their month's rate; without one they
+    are not counted in ``cost`` but listed in the row's ``unconverted`` (currency, month, amounts)."""
     rows = CostDaily.objects.filter(project_id=project.pk)
     if query.start:
         rows = rows.filter(charge_date__gte=query.start)
@@ -400,10 +426,12 @@ def costs_grouped(
     if not foreign:
         grouped = rows.values("key").annotate(cost=Sum("cost"), effective_cost=Sum("effective_cost"))
         order = ["key"] if query.group_by in ("month", "day") else ["-cost"]
-        found = [(row["key"], row["cost"], row["effective_cost"]) for row in grouped.order_by(*order)[:limit]]
+        found = [
+            (row["key"], row["cost"], row["effective_cost"], []) for row in grouped.order_by(*order)[:limit]
+        ]
     else:
         rates = rates if rates is not None else Rates.load(foreign | {project.currency})
-        totals: dict[object, list[Decimal]] = {}
+        totals: dict[object, dict] = {}
         # A month's rate: grouped by month already, the key is the month (a second DATE_TRUNC with its
         # own parameter would not match the GROUP BY's on PostgreSQL).
         by_month = query.group_by == "month"
@@ -421,21 +449,26 @@ def costs_grouped(
                 if currency == project.currency
                 else rates.rate(currency, project.currency, month, owner=project.pk)
             )
+            entry = totals.setdefault(key, {"cost": ZERO, "effective_cost": ZERO, "unconverted": []})
             if rate is None:
+                _left_out(entry, currency, month, cost, effective)
                 continue
-            entry = totals.setdefault(key, [ZERO, ZERO])
-            entry[0] += cost * rate
-            entry[1] += effective * rate
-        found = [(key, cost, effective) for key, (cost, effective) in totals.items()]
+            entry["cost"] += cost * rate
+            entry["effective_cost"] += effective * rate
+        found = [(key, e["cost"], e["effective_cost"], e["unconverted"]) for key, e in totals.items()]
         if query.group_by in ("month", "day"):
             found.sort(key=lambda row: (row[0] is None, row[0] or date.min))
         else:
             found.sort(key=lambda row: -row[1])
         found = found[:limit]
     out = []
-    for key, cost, effective in found:
+    for key, cost, effective, unconverted in found:
         key = key.date() if hasattr(key, "date") and callable(key.date) else key
-        out.append({"key": "" if key is None else str(key), "cost": cost, "effective_cost": effective})
+        unconverted = sorted(unconverted, key=lambda u: (u.month, u.currency))
+        out.append(
+            {"key": "" if key is None else str(key), "cost": cost, "effective_cost": effective,
+             "unconverted": unconverted, "warning": unconverted_warning(unconverted, project.currency)}
+        )  # fmt: skip
     return out
 
 

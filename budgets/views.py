@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from budgets import charts, importing, selectors, services
+from budgets.currency import Unconverted, unconverted_warning
 from budgets.forms import CostImportForm
 from budgets.models import Anomaly, BudgetRequest, ChargeCategory, CostImport, Project
 from budgets.money import to_currency
@@ -112,6 +113,7 @@ def project_page(request: HttpRequest, project_id: str) -> HttpResponse:
         query = selectors.CostQuery(**{**query.__dict__, "start": forecast.as_of.replace(day=1)})
     breakdown = selectors.costs_grouped(project, query)
     _add_drill_downs(breakdown, query, params)
+    left_out = _unconverted_total(breakdown)
     export = params.get("export")
     if export:
         if export not in EXPORTS:
@@ -159,8 +161,25 @@ def project_page(request: HttpRequest, project_id: str) -> HttpResponse:
             "rates": forecast.notes,
             "charge_views": CHARGE_VIEWS,
             "categories": ChargeCategory.choices,
+            "breakdown_left_out": left_out,
+            "breakdown_warning": unconverted_warning(left_out, project.currency),
         },
     )
+
+
+def _unconverted_total(rows: list[dict]) -> list[Unconverted]:
+    """The table's costs without a rate, per billing currency and month (all rows together)."""
+    total: dict[tuple[str, object], Unconverted] = {}
+    for row in rows:
+        for item in row["unconverted"]:
+            entry = total.setdefault((item.currency, item.month), Unconverted(item.currency, item.month))
+            entry.cost += item.cost
+            entry.effective_cost += item.effective_cost
+    return [total[k] for k in sorted(total, key=lambda k: (k[1], k[0]))]
+
+
+def _not_counted(items: list[Unconverted]) -> str:
+    return "; ".join(f"{to_currency(u.cost, u.currency)} {u.currency} {u.month:%Y-%m}" for u in items)
 
 
 def _csv(project: Project, table: str, **data) -> HttpResponse:
@@ -176,9 +195,16 @@ def _csv(project: Project, table: str, **data) -> HttpResponse:
     writer = _SafeWriter(writer)
 
     if table == "breakdown":
-        writer.writerow(["key", f"billed_cost_{cur}", f"effective_cost_{cur}"])
+        writer.writerow(["key", f"billed_cost_{cur}", f"effective_cost_{cur}", "not_counted_no_rate"])
         for row in data["breakdown"]:
-            writer.writerow([row["key"], money(row["cost"]), money(row["effective_cost"])])
+            writer.writerow(
+                [
+                    row["key"],
+                    money(row["cost"]),
+                    money(row["effective_cost"]),
+                    _not_counted(row["unconverted"]),
+                ]
+            )
     elif table == "anomalies":
         writer.writerow(["id", "type", "status", "start", "detected_on", "service", "resource_id", "sub_account_id",
                          "region", f"expected_per_day_{cur}", f"actual_per_day_{cur}", f"monthly_impact_{cur}",

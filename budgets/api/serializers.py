@@ -114,9 +114,28 @@ class PlanVersionSerializer(serializers.Serializer):
     months = PlanMonthSerializer(many=True)
 
 
+class UnconvertedSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text="The billing currency, without a rate to the project's.")
+    month = serializers.DateField(format="%Y-%m")
+    cost = Amount(help_text="Billed cost left out, in its billing currency.")
+
+
+class UnconvertedCostSerializer(UnconvertedSerializer):
+    effective_cost = Amount(help_text="Effective cost left out, in its billing currency.")
+
+
+_UNCONVERTED_HELP = (
+    "Costs billed in another currency whose month has no rate to the project's currency: not counted in "
+    "the amounts above, listed here per currency and month (empty: everything is counted)."
+)
+_WARNING_HELP = "The missing rates and the amounts left out, in one sentence; null when nothing is left out."
+
+
 class ActualSerializer(serializers.Serializer):
     period = serializers.DateField()
     cost = Amount(help_text="In the project's currency (converted by the month's rate), rounded to it.")
+    unconverted = UnconvertedSerializer(many=True, help_text=_UNCONVERTED_HELP)
+    warning = serializers.CharField(allow_null=True, help_text=_WARNING_HELP)
 
 
 class AnomalySerializer(serializers.ModelSerializer):
@@ -176,3 +195,5 @@ class CostRowSerializer(serializers.Serializer):
     )
     cost = Amount(help_text="Billed cost, in the project's currency.")
     effective_cost = Amount(help_text="Effective (amortized) cost.")
+    unconverted = UnconvertedCostSerializer(many=True, help_text=_UNCONVERTED_HELP)
+    warning = serializers.CharField(allow_null=True, help_text=_WARNING_HELP)

@@ -40,7 +40,8 @@ def test_jpy_budget_with_usd_costs_warns_until_rates_are_imported(tmp_path):
     f = project_forecast(project)
     assert f.sentence != "No cost data yet."
     assert f.actual_to_date == 0
-    assert any("no USD→JPY rate" in n and "2025-01, 2025-02" in n for n in f.notes)
+    # Which months lack a rate, and how much each leaves out (in the billing currency).
+    assert any("no USD→JPY rate" in n and "2025-01 (310.00 USD), 2025-02 (280.00 USD)" in n for n in f.notes)
     rates = tmp_path / "rates.csv"
     rates.write_text("month,from,to,rate\n2025-01,USD,JPY,150\n2025-02,USD,JPY,152.5\n")
     call_command("import_rates", str(rates))
@@ -71,7 +72,10 @@ def test_filters_group_by_and_csv_on_the_page(client, tmp_path, finance):
     csv_text = client.get(
         url, {"group_by": "service", "month": "2025-02", "export": "breakdown"}
     ).content.decode()
-    assert csv_text.splitlines() == ["key,billed_cost_USD,effective_cost_USD", "EC2,280.00,280.00"]
+    assert csv_text.splitlines() == [
+        "key,billed_cost_USD,effective_cost_USD,not_counted_no_rate",
+        "EC2,280.00,280.00,",
+    ]
     assert client.get(url, {"colour": "red"}).status_code == 400
     assert client.get(url, {"group_by": "planet"}).status_code == 400
     assert client.get(url, {"status": "sleeping"}).status_code == 400
@@ -91,7 +95,7 @@ def test_api_unknown_filters_are_400(tmp_path, finance):
     assert api.get(f"/v1/budgets/projects/{project.public_id}/anomalies?status=suppressed").status_code == 200
     assert api.get(f"/v1/budgets/projects/{project.public_id}/anomalies?type=nope").status_code == 400
     costs = api.get(f"/v1/budgets/projects/{project.public_id}/costs?group_by=month&service=EC2").json()
-    assert costs == [
-        {"key": "2025-01-01", "cost": "310.00", "effective_cost": "310.00"},
-        {"key": "2025-02-01", "cost": "280.00", "effective_cost": "280.00"},
+    assert [(c["key"], c["cost"], c["effective_cost"]) for c in costs] == [
+        ("2025-01-01", "310.00", "310.00"),
+        ("2025-02-01", "280.00", "280.00"),
     ]

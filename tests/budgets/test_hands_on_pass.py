@@ -67,18 +67,24 @@ def test_a_jpy_project_with_usd_costs_has_its_actuals_and_cost_tables_in_yen(tmp
     base = f"/v1/budgets/projects/{project.public_id}"
     # January: (31 × 10.123 + 5 − 2) × 150.5 = 47,679.5 → 47,680 yen; February (no rate of its own, the
     # January rate within two months): 28 × 10.123 × 150.5 = 42,658.32 → 42,658.
+    counted = {"unconverted": [], "warning": None}  # every cost has a rate
     assert api.get(f"{base}/actuals").json() == [
-        {"period": "2025-01-01", "cost": "47680"},
-        {"period": "2025-02-01", "cost": "42658"},
+        {"period": "2025-01-01", "cost": "47680", **counted},
+        {"period": "2025-02-01", "cost": "42658", **counted},
     ]
     assert api.get(f"{base}/costs?group_by=month").json() == [
-        {"key": "2025-01-01", "cost": "47680", "effective_cost": "47680"},
-        {"key": "2025-02-01", "cost": "42658", "effective_cost": "42658"},
+        {"key": "2025-01-01", "cost": "47680", "effective_cost": "47680", **counted},
+        {"key": "2025-02-01", "cost": "42658", "effective_cost": "42658", **counted},
     ]
     by_service = api.get(f"{base}/costs?group_by=service&month=2025-01").json()
-    assert by_service[0] == {"key": "EC2", "cost": "47229", "effective_cost": "47229"}  # 313.813 × 150.5
+    assert by_service[0] == {
+        "key": "EC2",
+        "cost": "47229",
+        "effective_cost": "47229",
+        **counted,
+    }  # 313.813 × 150.5
     assert api.get(f"{base}/actuals?granularity=day&from=2025-02-01&to=2025-02-01").json() == [
-        {"period": "2025-02-01", "cost": "1524"}  # 10.123 × 150.5 = 1,523.51
+        {"period": "2025-02-01", "cost": "1524", **counted}  # 10.123 × 150.5 = 1,523.51
     ]
     # The page's cost table shows yen, never "No costs", and no cents.
     client = basic(finance)
@@ -90,7 +96,7 @@ def test_a_jpy_project_with_usd_costs_has_its_actuals_and_cost_tables_in_yen(tmp
     csv_text = client.get(
         f"/budgets/p/{project.public_id}/", {"group_by": "service", "month": "2025-01", "export": "breakdown"}
     ).content.decode()
-    assert csv_text.splitlines()[1] == "EC2,47229,47229"
+    assert csv_text.splitlines()[1] == "EC2,47229,47229,"
 
 
 def test_no_long_decimals_anywhere_in_the_api_or_the_report(tmp_path, finance):
@@ -198,7 +204,7 @@ def test_csv_exports_defuse_spreadsheet_formulas(tmp_path, finance):
     breakdown = client.get(url, {"from": "2025-01-01", "export": "breakdown"}).content.decode().splitlines()
     assert breakdown[1].startswith("\"'=HYPERLINK(")
     resources = client.get(url, {"from": "2025-01-01", "group_by": "resource", "export": "breakdown"})
-    assert resources.content.decode().splitlines()[1] == "'@SUM(A1),30.00,30.00"
+    assert resources.content.decode().splitlines()[1] == "'@SUM(A1),30.00,30.00,"
     requests = client.get(url, {"export": "requests"}).content.decode()
     assert ",10.50,USD,2025-03,1,'=cmd|' /C calc'!A0," in requests  # amount rounded, formula defused
     assert ",120000.00,USD," in requests
