@@ -15,7 +15,9 @@ class PortalConfig(AppConfig):
 
         # Groups reference permissions, which exist only after migrate has run.
         post_migrate.connect(ensure_operator_groups, dispatch_uid="portal.ensure_operator_groups")
-        post_migrate.connect(ensure_business_categories, dispatch_uid="portal.ensure_business_categories")
+        post_migrate.connect(
+            ensure_business_categories, sender=self, dispatch_uid="portal.ensure_business_categories"
+        )
 
 
 class PortalAdminConfig(AdminConfig):

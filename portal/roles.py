@@ -46,10 +46,18 @@ def register_group_permissions(group: str, permissions: list[str]) -> None:
 
 
 def ensure_operator_groups(sender=None, **kwargs) -> None:
-    """Each group holds exactly its permissions in code (those that exist yet: this runs after
-    every app's migrate, and an app's permissions appear with its own post_migrate)."""
+    """Each group holds exactly its permissions in code.
+
+    Connected to ``post_migrate``, which a migrate or flush sends once per app: an app's
+    permissions appear with its own signal, so the groups are set once, with the last app's,
+    when every permission exists (a second pass per app would only write the same rows again).
+    """
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
+
+    if sender is not None and sender is not [c for c in apps.get_app_configs() if c.models_module][-1]:
+        return
 
     wanted: dict[str, set[tuple[str, str]]] = {}
     for groups in (GROUPS, EXTRA_GROUP_PERMISSIONS):
