@@ -38,7 +38,7 @@ def test_every_pay_type_has_its_module():
 
 def test_an_unknown_pay_type_is_refused():
     with pytest.raises(PortalError) as refused:
-        method_for("Directdebit")
+        method_for("Alipay")
     assert refused.value.spec is errors.PAY_TYPE_NOT_SUPPORTED
 
 

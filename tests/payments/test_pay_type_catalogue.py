@@ -72,12 +72,12 @@ def test_applications_refuse_a_pay_type_nobody_has(db):
 def test_events_are_fincodes_for_the_registered_pay_types():
     prefixes = {m.event_prefix for m in METHODS.values()}
     assert EVENTS
-    assert {name.rsplit(".", 1)[0].split(".secure2")[0] for name in EVENTS} <= prefixes | {
+    payment_events = {name for name in EVENTS if name.startswith("payments.")}
+    assert {name.rsplit(".", 1)[0].split(".secure2")[0] for name in payment_events} <= prefixes | {
         p + ".complete" for p in prefixes
     } | {p + ".expired.update" for p in prefixes}
-    # fincode names pay types the product may not take (direct debit): not subscribable.
-    assert "payments.directdebit.exec" in FINCODE_EVENTS
-    assert "payments.directdebit.exec" not in EVENTS
+    assert "payments.directdebit.exec" in FINCODE_EVENTS and "payments.directdebit.exec" in EVENTS
+    assert "customers.payment_methods.updated" in EVENTS  # a customer's payment method, not a payment
 
 
 def test_wallet_test_tokens_come_from_the_pay_types_module(testpay, merchant):

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
             "E1000080003",
         ),
         ({"pay_type": "Card", "job_code": "AUTH", "amount": "9999999", "tax": "1"}, "E1000000009"),
-        ({"pay_type": "Directdebit", "amount": "1000"}, "E1000000013"),
+        ({"pay_type": "Directdebit", "amount": "0"}, "E1000040005"),
     ],
 )
 def test_register_rejects_bad_input(api, body, code):
