@@ -6,9 +6,8 @@ Accounts. The gateway applies for an account (``POST /v1/mandates``): online, th
 the form (test control ``POST /v1/mandates/<reference>/decide`` ``{"approve": true|false}``).
 The bank then notifies its decision. Debits. ``POST /v1/debits`` asks for a debit of a
 registered account on a ``target_date``; it can be changed or canceled until the bank runs
-its clearing for that day (``POST /v1/clearing`` ``{"date": "YYYY-MM-DD"}``, test control; the
-Celery beat task ``simulators.directdebit_clearing`` runs it for today), which notifies each
-result (``DirectDebitResultCode``).
+its clearing for that day (``POST /v1/clearing`` ``{"date": "YYYY-MM-DD"}``, test control),
+which notifies each result (``DirectDebitResultCode``).
 
 Test accounts (the last digits of ``account_number``, or of ``postal_account_number_2``):
 
