@@ -17,37 +17,44 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 TEST_PANS = [VISA, "5555555555554444", "4000000000000002", "4000000000003220", TIMEOUT]
 
 
+@pytest.fixture(scope="module")
+def servers(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The acquirer simulator and the product, each in its gunicorn, started once for the module
+    (seconds each): they keep nothing of a test's between requests but what is in the database."""
+    tmp_path = tmp_path_factory.mktemp("concurrency")
+    with django_db_blocker.unblock():
+        acquirer, acquirer_url = processes.start_server(tmp_path, threads=16)
+        env = {
+            "CELERY_BROKER_URL": processes.test_broker_url(),
+            "ACQUIRER_SIMULATOR_URL": f"{acquirer_url}/simulators/acquirer",
+            "ACQUIRER_TIMEOUT": "1.5",
+            "ACQUIRER_SIMULATOR_TIMEOUT_DELAY": "2.5",
+            "PAYMENTS_RECONCILE_FIRST_DELAY": "2",
+            "LOG_LEVEL": "DEBUG",
+        }
+        web, url = processes.start_server(tmp_path, threads=16, **env)
+    try:
+        yield {"url": url, "env": env, "procs": [acquirer, web], "tmp_path": tmp_path}
+    finally:
+        for proc in (web, acquirer):
+            proc.stop()
+
+
 @pytest.fixture
-def stack(tmp_path, merchant):
+def stack(servers, merchant):
     processes.purge_broker()
-    acquirer, acquirer_url = processes.start_server(tmp_path, threads=16)
-    env = {
-        "CELERY_BROKER_URL": processes.test_broker_url(),
-        "ACQUIRER_SIMULATOR_URL": f"{acquirer_url}/simulators/acquirer",
-        "ACQUIRER_TIMEOUT": "1.5",
-        "ACQUIRER_SIMULATOR_TIMEOUT_DELAY": "2.5",
-        "PAYMENTS_RECONCILE_FIRST_DELAY": "2",
-        "LOG_LEVEL": "DEBUG",
-    }
-    web, url = processes.start_server(tmp_path, threads=16, **env)
     worker = None
 
     def start_worker():
         nonlocal worker
-        worker = processes.start_worker(tmp_path, **env)
+        worker = processes.start_worker(servers["tmp_path"], **servers["env"])
         return worker
 
     try:
-        yield {
-            "url": url,
-            "env": env,
-            "start_worker": start_worker,
-            "procs": [acquirer, web],
-            "merchant": merchant,
-        }
+        yield {**servers, "start_worker": start_worker, "merchant": merchant}
     finally:
-        for proc in [web, acquirer, *([worker] if worker else [])]:
-            proc.stop()
+        if worker is not None:
+            worker.stop()
         from portal.celery import app
 
         processes.use_broker(app, None)

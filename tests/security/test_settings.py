@@ -14,10 +14,10 @@ from portal.environment import parse_bool
 
 
 def settings_of(**env: str) -> subprocess.CompletedProcess:
+    """The settings module evaluated in a fresh process with ``env`` (the apps are not loaded: a
+    tenth of the time, and they read no environment)."""
     environment = {**os.environ, "PORTAL_ENV": "test", **env}
-    code = (
-        "import django; django.setup(); from django.conf import settings; print(settings.ADMIN_REQUIRE_OTP)"
-    )
+    code = "from django.conf import settings; print(settings.ADMIN_REQUIRE_OTP)"
     return subprocess.run(
         [sys.executable, "-c", code],
         env={**environment, "DJANGO_SETTINGS_MODULE": "portal.settings"},
