@@ -30,5 +30,18 @@ if [ -f tests/contract/package-lock.json ]; then
   fi
 fi
 
+# In parallel unless the caller says otherwise (-n N, -n 0, -p no:xdist): one process per CPU,
+# each with its own test database and Redis databases (tests/workers.py).
+workers_given=false
+for arg in "$@"; do
+  case "$arg" in
+    -n | -n[0-9a-z]* | --numprocesses | --numprocesses=* | no:xdist) workers_given=true ;;
+  esac
+done
+if ! $workers_given; then
+  workers=$($PY -c 'from tests.workers import default_workers; print(default_workers())')
+  if [ "$workers" -gt 1 ]; then set -- -n "$workers" "$@"; fi
+fi
+
 echo "== pytest"
 exec $PY -m pytest "$@"

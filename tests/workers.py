@@ -4,6 +4,7 @@ Under pytest-xdist each worker process runs its share of the suite on a test dat
 own (pytest-django names it ``test_<name>_gw<N>``) and needs Redis databases of its own too:
 the tests flush theirs, and worker tests use the next one as the Celery broker. Worker N gets
 ``REDIS_URL``'s database + 2N (and the broker + 2N + 1); children started by tests inherit it.
+``scripts/test.sh`` picks the number of workers (``default_workers``) unless given ``-n``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,23 @@ from urllib.parse import urlparse, urlunparse
 REDIS_DATABASES = 16  # Redis' default `databases`
 
 
+def _redis_db(url: str) -> int:
+    return int((urlparse(url).path or "/0").strip("/") or 0)
+
+
+def default_workers(redis_url: str | None = None, cpus: int | None = None) -> int:
+    """How many processes ``scripts/test.sh`` runs the suite in when the caller names none: one
+    per CPU this process may use, no more than the Redis databases above ``REDIS_URL``'s hold
+    (two each); 1 means no xdist at all."""
+    redis_url = redis_url if redis_url is not None else os.environ.get("REDIS_URL", "")
+    cpus = cpus or len(os.sched_getaffinity(0))
+    room = (REDIS_DATABASES - _redis_db(redis_url)) // 2 if redis_url else cpus
+    return max(1, min(cpus, room))
+
+
 def _redis_url_for_worker(url: str, worker: int) -> str:
     parsed = urlparse(url)
-    base = int((parsed.path or "/0").strip("/") or 0)
+    base = _redis_db(url)
     index = base + 2 * worker
     if index + 1 >= REDIS_DATABASES:
         raise RuntimeError(
