@@ -43,6 +43,7 @@ register_fields(
         "rates": 25,
         "upload": 26,
         "status": 27,
+        "files": 28,
     },
 )
 

@@ -371,6 +371,8 @@ def cost_query(params: Mapping[str, str], *, extra: Iterable[str] = ()) -> CostQ
         except ValueError:
             raise FieldError(AREA, "filter", "invalid", "month must be YYYY-MM") from None
         start, end = month, add_months(month, 1) - timedelta(days=1)
+    if start and end and start > end:
+        raise FieldError(AREA, "to", "range", f"{end} is before from ({start})")
     categories = {}
     for name in ("charge_category", "exclude_category"):
         values = [v.strip() for v in params.get(name, "").split(",") if v.strip()]

@@ -27,7 +27,7 @@ from budgets.models import (
     Project,
     ProjectMember,
 )
-from budgets.money import add_months, month_start, plain, quantum, round_up, spread_evenly
+from budgets.money import add_months, fmt, month_start, plain, quantum, round_up, spread_evenly
 from portal.errors import FieldError, PortalError
 from portal.models import User
 from portal.services import audit_record
@@ -393,9 +393,9 @@ def extra_budget_request_start(*, project: Project, actor: Actor) -> BudgetReque
         months=months,
         kind=BudgetRequest.Kind.ADDITIONAL,
         purpose=(
-            f"Additional budget: at the current pace the approved {plain(forecast.plan_total)} {project.currency} "
-            f"is exhausted in {forecast.exhausted_month:%Y-%m}; forecast total "
-            f"{plain(round_up(forecast.forecast_total, project.currency))}."
+            f"Additional budget: at the current pace the approved {fmt(forecast.plan_total, project.currency)} "
+            f"{project.currency} is exhausted in {forecast.exhausted_month:%Y-%m}; forecast total "
+            f"{fmt(forecast.forecast_total, project.currency)} {project.currency}."
             if forecast.exhausted_month
             else "Additional budget for the forecast shortfall."
         ),

@@ -20,6 +20,7 @@ from portal.errors import PortalError
 
 PAGE_PARAMS = ("status", "type", "export")
 EXPORTS = ("breakdown", "anomalies", "months", "requests")
+PORTFOLIO_EXPORTS = ("portfolio", "unallocated")
 # Billed cost with or without the month-level charges (the "Charges" choice of the cost table).
 CHARGE_VIEWS = (
     ("", "all charges"),
@@ -65,6 +66,15 @@ def _project(request: HttpRequest, project_id: str) -> Project:
 
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
+    unknown = sorted(set(request.GET) - {"export"})
+    export = request.GET.get("export", "")
+    if unknown or export not in ("", *PORTFOLIO_EXPORTS):
+        return HttpResponseBadRequest(
+            f"unknown parameter {unknown[0][:40]!r}"
+            if unknown
+            else f"export must be one of {', '.join(PORTFOLIO_EXPORTS)}",
+            content_type="text/plain; charset=utf-8",
+        )
     rows = selectors.portfolio(selectors.projects_visible_to(request.user))
     table = [
         {
@@ -76,6 +86,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         for p, f, n in rows
     ]
     can_see_all = request.user.has_perm("budgets.view_project")
+    if export:
+        return _portfolio_csv(export, rows, selectors.unallocated_costs() if can_see_all else [])
     return render(
         request,
         "budgets/portfolio.html",
@@ -95,17 +107,26 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 def project_page(request: HttpRequest, project_id: str) -> HttpResponse:
     project = _project(request, project_id)
     params = {k: v for k, v in request.GET.items() if v != ""}
+    problems: list[str] = []
     try:
         query = selectors.cost_query({k: v for k, v in params.items() if k not in PAGE_PARAMS}, extra=())
     except PortalError as exc:
-        message = exc.message + (
-            f"; and on this page: {', '.join(PAGE_PARAMS)}" if "unknown" in exc.message else ""
+        problems.append(
+            exc.message
+            + (f"; and on this page: {', '.join(PAGE_PARAMS)}" if "unknown" in exc.message else "")
         )
-        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        query = selectors.CostQuery()
+        params = {k: v for k, v in params.items() if k in PAGE_PARAMS}  # (links keep no bad filter)
     status = params.get("status", "all")
     kind = params.get("type", "")
-    if status not in selectors.ANOMALY_STATUSES or (kind and kind not in Anomaly.Type.values):
-        return HttpResponseBadRequest("status or type: not an allowed value", content_type="text/plain")
+    if status not in selectors.ANOMALY_STATUSES:
+        problems.append(f"status: one of {', '.join(selectors.ANOMALY_STATUSES)}")
+        status = "all"
+    if kind and kind not in Anomaly.Type.values:
+        problems.append(f"type: one of {', '.join(Anomaly.Type.values)}")
+        kind = ""
+    if problems and params.get("export"):
+        return HttpResponseBadRequest("; ".join(problems), content_type="text/plain; charset=utf-8")
     forecast = selectors.project_forecast(project)
     anomalies = list(selectors.anomalies_list([project.pk], status=status, types=[kind] if kind else None))
     requests = list(selectors.project_requests(project))
@@ -142,6 +163,7 @@ def project_page(request: HttpRequest, project_id: str) -> HttpResponse:
         request,
         "budgets/project.html",
         {
+            "problems": problems,
             "project": project,
             "forecast": forecast,
             "chart": charts.project_chart(forecast, markers),
@@ -164,6 +186,7 @@ def project_page(request: HttpRequest, project_id: str) -> HttpResponse:
             "breakdown_left_out": left_out,
             "breakdown_warning": unconverted_warning(left_out, project.currency),
         },
+        status=400 if problems else 200,
     )
 
 
@@ -180,6 +203,32 @@ def _unconverted_total(rows: list[dict]) -> list[Unconverted]:
 
 def _not_counted(items: list[Unconverted]) -> str:
     return "; ".join(f"{to_currency(u.cost, u.currency)} {u.currency} {u.month:%Y-%m}" for u in items)
+
+
+def _portfolio_csv(table: str, rows: list, unallocated: list[dict]) -> HttpResponse:
+    """The portfolio's tables as CSV (amounts rounded to each project's currency)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="budgets-{table}.csv"'
+    writer = _SafeWriter(csv.writer(response))
+    if table == "portfolio":
+        writer.writerow(["id", "project", "currency", "status", "plan_total", "actual_to_date", "forecast_total",
+                         "forecast_p10", "forecast_p90", "exhausted_month", "open_anomalies", "outlook"])  # fmt: skip
+        for project, f, open_anomalies in rows:
+            cur = project.currency
+
+            def money(value, cur=cur):
+                return "" if value is None else format(to_currency(value, cur), "f")
+
+            writer.writerow([project.public_id, project.name, cur, f.status, money(f.plan_total),
+                             money(f.actual_to_date), money(f.forecast_total), money(f.forecast_p10),
+                             money(f.forecast_p90), f"{f.exhausted_month:%Y-%m}" if f.exhausted_month else "",
+                             open_anomalies, f.sentence])  # fmt: skip
+    else:
+        writer.writerow(["month", "sub_account_id", "currency", "cost"])
+        for u in unallocated:
+            writer.writerow([f"{u['month']:%Y-%m}", u["sub_account_id"], u["currency"],
+                             format(to_currency(u["total"], u["currency"]), "f")])  # fmt: skip
+    return response
 
 
 def _csv(project: Project, table: str, **data) -> HttpResponse:

@@ -115,12 +115,10 @@ class ActualsView(BudgetsView):
         granularity = request.query_params.get("granularity", "month")
         if granularity not in ("day", "month"):
             raise FieldError(errors.AREA, "granularity", "choice", "must be day or month")
-        rows = selectors.actuals(
-            project,
-            granularity=granularity,
-            start=_date_param(request, "from"),
-            end=_date_param(request, "to"),
-        )
+        start, end = _date_param(request, "from"), _date_param(request, "to")
+        if start and end and start > end:
+            raise FieldError(errors.AREA, "to", "range", f"{end} is before from ({start})")
+        rows = selectors.actuals(project, granularity=granularity, start=start, end=end)
         return Response(s.ActualSerializer(rows, many=True, context={"currency": project.currency}).data)
 
 
