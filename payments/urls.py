@@ -3,6 +3,7 @@
 from django.urls import path
 
 from payments.api import async_views, payment_method_views, views
+from payments.subscriptions import views as subscription_views
 from payments.webhooks import api as webhook_api
 
 urlpatterns = [
@@ -43,5 +44,18 @@ urlpatterns = [
         "customers/<str:customer_id>/payment_methods/<str:payment_method_id>",
         payment_method_views.PaymentMethodDetailView.as_view(),
         name="api-customer-payment-method",
+    ),
+    path("plans", subscription_views.PlansView.as_view(), name="api-plans"),
+    path("plans/<str:plan_id>", subscription_views.PlanDetailView.as_view(), name="api-plan"),
+    path("subscriptions", subscription_views.SubscriptionsView.as_view(), name="api-subscriptions"),
+    path(
+        "subscriptions/<str:subscription_id>",
+        subscription_views.SubscriptionDetailView.as_view(),
+        name="api-subscription",
+    ),
+    path(
+        "subscriptions/<str:subscription_id>/result",
+        subscription_views.SubscriptionResultsView.as_view(),
+        name="api-subscription-results",
     ),
 ]

@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "portal.apps.PortalConfig",
     "payments.apps.PaymentsConfig",
+    "payments.subscriptions.apps.SubscriptionsConfig",
     "simulators.apps.SimulatorsConfig",
     "credit.apps.CreditConfig",
     "budgets.apps.BudgetsConfig",
@@ -475,6 +476,17 @@ WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
 # never live mode, never private or link-local addresses (payments/webhooks/outbound.py).
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=PORTAL_ENV in {"development", "test"})
 CELERY_BEAT_SCHEDULE["payments-webhooks-sweep"] = {"task": "payments.webhooks.sweep", "schedule": 10.0}
+# Subscriptions: every minute, charge what is due today (Japan's date) and take up charges left
+# by a process that died (its lease run out); a failed charge is retried on the charge day
+# plus each of SUBSCRIPTION_RETRY_DAYS, then the period is given up.
+CELERY_BEAT_SCHEDULE["subscriptions-bill-due"] = {"task": "subscriptions.bill_due", "schedule": 60.0}
+SUBSCRIPTION_CHARGE_LEASE_SECONDS = env.int("SUBSCRIPTION_CHARGE_LEASE_SECONDS", default=120)
+# An attempt whose acquirer call fails without an answer (unreachable, HTTP 5xx) is made again,
+# at most this many times in all, before it counts as a failed charge.
+SUBSCRIPTION_CHARGE_TRIES = env.int("SUBSCRIPTION_CHARGE_TRIES", default=5)
+# A charge the provider answers later (a direct debit) is looked at again this often until it does.
+SUBSCRIPTION_WAIT_SECONDS = env.int("SUBSCRIPTION_WAIT_SECONDS", default=600)
+SUBSCRIPTION_RETRY_DAYS = tuple(env.list("SUBSCRIPTION_RETRY_DAYS", cast=int, default=[1, 3]))
 
 # Default terms of a new contract per payment method (operators edit them per
 # merchant). Amounts are integer minor units (JPY has none: 1 = ¥1).

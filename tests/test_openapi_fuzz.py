@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import schemathesis
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -124,6 +125,16 @@ SEMANTIC_RULES = {
     # serializer is payments/webhooks' and is being reworked for issue 16 item 1.
     "POST /v1/webhook_settings": "webhook URL policy",
     "PUT /v1/webhook_settings/{setting_id}": "webhook URL policy",
+    # interval_pattern and interval_count come together (fincode: each needs the other).
+    "POST /v1/plans": "interval_pattern with interval_count",
+    "PUT /v1/plans/{plan_id}": "interval_pattern with interval_count",
+    # The plan, customer and card (or account) must exist and be the merchant's; the start is
+    # today or later and a day the pay type can be charged on; the contract's maximum applies.
+    "POST /v1/subscriptions": "plan, customer and saved method; start date",
+    # pay_type must be the subscription's; a charged subscription keeps its start date.
+    "PUT /v1/subscriptions/{subscription_id}": "the subscription's pay type and start date",
+    # The application type decides which account fields are needed; the bank checks the account.
+    "POST /v1/customers/{customer_id}/payment_methods": "account fields per application type",
 }
 
 
@@ -227,6 +238,18 @@ def seeded(merchant, credit_rules, providers_in_process) -> Seeded:
         "/v1/webhook_settings",
         {"url": "https://shop.example.com/hook", "event": "payments.card.exec"},
     )
+    plans = [
+        ok("POST", "/v1/plans", {"plan_name": name, "amount": "1000"})["id"] for name in ("kept", "gone")
+    ]
+    start = timezone.localdate().strftime("%Y/%m/%d")
+    subscriptions = [
+        ok(
+            "POST",
+            "/v1/subscriptions",
+            {"pay_type": "Card", "plan_id": plans[0], "customer_id": "cust-fuzz", "start_date": start},
+        )["id"]
+        for _ in range(2)
+    ]
     return Seeded(
         kept={
             "customer_id": ["cust-fuzz"],
@@ -234,8 +257,16 @@ def seeded(merchant, credit_rules, providers_in_process) -> Seeded:
             "access_id": [p["access_id"] for p in payments[:2]],
             "check_id": [check["id"]],
             "setting_id": [setting["id"]],
+            "plan_id": plans[:1],
+            "subscription_id": subscriptions[:1],
         },
-        doomed={"customer_id": ["cust-gone"], "card_id": cards[1:], "setting_id": [setting["id"]]},
+        doomed={
+            "customer_id": ["cust-gone"],
+            "card_id": cards[1:],
+            "setting_id": [setting["id"]],
+            "plan_id": plans[1:],
+            "subscription_id": subscriptions[1:],
+        },
         payments={
             pay_type: [p for p in payments if p["pay_type"] == pay_type]
             for pay_type in {p["pay_type"] for p in payments}
@@ -282,9 +313,16 @@ def test_every_delete_answers_200_with_the_deleted_id_and_delete_flag(client):
     body = client.get("/v1/openapi.json").json()
     schemas = body["components"]["schemas"]
     deletes = {path: item["delete"] for path, item in body["paths"].items() if "delete" in item}
+    # Unsubscribing answers the subscription, CANCELED (fincode's Subscription.Unsubscribing.Response).
+    unsubscribe = deletes.pop("/v1/subscriptions/{subscription_id}")
+    assert unsubscribe["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/SubscriptionResponse"
+    )
     assert sorted(deletes) == [
         "/v1/customers/{customer_id}",
         "/v1/customers/{customer_id}/cards/{card_id}",
+        "/v1/customers/{customer_id}/payment_methods/{payment_method_id}",
+        "/v1/plans/{plan_id}",
         "/v1/webhook_settings/{setting_id}",
     ]
     for path, operation in deletes.items():

@@ -9,24 +9,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from payments.api.method_serializers import FincodeDay, RegisterCommon, _AsyncProgress, _Target
-from payments.api.serializers import FincodeTime, NumericString, PositiveNumericString, WebUrl, optional_text
+from payments.api.serializers import (
+    FincodeTime,
+    NumericString,
+    PositiveNumericString,
+    WebUrl,
+    optional_text,
+    pattern_choice,
+)
 from payments.methods.directdebit import schedule
 from payments.models import Card, DirectDebitAccount, Payment, PaymentMethodStatus
 from portal.api.serializers import RequestSerializer
 
 RESULT_CODES = ["0", "1", "2", "3", "4", "8", "9", "E", "N"]
 PAY_TYPES = ["Card", "Directdebit"]
-
-
-def _pattern_choice(choices: list[str], **kwargs) -> serializers.ChoiceField:
-    """A choice written as a pattern in the schema (no shared enum component to name, as
-    ``wallet_card.pay_type_field``)."""
-
-    @extend_schema_field({"type": "string", "pattern": f"^({'|'.join(choices)})$", "example": choices[-1]})
-    class PatternChoice(serializers.ChoiceField):
-        pass
-
-    return PatternChoice(choices=choices, **kwargs)
 
 
 @extend_schema_field({"type": "string", "pattern": "^[0-9EN]$", "nullable": True, "example": "0"})
@@ -54,7 +50,7 @@ class FincodeDate(serializers.Field):
 
 
 class DirectdebitRegisterRequest(RegisterCommon):
-    pay_type = _pattern_choice(["Directdebit"])
+    pay_type = pattern_choice(["Directdebit"])
     amount = NumericString(digits=10, minimum=1)
     tax = NumericString(digits=10, required=False, allow_null=True)
     remarks = serializers.CharField(max_length=9, required=False, allow_null=True, allow_blank=True)
@@ -115,7 +111,7 @@ class PaymentMethodDirectdebitRequest(RequestSerializer):
     application_type = serializers.ChoiceField(choices=DirectDebitAccount.ApplicationType.values)
     bank_code = serializers.RegexField(r"^[0-9]{4}$")
     branch_code = serializers.RegexField(r"^[0-9]{3}$", required=False, allow_null=True)
-    account_type = _pattern_choice(["0", "1"], required=False, allow_null=True)
+    account_type = pattern_choice(["0", "1"], required=False, allow_null=True)
     account_number = serializers.RegexField(r"^[0-9]{7}$", required=False, allow_null=True)
     postal_account_number_1 = serializers.RegexField(r"^[0-9]{5}$", required=False, allow_null=True)
     postal_account_number_2 = serializers.RegexField(r"^[0-9]{8}$", required=False, allow_null=True)
@@ -145,8 +141,8 @@ class PaymentMethodDirectdebitRequest(RequestSerializer):
 class PaymentMethodCreateRequest(RequestSerializer):
     """fincode's ``CustomerPaymentMethod.Creating.Request``."""
 
-    pay_type = _pattern_choice(PAY_TYPES)
-    default_flag = _pattern_choice(["0", "1"])
+    pay_type = pattern_choice(PAY_TYPES)
+    default_flag = pattern_choice(["0", "1"])
     return_url = WebUrl(max_length=256, required=False, allow_null=True)
     return_url_on_failure = WebUrl(max_length=256, required=False, allow_null=True)
     client_field_1 = optional_text(100)
@@ -157,11 +153,11 @@ class PaymentMethodCreateRequest(RequestSerializer):
 
 
 class PaymentMethodQuery(RequestSerializer):
-    pay_type = _pattern_choice(PAY_TYPES)
+    pay_type = pattern_choice(PAY_TYPES)
 
 
 class PaymentMethodDeleteQuery(RequestSerializer):
-    pay_type = _pattern_choice(PAY_TYPES, required=False)
+    pay_type = pattern_choice(PAY_TYPES, required=False)
 
 
 class PaymentMethodCardDetails(serializers.Serializer):
@@ -212,18 +208,18 @@ class PaymentMethodResponse(serializers.Serializer):
     """fincode's ``PaymentMethod``: a saved card (``Card``) or a direct-debit account (``Directdebit``)."""
 
     id = serializers.CharField()
-    pay_type = _pattern_choice(PAY_TYPES)
+    pay_type = pattern_choice(PAY_TYPES)
     customer_id = serializers.CharField()
     status = serializers.ChoiceField(choices=PaymentMethodStatus.choices)
     redirect_url = serializers.CharField(allow_null=True)
-    redirect_url_accessed_flag = _pattern_choice(["0", "1"], allow_null=True)
+    redirect_url_accessed_flag = pattern_choice(["0", "1"], allow_null=True)
     return_url = serializers.CharField(allow_null=True)
     return_url_on_failure = serializers.CharField(allow_null=True)
-    default_flag = _pattern_choice(["0", "1"])
+    default_flag = pattern_choice(["0", "1"])
     client_field_1 = serializers.CharField(allow_null=True)
     client_field_2 = serializers.CharField(allow_null=True)
     client_field_3 = serializers.CharField(allow_null=True)
-    delete_flag = _pattern_choice(["0", "1"])
+    delete_flag = pattern_choice(["0", "1"])
     process_date = FincodeTime(allow_null=True)
     created = FincodeTime()
     updated = FincodeTime(allow_null=True)

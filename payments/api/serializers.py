@@ -76,6 +76,17 @@ class FincodeDay(serializers.CharField):
         super().__init__(max_length=10, **kwargs)
 
 
+def pattern_choice(choices: list[str], **kwargs) -> serializers.ChoiceField:
+    """A choice written as a pattern in the schema (no shared enum component to name, as
+    ``wallet_card.pay_type_field``)."""
+
+    @extend_schema_field({"type": "string", "pattern": f"^({'|'.join(choices)})$", "example": choices[-1]})
+    class PatternChoice(serializers.ChoiceField):
+        pass
+
+    return PatternChoice(choices=choices, **kwargs)
+
+
 def sort_field(allowed: dict[str, str]) -> serializers.CharField:
     """fincode's ``sort=updated desc,created asc`` over ``allowed`` (``selectors.apply_sort`` reads it)."""
     one = f"({'|'.join(allowed)})( (asc|desc))?"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol, runtime_checkable
 
 from payments.models import Payment
@@ -89,6 +90,31 @@ class SavedPaymentMethods(Protocol):
     def list(self, *, customer: Any) -> Any: ...
 
     def delete(self, *, method: Any) -> None: ...
+
+
+class RecurringCharges(Protocol):
+    """A pay type subscriptions charge (fincode's ``SubscriptionPayType``): a customer's saved
+    card or account, charged on each billing day without the buyer
+    (``payments.subscriptions``, which asks ``registry.recurring_for``).
+
+    ``lead_days``: a charge is made that many days before its charge day (a direct debit is
+    requested ahead of the day the bank debits; a card is charged on the day).
+    """
+
+    pay_type: str
+    lead_days: int
+
+    def source(self, *, customer: Any, card_id: str | None, payment_method_id: str | None) -> dict[str, Any]:
+        """The saved method a subscription names (checked now): its ``Subscription`` columns."""
+        ...
+
+    def start_problem(self, start: date) -> str | None:
+        """Why a subscription cannot start (and so be charged) on ``start``, if it cannot."""
+        ...
+
+    def execute(self, *, payment: Payment, subscription: Any, charge_date: date) -> Payment:
+        """Pay ``payment`` (registered for one charge) from the subscription's saved method."""
+        ...
 
 
 @runtime_checkable

@@ -5,12 +5,14 @@ from __future__ import annotations
 from payments import errors
 from payments.methods.applepay import ApplePayMethod
 from payments.methods.asynchronous import AsynchronousMethod
-from payments.methods.base import PaymentMethod, SavedPaymentMethods
+from payments.methods.base import PaymentMethod, RecurringCharges, SavedPaymentMethods
 from payments.methods.bnpl import BnplMethod
 from payments.methods.card import CardMethod
+from payments.methods.card.recurring import CardRecurring
 from payments.methods.card.saved import CardPaymentMethods
 from payments.methods.directdebit import DirectDebitMethod
 from payments.methods.directdebit.accounts import DirectDebitPaymentMethods
+from payments.methods.directdebit.recurring import DirectDebitRecurring
 from payments.methods.googlepay import GooglePayMethod
 from payments.methods.konbini import KonbiniMethod
 from payments.methods.virtual_account import VirtualAccountMethod
@@ -33,6 +35,10 @@ METHODS: dict[str, PaymentMethod] = {
 # The pay types a customer can keep as a payment method (``/v1/customers/{id}/payment_methods``).
 SAVED_METHODS: dict[str, SavedPaymentMethods] = {
     kind.pay_type: kind for kind in (CardPaymentMethods(), DirectDebitPaymentMethods())
+}
+# The pay types subscriptions charge (``/v1/subscriptions``: fincode's ``SubscriptionPayType``).
+RECURRING: dict[str, RecurringCharges] = {
+    kind.pay_type: kind for kind in (CardRecurring(), DirectDebitRecurring())
 }
 # The pay types whose provider calls run in Celery and whose outcome the provider notifies.
 ASYNCHRONOUS: dict[str, AsynchronousMethod] = {
@@ -65,3 +71,10 @@ def method_served_by(provider: str) -> AsynchronousMethod | None:
         if provider in method.provider_names:
             return method
     return None
+
+
+def recurring_for(pay_type: str) -> RecurringCharges:
+    kind = RECURRING.get(pay_type)
+    if kind is None:
+        raise PortalError(errors.PAY_TYPE_NOT_SUPPORTED, field="pay_type")
+    return kind

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from payments import errors
 from payments.models import Card, CardSecret, Customer, DirectDebitAccount
+from payments.subscriptions.selectors import subscription_guard
 from portal.errors import PortalError
 from portal.models import Merchant
 
@@ -42,7 +43,9 @@ def customer_update(*, customer: Customer, data: dict[str, Any]) -> Customer:
 @transaction.atomic
 def customer_delete(*, customer: Customer) -> None:
     """The customer and their payment methods (saved cards, direct-debit accounts), with their
-    encrypted numbers."""
+    encrypted numbers — not while subscriptions charge them."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    subscription_guard(customer_pk=customer.pk)
     secrets = list(Card.objects.filter(customer=customer).values_list("secret_id", flat=True))
     accounts = DirectDebitAccount.objects.filter(customer=customer)  # direct-debit payment methods
     secrets += list(accounts.values_list("secret_id", flat=True))

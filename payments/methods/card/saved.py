@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from payments import errors, vault
 from payments.methods.card.tokens import token_consume
 from payments.models import Card, CardSecret, Customer
+from payments.subscriptions.selectors import subscription_guard
 from portal.errors import PortalError
 
 # What a card row copies from the token (or saved card) it was made from.
@@ -72,6 +73,8 @@ def card_update(*, card: Card, data: dict[str, Any]) -> Card:
 
 @transaction.atomic
 def card_delete(*, card: Card) -> None:
+    Customer.objects.select_for_update().filter(pk=card.customer_id).first()  # as subscriptions are made
+    subscription_guard(customer_pk=card.customer_id, card_pk=card.pk)
     secret_id = card.secret_id
     card.delete()
     CardSecret.objects.filter(pk=secret_id).delete()
