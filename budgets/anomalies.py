@@ -46,6 +46,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from statistics import median
+from typing import NamedTuple
 
 import numpy as np
 
@@ -71,6 +72,9 @@ CLIMB_MIN_HISTORY = 35  # (a shorter history: all of it, from 5 weeks)
 CLIMB_Z = 5.0  # … significant (Stouffer's z over the resources)
 CLIMB_BROAD = 0.6  # … in most resources (their growth's z ≥ 1)
 ONSET_JUMP_TOLERANCE = 1.25  # a jump's own day unless a hinge fits this much better
+STEP_SETTLE_DAYS = 3  # a step that fits better rules a climb out; once it is 3 days old …
+STEP_EVIDENCE = 2.0  # … only when it fits clearly better: 2 ln B ≥ 2 (Kass–Raftery)
+ONSET_REFIT_DAYS = 14  # an increase's start: re-estimated from newer days for two weeks after its report
 DEFAULT_TEST_WINDOW_DAYS = 2  # a test environment without lifetime tags or earlier tests
 MULTI_DAY_SPIKE_RATIO = 2.5  # one resource up for days, then back: a spike from this ratio
 SPIKE_MAX_DAYS = 5  # one resource up this long at most, then back: a spike, not a step
@@ -111,6 +115,7 @@ class Finding:
     monthly_impact: Decimal = ZERO
     contributors: list[dict] = field(default_factory=list)
     explanation: str = ""
+    estimated_on: date | None = None  # the last day of data its start was estimated from (when revised)
 
 
 @dataclass
@@ -238,6 +243,20 @@ def _avg(resource_costs: Iterable[Decimal], days: int) -> Decimal:
 
 def _month_start(day: date) -> date:
     return day.replace(day=1)
+
+
+class ClimbFit(NamedTuple):
+    """The resources' joint growth fit (``Detector._climb_fit``)."""
+
+    onset: date
+    z: float  # Stouffer's z over the resources, the largest capped at the second largest
+    rise: float  # fitted rise of the total since the onset (without the top grower)
+    monthly: float  # fitted growth over a month (without the top grower)
+    broad: float  # share of the resources growing (z ≥ 1)
+    services: int  # services with a growing resource
+    base: float  # daily cost of the week before the onset
+    step_margin: float  # 2 ln B of the best step against the growth (> 0: a step fits better)
+    step_age: int  # days since the best step's first day (0: a step today)
 
 
 # --- Detectors -------------------------------------------------------------------------------------
@@ -781,11 +800,21 @@ class Detector:
         (``CLIMB_Z``), broad (most resources, more than one service) and fast (≥ ``MOM_RATIO`` a
         month); start: the fitted common onset. No threshold on how far the cost has risen yet: a
         climb is reported as soon as it is certain (a rise-so-far gate of 15 % delayed a 3 %/day climb
-        by 1–3 days beyond that, and bought no precision on any generator)."""
+        by 1–3 days beyond that, and bought no precision on any generator).
+
+        Growth or step? A step (a jump on one day) that fits the resources better rules the climb out
+        while it is under ``STEP_SETTLE_DAYS`` old — on its first days a step and a growth fit alike,
+        and a small broad step read as a growth would extrapolate to a fast climb. Once the step has
+        had three days to show it stays flat, it rules the climb out only when it fits clearly better
+        (``STEP_EVIDENCE``, see ``ClimbFit.step_margin``); when it fits about as well, the climb must
+        still grow ``MOM_RATIO`` a month *beyond* that step (the growth fitted together with it). A
+        fleet that adds whole instances climbs in steps: its first days often fit one step a little
+        better, and a strict "the step wins" held such climbs back until the growth won outright —
+        days after the rise was identifiable."""
         fit = self._climb_fit(t)
-        if fit is None:
-            return None
-        onset, z, rise, monthly, broad, services, base = fit
+        if fit is None or fit.step_margin >= (STEP_EVIDENCE if fit.step_age >= STEP_SETTLE_DAYS else 0):
+            return None  # a step, or too early to tell a growth from a step: the jump rule's case
+        onset, z, rise, monthly, broad, services, base = fit[:7]
         if (
             z < CLIMB_Z
             or broad < CLIMB_BROAD
@@ -796,7 +825,7 @@ class Detector:
             return None
         return base, rise, onset, False
 
-    def _climb_fit(self, t: date) -> tuple[date, float, float, float, float, int, float] | None:
+    def _climb_fit(self, t: date) -> ClimbFit | None:
         """The project's resources fitted together over the last ``CLIMB_WINDOW`` days, on the log of
         their daily cost: each resource has its own level, slope and weekday pattern (the usual), plus
         a growth (a hinge) from a common onset among the last ``CLIMB_ONSETS`` days, chosen as the
@@ -807,10 +836,17 @@ class Detector:
         trend); combined by Stouffer's sum with the largest z-score capped at the second largest
         (``_capped_stouffer``: one resource never counts for more than the next one, so one resource
         cannot carry a climb — while a broad climb of three or four resources keeps most of its
-        evidence, which dropping the top resource threw away). Returns (onset, z, fitted rise of the total since the
-        onset, fitted growth over a month, share of resources growing, services growing, the daily
-        cost of the week before the onset) or None when fewer than two resources bill every day, or
-        when a step (a jump on one day) fits the resources better than a growth."""
+        evidence, which dropping the top resource threw away). Returns a ``ClimbFit``, or None when
+        fewer than two resources bill every day.
+
+        ``step_margin`` compares the growth with a step (a jump on one day, up to today) fitted the
+        same way: the pooled gains are twice the log-likelihood ratios against "no change" (Gaussian
+        noise of each resource's scale), so their difference is 2 ln B of a step against a growth,
+        both with one parameter per resource and one day to choose (``STEP_EVIDENCE`` = 2 is
+        "positive" evidence on Kass and Raftery's scale; below, the difference is "not worth more than
+        a bare mention"); ``step_age`` is how long ago that step's first day was. When the step fits
+        at least as well, ``monthly`` is the smaller of the growth alone and the growth fitted
+        together with the step (the growth beyond it). How ``_climb`` uses them: see there."""
         history = (t - self.first_day).days + 1
         if history < CLIMB_MIN_HISTORY:
             return None
@@ -845,8 +881,9 @@ class Detector:
         step_gains = (
             (steps.T @ residual) ** 2 / np.sum(steps**2, axis=0)[:, None] / np.maximum(scale0, 1e-12)[None, :]
         )
-        if step_gains.sum(axis=1).max() >= pooled[best]:
-            return None  # a jump (a step fits better than a growth): the jump rule's case
+        step_totals = step_gains.sum(axis=1)
+        step_margin = float(step_totals.max() - pooled[best])  # (2 ln B, step against growth)
+        step_age = n - 1 - int(jumps[int(np.argmax(step_totals))])
         column = hinges[:, best]
         slopes = (column @ residual) / norms[best]
         errors = residual - np.outer(column, slopes)
@@ -865,10 +902,14 @@ class Detector:
         weights = weights[rest] / weights[rest].sum()
         rise = float(weights @ np.exp(grown_slopes[rest] * grown))
         monthly = float(weights @ np.exp(grown_slopes[rest] * 30))
+        if step_margin >= 0:  # a step fits as well: the growth must go on beyond it
+            jump = steps[:, int(np.argmax(step_totals))]
+            beyond = np.linalg.lstsq(np.column_stack([column, jump]), raw, rcond=None)[0][0]
+            monthly = min(monthly, float(weights @ np.exp(beyond[rest] * 30)))
         growing = z >= 1.0
         services = len({r.service for r, up in zip(members, growing, strict=True) if up})
         base = sum(self._daily_total.get(d, 0.0) for d in before) / MOM_BASE_DAYS
-        return (
+        return ClimbFit(
             onset,
             _capped_stouffer(z),
             rise,
@@ -876,6 +917,8 @@ class Detector:
             float(growing.mean()),
             services,
             base,
+            step_margin,
+            step_age,
         )
 
     def _onset(self, t: date, *, earliest: date, jump: bool = False) -> date:
@@ -928,14 +971,15 @@ class Detector:
         condition = self._mom_condition(t)
         if condition is None:
             return []
-        if any(self._mom_condition(t - timedelta(days=k)) for k in range(1, MOM_COOLDOWN_DAYS)):
-            return []  # the same increase, already reported
+        reported = self._reported_on(t)
+        if reported is None:
+            return []  # the same increase, reported more than ONSET_REFIT_DAYS ago
         base, common, onset, jump = condition
         if jump:  # a jump's day, unless the resources fit a growth from earlier better than a step
             climb = self._climb_fit(t)
             start = (
-                climb[0]
-                if climb is not None
+                climb.onset
+                if climb is not None and climb.step_margin < 0
                 else self._onset(t, earliest=t - timedelta(days=1 + 7 * MOM_WEEKS), jump=True)
             )
         else:
@@ -955,7 +999,8 @@ class Detector:
                 type="mom_increase",
                 scope="project",
                 start=start,
-                detected_on=t,
+                detected_on=reported,
+                estimated_on=t,
                 service=top_service,
                 resource_id="",
                 sub_account_id=top.sub_account,
@@ -974,6 +1019,20 @@ class Detector:
                 ),
             )
         ]
+
+    def _reported_on(self, t: date) -> date | None:
+        """The day the increase under way on ``t`` was reported: ``t`` when no increase was found in
+        the ``MOM_COOLDOWN_DAYS`` before it (one increase, one anomaly), else the latest day up to
+        ``ONSET_REFIT_DAYS`` back that had none in the cooldown before it. Within that time every
+        day's finding revises the same anomaly's start from the newer data (a climb's onset is
+        poorly determined from its first days, and firmer a week on); later, None."""
+        for back in range(ONSET_REFIT_DAYS + 1):
+            day = t - timedelta(days=back)
+            if back and not self._mom_condition(day):
+                continue
+            if not any(self._mom_condition(day - timedelta(days=k)) for k in range(1, MOM_COOLDOWN_DAYS)):
+                return day
+        return None
 
     def _resource_finding(
         self, kind: str, r: Resource, start: date, t: date, expected: Decimal, evidence: list[Decimal]
@@ -1022,6 +1081,8 @@ def same_cause(a: Finding, b: Finding) -> bool:
     """Two findings of one cause: the same type and scope, or a step and a spike of one resource or
     of one service (the spike's resources rose together), or ``not_stopped`` and ``perf_env_left``
     of one resource — within ``SAME_CAUSE_DAYS`` of each other."""
+    if a.type == b.type == "mom_increase" and a.scope == b.scope and a.detected_on == b.detected_on:
+        return True  # a revised start of the same reported increase
     if abs((a.start - b.start).days) > SAME_CAUSE_DAYS:
         return False
     if a.type == b.type and a.scope == b.scope:
@@ -1038,10 +1099,15 @@ def same_cause(a: Finding, b: Finding) -> bool:
 def merge(kept: Finding, new: Finding) -> Finding:
     """One anomaly for one cause. Between a step and a spike the latest evidence wins: a spike found
     after the step means the rise fell back; a step found after the spike means it stayed. The
-    earliest start and detection day are kept."""
+    earliest start and detection day are kept — but an increase's start revised from newer data
+    (``estimated_on``) replaces the earlier estimate."""
     winner = new if {kept.type, new.type} == {"scaled_up_left", "service_spike"} else kept
     winner.detected_on = min(kept.detected_on, new.detected_on)
-    winner.start = min(kept.start, new.start)
+    if kept.estimated_on and new.estimated_on:
+        latest = max(kept, new, key=lambda f: f.estimated_on or date.min)
+        winner.start, winner.estimated_on = latest.start, latest.estimated_on
+    else:
+        winner.start = min(kept.start, new.start)
     return winner
 
 

@@ -156,6 +156,17 @@ def anomalies_record(*, project: Project, findings: list[anomalies.Finding], eva
                     monthly_impact=finding.monthly_impact.quantize(_COST_PLACES),
                 )  # fmt: skip
                 match.type, match.scope = finding.type, finding.scope
+            elif (
+                finding.estimated_on is not None
+                and match.type == finding.type
+                and match.start_date != finding.start
+                and match.status == Anomaly.Status.OPEN
+            ):
+                # An increase's start re-estimated from the days since its report (see _reported_on).
+                Anomaly.objects.filter(pk=match.pk, status=Anomaly.Status.OPEN).update(
+                    start_date=finding.start
+                )
+                match.start_date = finding.start
             continue
         cover = suppressed_by(finding, answered)
         status = Anomaly.Status.SUPPRESSED if cover else Anomaly.Status.OPEN
