@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 
 from payments import views as payment_views
 from payments.admission import views as admission_views
+from payments.subscriptions import pages as subscription_pages
 from payments.webhooks import views as webhook_views
 from portal import docs, errorviews, health, views
 from portal.api import onboarding
@@ -40,6 +41,12 @@ merchant_pages = [
     path("payments/", payment_views.payment_list, name="merchant-payments"),
     path("payments/<str:mode>/<str:order_id>/", payment_views.payment_detail, name="merchant-payment"),
     path("checkout/", payment_views.checkout, name="merchant-checkout"),
+    path("subscriptions/", subscription_pages.subscription_list, name="merchant-subscriptions"),
+    path(
+        "subscriptions/<str:mode>/<str:subscription_id>/",
+        subscription_pages.subscription_detail,
+        name="merchant-subscription",
+    ),
     path(
         "payments/<str:mode>/<str:order_id>/simulate/",
         payment_views.payment_simulate,

@@ -388,3 +388,22 @@ def test_an_acquirer_failing_without_an_answer_is_tried_again_then_counted_as_fa
     assert Payment.objects.count() == 1  # one attempt, one payment, tried three times
     after = ok(api.call("GET", f"/v1/subscriptions/{subscription['id']}"))
     assert after["next_charge_date"].startswith("2027/02/01") and after["status"] == "ACTIVE"
+
+
+def test_merchant_pages_list_subscriptions_and_show_every_charge(api, merchant, client):
+    created = plan(api, plan_name="Tea box")
+    customer_id, _ = customer_with_card(api)
+    subscription = subscribe(api, created["id"], customer_id)
+    run_billing(date(2027, 1, 31))
+    client.force_login(merchant.owner)
+    base = f"/m/{merchant.merchant.public_id}/subscriptions/"
+    listed = client.get(base)
+    assert listed.status_code == 200
+    assert subscription["id"] in listed.content.decode() and "Tea box" in listed.content.decode()
+    detail = client.get(f"{base}test/{subscription['id']}/")
+    page = detail.content.decode()
+    assert detail.status_code == 200 and "SUCCEEDED" in page and "2027-01-31" in page
+    order_id = SubscriptionCharge.objects.get().payment.order_id
+    assert f"/payments/test/{order_id}/" in page
+    # another merchant's subscription is not found
+    assert client.get(f"{base}test/su_nope/").status_code == 404
