@@ -75,8 +75,31 @@ class DocumentInline(admin.TabularInline):
     readonly_fields = ["uploaded_at"]
 
 
+class BudgetRequestForm(forms.ModelForm):
+    """A new request, checked by the service's own rules (a wrong field is a form error, not a 500)."""
+
+    class Meta:
+        model = BudgetRequest
+        fields = ["project", "kind", "amount", "currency", "start_month", "months", "schedule", "purpose"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and not self.errors:
+            try:
+                services.budget_request_clean(
+                    project=data.get("project"), amount=data.get("amount"), currency=data.get("currency"),
+                    start_month=data.get("start_month"), months=data.get("months"), purpose=data.get("purpose"),
+                    schedule=data.get("schedule"), kind=data.get("kind") or BudgetRequest.Kind.INITIAL,
+                )  # fmt: skip
+            except PortalError as exc:
+                field = exc.field if exc.field in self.fields else None
+                self.add_error(field, exc.message)
+        return data
+
+
 @admin.register(BudgetRequest)
 class BudgetRequestAdmin(admin.ModelAdmin):
+    form = BudgetRequestForm
     list_display = ["public_id", "project", "kind", "amount", "currency", "start_month", "months", "status"]
     list_filter = ["status", "kind"]
     search_fields = ["public_id", "project__name"]
@@ -111,8 +134,9 @@ class BudgetRequestAdmin(admin.ModelAdmin):
                 project=obj.project, amount=obj.amount, currency=obj.currency, start_month=obj.start_month,
                 months=obj.months, purpose=obj.purpose, schedule=obj.schedule, kind=obj.kind, actor=request.user,
             )  # fmt: skip
-        except PortalError as exc:
-            raise forms.ValidationError(exc.message) from exc
+        except PortalError as exc:  # checked by the form already; a race (e.g. the project changed)
+            self.message_user(request, exc.message, messages.ERROR)
+            return
         obj.pk = created.pk
         obj.public_id = created.public_id
 

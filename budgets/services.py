@@ -196,7 +196,7 @@ def _replace_rules(project: Project, sub_accounts: list[str], tags: list[tuple[s
 
 
 @transaction.atomic
-def budget_request_create(
+def budget_request_clean(
     *,
     project: Project,
     amount: Any,
@@ -206,8 +206,9 @@ def budget_request_create(
     purpose: str,
     schedule: Any = None,
     kind: str = BudgetRequest.Kind.INITIAL,
-    actor: Actor = None,
-) -> BudgetRequest:
+) -> dict[str, Any]:
+    """The request's fields, checked and normalised (a ``FieldError`` for the first wrong one):
+    what ``budget_request_create`` stores, and what the admin's form checks before saving."""
     amount = clean_amount(amount)
     currency = clean_currency(currency)
     if currency != project.currency:
@@ -224,23 +225,38 @@ def budget_request_create(
     if kind not in BudgetRequest.Kind.values:
         raise FieldError(AREA, "kind", "choice")
     cleaned = clean_schedule(schedule, amount=amount, months=months, currency=currency)
-    request = BudgetRequest.objects.create(
-        project=project,
-        kind=kind,
-        amount=amount,
-        currency=currency,
-        start_month=start,
-        months=months,
-        schedule=cleaned,
-        purpose=purpose,
-        requested_by=_user(actor),
-    )
+    return {
+        "project": project, "kind": kind, "amount": amount, "currency": currency, "start_month": start,
+        "months": months, "schedule": cleaned, "purpose": purpose,
+    }  # fmt: skip
+
+
+def budget_request_create(
+    *,
+    project: Project,
+    amount: Any,
+    currency: Any,
+    start_month: Any,
+    months: Any,
+    purpose: str,
+    schedule: Any = None,
+    kind: str = BudgetRequest.Kind.INITIAL,
+    actor: Actor = None,
+) -> BudgetRequest:
+    fields = budget_request_clean(
+        project=project, amount=amount, currency=currency, start_month=start_month, months=months,
+        purpose=purpose, schedule=schedule, kind=kind,
+    )  # fmt: skip
+    request = BudgetRequest.objects.create(**fields, requested_by=_user(actor))
     audit_record(
         actor=_user(actor),
         action="budgets.request_created",
         obj=request,
-        after={"project": project.name, "amount": amount, "start_month": start, "months": months},
-    )
+        after={
+            "project": project.name, "amount": fields["amount"], "start_month": fields["start_month"],
+            "months": fields["months"],
+        },
+    )  # fmt: skip
     return request
 
 

@@ -284,3 +284,20 @@ def test_a_failed_import_says_nothing_changed_instead_of_a_stuck_progress_bar(cl
     client.force_login(finance)
     page = client.get(f"/budgets/imports/{failed.public_id}/").content.decode()
     assert "Failed</strong> — nothing was changed" in page and "<progress" not in page
+
+
+def test_a_wrong_request_in_the_admins_add_form_is_a_form_error_not_a_500(client):
+    project = make_project(budget="1000", months=12)
+    boss = make_user("admin@example.com")
+    boss.is_staff = boss.is_superuser = True
+    boss.save()
+    client.force_login(boss)
+    before = BudgetRequest.objects.count()
+    body = {"project": project.pk, "kind": "additional", "amount": "500", "currency": "JPY", "start_month": "2025-03-01",
+            "months": 3, "purpose": "more", "documents-TOTAL_FORMS": 0, "documents-INITIAL_FORMS": 0}  # fmt: skip
+    wrong = client.post("/admin/budgets/budgetrequest/add/", body)
+    assert wrong.status_code == 200 and "the project is budgeted in USD" in wrong.content.decode()
+    assert BudgetRequest.objects.count() == before
+    right = client.post("/admin/budgets/budgetrequest/add/", {**body, "currency": "USD"})
+    assert right.status_code == 302
+    assert BudgetRequest.objects.latest("pk").requested_by == boss
