@@ -3,11 +3,15 @@
 from django.urls import path
 
 from payments.api import async_views, payment_method_views, views
+from payments.bulk import views as bulk_views
 from payments.subscriptions import views as subscription_views
 from payments.webhooks import api as webhook_api
 
 urlpatterns = [
     path("payments", views.PaymentsView.as_view(), name="api-payments"),
+    # before payments/<order_id>, which would take "bulk" for an order id
+    path("payments/bulk", bulk_views.PaymentBulksView.as_view(), name="api-payment-bulks"),
+    path("payments/bulk/<str:id>", bulk_views.PaymentBulkDetailView.as_view(), name="api-payment-bulk"),
     path("payments/<str:order_id>", views.PaymentDetailView.as_view(), name="api-payment"),
     path("payments/<str:order_id>/capture", views.PaymentCaptureView.as_view(), name="api-payment-capture"),
     path("payments/<str:order_id>/cancel", views.PaymentCancelView.as_view(), name="api-payment-cancel"),

@@ -33,6 +33,7 @@ AREAS: dict[str, str] = {
     "17": "Plans and subscriptions",
     "18": "Payment methods and direct debit",
     "20": "Credit",
+    "21": "Bulk payments",
     "30": "Budgets",
 }
 

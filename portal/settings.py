@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "portal.apps.PortalConfig",
     "payments.apps.PaymentsConfig",
     "payments.subscriptions.apps.SubscriptionsConfig",
+    "payments.bulk.apps.BulkConfig",
     "simulators.apps.SimulatorsConfig",
     "credit.apps.CreditConfig",
     "budgets.apps.BudgetsConfig",
@@ -487,6 +488,13 @@ SUBSCRIPTION_CHARGE_TRIES = env.int("SUBSCRIPTION_CHARGE_TRIES", default=5)
 # A charge the provider answers later (a direct debit) is looked at again this often until it does.
 SUBSCRIPTION_WAIT_SECONDS = env.int("SUBSCRIPTION_WAIT_SECONDS", default=600)
 SUBSCRIPTION_RETRY_DAYS = tuple(env.list("SUBSCRIPTION_RETRY_DAYS", cast=int, default=[1, 3]))
+# Bulk payments: every minute, charge the bulks due today (Japan's date) and take up those a
+# process left (its lease run out). A file holds at most BULK_MAX_LINES payments.
+CELERY_BEAT_SCHEDULE["bulk-run-due"] = {"task": "bulk.run_due", "schedule": 60.0}
+BULK_LEASE_SECONDS = env.int("BULK_LEASE_SECONDS", default=120)
+BULK_CHARGE_TRIES = env.int("BULK_CHARGE_TRIES", default=5)
+BULK_MAX_LINES = env.int("BULK_MAX_LINES", default=10_000)
+BULK_MAX_FILE_BYTES = env.int("BULK_MAX_FILE_BYTES", default=5 * 1024 * 1024)
 
 # Default terms of a new contract per payment method (operators edit them per
 # merchant). Amounts are integer minor units (JPY has none: 1 = ¥1).

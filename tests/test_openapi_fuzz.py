@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
@@ -135,6 +136,9 @@ SEMANTIC_RULES = {
     "PUT /v1/subscriptions/{subscription_id}": "the subscription's pay type and start date",
     # The application type decides which account fields are needed; the bank checks the account.
     "POST /v1/customers/{customer_id}/payment_methods": "account fields per application type",
+    # The file is read (fincode's JSON or a CSV with a header line) and each line checked (order
+    # ids unused, customers and cards the merchant's); process_plan_date is today or later.
+    "POST /v1/payments/bulk": "file content; process plan date",
 }
 
 
@@ -250,6 +254,19 @@ def seeded(merchant, credit_rules, providers_in_process) -> Seeded:
         )["id"]
         for _ in range(2)
     ]
+    plan_day = timezone.localdate().strftime("%Y/%m/%d")
+    bulks = [
+        api.post(
+            f"/v1/payments/bulk?pay_type=Card&process_plan_date={plan_day}",
+            {
+                "file": SimpleUploadedFile(
+                    f"{name}.csv", f"id,amount,customer_id\n{name},100,cust-fuzz\n".encode()
+                )
+            },
+            format="multipart",
+        ).json()["id"]
+        for name in ("bulk-kept", "bulk-gone")
+    ]
     return Seeded(
         kept={
             "customer_id": ["cust-fuzz"],
@@ -259,6 +276,7 @@ def seeded(merchant, credit_rules, providers_in_process) -> Seeded:
             "setting_id": [setting["id"]],
             "plan_id": plans[:1],
             "subscription_id": subscriptions[:1],
+            "id": bulks[:1],
         },
         doomed={
             "customer_id": ["cust-gone"],
@@ -266,6 +284,7 @@ def seeded(merchant, credit_rules, providers_in_process) -> Seeded:
             "setting_id": [setting["id"]],
             "plan_id": plans[1:],
             "subscription_id": subscriptions[1:],
+            "id": bulks[1:],
         },
         payments={
             pay_type: [p for p in payments if p["pay_type"] == pay_type]
@@ -322,6 +341,7 @@ def test_every_delete_answers_200_with_the_deleted_id_and_delete_flag(client):
         "/v1/customers/{customer_id}",
         "/v1/customers/{customer_id}/cards/{card_id}",
         "/v1/customers/{customer_id}/payment_methods/{payment_method_id}",
+        "/v1/payments/bulk/{id}",
         "/v1/plans/{plan_id}",
         "/v1/webhook_settings/{setting_id}",
     ]

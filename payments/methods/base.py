@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Protocol, runtime_checkable
 
 from payments.models import Payment
+from portal.errors import PortalError
 from portal.models import Merchant
 
 
@@ -114,6 +115,26 @@ class RecurringCharges(Protocol):
 
     def execute(self, *, payment: Payment, subscription: Any, charge_date: date) -> Payment:
         """Pay ``payment`` (registered for one charge) from the subscription's saved method."""
+        ...
+
+
+class BulkCharges(Protocol):
+    """A pay type bulk payments charge (fincode's ``PaymentBulkPayType``): each line of an
+    uploaded file names a customer's saved method, checked on upload and charged on the
+    bulk's process plan date without the buyer (``payments.bulk``, via ``registry.bulk_for``).
+    """
+
+    pay_type: str
+
+    def check_lines(
+        self, *, merchant: Merchant, mode: str, lines: list[dict[str, Any]]
+    ) -> dict[int, list[PortalError]]:
+        """The saved methods the lines name, checked now: ``{line number: [error]}`` for the
+        lines whose customer or card is missing (each line's ``line`` is its number)."""
+        ...
+
+    def execute(self, *, payment: Payment, line: Any) -> Payment:
+        """Pay ``payment`` (registered for one line) from the line's saved method."""
         ...
 
 

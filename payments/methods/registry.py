@@ -5,9 +5,10 @@ from __future__ import annotations
 from payments import errors
 from payments.methods.applepay import ApplePayMethod
 from payments.methods.asynchronous import AsynchronousMethod
-from payments.methods.base import PaymentMethod, RecurringCharges, SavedPaymentMethods
+from payments.methods.base import BulkCharges, PaymentMethod, RecurringCharges, SavedPaymentMethods
 from payments.methods.bnpl import BnplMethod
 from payments.methods.card import CardMethod
+from payments.methods.card.bulk import CardBulk
 from payments.methods.card.recurring import CardRecurring
 from payments.methods.card.saved import CardPaymentMethods
 from payments.methods.directdebit import DirectDebitMethod
@@ -40,6 +41,8 @@ SAVED_METHODS: dict[str, SavedPaymentMethods] = {
 RECURRING: dict[str, RecurringCharges] = {
     kind.pay_type: kind for kind in (CardRecurring(), DirectDebitRecurring())
 }
+# The pay types bulk payments charge (``/v1/payments/bulk``: fincode's ``PaymentBulkPayType``).
+BULK: dict[str, BulkCharges] = {kind.pay_type: kind for kind in (CardBulk(),)}
 # The pay types whose provider calls run in Celery and whose outcome the provider notifies.
 ASYNCHRONOUS: dict[str, AsynchronousMethod] = {
     pay_type: method for pay_type, method in METHODS.items() if isinstance(method, AsynchronousMethod)
@@ -75,6 +78,13 @@ def method_served_by(provider: str) -> AsynchronousMethod | None:
 
 def recurring_for(pay_type: str) -> RecurringCharges:
     kind = RECURRING.get(pay_type)
+    if kind is None:
+        raise PortalError(errors.PAY_TYPE_NOT_SUPPORTED, field="pay_type")
+    return kind
+
+
+def bulk_for(pay_type: str) -> BulkCharges:
+    kind = BULK.get(pay_type)
     if kind is None:
         raise PortalError(errors.PAY_TYPE_NOT_SUPPORTED, field="pay_type")
     return kind

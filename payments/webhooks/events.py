@@ -58,6 +58,7 @@ OBJECT_EVENTS = [
     "subscription.card.regist", "subscription.card.update", "subscription.card.delete", "recurring.card.batch",
     "subscription.directdebit.regist", "subscription.directdebit.update", "subscription.directdebit.delete",
     "recurring.directdebit.batch",
+    "payments.bulk.card.regist", "payments.bulk.card.batch",
 ]  # fmt: skip
 # Events that are not a payment's: a customer's payment method changed status (``payments.methods.directdebit``).
 PAYMENT_METHOD_UPDATED = "customers.payment_methods.updated"
