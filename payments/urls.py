@@ -4,6 +4,7 @@ from django.urls import path
 
 from payments.api import async_views, payment_method_views, views
 from payments.bulk import views as bulk_views
+from payments.hosted import views as hosted_views
 from payments.subscriptions import views as subscription_views
 from payments.webhooks import api as webhook_api
 
@@ -62,4 +63,6 @@ urlpatterns = [
         subscription_views.SubscriptionResultsView.as_view(),
         name="api-subscription-results",
     ),
+    path("sessions", hosted_views.PaymentSessionsView.as_view(), name="api-sessions"),
+    path("card_sessions", hosted_views.CardSessionsView.as_view(), name="api-card-sessions"),
 ]

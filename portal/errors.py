@@ -32,6 +32,7 @@ AREAS: dict[str, str] = {
     "16": "Deferred payment (BNPL)",
     "17": "Plans and subscriptions",
     "18": "Payment methods and direct debit",
+    "19": "Hosted pages",
     "20": "Credit",
     "21": "Bulk payments",
     "30": "Budgets",

@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "payments.apps.PaymentsConfig",
     "payments.subscriptions.apps.SubscriptionsConfig",
     "payments.bulk.apps.BulkConfig",
+    "payments.hosted.apps.HostedConfig",
     "simulators.apps.SimulatorsConfig",
     "credit.apps.CreditConfig",
     "budgets.apps.BudgetsConfig",

@@ -134,6 +134,11 @@ SEMANTIC_RULES = {
     "POST /v1/subscriptions": "plan, customer and saved method; start date",
     # pay_type must be the subscription's; a charged subscription keeps its start date.
     "PUT /v1/subscriptions/{subscription_id}": "the subscription's pay type and start date",
+    # Each pay type needs an active contract of the merchant and the amount stays within its
+    # maximum; expire is later than now; the order id is not a payment's or a page's already.
+    "POST /v1/sessions": "contracted pay types, expiry in the future, unused order id",
+    # expire is later than now; the merchant needs an active Card contract.
+    "POST /v1/card_sessions": "expiry in the future, Card contract",
     # The application type decides which account fields are needed; the bank checks the account.
     "POST /v1/customers/{customer_id}/payment_methods": "account fields per application type",
     # The file is read (fincode's JSON or a CSV with a header line) and each line checked (order
