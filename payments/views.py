@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from payments import errors
 from payments.methods.bnpl.flow import invoice_of
 from payments.methods.registry import method_for
-from payments.models import Payment, Status
+from payments.models import Customer, Payment, Status
 from payments.providers.registry import test_cards
 from portal.errors import PortalError
 from portal.models import ApiKey, Mode
@@ -112,5 +113,47 @@ def checkout(request, membership):
             "merchant": membership.merchant,
             "public_key": key,
             "test_cards": test_cards(),
+        },
+    )
+
+
+@merchant_page()
+def customer_list(request, membership):
+    merchant = membership.merchant
+    mode = request.GET.get("mode") if request.GET.get("mode") in Mode.values else Mode.TEST
+    customers = Customer.objects.filter(merchant=merchant, mode=mode).order_by("-created", "-id")
+    query = (request.GET.get("q") or "").strip()[:60]
+    if query:
+        customers = customers.filter(customer_id__startswith=query) | customers.filter(email__iexact=query)
+    customers = customers.annotate(
+        card_count=Count("cards", distinct=True), account_count=Count("direct_debit_accounts", distinct=True)
+    )
+    return render(
+        request,
+        "payments/customers.html",
+        {
+            "membership": membership,
+            "merchant": merchant,
+            "mode": mode,
+            "q": query,
+            "page": Paginator(customers, 50).get_page(request.GET.get("page")),
+        },
+    )
+
+
+@merchant_page()
+def customer_detail(request, membership, mode: str, customer_id: str):
+    customer = get_object_or_404(Customer, merchant=membership.merchant, mode=mode, customer_id=customer_id)
+    return render(
+        request,
+        "payments/customer.html",
+        {
+            "membership": membership,
+            "merchant": membership.merchant,
+            "customer": customer,
+            "cards": customer.cards.order_by("-default_flag", "-created"),
+            "accounts": customer.direct_debit_accounts.order_by("-default_flag", "-created"),
+            "subscriptions": customer.subscriptions.select_related("plan").order_by("-created"),
+            "payments": Payment.objects.filter(customer=customer).order_by("-created", "-id")[:20],
         },
     )

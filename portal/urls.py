@@ -41,6 +41,8 @@ merchant_pages = [
     path("payments/", payment_views.payment_list, name="merchant-payments"),
     path("payments/<str:mode>/<str:order_id>/", payment_views.payment_detail, name="merchant-payment"),
     path("checkout/", payment_views.checkout, name="merchant-checkout"),
+    path("customers/", payment_views.customer_list, name="merchant-customers"),
+    path("customers/<str:mode>/<str:customer_id>/", payment_views.customer_detail, name="merchant-customer"),
     path("subscriptions/", subscription_pages.subscription_list, name="merchant-subscriptions"),
     path(
         "subscriptions/<str:mode>/<str:subscription_id>/",

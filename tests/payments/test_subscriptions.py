@@ -407,3 +407,20 @@ def test_merchant_pages_list_subscriptions_and_show_every_charge(api, merchant, 
     assert f"/payments/test/{order_id}/" in page
     # another merchant's subscription is not found
     assert client.get(f"{base}test/su_nope/").status_code == 404
+
+
+def test_merchant_pages_show_a_customers_payment_methods_and_subscriptions(
+    api, merchant, other_merchant, client
+):
+    created = plan(api, plan_name="Tea box")
+    customer_id, card_id = customer_with_card(api)
+    subscription = subscribe(api, created["id"], customer_id)
+    client.force_login(merchant.owner)
+    base = f"/m/{merchant.merchant.public_id}/customers/"
+    listed = client.get(base).content.decode()
+    assert customer_id in listed
+    page = client.get(f"{base}test/{customer_id}/").content.decode()
+    assert card_id in page and "************1111" in page and subscription["id"] in page
+    assert "4111111111111111" not in page
+    client.force_login(other_merchant.owner)  # not theirs: no such merchant for them
+    assert client.get(f"{base}test/{customer_id}/").status_code == 404
