@@ -20,6 +20,7 @@ PAY_TYPE_NOT_OFFERED = define("E1900000014", 400, "pay_type: this page does not 
 PAY_TYPE_LOCKED = define(
     "E1900000015", 409, "pay_type: an attempt with another pay type is under way on this page."
 )
+TOO_MANY_ATTEMPTS = define("E1900000016", 409, "Too many attempts on this page; start again from the shop.")
 
 register_fields(
     "19",

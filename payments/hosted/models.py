@@ -43,6 +43,9 @@ class HostedSession(models.Model):
     tds2_type = models.CharField(max_length=1, blank=True)
     td_tenant_name = models.CharField(max_length=25, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Pay or register attempts so far (bounded: no card testing through a page)."
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -44,6 +44,11 @@ def _closed(request, session: HostedSession, exc: PortalError):
         return _message(
             request, session, title="お手続き済み", text="このお手続きは完了しています。", status=200
         )
+    if exc.spec == errors.TOO_MANY_ATTEMPTS:
+        return _message(
+            request, session, title="お手続きできません", status=409,
+            text="試行回数の上限に達しました。お手数ですが、ショップでもう一度お手続きください。",
+        )  # fmt: skip
     if session.status == SessionStatus.CANCELED:
         return _message(
             request, session, title="キャンセル済み", text="このお手続きはキャンセルされました。", status=200
@@ -124,13 +129,15 @@ def payment_page(request, session_id: str):
                 session=session, pay_type=pay_type, form=form, return_url=_return_url(session)
             )
         except PortalError as exc:
-            if exc.spec in (errors.SESSION_EXPIRED, errors.SESSION_CLOSED):
+            if exc.spec in (errors.SESSION_EXPIRED, errors.SESSION_CLOSED, errors.TOO_MANY_ATTEMPTS):
                 return _closed(request, session, exc)
             error, status = exc.message, 409 if exc.spec == errors.SESSION_BUSY else 400
             session.refresh_from_db()
         else:
+            if attempt.next_url == _return_url(session):  # the wallet (once its page is ready)
+                return redirect(attempt.next_url + "?go=1")
             if attempt.next_url:
-                return redirect(attempt.next_url)  # 3-D Secure, the wallet, or the waiting page
+                return redirect(attempt.next_url)  # 3-D Secure
             if attempt.session.status == SessionStatus.COMPLETED:
                 return _success(request, attempt.session)
             error, status = attempt.session.last_error, 402
@@ -158,10 +165,14 @@ def payment_return(request, session_id: str):
     session, next_url = services.payment_session_return(session=session, return_url=return_url)
     if session.status == SessionStatus.COMPLETED:
         return _success(request, session)
-    if next_url == return_url:  # the provider has not answered yet: this page reloads itself
-        return render(
-            request, "hosted/waiting.html", {"session": session, "again": return_url, "title": "処理中"}
-        )
+    if next_url == return_url:  # the provider or the wallet has not answered yet
+        payment = session.payment
+        wallet = payment.wallet_url if payment and payment.status == Status.AWAITING_CUSTOMER_PAYMENT else ""
+        if wallet and request.GET.get("go"):
+            return redirect(wallet)  # first time the wallet's page is ready: the buyer goes there
+        again = return_url + ("?go=1" if request.GET.get("go") else "")
+        context = {"session": session, "again": again, "wallet": wallet, "title": "処理中"}
+        return render(request, "hosted/waiting.html", context)
     if next_url:
         return redirect(next_url)
     return redirect(reverse("hosted-payment-page", args=[session.session_id]))
@@ -246,7 +257,7 @@ def card_page(request, session_id: str):
         try:
             card = services.card_session_register(session=session, token=request.POST.get("token", ""))
         except PortalError as exc:
-            if exc.spec in (errors.SESSION_EXPIRED, errors.SESSION_CLOSED):
+            if exc.spec in (errors.SESSION_EXPIRED, errors.SESSION_CLOSED, errors.TOO_MANY_ATTEMPTS):
                 return _closed(request, session, exc)
             error, status = exc.message, 409 if exc.spec == errors.SESSION_BUSY else 400
         else:

@@ -164,8 +164,9 @@ class PaypayPage(_Common):
         }
 
     def next_url(self, payment: Payment, return_url: str) -> str:
-        if payment.status == Status.AWAITING_CUSTOMER_PAYMENT and payment.wallet_url:
-            return payment.wallet_url
+        # the return page sends the buyer on to the wallet (``wallet_url``) and waits for its verdict
+        if payment.status == Status.AWAITING_CUSTOMER_PAYMENT:
+            return return_url
         return super().next_url(payment, return_url)
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from payments import errors as payment_errors
@@ -32,6 +32,7 @@ from portal.models import Contract, Merchant
 
 ACTOR = "hosted-page"
 DEFAULT_LIFETIME = timedelta(days=1)  # fincode's pages last a day unless ``expire`` says otherwise
+MAX_ATTEMPTS = 10  # pay (or register) attempts per page: a leaked link is no card-testing tool
 LEASE = timedelta(seconds=90)  # an attempt's hold on its session (provider calls time out sooner)
 
 TRANSITIONS: dict[str, set[str]] = {
@@ -174,12 +175,20 @@ def session_claim(session: S) -> S:
     free = Q(status=SessionStatus.CREATE) | Q(status=SessionStatus.PROCESSING, claimed_until__lt=now)
     updated = (
         _rows(session)
-        .filter(free, pk=session.pk, expires_at__gt=now)
-        .update(status=SessionStatus.PROCESSING, claimed_until=now + LEASE, updated=now, last_error="")
+        .filter(free, pk=session.pk, expires_at__gt=now, attempts__lt=MAX_ATTEMPTS)
+        .update(
+            status=SessionStatus.PROCESSING,
+            claimed_until=now + LEASE,
+            updated=now,
+            last_error="",
+            attempts=F("attempts") + 1,
+        )
     )
     if not updated:
         session.refresh_from_db()
         session_open_check(session, now=now)
+        if session.attempts >= MAX_ATTEMPTS:
+            raise PortalError(errors.TOO_MANY_ATTEMPTS)
         raise PortalError(errors.SESSION_BUSY)
     session.status, session.claimed_until = SessionStatus.PROCESSING, now + LEASE
     return session

@@ -221,7 +221,7 @@ def test_konbini_on_the_page_shows_the_slip(api, client, django_capture_on_commi
     path = page_path(body)
     with django_capture_on_commit_callbacks(execute=True):  # the provider call (Celery, eager)
         sent = client.post(path, {"pay_type": "Konbini", "win_width": "390", "win_height": "844"})
-    assert sent.status_code == 302 and sent["Location"].endswith(path + "return")
+    assert sent.status_code == 302 and sent["Location"].endswith(path + "return?go=1")
     answer = client.get(path + "return")
     assert answer.status_code == 200, answer.content
     assert 'action="https://shop.example.com/ok"' in answer.content.decode()
@@ -314,3 +314,59 @@ def test_card_registration_cancel_and_expiry(api, client):
     )
     assert client.get(page_path(other)).status_code == 410
     assert not Card.objects.exists() and not Customer.objects.exists()
+
+
+def test_paypay_on_the_page_goes_to_the_wallet_and_back(api, client, django_capture_on_commit_callbacks):
+    body = create(
+        api, transaction={"pay_type": ["Paypay"], "amount": "1200"}, paypay={"job_code": "CAPTURE"}
+    ).json()
+    path = page_path(body)
+    page = client.get(path)
+    assert "PayPay" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(path, {"pay_type": "Paypay"})
+    assert sent.status_code == 302 and sent["Location"].endswith(path + "return?go=1")
+    to_wallet = client.get(sent["Location"])
+    assert to_wallet.status_code == 302 and "/simulators/paypay/pay/" in to_wallet["Location"]
+    waiting = client.get(path + "return")  # back before approving: the page waits, the wallet is a link
+    assert waiting.status_code == 200 and "wallet-link" in waiting.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = client.post(to_wallet["Location"].split("testserver", 1)[-1], {"action": "approve"})
+    assert approved.status_code == 302 and approved["Location"].endswith(path + "return")
+    with django_capture_on_commit_callbacks(execute=True):
+        back = client.get(path + "return")
+    payment = Payment.objects.get()
+    assert payment.pay_type == "Paypay" and payment.status == "CAPTURED", payment.status
+    assert back.status_code == 200 and posted_fields(back.content)["status"] == "CAPTURED"
+    assert PaymentSession.objects.get().status == SessionStatus.COMPLETED
+
+
+def test_virtual_account_on_the_page(api, client, django_capture_on_commit_callbacks):
+    body = create(
+        api,
+        transaction={"pay_type": ["Virtualaccount"], "amount": "5000"},
+        virtualaccount={"payment_term_day": "5"},
+    ).json()
+    path = page_path(body)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(path, {"pay_type": "Virtualaccount"})
+    assert sent.status_code == 302
+    answer = client.get(path + "return")
+    assert answer.status_code == 200 and "va-account" in answer.content.decode()
+    assert Payment.objects.get().payment_term_day == 5
+
+
+def test_a_page_is_no_card_testing_tool(api, client):
+    """Declines are bounded per page: after MAX_ATTEMPTS the page refuses, nothing more reaches the acquirer."""
+    from payments.hosted.services import MAX_ATTEMPTS
+
+    body = create(api, card={"job_code": "AUTH", "tds_type": "0"}).json()
+    path = page_path(body)
+    for _ in range(MAX_ATTEMPTS):
+        assert (
+            client.post(path, {"pay_type": "Card", "token": tokenise(client, path, DECLINED)}).status_code
+            == 400
+        )
+    last = client.post(path, {"pay_type": "Card", "token": tokenise(client, path, VISA)})
+    assert last.status_code == 409 and "試行回数" in last.content.decode()
+    assert Payment.objects.get().status == "UNPROCESSED"
