@@ -195,15 +195,6 @@ def _cancel(request, session: HostedSession):
     )
 
 
-@require_POST
-def payment_cancel(request, session_id: str):
-    try:
-        session = _payment_session(session_id)
-    except PortalError:
-        return _not_found(request)
-    return _cancel(request, session)
-
-
 def _token(request, session: HostedSession):
     """The page's script tokenises the card here (the answer of ``POST /v1/tokens/cards``)."""
     try:
@@ -221,18 +212,6 @@ def _token(request, session: HostedSession):
     return JsonResponse(
         {"token": issued.raw, "card_no": token.card_no, "brand": token.brand, "expire": token.expire}
     )
-
-
-@csrf_exempt  # a JSON call of the page's own script; the session id is its capability
-@require_POST
-def payment_token(request, session_id: str):
-    try:
-        session = _payment_session(session_id)
-    except PortalError:
-        return JsonResponse(
-            error_body((errors.SESSION_NOT_FOUND.code, errors.SESSION_NOT_FOUND.message)), status=404
-        )
-    return _token(request, session)
 
 
 # --- Card registration -------------------------------------------------------------------------
@@ -279,10 +258,16 @@ def card_page(request, session_id: str):
     return render(request, "hosted/card.html", context, status=status)
 
 
+# --- What both pages share --------------------------------------------------------------------
+
+# ``kind`` (a URL's extra argument) → how its session is found.
+FINDERS = {"pay": selectors.payment_session_get, "cards": selectors.card_session_get}
+
+
 @require_POST
-def card_cancel(request, session_id: str):
+def page_cancel(request, kind: str, session_id: str):
     try:
-        session = _card_session(session_id)
+        session = FINDERS[kind](session_id=session_id)
     except PortalError:
         return _not_found(request)
     return _cancel(request, session)
@@ -290,11 +275,9 @@ def card_cancel(request, session_id: str):
 
 @csrf_exempt  # a JSON call of the page's own script; the session id is its capability
 @require_POST
-def card_token(request, session_id: str):
+def page_token(request, kind: str, session_id: str):
     try:
-        session = _card_session(session_id)
-    except PortalError:
-        return JsonResponse(
-            error_body((errors.SESSION_NOT_FOUND.code, errors.SESSION_NOT_FOUND.message)), status=404
-        )
+        session = FINDERS[kind](session_id=session_id)
+    except PortalError as exc:
+        return JsonResponse(error_body((exc.spec.code, exc.message)), status=exc.status)
     return _token(request, session)
