@@ -11,6 +11,9 @@ ORDER_ID_EXISTS = define(
     "E1900000004", 409, "transaction.order_id: a payment or session has this id already."
 )
 CUSTOMER_ID_INVALID = define("E1900000005", 400, "customer_id: use 1 to 60 letters, digits, '-' or '_'.")
+TDS_ON_REGISTRATION = define(
+    "E1900000007", 400, "tds_type: 3-D Secure on card registration is not available yet; use 0."
+)
 AMOUNT_REQUIRED = define("E1900000006", 400, "transaction.amount: it must be at least 1.")
 SESSION_NOT_FOUND = define("E1900000010", 404, "The page was not found.")
 SESSION_EXPIRED = define("E1900000011", 410, "The page has expired.")

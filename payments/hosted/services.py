@@ -122,6 +122,8 @@ def card_session_create(*, merchant: Merchant, mode: str, data: dict[str, Any]) 
     """``POST /v1/card_sessions``: a card-registration page for a customer (made on first use if new)."""
     if contracted_pay_types(merchant=merchant).isdisjoint({"Card"}):
         raise PortalError(errors.PAY_TYPE_NOT_CONTRACTED, field="customer_id")
+    if (data.get("tds_type") or "0") != "0":  # as the payment methods' card registration
+        raise PortalError(errors.TDS_ON_REGISTRATION, field="tds_type")
     session = CardRegistrationSession(
         merchant=merchant,
         mode=mode,

@@ -111,6 +111,33 @@ def test_bad_requests_are_fincode_400s(api, extra, field):
     assert not PaymentSession.objects.exists()
 
 
+def test_fincodes_own_example_body_is_taken(api):
+    """fincode's documented example sends konbini.payment_term_day as a number."""
+    answer = api.call(
+        "POST",
+        "/v1/sessions",
+        {
+            "success_url": "https://your-service.example.com/success",
+            "cancel_url": "https://your-service.example.com/cancel",
+            "transaction": {"pay_type": ["Card", "Konbini", "Paypay"], "amount": "1000"},
+            "card": {"job_code": "CAPTURE", "tds_type": "2", "tds2_type": "2"},
+            "konbini": {"payment_term_day": 2, "konbini_reception_mail_send_flag": "0"},
+            "paypay": {"job_code": "CAPTURE"},
+        },
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["konbini"]["payment_term_day"] == 2
+    assert answer.json()["transaction"]["pay_type"] == ["Card", "Konbini", "Paypay"]
+    assert create(api, konbini={"payment_term_day": "15"}).status_code == 400
+    assert create(api, konbini={"payment_term_day": 2.5}).status_code == 400
+
+
+def test_card_registration_with_3ds_is_refused_as_for_payment_methods(api):
+    answer = api.call("POST", "/v1/card_sessions", {"tds_type": "2"})
+    assert answer.status_code == 400 and error_codes(answer) == ["E1900000007"]
+    assert not CardRegistrationSession.objects.exists()
+
+
 def test_missing_transaction_and_wrong_body(api):
     assert api.call("POST", "/v1/sessions", {}).status_code == 400
     assert api.call("POST", "/v1/sessions", raw="[1]").status_code == 400
