@@ -397,3 +397,42 @@ def test_a_page_is_no_card_testing_tool(api, client):
     last = client.post(path, {"pay_type": "Card", "token": tokenise(client, path, VISA)})
     assert last.status_code == 409 and "試行回数" in last.content.decode()
     assert Payment.objects.get().status == "UNPROCESSED"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submits_at_once_pay_once(api, client):
+    """Two requests race for one page (each in its own thread and database connection)."""
+    import threading
+
+    from django.db import connection
+
+    from payments.hosted import services
+    from portal.errors import PortalError
+
+    body = create(api, card={"job_code": "AUTH", "tds_type": "0"}).json()
+    path = page_path(body)
+    tokens = [tokenise(client, path), tokenise(client, path)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def submit(tok: str) -> None:
+        session = PaymentSession.objects.get()
+        barrier.wait()
+        try:
+            attempt = services.payment_session_pay(
+                session=session, pay_type="Card", form={"token": tok}, return_url="https://x.example.com/r"
+            )
+            outcomes.append(attempt.payment.status)
+        except PortalError as exc:
+            outcomes.append(exc.spec.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(tok,)) for tok in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # the loser finds the page held (busy) or, if it came that late, already paid (closed)
+    assert sorted(outcomes)[0] == "AUTHORIZED" and sorted(outcomes)[1] in ("E1900000012", "E1900000013")
+    assert Payment.objects.count() == 1 and PaymentSession.objects.get().status == SessionStatus.COMPLETED
