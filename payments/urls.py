@@ -5,6 +5,7 @@ from django.urls import path
 from payments.api import async_views, payment_method_views, views
 from payments.bulk import views as bulk_views
 from payments.hosted import views as hosted_views
+from payments.invoices import views as invoice_views
 from payments.subscriptions import views as subscription_views
 from payments.webhooks import api as webhook_api
 
@@ -65,4 +66,18 @@ urlpatterns = [
     ),
     path("sessions", hosted_views.PaymentSessionsView.as_view(), name="api-sessions"),
     path("card_sessions", hosted_views.CardSessionsView.as_view(), name="api-card-sessions"),
+    path("invoices", invoice_views.InvoicesView.as_view(), name="api-invoices"),
+    path("invoices/<str:id>", invoice_views.InvoiceDetailView.as_view(), name="api-invoice"),
+    path("invoices/<str:id>/open", invoice_views.InvoiceOpenView.as_view(), name="api-invoice-open"),
+    path("invoices/<str:id>/cancel", invoice_views.InvoiceCancelView.as_view(), name="api-invoice-cancel"),
+    path(
+        "invoices/<str:id>/paid_externally",
+        invoice_views.InvoicePaidExternallyView.as_view(),
+        name="api-invoice-paid-externally",
+    ),
+    path(
+        "invoices/<str:id>/virtual_account/refresh",
+        invoice_views.InvoiceTransferRefreshView.as_view(),
+        name="api-invoice-virtual-account-refresh",
+    ),
 ]

@@ -5,6 +5,7 @@ from django.urls import include, path
 from payments import tds_views
 from payments.api.payment_method_views import directdebit_redirect
 from payments.asyncflows import views as asyncflow_views
+from payments.invoices import pages as invoice_pages
 
 urlpatterns = [
     path("tds/method/<str:access_id>/", tds_views.tds_method, name="tds-method"),
@@ -13,4 +14,6 @@ urlpatterns = [
     path("directdebit/accounts/<str:token>/", directdebit_redirect, name="directdebit-redirect"),
     path("notifications/<str:provider>", asyncflow_views.provider_notification, name="provider-notification"),
     path("hosted/", include("payments.hosted.urls")),
+    path("invoices/<str:token>/", invoice_pages.invoice_page, name="invoice-page"),
+    path("invoices/<str:token>/card", invoice_pages.invoice_pay_card, name="invoice-pay-card"),
 ]

@@ -35,6 +35,7 @@ AREAS: dict[str, str] = {
     "19": "Hosted pages",
     "20": "Credit",
     "21": "Bulk payments",
+    "22": "Invoices",
     "30": "Budgets",
 }
 

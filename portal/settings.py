@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "payments.apps.PaymentsConfig",
     "payments.subscriptions.apps.SubscriptionsConfig",
     "payments.bulk.apps.BulkConfig",
+    "payments.invoices.apps.InvoicesConfig",
     "payments.hosted.apps.HostedConfig",
     "simulators.apps.SimulatorsConfig",
     "credit.apps.CreditConfig",
@@ -496,6 +497,11 @@ BULK_LEASE_SECONDS = env.int("BULK_LEASE_SECONDS", default=120)
 BULK_CHARGE_TRIES = env.int("BULK_CHARGE_TRIES", default=5)
 BULK_MAX_LINES = env.int("BULK_MAX_LINES", default=10_000)
 BULK_MAX_FILE_BYTES = env.int("BULK_MAX_FILE_BYTES", default=5 * 1024 * 1024)
+# Invoices: every minute, open invoices whose bank transfer arrived become PAID; hourly, one
+# reminder e-mail INVOICE_REMIND_DAYS_BEFORE days before the due date and one once it is past.
+CELERY_BEAT_SCHEDULE["invoices-settle-paid"] = {"task": "invoices.settle_paid", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["invoices-remind"] = {"task": "invoices.remind", "schedule": 3600.0}
+INVOICE_REMIND_DAYS_BEFORE = env.int("INVOICE_REMIND_DAYS_BEFORE", default=3)
 
 # Default terms of a new contract per payment method (operators edit them per
 # merchant). Amounts are integer minor units (JPY has none: 1 = ¥1).

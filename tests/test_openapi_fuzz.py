@@ -144,6 +144,15 @@ SEMANTIC_RULES = {
     # The file is read (fincode's JSON or a CSV with a header line) and each line checked (order
     # ids unused, customers and cards the merchant's); process_plan_date is today or later.
     "POST /v1/payments/bulk": "file content; process plan date",
+    # The customer must be the merchant's and the id unused; only a draft changes (other
+    # statuses: is_uncollectible only); each action needs its status (a draft with lines to
+    # open, an open invoice offering bank transfer to issue its account again).
+    "POST /v1/invoices": "customer and id",
+    "PUT /v1/invoices/{id}": "the invoice's status",
+    "PUT /v1/invoices/{id}/open": "the invoice's status and lines",
+    "PUT /v1/invoices/{id}/paid_externally": "the invoice's status",
+    "PUT /v1/invoices/{id}/cancel": "the invoice's status",
+    "PUT /v1/invoices/{id}/virtual_account/refresh": "the invoice's status and pay types",
 }
 
 
@@ -272,6 +281,11 @@ def seeded(merchant, credit_rules, providers_in_process) -> Seeded:
         ).json()["id"]
         for name in ("bulk-kept", "bulk-gone")
     ]
+    lines = [{"name": "Fuzz", "unit_price": 1000, "quantity": 1, "tax_rate": 10}]
+    invoices = [
+        ok("POST", "/v1/invoices", {"customer_id": "cust-fuzz", "lines": lines})["id"] for _ in range(3)
+    ]
+    ok("PUT", f"/v1/invoices/{invoices[1]}/open", {})
     return Seeded(
         kept={
             "customer_id": ["cust-fuzz"],
@@ -281,7 +295,7 @@ def seeded(merchant, credit_rules, providers_in_process) -> Seeded:
             "setting_id": [setting["id"]],
             "plan_id": plans[:1],
             "subscription_id": subscriptions[:1],
-            "id": bulks[:1],
+            "id": [bulks[0], *invoices[:2]],
         },
         doomed={
             "customer_id": ["cust-gone"],
@@ -289,7 +303,7 @@ def seeded(merchant, credit_rules, providers_in_process) -> Seeded:
             "setting_id": [setting["id"]],
             "plan_id": plans[1:],
             "subscription_id": subscriptions[1:],
-            "id": bulks[1:],
+            "id": [bulks[1], invoices[2]],
         },
         payments={
             pay_type: [p for p in payments if p["pay_type"] == pay_type]
@@ -346,6 +360,7 @@ def test_every_delete_answers_200_with_the_deleted_id_and_delete_flag(client):
         "/v1/customers/{customer_id}",
         "/v1/customers/{customer_id}/cards/{card_id}",
         "/v1/customers/{customer_id}/payment_methods/{payment_method_id}",
+        "/v1/invoices/{id}",
         "/v1/payments/bulk/{id}",
         "/v1/plans/{plan_id}",
         "/v1/webhook_settings/{setting_id}",

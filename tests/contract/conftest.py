@@ -1,0 +1,47 @@
+"""Shared by the contract tests: gunicorn serving the product, and a flow script run by Node."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import processes
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def sdk_server(tmp_path):
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed: the fincode SDK contract test needs it")
+    if not (HERE / "node_modules" / "@fincode" / "node").exists():
+        pytest.skip("run `npm ci --prefix tests/contract` (make test does) to install the fincode SDK")
+    web, url = processes.start_server(tmp_path, threads=8)
+    try:
+        yield url
+    finally:
+        web.stop()
+
+
+def run_flow(script: str, url: str, merchant, **env: str) -> dict[str, dict]:
+    """Run ``script`` with Node against ``url``: its steps (one JSON line each) by name."""
+    result = subprocess.run(
+        ["node", str(HERE / script)],
+        cwd=HERE,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "PORTAL_URL": url,
+            "SECRET_KEY": merchant.test_secret,
+            "PUBLIC_KEY": merchant.test_public,
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {line["step"]: line for line in map(json.loads, result.stdout.splitlines())}
