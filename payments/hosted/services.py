@@ -20,7 +20,7 @@ from django.utils import timezone
 from payments import errors as payment_errors
 from payments.hosted import errors
 from payments.hosted.models import CardRegistrationSession, HostedSession, PaymentSession, SessionStatus
-from payments.hosted.paytypes import PAGE_PAY_TYPES
+from payments.hosted.paytypes import PAGE_PAY_TYPES, PagePayType
 from payments.methods.card import saved, tokens
 from payments.methods.registry import method_for
 from payments.models import Card, Customer, Payment, Status
@@ -120,7 +120,7 @@ def payment_session_create(*, merchant: Merchant, mode: str, data: dict[str, Any
 
 def card_session_create(*, merchant: Merchant, mode: str, data: dict[str, Any]) -> CardRegistrationSession:
     """``POST /v1/card_sessions``: a card-registration page for a customer (made on first use if new)."""
-    if contracted_pay_types(merchant=merchant).isdisjoint({"Card"}):
+    if saved.CardPaymentMethods.pay_type not in contracted_pay_types(merchant=merchant):
         raise PortalError(errors.PAY_TYPE_NOT_CONTRACTED, field="customer_id")
     if (data.get("tds_type") or "0") != "0":  # as the payment methods' card registration
         raise PortalError(errors.TDS_ON_REGISTRATION, field="tds_type")
@@ -212,15 +212,20 @@ class Attempt:
     next_url: str  # where the buyer goes now (3-D Secure, the wallet), or "" when the page is done
 
 
-def _session_payment(session: PaymentSession, pay_type: str) -> Payment:
+def _reusable(payment: Payment, page_type: PagePayType) -> bool:
+    """An earlier attempt's payment that this attempt executes again (after a declined card, say)."""
+    return payment.status == Status.UNPROCESSED and PAGE_PAY_TYPES.get(payment.pay_type) is page_type
+
+
+def _session_payment(session: PaymentSession, page_type: PagePayType) -> Payment:
     """The payment this attempt executes: the session's own, unless it cannot take this attempt."""
     current = session.payment
-    if current is not None and current.status == Status.UNPROCESSED and current.pay_type == pay_type:
+    if current is not None and _reusable(current, page_type):
         return current
     # the first attempt pays under the session's order_id; after a failed payment or a change of
     # pay type the next payment gets an id of its own (the session follows it)
     order_id = session.order_id if current is None else new_id("o", 22)
-    data = PAGE_PAY_TYPES[pay_type].register_data(session)
+    data = page_type.register_data(session)
     try:
         payment = registration.payment_register(
             merchant=session.merchant, mode=session.mode, data={**data, "id": order_id}, actor=ACTOR
@@ -244,7 +249,7 @@ def payment_session_pay(
     page_type = PAGE_PAY_TYPES[pay_type]
     session = session_claim(session)
     try:
-        payment = _session_payment(session, pay_type)
+        payment = _session_payment(session, page_type)
         data = page_type.execute_data(session=session, payment=payment, form=form, return_url=return_url)
         payment = method_for(pay_type).execute(payment=payment, data=data, actor=ACTOR)
     except PortalError as exc:
