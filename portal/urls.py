@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 
 from payments import views as payment_views
 from payments.admission import views as admission_views
+from payments.hosted import merchant_pages as hosted_merchant_pages
 from payments.subscriptions import pages as subscription_pages
 from payments.webhooks import views as webhook_views
 from portal import docs, errorviews, health, views
@@ -44,6 +45,7 @@ merchant_pages = [
     path("customers/", payment_views.customer_list, name="merchant-customers"),
     path("customers/<str:mode>/<str:customer_id>/", payment_views.customer_detail, name="merchant-customer"),
     path("subscriptions/", subscription_pages.subscription_list, name="merchant-subscriptions"),
+    path("hosted/", hosted_merchant_pages.session_list, name="merchant-hosted-pages"),
     path(
         "subscriptions/<str:mode>/<str:subscription_id>/",
         subscription_pages.subscription_detail,

@@ -436,3 +436,25 @@ def test_two_submits_at_once_pay_once(api, client):
     # the loser finds the page held (busy) or, if it came that late, already paid (closed)
     assert sorted(outcomes)[0] == "AUTHORIZED" and sorted(outcomes)[1] in ("E1900000012", "E1900000013")
     assert Payment.objects.count() == 1 and PaymentSession.objects.get().status == SessionStatus.COMPLETED
+
+
+def test_merchant_page_lists_the_pages_of_its_merchant_only(api, merchant, other_merchant, client):
+    from tests.support import ApiClient
+
+    body = create(api, card={"job_code": "AUTH", "tds_type": "0"}).json()
+    path = page_path(body)
+    client.post(path, {"pay_type": "Card", "token": tokenise(client, path)})
+    card_page = api.call("POST", "/v1/card_sessions", {"customer_id": "listed-1"}).json()
+    theirs = create(ApiClient(other_merchant.test_secret)).json()
+    client.force_login(merchant.owner)
+    listed = client.get(f"/m/{merchant.merchant.public_id}/hosted/")
+    page = listed.content.decode()
+    assert listed.status_code == 200
+    assert body["id"] in page and "COMPLETED" in page and body["transaction"]["order_id"] in page
+    assert card_page["id"] in page and "listed-1" in page
+    assert theirs["id"] not in page
+    assert (
+        client.get(f"/m/{merchant.merchant.public_id}/hosted/?mode=live").content.decode().count("ps_") == 0
+    )
+    client.force_login(other_merchant.owner)
+    assert client.get(f"/m/{merchant.merchant.public_id}/hosted/").status_code == 404
