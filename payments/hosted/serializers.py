@@ -85,9 +85,16 @@ class _PageCommon(RequestSerializer):
     expire = FincodeExpire()
     shop_service_name = optional_text(100)
     guide_mail_send_flag = _flag()
-    receiver_mail = optional_text(254)
+    receiver_mail = serializers.EmailField(max_length=254, required=False, allow_null=True, allow_blank=True)
     mail_customer_name = optional_text(384)
     shop_mail_template_id = optional_text(25)
+
+    def validate(self, attrs):
+        if attrs.get("guide_mail_send_flag") == "1" and not attrs.get("receiver_mail"):
+            raise FieldError(
+                AREA, "receiver_mail", "required", "receiver_mail: is required with guide_mail_send_flag 1"
+            )
+        return attrs
 
 
 class HostedTransactionRequest(RequestSerializer):

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from payments import errors as payment_errors
@@ -29,6 +31,7 @@ from portal.db import one_or_none
 from portal.errors import PortalError
 from portal.ids import new_id
 from portal.models import Contract, Merchant
+from portal.services.mail import mail_send_on_commit
 
 ACTOR = "hosted-page"
 DEFAULT_LIFETIME = timedelta(days=1)  # fincode's pages last a day unless ``expire`` says otherwise
@@ -115,6 +118,7 @@ def payment_session_create(*, merchant: Merchant, mode: str, data: dict[str, Any
             session.save()
     except IntegrityError as exc:
         raise PortalError(errors.ORDER_ID_EXISTS, field="transaction") from exc
+    _guide_mail(session, route="hosted-payment-page", subject="お支払いのご案内")
     return session
 
 
@@ -133,7 +137,38 @@ def card_session_create(*, merchant: Merchant, mode: str, data: dict[str, Any]) 
         **_common_fields(data),
     )
     session.save()
+    _guide_mail(session, route="hosted-card-page", subject="カード登録のご案内")
     return session
+
+
+# --- Mails (fincode's guide and completion mails) -------------------------------------------------
+
+
+def _greeting(session: HostedSession) -> str:
+    return f"{session.mail_customer_name} 様\n\n" if session.mail_customer_name else ""
+
+
+def _guide_mail(session: HostedSession, *, route: str, subject: str) -> None:
+    """``guide_mail_send_flag=1``: the link is mailed to ``receiver_mail`` once the session is saved."""
+    if not (session.guide_mail_send_flag and session.receiver_mail):
+        return
+    link = settings.PORTAL_BASE_URL + reverse(route, args=[session.session_id])
+    expires = timezone.localtime(session.expires_at).strftime("%Y/%m/%d %H:%M")
+    mail_send_on_commit(
+        to=session.receiver_mail,
+        subject=f"【{session.service_name}】{subject}",
+        body=f"{_greeting(session)}{session.service_name} より{subject}です。\n"
+        f"次のページでお手続きください（有効期限 {expires}）。\n\n{link}\n",
+    )
+
+
+def _completion_mail(session: HostedSession, *, wanted: bool, text: str) -> None:
+    if wanted and session.receiver_mail:
+        mail_send_on_commit(
+            to=session.receiver_mail,
+            subject=f"【{session.service_name}】{text}",
+            body=f"{_greeting(session)}{session.service_name} での{text}。\n",
+        )
 
 
 # --- The session's state ------------------------------------------------------------------------
@@ -263,6 +298,7 @@ def payment_session_pay(
         session_move(session, to=SessionStatus.AUTHENTICATING, claimed_until=None)
     elif page_type.succeeded(payment):
         session_move(session, to=SessionStatus.COMPLETED, claimed_until=None)
+        _completion_mail(session, wanted=session.thanks_mail_send_flag, text="お支払い手続きが完了しました")
     else:
         session_move(
             session, to=SessionStatus.CREATE, claimed_until=None, last_error=page_type.failure(payment)
@@ -280,7 +316,11 @@ def payment_session_return(*, session: PaymentSession, return_url: str) -> tuple
     page_type = PAGE_PAY_TYPES[payment.pay_type]
     try:
         if page_type.succeeded(payment):
-            return session_move(session, to=SessionStatus.COMPLETED), ""
+            session = session_move(session, to=SessionStatus.COMPLETED)
+            _completion_mail(
+                session, wanted=session.thanks_mail_send_flag, text="お支払い手続きが完了しました"
+            )
+            return session, ""
         if next_url := page_type.next_url(payment, return_url):
             return session, next_url  # still at 3-D Secure, the wallet or the provider
         return session_move(session, to=SessionStatus.CREATE, last_error=page_type.failure(payment)), ""
@@ -315,6 +355,7 @@ def card_session_register(*, session: CardRegistrationSession, token: str) -> Ca
         session_move(session, to=SessionStatus.CREATE, claimed_until=None, last_error=message)
         raise
     session_move(session, to=SessionStatus.COMPLETED, claimed_until=None, card=card)
+    _completion_mail(session, wanted=session.completion_mail_send_flag, text="カードの登録が完了しました")
     return card
 
 

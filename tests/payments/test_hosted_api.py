@@ -458,3 +458,27 @@ def test_merchant_page_lists_the_pages_of_its_merchant_only(api, merchant, other
     )
     client.force_login(other_merchant.owner)
     assert client.get(f"/m/{merchant.merchant.public_id}/hosted/").status_code == 404
+
+
+def test_guide_and_thanks_mails(api, client, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        body = create(
+            api,
+            card={"job_code": "AUTH", "tds_type": "0"},
+            guide_mail_send_flag="1",
+            thanks_mail_send_flag="1",
+            receiver_mail="buyer@example.com",
+            mail_customer_name="買物 太郎",
+            shop_service_name="Mail Shop",
+        ).json()
+    assert body["guide_mail_send_flag"] == "1" and body["receiver_mail"] == "buyer@example.com"
+    [guide] = mailoutbox
+    assert guide.to == ["buyer@example.com"] and "Mail Shop" in guide.subject
+    assert body["link_url"] in guide.body and "買物 太郎 様" in guide.body
+    path = page_path(body)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(path, {"pay_type": "Card", "token": tokenise(client, path)})
+    assert [m.subject for m in mailoutbox][1] == "【Mail Shop】お支払い手続きが完了しました"
+    missing = create(api, guide_mail_send_flag="1")
+    assert missing.status_code == 400 and "receiver_mail" in missing.json()["errors"][0]["error_message"]
+    assert create(api, receiver_mail="not-an-address").status_code == 400
