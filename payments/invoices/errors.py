@@ -12,6 +12,9 @@ PAY_TYPE_NOT_OFFERED = define("E2200000005", 400, "pay_types: the invoice does n
 NO_VIRTUAL_ACCOUNT = define(
     "E2200000006", 409, "The invoice is not payable by bank transfer (Virtualaccount)."
 )
+CARD_PAYMENT_UNDER_WAY = define(
+    "E2200000008", 409, "A card payment of this invoice is under way or done; reload the page."
+)
 AMOUNT_ZERO = define("E2200000007", 400, "lines: the invoice's total must be at least 1.")
 
 register_fields(

@@ -183,7 +183,10 @@ def invoice_open(*, invoice: Invoice, data: dict[str, Any]) -> Invoice:
         fields.setdefault("issue_date", invoice.issue_date or business_today())
         invoice = _transition(invoice, S.AWAITING_CUSTOMER_PAYMENT, **fields)
     if TRANSFER in invoice.pay_types:
-        _transfer_account(invoice)
+        try:
+            _transfer_account(invoice)
+        except PortalError as exc:  # the bank did not answer yet: the account comes when it does
+            logger.warning("invoice %s: bank account not issued yet: %s", invoice.invoice_id, exc.code)
     if invoice.bill_mail_send_flag:
         _mail(invoice, "bill")
     invoice.refresh_from_db()
@@ -222,21 +225,39 @@ def invoice_transfer_refresh(*, invoice: Invoice) -> Invoice:
     return invoice
 
 
+def _card_attempt(*, invoice: Invoice) -> Payment:
+    """The card payment to make now, registered and linked with the invoice locked: a second
+    submit while one is under way (or after one succeeded) is refused, never charged twice."""
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",)).select_related("card_payment").get(pk=invoice.pk)
+        )
+        if invoice.status != S.AWAITING_CUSTOMER_PAYMENT or invoice.deleted_at is not None:
+            raise PortalError(errors.INVOICE_STATE)
+        if CARD not in invoice.pay_types:
+            raise PortalError(errors.PAY_TYPE_NOT_OFFERED, field="pay_types")
+        previous = invoice.card_payment
+        if previous is not None and (
+            previous.status in PAID or previous.pending_operation or not previous.error_code
+        ):
+            raise PortalError(errors.CARD_PAYMENT_UNDER_WAY)
+        payment = payment_register(
+            merchant=invoice.merchant,
+            mode=invoice.mode,
+            data={"pay_type": CARD, "job_code": invoice.card_job_code, "amount": invoice.total_amount},
+            actor=ACTOR,
+        )
+        Invoice.objects.filter(pk=invoice.pk).update(card_payment=payment)
+    return payment
+
+
 def invoice_pay_by_card(*, invoice: Invoice, token: str) -> Invoice:
-    """The hosted page's card payment (a token made by the page with the merchant's public key)."""
-    if invoice.status != S.AWAITING_CUSTOMER_PAYMENT:
-        raise PortalError(errors.INVOICE_STATE)
-    if CARD not in invoice.pay_types:
-        raise PortalError(errors.PAY_TYPE_NOT_OFFERED, field="pay_types")
-    payment = payment_register(
-        merchant=invoice.merchant,
-        mode=invoice.mode,
-        data={"pay_type": CARD, "job_code": invoice.card_job_code, "amount": invoice.total_amount},
-        actor=ACTOR,
-    )
-    Invoice.objects.filter(pk=invoice.pk).update(card_payment=payment)
-    method_for(CARD).execute(payment=payment, data={"token": token, "method": "1"}, actor=ACTOR)
-    invoice_settle(invoice_pk=invoice.pk)
+    """The hosted page's card payment (a token made by this product from the page's form)."""
+    payment = _card_attempt(invoice=invoice)
+    try:
+        method_for(CARD).execute(payment=payment, data={"token": token, "method": "1"}, actor=ACTOR)
+    finally:
+        invoice_settle(invoice_pk=invoice.pk)
     invoice.refresh_from_db()
     return invoice
 

@@ -125,6 +125,12 @@ def test_invoice_paid_by_card_on_the_hosted_page(api):
     card = {"card_no": DECLINED, "expire": "3012", "holder_name": "TARO", "security_code": "123"}
     declined = buyer.post(page_path(opened) + "card", card)
     assert declined.status_code == 302 and "error=" in declined["Location"]
+    # a submit while an attempt is under way (registered, not answered) is refused, nothing charged
+    attempt = Payment.objects.get(pay_type="Card")
+    Payment.objects.filter(pk=attempt.pk).update(error_code=None)
+    busy = buyer.post(page_path(opened) + "card", {**card, "card_no": VISA})
+    assert "error=E2200000008" in busy["Location"] and Payment.objects.filter(pay_type="Card").count() == 1
+    Payment.objects.filter(pk=attempt.pk).update(error_code=attempt.error_code)
     assert ok(api.call("GET", f"/v1/invoices/{invoice['id']}"))["status"] == "AWAITING_CUSTOMER_PAYMENT"
     paid = buyer.post(page_path(opened) + "card", {**card, "card_no": VISA})
     assert paid.status_code == 302 and "error=" not in paid["Location"]
