@@ -195,3 +195,24 @@ def test_reminders_before_the_due_date_and_overdue_are_sent_once(api):
     assert remind(today=(today + timedelta(days=4)).isoformat()) == 0
     assert sorted(InvoiceReminder.objects.values_list("kind", flat=True)) == ["before_due", "overdue"]
     assert [m.subject for m in buyer_mails()] == ["Invoice due soon INV-001", "Invoice overdue INV-001"]
+
+
+@pytest.mark.worker
+def test_invoice_tasks_run_in_a_real_worker(api, celery_worker):
+    import time
+
+    today = timezone.localdate()
+    invoice = draft(api, due_date=(today + timedelta(days=1)).strftime("%Y/%m/%d"), pay_types=["Card"])
+    ok(api.call("PUT", f"/v1/invoices/{invoice['id']}/open", {}))
+    for _beat in range(2):  # two beat processes: one reminder
+        remind.apply_async(kwargs={"today": today.isoformat()})
+    settle_paid.apply_async()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "invoices.settle_paid" not in celery_worker.log():
+        time.sleep(0.1)
+    while time.monotonic() < deadline and not InvoiceReminder.objects.exists():
+        time.sleep(0.1)
+    assert list(InvoiceReminder.objects.values_list("kind", "sent_to")) == [
+        ("before_due", "taro@example.com")
+    ]
+    assert "invoices.remind" in celery_worker.log() and "invoices.settle_paid" in celery_worker.log()
