@@ -7,7 +7,9 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 
 from payments import views as payment_views
 from payments.admission import views as admission_views
+from payments.bulk import merchant_pages as bulk_pages
 from payments.hosted import merchant_pages as hosted_merchant_pages
+from payments.invoices import merchant_pages as invoice_merchant_pages
 from payments.subscriptions import pages as subscription_pages
 from payments.webhooks import views as webhook_views
 from portal import docs, errorviews, health, views
@@ -44,6 +46,14 @@ merchant_pages = [
     path("checkout/", payment_views.checkout, name="merchant-checkout"),
     path("customers/", payment_views.customer_list, name="merchant-customers"),
     path("customers/<str:mode>/<str:customer_id>/", payment_views.customer_detail, name="merchant-customer"),
+    path("bulk/", bulk_pages.bulk_list, name="merchant-bulks"),
+    path("bulk/<str:mode>/<str:bulk_id>/", bulk_pages.bulk_detail, name="merchant-bulk"),
+    path("invoices/", invoice_merchant_pages.invoice_list, name="merchant-invoices"),
+    path(
+        "invoices/<str:mode>/<str:invoice_id>/",
+        invoice_merchant_pages.invoice_detail,
+        name="merchant-invoice",
+    ),
     path("subscriptions/", subscription_pages.subscription_list, name="merchant-subscriptions"),
     path("hosted/", hosted_merchant_pages.session_list, name="merchant-hosted-pages"),
     path(

@@ -30,7 +30,7 @@ from portal.forms import (
     RoleForm,
     SignupForm,
 )
-from portal.models import ApiKey, Application, ApplicationDocument, Invitation, Membership
+from portal.models import ApiKey, Application, ApplicationDocument, Invitation, Membership, Mode
 from portal.staff import staff_has_perm
 
 
@@ -60,6 +60,12 @@ def merchant_page(capability: str = "view"):
         return wrapper
 
     return decorate
+
+
+def page_mode(request) -> str:
+    """The mode a merchant list page shows (``?mode=live``; test by default)."""
+    mode = request.GET.get("mode")
+    return mode if mode in Mode.values else Mode.TEST
 
 
 # --- Sign-up and sign-in -------------------------------------------------------------

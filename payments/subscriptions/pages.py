@@ -6,17 +6,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from payments.subscriptions.models import Plan, Subscription
-from portal.models import Mode
-from portal.views import merchant_page
-
-
-def _mode(request) -> str:
-    return request.GET.get("mode") if request.GET.get("mode") in Mode.values else Mode.TEST
+from portal.views import merchant_page, page_mode
 
 
 @merchant_page()
 def subscription_list(request, membership):
-    merchant, mode = membership.merchant, _mode(request)
+    merchant, mode = membership.merchant, page_mode(request)
     subscriptions = (
         Subscription.objects.filter(merchant=merchant, mode=mode)
         .select_related("plan", "customer")

@@ -413,3 +413,19 @@ def test_a_worker_killed_mid_bulk_leaves_no_line_charged_twice_or_skipped(stack)
     ]
     assert Payment.objects.filter(order_id__startswith="k-").count() == 6
     assert captures() == 6
+
+
+def test_merchant_pages_list_bulks_and_show_each_line(api, merchant, other_merchant, cards, client):
+    bulk = ok(upload(api, csv_file(f"ord-1,1000,100,cus-1,{cards['cus-1']},", "ord-2,2000,,cus-2,,")))
+    bad = ok(upload(api, csv_file("ord-3,abc,,cus-1,,"), name="bad.csv"))
+    run(date.fromisoformat(PLAN.replace("/", "-")))
+    client.force_login(merchant.owner)
+    base = f"/m/{merchant.merchant.public_id}/bulk/"
+    listed = client.get(base).content.decode()
+    assert bulk["id"] in listed and bad["id"] in listed and "bad.csv" in listed
+    page = client.get(f"{base}test/{bulk['id']}/").content.decode()
+    assert "ord-1" in page and "SUCCEEDED" in page and "FAILED" in page and "E1000000004" in page
+    refused = client.get(f"{base}test/{bad['id']}/").content.decode()
+    assert "Lines refused in the file" in refused and "ord-3" in refused
+    client.force_login(other_merchant.owner)
+    assert client.get(f"{base}test/{bulk['id']}/").status_code == 404

@@ -216,3 +216,16 @@ def test_invoice_tasks_run_in_a_real_worker(api, celery_worker):
         ("before_due", "taro@example.com")
     ]
     assert "invoices.remind" in celery_worker.log() and "invoices.settle_paid" in celery_worker.log()
+
+
+def test_merchant_pages_list_invoices_and_show_one(api, merchant, other_merchant, client):
+    invoice = draft(api, pay_types=["Virtualaccount"])
+    opened = ok(api.call("PUT", f"/v1/invoices/{invoice['id']}/open", {}))
+    client.force_login(merchant.owner)
+    base = f"/m/{merchant.merchant.public_id}/invoices/"
+    listed = client.get(base).content.decode()
+    assert invoice["id"] in listed and "INV-001" in listed and "AWAITING_CUSTOMER_PAYMENT" in listed
+    page = client.get(f"{base}test/{invoice['id']}/").content.decode()
+    assert "Consulting" in page and page_path(opened) in page
+    client.force_login(other_merchant.owner)
+    assert client.get(f"{base}test/{invoice['id']}/").status_code == 404
