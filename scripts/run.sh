@@ -29,7 +29,8 @@ cat <<BANNER
                                                          reviewer@example.com / demo-password-123
     budgets (FinOps)    http://$HOST:$PORT/budgets/     finance@example.com / demo-password-123
     API docs            http://$HOST:$PORT/docs/        (OpenAPI: /v1/openapi.json)
-    demo test key       m_test_DemoSecretKeyForLocalDevelopmentOnly000
+    demo test keys      m_test_DemoSecretKeyForLocalDevelopmentOnly000 (secret: the API)
+                        p_test_DemoPublicKeyForLocalDevelopmentOnly000 (public: card tokens)
     database: $db · redis: ${REDIS_URL:-embedded stand-in} · celery: ${CELERY_BROKER_URL:-eager (no broker)}
 
 BANNER
