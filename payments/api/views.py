@@ -44,7 +44,7 @@ def valid_data(serializer_class, data):
     return dict(serializer.validated_data)
 
 
-def _list_links(request, page: selectors.Page) -> dict:
+def list_links(request, page: selectors.Page) -> dict:
     def link(number: int) -> str:
         query = request.GET.copy()
         query["page"] = str(number)
@@ -58,6 +58,15 @@ def _list_links(request, page: selectors.Page) -> dict:
         "link_next": link(page.current_page + 1) if page.current_page < page.last_page else None,
         "link_previous": link(page.current_page - 1) if 1 < page.current_page <= page.last_page + 1 else None,
     }
+
+
+def list_answer(request, queryset, query: dict, answer, **extra) -> Response:
+    """fincode's list envelope: the page of ``queryset`` that ``query`` asks for (``page``,
+    ``limit``, ``count_only``), each item answered by the serializer class ``answer``."""
+    page = selectors.paginate(
+        queryset, page=query["page"], limit=query["limit"], count_only=query["count_only"]
+    )
+    return Response({**list_links(request, page), "list": answer(page.items, many=True).data, **extra})
 
 
 class MerchantApiView(IdempotentMixin, APIView):
@@ -110,11 +119,7 @@ class PaymentsView(MerchantApiView):
         payments = selectors.payment_list(
             merchant=self.merchant, mode=self.mode, filters=query
         ).select_related("merchant", "customer", "card")
-        page = selectors.paginate(
-            payments, page=query["page"], limit=query["limit"], count_only=query["count_only"]
-        )
-        answer = methods.response_class(query["pay_type"])
-        return Response({**_list_links(request, page), "list": answer(page.items, many=True).data})
+        return list_answer(request, payments, query, methods.response_class(query["pay_type"]))
 
 
 class PaymentDetailView(MerchantApiView):
@@ -292,12 +297,7 @@ class CustomersView(MerchantApiView):
     def get(self, request):
         query = valid_data(s.CustomerListQuery, request.query_params)
         found = selectors.customer_list(merchant=self.merchant, mode=self.mode, filters=query)
-        page = selectors.paginate(
-            found, page=query["page"], limit=query["limit"], count_only=query["count_only"]
-        )
-        return Response(
-            {**_list_links(request, page), "list": s.CustomerResponse(page.items, many=True).data}
-        )
+        return list_answer(request, found, query, s.CustomerResponse)
 
 
 class CustomerView(MerchantApiView):

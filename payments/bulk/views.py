@@ -6,8 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from payments import selectors as payment_selectors
-from payments.api.views import IDEMPOTENCY_HEADERS, MerchantApiView, _list_links, valid_data
+from payments.api.views import IDEMPOTENCY_HEADERS, MerchantApiView, list_answer, valid_data
 from payments.bulk import errors, selectors
 from payments.bulk import serializers as s
 from payments.bulk.models import PaymentBulk
@@ -55,10 +54,7 @@ class PaymentBulksView(BulkApiView):
     def get(self, request):
         query = valid_data(s.BulkListQuery, request.query_params)
         found = selectors.bulk_list(merchant=self.merchant, mode=self.mode, filters=query)
-        page = payment_selectors.paginate(
-            found, page=query["page"], limit=query["limit"], count_only=query["count_only"]
-        )
-        return Response({**_list_links(request, page), "list": s.BulkResponse(page.items, many=True).data})
+        return list_answer(request, found, query, s.BulkResponse)
 
 
 BULK_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The bulk payment's id (bp_…).")
@@ -75,17 +71,14 @@ class PaymentBulkDetailView(BulkApiView):
         query = valid_data(s.DetailListQuery, request.query_params)
         bulk = self.bulk(id)
         found = selectors.bulk_details(bulk=bulk, filters=query)
-        page = payment_selectors.paginate(
-            found, page=query["page"], limit=query["limit"], count_only=query["count_only"]
-        )
         line_errors = selectors.bulk_line_errors(bulk=bulk)
-        return Response(
-            {
-                **_list_links(request, page),
-                "error_code": bulk.error_code or None,
-                "list": s.DetailResponse(page.items, many=True).data,
-                "error_detail": s.LineErrorResponse(line_errors, many=True).data,
-            }
+        return list_answer(
+            request,
+            found,
+            query,
+            s.DetailResponse,
+            error_code=bulk.error_code or None,
+            error_detail=s.LineErrorResponse(line_errors, many=True).data,
         )
 
     @extend_schema(

@@ -5,8 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from payments import selectors as payment_selectors
-from payments.api.views import IDEMPOTENCY_HEADERS, MerchantApiView, _list_links, valid_data
+from payments.api.views import IDEMPOTENCY_HEADERS, MerchantApiView, list_answer, valid_data
 from payments.invoices import errors, selectors, services
 from payments.invoices import serializers as s
 from payments.invoices.models import Invoice
@@ -44,10 +43,7 @@ class InvoicesView(InvoiceApiView):
     def get(self, request):
         query = valid_data(s.InvoiceListQuery, request.query_params)
         found = selectors.invoice_list(merchant=self.merchant, mode=self.mode, filters=query)
-        page = payment_selectors.paginate(
-            found, page=query["page"], limit=query["limit"], count_only=query["count_only"]
-        )
-        return Response({**_list_links(request, page), "list": s.InvoiceResponse(page.items, many=True).data})
+        return list_answer(request, found, query, s.InvoiceResponse)
 
 
 class InvoiceDetailView(InvoiceApiView):

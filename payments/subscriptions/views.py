@@ -6,8 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from payments import errors as payment_errors
-from payments import selectors as payment_selectors
-from payments.api.views import IDEMPOTENCY_HEADERS, MerchantApiView, _list_links, valid_data
+from payments.api.views import IDEMPOTENCY_HEADERS, MerchantApiView, list_answer, valid_data
 from payments.subscriptions import selectors
 from payments.subscriptions import serializers as s
 from payments.subscriptions.models import Plan, Subscription
@@ -17,12 +16,6 @@ from portal.errors import PortalError
 
 class SubscriptionApiView(MerchantApiView):
     error_area = "17"
-
-    def page(self, request, queryset, query: dict, answer) -> Response:
-        page = payment_selectors.paginate(
-            queryset, page=query["page"], limit=query["limit"], count_only=query["count_only"]
-        )
-        return Response({**_list_links(request, page), "list": answer(page.items, many=True).data})
 
     def plan(self, plan_id: str) -> Plan:
         return selectors.plan_get(merchant=self.merchant, mode=self.mode, plan_id=plan_id)
@@ -52,7 +45,7 @@ class PlansView(SubscriptionApiView):
     def get(self, request):
         query = valid_data(s.PlanListQuery, request.query_params)
         found = selectors.plan_list(merchant=self.merchant, mode=self.mode, filters=query)
-        return self.page(request, found, query, s.PlanResponse)
+        return list_answer(request, found, query, s.PlanResponse)
 
 
 class PlanDetailView(SubscriptionApiView):
@@ -100,7 +93,7 @@ class SubscriptionsView(SubscriptionApiView):
     def get(self, request):
         query = valid_data(s.SubscriptionListQuery, request.query_params)
         found = selectors.subscription_list(merchant=self.merchant, mode=self.mode, filters=query)
-        return self.page(request, found, query, s.SubscriptionResponse)
+        return list_answer(request, found, query, s.SubscriptionResponse)
 
 
 class SubscriptionDetailView(SubscriptionApiView):
@@ -146,4 +139,4 @@ class SubscriptionResultsView(SubscriptionApiView):
         query = valid_data(s.ResultListQuery, request.query_params)
         subscription = self.subscription(subscription_id)
         found = selectors.subscription_results(subscription=subscription, filters=query)
-        return self.page(request, found, query, s.ResultResponse)
+        return list_answer(request, found, query, s.ResultResponse)
