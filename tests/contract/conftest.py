@@ -26,10 +26,10 @@ def sdk_server(tmp_path):
         web.stop()
 
 
-def run_flow(script: str, url: str, merchant, **env: str) -> dict[str, dict]:
-    """Run ``script`` with Node against ``url``: its steps (one JSON line each) by name."""
+def run_flow(script: str, url: str, merchant, *args: str, **env: str) -> dict[str, dict]:
+    """Run ``script`` (with ``args``) with Node against ``url``: its steps (one JSON line each) by name."""
     result = subprocess.run(
-        ["node", str(HERE / script)],
+        ["node", str(HERE / script), *args],
         cwd=HERE,
         env={
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),

@@ -1,6 +1,5 @@
 // Contract test: fincode's Node SDK (@fincode/node, unchanged) drives bulk payments
-// (一括決済, /v1/payments/bulk) against this product. Same setup as flow.js (the SDK's fixed
-// hosts are redirected by wrapping node-fetch before the SDK loads).
+// (一括決済, /v1/payments/bulk) against this product. The SDK is set up by sdk.js.
 //
 // Two phases, as a bulk is charged on its process plan date by Celery beat in between:
 //   PHASE=upload  customers with cards, a good file (fincode's JSON) and a bad one (CSV), a
@@ -10,54 +9,13 @@
 "use strict";
 
 const assert = require("assert");
-const realFetch = require("node-fetch");
-
-const BASE = process.env.PORTAL_URL.replace(/\/$/, "");
-const SECRET_KEY = process.env.SECRET_KEY;
-const PUBLIC_KEY = process.env.PUBLIC_KEY;
-
-function redirectingFetch(url, options) {
-  return realFetch(String(url).replace(/^https:\/\/api(\.test)?\.fincode\.jp/, BASE), options);
-}
-Object.assign(redirectingFetch, realFetch);
-redirectingFetch.default = redirectingFetch;
-Object.defineProperty(redirectingFetch, "__esModule", { value: true });
-require.cache[require.resolve("node-fetch")].exports = redirectingFetch;
-
-const { createFincode } = require("@fincode/node");
-const fincode = createFincode({ apiKey: SECRET_KEY, isLiveMode: false, options: { timeout: 20000 } });
-
-function step(name, detail) {
-  process.stdout.write(JSON.stringify({ step: name, ...detail }) + "\n");
-}
+const { fincode, step, cardToken, expectApiError } = require("./sdk");
 
 // Today in Japan, as fincode writes days.
 function today() {
   const day = new Date(Date.now() + 9 * 3600 * 1000);
   const pad = (n) => String(n).padStart(2, "0");
   return `${day.getUTCFullYear()}/${pad(day.getUTCMonth() + 1)}/${pad(day.getUTCDate())}`;
-}
-
-async function cardToken(cardNo) {
-  const response = await realFetch(`${BASE}/v1/tokens/cards`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${PUBLIC_KEY}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ card_no: cardNo, expire: "3012", holder_name: "TARO YAMADA", security_code: "123" }),
-  });
-  assert.strictEqual(response.status, 200);
-  return (await response.json()).token;
-}
-
-async function expectApiError(promise, status, code) {
-  try {
-    await promise;
-  } catch (error) {
-    assert.strictEqual(error.name, "FincodeAPIError", String(error && error.message));
-    assert.strictEqual(error.status, status, JSON.stringify(error.errors));
-    assert.strictEqual(error.errors[0].error_code, code, JSON.stringify(error.errors));
-    return error;
-  }
-  throw new Error(`expected ${status} ${code}`);
 }
 
 async function upload() {

@@ -1,31 +1,14 @@
 // Contract test: invoices (/v1/invoices) through fincode's Node SDK's own request layer.
 // @fincode/node 1.1.0 has no invoices resource, so the calls are made with the SDK's exported
 // createFincodeRequestFetch (its URL, headers, Bearer key and JSON handling), the hosts
-// redirected as in flow.js. The buyer's bank transfer comes from the bank simulator.
+// redirected by sdk.js. The buyer's bank transfer comes from the bank simulator.
 //
 // Environment: PORTAL_URL, SECRET_KEY. One JSON line per step; non-zero exit on failure.
 "use strict";
 
 const assert = require("assert");
-const realFetch = require("node-fetch");
-
-const BASE = process.env.PORTAL_URL.replace(/\/$/, "");
-const SECRET_KEY = process.env.SECRET_KEY;
-
-function redirectingFetch(url, options) {
-  return realFetch(String(url).replace(/^https:\/\/api(\.test)?\.fincode\.jp/, BASE), options);
-}
-Object.assign(redirectingFetch, realFetch);
-redirectingFetch.default = redirectingFetch;
-Object.defineProperty(redirectingFetch, "__esModule", { value: true });
-require.cache[require.resolve("node-fetch")].exports = redirectingFetch;
-
-const { createFincode, createFincodeRequestFetch } = require("@fincode/node");
-const fincode = createFincode({ apiKey: SECRET_KEY, isLiveMode: false, options: { timeout: 20000 } });
-
-function step(name, detail) {
-  process.stdout.write(JSON.stringify({ step: name, ...detail }) + "\n");
-}
+const { BASE, realFetch, fincode, step, sdk } = require("./sdk");
+const { createFincodeRequestFetch } = sdk;
 
 async function call(method, path, body, query) {
   const send = createFincodeRequestFetch(

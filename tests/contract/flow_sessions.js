@@ -1,31 +1,12 @@
 // Contract test: fincode's Node SDK (@fincode/node, unchanged) makes hosted pages (fincode's
 // redirect-type payment and card registration) on this product; a buyer (plain HTTP here, the
-// browser tests use Chromium) pays and saves a card on them. Same setup as flow.js (the SDK's
-// fixed hosts are redirected by wrapping node-fetch before the SDK loads).
+// browser tests use Chromium) pays and saves a card on them. The SDK is set up by sdk.js.
 //
 // Environment: PORTAL_URL, SECRET_KEY. One JSON line per step; non-zero exit on failure.
 "use strict";
 
 const assert = require("assert");
-const realFetch = require("node-fetch");
-
-const BASE = process.env.PORTAL_URL.replace(/\/$/, "");
-const SECRET_KEY = process.env.SECRET_KEY;
-
-function redirectingFetch(url, options) {
-  return realFetch(String(url).replace(/^https:\/\/api(\.test)?\.fincode\.jp/, BASE), options);
-}
-Object.assign(redirectingFetch, realFetch);
-redirectingFetch.default = redirectingFetch;
-Object.defineProperty(redirectingFetch, "__esModule", { value: true });
-require.cache[require.resolve("node-fetch")].exports = redirectingFetch;
-
-const { createFincode } = require("@fincode/node");
-const fincode = createFincode({ apiKey: SECRET_KEY, isLiveMode: false, options: { timeout: 20000 } });
-
-function step(name, detail) {
-  process.stdout.write(JSON.stringify({ step: name, ...detail }) + "\n");
-}
+const { BASE, realFetch, fincode, step } = require("./sdk");
 
 function jst(offsetMs) {
   const date = new Date(Date.now() + offsetMs + 9 * 3600 * 1000);

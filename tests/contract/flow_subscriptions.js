@@ -1,58 +1,17 @@
 // Contract test: fincode's Node SDK (@fincode/node, unchanged) drives plans and subscriptions
 // against this product, in two phases around a billing run that the pytest side makes (the SDK
 // has no call that bills): "subscribe", then "results <subscription id> <other plan id>".
-// Same setup as flow.js (the SDK's fixed hosts are redirected by wrapping node-fetch).
+// The SDK is set up by sdk.js.
 //
 // Environment: PORTAL_URL, SECRET_KEY, PUBLIC_KEY. One JSON line per step; non-zero exit on failure.
 "use strict";
 
 const assert = require("assert");
-const realFetch = require("node-fetch");
-
-const BASE = process.env.PORTAL_URL.replace(/\/$/, "");
-const SECRET_KEY = process.env.SECRET_KEY;
-const PUBLIC_KEY = process.env.PUBLIC_KEY;
-
-function redirectingFetch(url, options) {
-  return realFetch(String(url).replace(/^https:\/\/api(\.test)?\.fincode\.jp/, BASE), options);
-}
-Object.assign(redirectingFetch, realFetch);
-redirectingFetch.default = redirectingFetch;
-Object.defineProperty(redirectingFetch, "__esModule", { value: true });
-require.cache[require.resolve("node-fetch")].exports = redirectingFetch;
-
-const { createFincode } = require("@fincode/node");
-const fincode = createFincode({ apiKey: SECRET_KEY, isLiveMode: false, options: { timeout: 20000 } });
-
-function step(name, detail) {
-  process.stdout.write(JSON.stringify({ step: name, ...detail }) + "\n");
-}
+const { fincode, step, cardToken, expectApiError } = require("./sdk");
 
 function ymd(date, sep) {
   const pad = (n) => String(n).padStart(2, "0");
   return [date.getUTCFullYear(), pad(date.getUTCMonth() + 1), pad(date.getUTCDate())].join(sep);
-}
-
-async function cardToken(cardNo) {
-  const response = await realFetch(`${BASE}/v1/tokens/cards`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${PUBLIC_KEY}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ card_no: cardNo, expire: "3012", holder_name: "TARO YAMADA", security_code: "123" }),
-  });
-  assert.strictEqual(response.status, 200);
-  return (await response.json()).token;
-}
-
-async function expectApiError(promise, status, code) {
-  try {
-    await promise;
-  } catch (error) {
-    assert.strictEqual(error.name, "FincodeAPIError", String(error && error.message));
-    assert.strictEqual(error.status, status, JSON.stringify(error.errors));
-    assert.strictEqual(error.errors[0].error_code, code, JSON.stringify(error.errors));
-    return error;
-  }
-  throw new Error(`expected ${status} ${code}`);
 }
 
 function todayInJapan() {
