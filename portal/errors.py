@@ -36,6 +36,10 @@ AREAS: dict[str, str] = {
     "20": "Credit",
     "21": "Bulk payments",
     "22": "Invoices",
+    "23": "Platforms and tenant shops",
+    "24": "Examinations",
+    "25": "Settlements and deposits",
+    "26": "Chargebacks",
     "30": "Budgets",
 }
 
@@ -186,6 +190,15 @@ AUTH_PUBLIC_KEY_NOT_ALLOWED = define(
 )
 AUTH_TOO_MANY_FAILURES = define("E0100000006", 429, "Too many failed authentication attempts; retry later.")
 AUTH_MERCHANT_INACTIVE = define("E0100000007", 403, "The merchant is not enabled for live mode.")
+AUTH_TENANT_NOT_PLATFORM = define(
+    "E0100000008", 403, "Tenant-Shop-Id: only a platform shop's keys may act for a tenant shop."
+)
+AUTH_TENANT_NOT_FOUND = define(
+    "E0100000009", 404, "Tenant-Shop-Id: this platform has no tenant shop with this id."
+)
+AUTH_PLATFORM_ONLY = define(
+    "E0100000010", 403, "Only a platform shop's keys may call this, without Tenant-Shop-Id."
+)
 
 # --- Onboarding (02) ---------------------------------------------------------------
 APPLICATION_NOT_EDITABLE = define(

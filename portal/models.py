@@ -100,16 +100,62 @@ class Merchant(models.Model):
         Status.REJECTED: {Status.ONBOARDING},
     }
 
+    class ShopType(models.TextChoices):
+        """fincode's ``shop_type``: a standard shop (blank), a platform, or one of its tenants."""
+
+        STANDARD = "", "Standard shop"
+        PLATFORM = "platform", "Platform"
+        TENANT = "tenant", "Tenant shop"
+
     public_id = models.CharField(max_length=40, unique=True, default=id_factory("mc"), editable=False)
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ONBOARDING)
     status_reason = models.CharField(max_length=500, blank=True)
+    shop_type = models.CharField(
+        max_length=10, choices=ShopType.choices, default=ShopType.STANDARD, blank=True
+    )
+    platform = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tenants",
+        help_text="The platform a tenant shop belongs to (tenants only).",
+    )
+    name_kana = models.CharField(max_length=40, blank=True)
+    shop_mail_address = models.EmailField(max_length=255, blank=True)
+    send_mail_address = models.EmailField(max_length=255, blank=True, help_text="Where notices are mailed.")
+    api_key_display = models.BooleanField(
+        default=False, help_text="Tenants: whether the tenant's own dashboard shows its API keys."
+    )
+    shared_customers = models.BooleanField(
+        default=False, help_text="Platforms: whether tenants share the platform's customers."
+    )
+    tenant_url_id = models.CharField(
+        max_length=25,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Platforms: the id of the tenant registration URL (tenant_entries, join_tenants).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
         permissions = [("suspend_merchant", "Can suspend and reinstate merchants")]
+        constraints = [
+            # A tenant has a platform and only a tenant has one.
+            models.CheckConstraint(
+                condition=(Q(shop_type="tenant") & Q(platform__isnull=False))
+                | (~Q(shop_type="tenant") & Q(platform__isnull=True)),
+                name="merchant_tenant_has_platform",
+            ),
+            models.CheckConstraint(
+                condition=Q(tenant_url_id__isnull=True) | Q(shop_type="platform"),
+                name="merchant_tenant_url_platform_only",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.public_id})"
@@ -117,6 +163,56 @@ class Merchant(models.Model):
     @property
     def live_enabled(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def is_platform(self) -> bool:
+        return self.shop_type == self.ShopType.PLATFORM
+
+    @property
+    def is_tenant(self) -> bool:
+        return self.shop_type == self.ShopType.TENANT
+
+
+class PlatformFee(models.Model):
+    """A platform's fee on its tenants' payments of one fee class (fincode's ``PlatformRateConfig``).
+
+    The platform's own row (``merchant`` = the platform) is the standard fee; a row on a
+    tenant (``merchant`` = the tenant) is that tenant's individual fee and wins over it.
+    ``fee_class`` is fincode's ``examination_master_id`` (``vm``, ``jad``, ``konbini``, …):
+    each pay-type module says which class a payment falls under. The fee of a payment is
+    ``max(floor(amount × rate / 100), fixed_fee)``, rate in percent.
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="platform_fees")
+    fee_class = models.CharField(max_length=20)
+    rate = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True, help_text="Percent of the amount, e.g. 1.500."
+    )
+    fixed_fee = models.BigIntegerField(null=True, blank=True, help_text="Minimum fee, in minor units.")
+    web_registration_fee = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Direct debit: fee per account registered on the web, in minor units.",
+    )
+    paypay_content_category = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["merchant_id", "fee_class"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "fee_class"], name="platform_fee_unique_class"),
+            models.CheckConstraint(
+                condition=Q(rate__isnull=True) | (Q(rate__gte=0) & Q(rate__lte=100)),
+                name="platform_fee_rate_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(fixed_fee__isnull=True) | Q(fixed_fee__gte=0),
+                name="platform_fee_fixed_nonnegative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant.name} · {self.fee_class}"
 
 
 class Role(models.TextChoices):
@@ -359,7 +455,19 @@ class Contract(models.Model):
     pay_type = models.CharField(max_length=20, choices=pay_type_choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     currency = models.CharField(max_length=3, default="JPY")
+
+    class Cycle(models.TextChoices):
+        MONTHLY = "monthly", "Monthly (closes at the month's end)"
+        SEMIMONTHLY = "semimonthly", "Twice a month (closes on the 15th and at the month's end)"
+
     fee_rate_bps = models.PositiveIntegerField(help_text="Fee in basis points (360 = 3.60%).")
+    fixed_fee = models.BigIntegerField(
+        default=0, help_text="Minimum fee per payment, in minor units (the rate's fee when higher)."
+    )
+    settlement_cycle = models.CharField(max_length=12, choices=Cycle.choices, default=Cycle.MONTHLY)
+    deposit_delay_days = models.PositiveSmallIntegerField(
+        default=15, help_text="Days from a settlement term's close to its deposit."
+    )
     max_amount = models.BigIntegerField(help_text="Maximum amount per transaction, in minor units.")
     concurrency_window = models.PositiveIntegerField(help_text="Concurrent payment sessions allowed.")
     rate_per_second = models.PositiveIntegerField(help_text="Normal throughput, payments per second.")
@@ -384,6 +492,7 @@ class Contract(models.Model):
             ),
             models.CheckConstraint(condition=Q(fee_rate_bps__lte=10_000), name="contract_fee_rate_bps_range"),
             models.CheckConstraint(condition=Q(max_amount__gt=0), name="contract_max_amount_positive"),
+            models.CheckConstraint(condition=Q(fixed_fee__gte=0), name="contract_fixed_fee_nonnegative"),
             models.CheckConstraint(condition=Q(burst_factor__gte=1), name="contract_burst_factor_min"),
         ]
 

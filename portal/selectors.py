@@ -65,5 +65,12 @@ def api_key_by_hash(key_hash: str) -> ApiKey | None:
     return one_or_none(ApiKey.objects.select_related("merchant").filter(key_hash=key_hash))
 
 
+def tenant_of(*, platform_id: int, tenant_public_id: str) -> Merchant | None:
+    """The tenant shop ``tenant_public_id`` of platform ``platform_id``; None for any other shop."""
+    return one_or_none(
+        Merchant.objects.filter(public_id=tenant_public_id, platform_id=platform_id, shop_type="tenant")
+    )
+
+
 def merchants_matching(query: str) -> QuerySet[Merchant]:
     return Merchant.objects.filter(Q(name__icontains=query) | Q(public_id=query))

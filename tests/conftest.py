@@ -36,9 +36,10 @@ def _clean_redis():
     from payments.admission import controller
 
     controller.reset()
-    from portal.api.authentication import key_cache
+    from portal.api.authentication import key_cache, tenant_cache
 
     key_cache.clear()
+    tenant_cache.clear()
     yield
 
 

@@ -23,10 +23,16 @@ from payments.admission.sessions import Ticket, session_name
 from payments.methods.registry import METHODS
 from payments.models import new_order_id
 from portal import jsonsafe
-from portal.api.authentication import KEY_FORMAT, key_cache, parse_authorization
+from portal.api.authentication import (
+    KEY_FORMAT,
+    TENANT_HEADER,
+    acting_merchant,
+    key_cache,
+    parse_authorization,
+)
 from portal.api.errors import response_for
 from portal.errors import ErrorSpec, PortalError, define
-from portal.models import ApiKey
+from portal.models import ApiKey, Merchant
 
 REFUSALS: dict[str, ErrorSpec] = {
     "window": define(
@@ -86,6 +92,15 @@ def _principal(request) -> ApiKey | None:
     return key
 
 
+def _acting(request, key: ApiKey) -> Merchant | None:
+    """The shop the request acts for (a platform's tenant with ``Tenant-Shop-Id``); None if the
+    header names no tenant of this key's platform: the API answers that itself."""
+    try:
+        return acting_merchant(key, request.META.get(TENANT_HEADER, "").strip())
+    except PortalError:
+        return None
+
+
 def _body(request) -> dict | None:
     """The JSON object of a request with a known ``pay_type``, else None (not a payment call)."""
     if request.content_type != "application/json":
@@ -113,6 +128,12 @@ class AdmissionMiddleware:
             return _database_unavailable(exc)
         if key is None or (body := _body(request)) is None:
             return self.get_response(request)
+        try:
+            merchant = _acting(request, key)
+        except (OperationalError, InterfaceError) as exc:
+            return _database_unavailable(exc)
+        if merchant is None:
+            return self.get_response(request)
         session = new_session = None
         if match["order"]:
             session = session_name(match["order"])
@@ -124,8 +145,8 @@ class AdmissionMiddleware:
             new_session = session_name(request.admission_order_id)
         try:
             decision = controller.admit(
-                merchant=key.merchant.public_id,
-                merchant_id=key.merchant_id,
+                merchant=merchant.public_id,
+                merchant_id=merchant.pk,
                 mode=key.mode,
                 pay_type=body["pay_type"],
                 session=session,

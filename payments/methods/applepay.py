@@ -125,6 +125,7 @@ class ApplePayMethod(WalletCardMethod):
     pay_type = "Applepay"
     label = "Apple Pay"
     event_prefix = "payments.applepay"
+    fee_prefix = "applepay_"
     operations = frozenset({"capture", "cancel"})
     key_names = (KEY, SIGNING_KEY)
 

@@ -48,6 +48,10 @@ class AsynchronousMethod:
     # Where a finished execute leaves the payment (direct debit: the bank's result is awaited).
     execute_status: str = Status.AWAITING_CUSTOMER_PAYMENT
 
+    def fee_class(self, payment: Payment) -> str:
+        """fincode's examination class is the pay type's name in lower case (``konbini``, ``paypay``, …)."""
+        return self.pay_type.lower()
+
     @property
     def api(self) -> MethodApi:
         raise NotImplementedError

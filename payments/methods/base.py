@@ -75,6 +75,11 @@ class PaymentMethod(Protocol):
         """Test mode: play the buyer (the merchant's payment page offers it)."""
         ...
 
+    def fee_class(self, payment: Payment) -> str:
+        """fincode's ``examination_master_id`` this payment's fees fall under (``vm``, ``jad``,
+        ``konbini``, …): the key of contract and platform fee settings and of settlement lines."""
+        ...
+
 
 class SavedPaymentMethods(Protocol):
     """A pay type a customer keeps as a payment method (fincode's ``PaymentMethodPayType``):

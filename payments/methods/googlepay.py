@@ -178,6 +178,7 @@ class GooglePayMethod(WalletCardMethod):
     pay_type = "Googlepay"
     label = "Google Pay"
     event_prefix = "payments.googlepay"
+    fee_prefix = "googlepay_"
     operations = frozenset({"capture", "cancel", "auth", "change", "secure"})
     key_names = (KEY, ROOT_KEY)
 

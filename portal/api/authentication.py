@@ -18,20 +18,29 @@ from rest_framework.authentication import BaseAuthentication
 from portal import errors, selectors, services
 from portal.cache import ProcessCache
 from portal.errors import PortalError
-from portal.models import ApiKey, Mode
+from portal.models import ApiKey, Merchant, Mode
 
 KEY_FORMAT = re.compile(r"^[pm]_(test|live)_[A-Za-z0-9]{20,80}$")
 
 
+TENANT_HEADER = "HTTP_TENANT_SHOP_ID"
+
+
 class ApiPrincipal:
-    """``request.user`` of an API request: the merchant and mode a key stands for."""
+    """``request.user`` of an API request: the merchant and mode a key stands for.
+
+    ``merchant`` is the shop the request acts for: the key's own, or — a platform's key with
+    ``Tenant-Shop-Id`` — that tenant shop, so that every endpoint scopes to the tenant exactly
+    as it scopes to a merchant. ``platform`` is then the key's merchant.
+    """
 
     is_authenticated = True
     is_anonymous = False
 
-    def __init__(self, key: ApiKey):
+    def __init__(self, key: ApiKey, merchant: Merchant | None = None):
         self.key = key
-        self.merchant = key.merchant
+        self.merchant = merchant or key.merchant
+        self.platform = key.merchant if merchant is not None and merchant != key.merchant else None
         self.mode = key.mode
         self.is_public_key = key.kind == ApiKey.Kind.PUBLIC
         self.is_live = key.mode == Mode.LIVE
@@ -95,6 +104,26 @@ class _KeyCache:
 
 
 key_cache = _KeyCache()
+tenant_cache: ProcessCache[Merchant] = ProcessCache(lambda: settings.API_KEY_CACHE_SECONDS)
+
+
+def acting_merchant(key: ApiKey, tenant_shop_id: str | None) -> Merchant:
+    """The shop a request with ``key`` acts for: the key's, or the tenant named by ``Tenant-Shop-Id``.
+
+    Only a platform's key may name a tenant, and only one of its own: another platform's
+    tenant is answered as if it did not exist.
+    """
+    if not tenant_shop_id:
+        return key.merchant
+    if not key.merchant.is_platform:
+        raise PortalError(errors.AUTH_TENANT_NOT_PLATFORM)
+    tenant = tenant_cache.get(
+        (key.merchant_id, tenant_shop_id),
+        lambda: selectors.tenant_of(platform_id=key.merchant_id, tenant_public_id=tenant_shop_id),
+    )
+    if tenant is None:
+        raise PortalError(errors.AUTH_TENANT_NOT_FOUND)
+    return tenant
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -119,10 +148,11 @@ class ApiKeyAuthentication(BaseAuthentication):
                 raise PortalError(errors.AUTH_TOO_MANY_FAILURES, headers={"Retry-After": "60"}) from None
             _count_failure(django_request)
             raise
-        if key.mode == Mode.LIVE and not key.merchant.live_enabled:
+        merchant = acting_merchant(key, request.META.get(TENANT_HEADER, "").strip())
+        if key.mode == Mode.LIVE and not (key.merchant.live_enabled and merchant.live_enabled):
             raise PortalError(errors.AUTH_MERCHANT_INACTIVE)
         services.api_key_touch(key=key)
-        return ApiPrincipal(key), key
+        return ApiPrincipal(key, merchant), key
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'

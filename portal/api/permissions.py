@@ -26,3 +26,15 @@ class PublicOrSecretKey(BasePermission):
         if principal is None or not getattr(principal, "is_authenticated", False):
             raise PortalError(errors.AUTH_MISSING, headers={"WWW-Authenticate": 'Bearer realm="api"'})
         return True
+
+
+class PlatformKeyRequired(SecretKeyRequired):
+    """Platform endpoints (``/v1/tenants``, ``/v1/platform_accounts``, …): a platform shop's secret
+    key acting for itself (no ``Tenant-Shop-Id``)."""
+
+    def has_permission(self, request, view) -> bool:
+        super().has_permission(request, view)
+        principal = request.user
+        if principal.platform is not None or not principal.merchant.is_platform:
+            raise PortalError(errors.AUTH_PLATFORM_ONLY)
+        return True

@@ -23,6 +23,9 @@ class BnplMethod:
     event_prefix = "payments.bnpl"
     event_overrides: Mapping[str, str] = {}
 
+    def fee_class(self, payment: Payment) -> str:
+        return "bnpl"  # not one of fincode's classes: this product's deferred payment
+
     @cached_property
     def api(self) -> MethodApi:
         from payments.api import bnpl_serializers as b

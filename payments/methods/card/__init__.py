@@ -22,6 +22,8 @@ from payments.models import Payment, Status
 from portal.errors import PortalError
 from portal.models import Merchant, PayType
 
+VM_BRANDS = frozenset({"VISA", "MASTER"})
+
 
 class CardMethod:
     pay_type: str = PayType.CARD
@@ -30,6 +32,11 @@ class CardMethod:
     statuses = frozenset(Status.values) - {Status.AWAITING_CUSTOMER_PAYMENT, Status.AWAITING_PAYMENT_APPROVAL}
     event_prefix = "payments.card"
     event_overrides: Mapping[str, str] = {}
+    fee_prefix = ""  # wallet cards: ``applepay_`` / ``googlepay_`` before the brand group
+
+    def fee_class(self, payment: Payment) -> str:
+        """``vm`` for Visa and Mastercard, ``jad`` for JCB, American Express, Diners and Discover."""
+        return self.fee_prefix + ("vm" if (payment.brand or "VISA") in VM_BRANDS else "jad")
 
     @cached_property
     def api(self) -> MethodApi:
