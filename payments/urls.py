@@ -4,6 +4,7 @@ from django.urls import path
 
 from payments.api import async_views, payment_method_views, views
 from payments.bulk import views as bulk_views
+from payments.examinations import views as examination_views
 from payments.hosted import views as hosted_views
 from payments.invoices import views as invoice_views
 from payments.subscriptions import views as subscription_views
@@ -66,6 +67,30 @@ urlpatterns = [
     ),
     path("sessions", hosted_views.PaymentSessionsView.as_view(), name="api-sessions"),
     path("card_sessions", hosted_views.CardSessionsView.as_view(), name="api-card-sessions"),
+    path(
+        "contracts/examinations_v2/tenants/<str:id>",
+        examination_views.ExaminationInfoV2View.as_view(),
+        name="api-examination-v2",
+    ),
+    path(
+        "contracts/examinations", examination_views.ExaminationRequestView.as_view(), name="api-examinations"
+    ),
+    path(
+        "contracts/examinations/tenants/<str:id>",
+        examination_views.ExaminationInfoView.as_view(),
+        name="api-examination",
+    ),
+    path(
+        "contracts/examinations/tenants/<str:id>/files",
+        examination_views.ExaminationFilesView.as_view(),
+        name="api-examination-files",
+    ),
+    path(
+        "contracts/examinations/tenants/<str:id>/providers/reserve",
+        examination_views.ProviderReserveView.as_view(),
+        name="api-examination-reserve",
+    ),
+    path("contracts/<str:id>", examination_views.ContractView.as_view(), name="api-contract"),
     path("invoices", invoice_views.InvoicesView.as_view(), name="api-invoices"),
     path("invoices/<str:id>", invoice_views.InvoiceDetailView.as_view(), name="api-invoice"),
     path("invoices/<str:id>/open", invoice_views.InvoiceOpenView.as_view(), name="api-invoice-open"),

@@ -155,6 +155,7 @@ INSTALLED_APPS = [
     "payments.bulk.apps.BulkConfig",
     "payments.invoices.apps.InvoicesConfig",
     "payments.hosted.apps.HostedConfig",
+    "payments.examinations.apps.ExaminationsConfig",
     "simulators.apps.SimulatorsConfig",
     "credit.apps.CreditConfig",
     "budgets.apps.BudgetsConfig",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import filetype
@@ -266,13 +267,20 @@ def application_missing(application: Application) -> list[str]:
 
 
 @transaction.atomic
-def application_submit(*, application: Application, actor: Actor) -> Application:
+def application_submit(
+    *,
+    application: Application,
+    actor: Actor,
+    required: Callable[[Application], list[str]] = application_missing,
+) -> Application:
+    """Submit for screening and review; ``required`` names what is still missing (a tenant's
+    examination asks fincode's fields: ``payments.examinations``)."""
     application = application_lock(application)
     if isinstance(actor, User) and not actor.email_verified:
         raise PortalError(errors.EMAIL_NOT_VERIFIED)
     if application.status not in Application.EDITABLE:
         raise PortalError(errors.APPLICATION_NOT_EDITABLE)
-    missing = application_missing(application)
+    missing = required(application)
     if missing:
         raise PortalError(
             errors.APPLICATION_INCOMPLETE,

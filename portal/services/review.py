@@ -105,9 +105,21 @@ def application_decide_method(
     if decision not in ApplicationMethod.Decision.values:
         raise PortalError(errors.BAD_REQUEST, f"Unknown decision {decision!r}.")
     application = application_lock(method.application)
-    if application.status != Application.Status.IN_REVIEW:
-        raise PortalError(errors.INVALID_TRANSITION, "Start the review before deciding on payment methods.")
     method = ApplicationMethod.objects.select_for_update().get(pk=method.pk)
+    # A method applied for after approval (a tenant's provider reservation) is decided on its own.
+    reserved = (
+        application.status == Application.Status.APPROVED
+        and method.decision == ApplicationMethod.Decision.PENDING
+    )
+    if reserved and decision not in (
+        ApplicationMethod.Decision.APPROVED,
+        ApplicationMethod.Decision.REJECTED,
+    ):
+        raise PortalError(
+            errors.INVALID_TRANSITION, "Approve or reject a payment method added after approval."
+        )
+    if application.status != Application.Status.IN_REVIEW and not reserved:
+        raise PortalError(errors.INVALID_TRANSITION, "Start the review before deciding on payment methods.")
     before = {"pay_type": method.pay_type, "decision": method.decision, "comment": method.comment}
     method.decision, method.comment = decision, comment.strip()
     method.decided_by, method.decided_at = reviewer, timezone.now()
@@ -120,7 +132,17 @@ def application_decide_method(
         before=before,
         after={"pay_type": method.pay_type, "decision": decision, "comment": method.comment},
     )
+    if reserved and decision == ApplicationMethod.Decision.APPROVED:
+        contract_ensure(merchant=application.merchant, pay_type=method.pay_type, actor=reviewer)
+    _examination_notify(application)
     return method
+
+
+def _examination_notify(application: Application) -> None:
+    """A tenant's platform hears of its examination's status changes (``contracts.status_code.updated``)."""
+    from payments.examinations.services import examination_notify
+
+    examination_notify(application=application)
 
 
 @transaction.atomic
@@ -176,6 +198,7 @@ def application_finalize(*, application: Application, reviewer: User | None) -> 
             action="merchant.rejected",
             merchant=merchant,
         )
+    _examination_notify(application)
     owners_notify(
         merchant=merchant,
         subject=f"Your application is {application.get_status_display().lower()}",
