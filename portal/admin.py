@@ -170,9 +170,15 @@ class ApplicationMethodInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        # In review; or approved with a method applied for since (a tenant's provider reservation).
+        reserved = (
+            obj is not None
+            and obj.status == Application.Status.APPROVED
+            and obj.methods.filter(decision=ApplicationMethod.Decision.PENDING).exists()
+        )
         return (
             obj is not None
-            and obj.status == Application.Status.IN_REVIEW
+            and (obj.status == Application.Status.IN_REVIEW or reserved)
             and request.user.has_perm("portal.review_application")
         )
 
@@ -198,14 +204,23 @@ class DocumentInline(ReadOnlyInline):
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
     change_form_template = "admin/portal/application/change_form.html"
-    list_display = ["merchant_name", "legal_name", "status", "submitted_at", "flag_count", "reviewer"]
-    list_filter = ["status", "business_category"]
+    list_display = [
+        "merchant_name",
+        "platform",
+        "legal_name",
+        "status",
+        "submitted_at",
+        "flag_count",
+        "reviewer",
+    ]
+    list_filter = ["status", "merchant__shop_type", "business_category"]
     search_fields = ["legal_name", "corporate_number", "merchant__name", "merchant__public_id"]
     ordering = ["submitted_at"]
     inlines = [ScreeningFlagInline, ApplicationMethodInline, DocumentInline]
     readonly_fields = [
         "public_id",
         "merchant",
+        "platform",
         "status",
         "legal_name",
         "legal_name_kana",
@@ -229,6 +244,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 "fields": [
                     "public_id",
                     "merchant",
+                    "platform",
                     "status",
                     "submitted_at",
                     "screened_at",
@@ -262,13 +278,17 @@ class ApplicationAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("merchant", "reviewer")
+            .select_related("merchant", "merchant__platform", "reviewer")
             .annotate(n_flags=Count("flags"))
         )
 
     @admin.display(description="Merchant", ordering="merchant__name")
     def merchant_name(self, obj):
         return obj.merchant.name
+
+    @admin.display(description="Platform (tenants)", ordering="merchant__platform__name")
+    def platform(self, obj):
+        return obj.merchant.platform or "—"
 
     @admin.display(description="Flags", ordering="n_flags")
     def flag_count(self, obj):

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 from payments import views as payment_views
 from payments.admission import views as admission_views
 from payments.bulk import merchant_pages as bulk_pages
+from payments.examinations import pages as examination_pages
 from payments.hosted import merchant_pages as hosted_merchant_pages
 from payments.invoices import merchant_pages as invoice_merchant_pages
 from payments.subscriptions import pages as subscription_pages
@@ -55,6 +56,7 @@ merchant_pages = [
         name="merchant-invoice",
     ),
     path("subscriptions/", subscription_pages.subscription_list, name="merchant-subscriptions"),
+    path("tenants/examinations/", examination_pages.tenant_examinations, name="merchant-tenant-examinations"),
     path("hosted/", hosted_merchant_pages.session_list, name="merchant-hosted-pages"),
     path(
         "subscriptions/<str:mode>/<str:subscription_id>/",
