@@ -22,8 +22,8 @@ for _group in ("reviewer", "operator"):
 
 class ReservationInline(ReadOnlyInline):
     model = ProviderReservation
-    fields = ["reservation_id", "provider", "method", "created_at"]
-    readonly_fields = fields
+    fields = ("reservation_id", "provider", "method", "created_at")
+    readonly_fields = ("reservation_id", "provider", "method", "created_at")
 
 
 @admin.register(Examination)
@@ -35,10 +35,10 @@ class ExaminationAdmin(ReadOnlyAdmin):
         "application__merchant__public_id",
         "application__merchant__platform__name",
     ]
-    readonly_fields = [
+    readonly_fields = (
         "tenant", "platform", "contract_status", "application_status", "review", "enable_immediate_use",
         "requested_at", "notified_state", "event_seq", "info",
-    ]  # fmt: skip
+    )  # fmt: skip
     fields = readonly_fields
     inlines = [ReservationInline]
 

@@ -2,8 +2,10 @@
 and the old ``ExaminationInfo.Updating.Request``. Generated from the contract once; regenerate,
 do not edit by hand. Checked by ``payments.examinations.validation``."""
 
+from typing import Any
+
 # fmt: off
-V2_REQUEST = {'type': 'object',
+V2_REQUEST: dict[str, Any] = {'type': 'object',
  'nullable': False,
  'required': [],
  'fields': {'contract_info': {'type': 'object',
@@ -469,7 +471,7 @@ V2_REQUEST = {'type': 'object',
                                    'fields': {'deposit_cycle_master_id': {'type': 'integer',
                                                                           'enum': [1, 2]}}},
             'merchant_category_code': {'type': 'string', 'nullable': True, 'min': 4, 'max': 4}}}
-OLD_REQUEST = {'type': 'object',
+OLD_REQUEST: dict[str, Any] = {'type': 'object',
  'nullable': False,
  'required': [],
  'fields': {'update_contract_detail': {'type': 'boolean', 'nullable': True},

@@ -11,7 +11,7 @@ from portal.errors import PortalError
 from portal.models import Application, ApplicationMethod, Merchant
 
 # fincode's ContractStatus from the portal's application status (105, cancelled, never arises here).
-CONTRACT_STATUS = {
+CONTRACT_STATUS: dict[str, str] = {
     Application.Status.DRAFT: "101",
     Application.Status.SUBMITTED: "102",
     Application.Status.IN_REVIEW: "102",
@@ -20,7 +20,7 @@ CONTRACT_STATUS = {
     Application.Status.REJECTED: "106",
 }
 # fincode's ExaminationStatus from a method's decision.
-METHOD_STATUS = {
+METHOD_STATUS: dict[str, str] = {
     ApplicationMethod.Decision.PENDING: "1",
     ApplicationMethod.Decision.CHANGES_REQUESTED: "1",
     ApplicationMethod.Decision.APPROVED: "2",

@@ -16,13 +16,13 @@ from payments.examinations.models import Examination, ExaminationFile, ProviderR
 from payments.examinations.schema import OLD_REQUEST, V2_REQUEST
 from payments.webhooks.outbox import event_record
 from portal.errors import PortalError
-from portal.models import ApiKey, Application, ApplicationDocument, ApplicationMethod, Merchant, Mode
+from portal.models import ApiKey, Application, ApplicationMethod, Merchant, Mode
 from portal.services.applications import application_lock, application_submit, document_add
 from portal.services.audit import audit_record
 
 EVENT = "contracts.status_code.updated"
 # The stored document: V2, plus the old API's product list and what only the old API has.
-STORED = {
+STORED: dict[str, Any] = {
     **V2_REQUEST,
     "fields": {
         **V2_REQUEST["fields"],
@@ -123,7 +123,7 @@ def examination_update_v1(*, tenant: Merchant, data: Any, actor: ApiKey | None) 
 @transaction.atomic
 def examination_file_add(
     *, tenant: Merchant, file_type: Any, upload, actor: ApiKey | None
-) -> ApplicationDocument:
+) -> ExaminationFile:
     """A file for the examination: the portal's document (its checks), with fincode's file type."""
     if file_type in (None, ""):
         raise validation.field_error("type", "required")
@@ -137,8 +137,7 @@ def examination_file_add(
     document = document_add(
         application=application, upload=upload, kind=catalogue.FILE_TYPES[file_type], actor=actor
     )
-    ExaminationFile.objects.create(document=document, file_type=file_type)
-    return document
+    return ExaminationFile.objects.create(document=document, file_type=file_type)
 
 
 def examination_missing(application: Application) -> list[str]:
@@ -249,7 +248,7 @@ def examination_notify(*, application: Application) -> None:
             )
     payload = {
         "shop_id": merchant.public_id,
-        "platform_id": merchant.platform.public_id,
+        "platform_id": merchant.platform.public_id if merchant.platform else None,
         "status_code": state["status_code"],
         "body": body,
     }

@@ -80,7 +80,7 @@ class ExaminationFilesView(ExaminationApiView):
     @extend_schema(operation_id="uploadExaminationFile", request=dict, responses=dict, tags=TAGS)
     def post(self, request, id: str):
         tenant = self.tenant(id)
-        document = services.examination_file_add(
+        accepted = services.examination_file_add(
             tenant=tenant,
             file_type=request.data.get("type"),
             upload=request.FILES.get("data"),
@@ -91,9 +91,9 @@ class ExaminationFilesView(ExaminationApiView):
                 "examination_files": [
                     {
                         "shop_id": tenant.public_id,
-                        "type": document.examination_file.file_type,
-                        "filename": document.original_name,
-                        "filesize": document.size,
+                        "type": accepted.file_type,
+                        "filename": accepted.document.original_name,
+                        "filesize": accepted.document.size,
                     }
                 ]
             }
