@@ -7,6 +7,7 @@ from payments.bulk import views as bulk_views
 from payments.examinations import views as examination_views
 from payments.hosted import views as hosted_views
 from payments.invoices import views as invoice_views
+from payments.platforms import views as platform_views
 from payments.subscriptions import views as subscription_views
 from payments.webhooks import api as webhook_api
 
@@ -67,6 +68,12 @@ urlpatterns = [
     ),
     path("sessions", hosted_views.PaymentSessionsView.as_view(), name="api-sessions"),
     path("card_sessions", hosted_views.CardSessionsView.as_view(), name="api-card-sessions"),
+    path("platforms", platform_views.PlatformsView.as_view(), name="api-platforms"),
+    path("platforms/<str:id>", platform_views.PlatformDetailView.as_view(), name="api-platform"),
+    path("tenants", platform_views.TenantsView.as_view(), name="api-tenants"),
+    path("tenants/<str:id>", platform_views.TenantDetailView.as_view(), name="api-tenant"),
+    path("tenant_entries", platform_views.TenantEntriesView.as_view(), name="api-tenant-entries"),
+    path("join_tenants", platform_views.JoinTenantsView.as_view(), name="api-join-tenants"),
     path(
         "contracts/examinations_v2/tenants/<str:id>",
         examination_views.ExaminationInfoV2View.as_view(),

@@ -11,6 +11,7 @@ from payments.bulk import merchant_pages as bulk_pages
 from payments.examinations import pages as examination_pages
 from payments.hosted import merchant_pages as hosted_merchant_pages
 from payments.invoices import merchant_pages as invoice_merchant_pages
+from payments.platforms import views as platform_views
 from payments.subscriptions import pages as subscription_pages
 from payments.webhooks import views as webhook_views
 from portal import docs, errorviews, health, views
@@ -139,6 +140,7 @@ urlpatterns = [
     path("verify-email-resend/", views.resend_verification, name="verify-email-resend"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("m/", views.merchant_home, name="merchant-home"),
+    path("tenant-sign-in/<str:token>/", platform_views.tenant_sign_in, name="tenant-sign-in"),
     path("m/<str:merchant_id>/", include(merchant_pages)),
     path("documents/<str:document_id>/", views.document_download, name="document-download"),
     path("admin/admission/", admission_views.admission_page, name="admin-admission"),

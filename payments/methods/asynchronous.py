@@ -53,6 +53,10 @@ class AsynchronousMethod:
         return self.pay_type.lower()
 
     @property
+    def fee_classes(self) -> frozenset[str]:
+        return frozenset({self.pay_type.lower()})
+
+    @property
     def api(self) -> MethodApi:
         raise NotImplementedError
 

@@ -80,6 +80,11 @@ class PaymentMethod(Protocol):
         ``konbini``, …): the key of contract and platform fee settings and of settlement lines."""
         ...
 
+    @property
+    def fee_classes(self) -> frozenset[str]:
+        """Every value ``fee_class`` can answer (platform fees are set per class)."""
+        ...
+
 
 class SavedPaymentMethods(Protocol):
     """A pay type a customer keeps as a payment method (fincode's ``PaymentMethodPayType``):

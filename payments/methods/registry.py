@@ -49,6 +49,11 @@ ASYNCHRONOUS: dict[str, AsynchronousMethod] = {
 }
 
 
+def fee_classes() -> list[str]:
+    """fincode's ``examination_master_id`` values of every pay type taken (fee settings' keys)."""
+    return sorted({fee_class for method in METHODS.values() for fee_class in method.fee_classes})
+
+
 def method_for(pay_type: str) -> PaymentMethod:
     method = METHODS.get(pay_type)
     if method is None:

@@ -68,13 +68,18 @@ def user_signup(*, email: str, password: str, merchant_name: str) -> SignupResul
 
 
 @transaction.atomic
-def merchant_create(*, name: str, owner: User, actor: Actor) -> Merchant:
+def merchant_create(*, name: str, owner: User, actor: Actor, platform: Merchant | None = None) -> Merchant:
+    """A merchant with its owner and draft application; a tenant shop of ``platform`` if given."""
     name = (name or "").strip()
     if not name:
         raise FieldError("02", "name", "required")
     if len(name) > 200:
         raise FieldError("02", "name", "max_length")
-    merchant = Merchant.objects.create(name=name)
+    merchant = Merchant.objects.create(
+        name=name,
+        shop_type=Merchant.ShopType.TENANT if platform else Merchant.ShopType.STANDARD,
+        platform=platform,
+    )
     Membership.objects.create(user=owner, merchant=merchant, role=Role.OWNER)
     Application.objects.create(merchant=merchant)
     audit_record(
@@ -82,7 +87,7 @@ def merchant_create(*, name: str, owner: User, actor: Actor) -> Merchant:
         action="merchant.created",
         obj=merchant,
         merchant=merchant,
-        after={"name": name, "owner": owner.email},
+        after={"name": name, "owner": owner.email, "platform": platform.public_id if platform else None},
     )
     return merchant
 

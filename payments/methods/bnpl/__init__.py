@@ -26,6 +26,8 @@ class BnplMethod:
     def fee_class(self, payment: Payment) -> str:
         return "bnpl"  # not one of fincode's classes: this product's deferred payment
 
+    fee_classes = frozenset({"bnpl"})
+
     @cached_property
     def api(self) -> MethodApi:
         from payments.api import bnpl_serializers as b

@@ -38,6 +38,10 @@ class CardMethod:
         """``vm`` for Visa and Mastercard, ``jad`` for JCB, American Express, Diners and Discover."""
         return self.fee_prefix + ("vm" if (payment.brand or "VISA") in VM_BRANDS else "jad")
 
+    @property
+    def fee_classes(self) -> frozenset[str]:
+        return frozenset({self.fee_prefix + "vm", self.fee_prefix + "jad"})
+
     @cached_property
     def api(self) -> MethodApi:
         from payments.api import serializers as s
