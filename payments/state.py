@@ -22,6 +22,7 @@ from payments.models import (
     PaymentEvent,
     Status,
 )
+from payments.settlements import ledger
 from payments.webhooks import outbox
 from portal.errors import PortalError
 
@@ -198,6 +199,10 @@ def payment_write_with_history(
         *change_params,
         history.created_at, history.action, history.from_status, history.to_status, history.actor, detail,
     ]  # fmt: skip
+    posting = ledger.payment_posting_sql(payment=payment, history=history, source="h")
+    if posting is not None:  # the captured amount may have changed: its ledger posting
+        sql += f", {posting[0]}"
+        params += posting[1]
     webhook = outbox.record_sql(payment=payment, action=history.action, source="h")
     if webhook is None:
         sql += " SELECT (SELECT payment_id FROM h), ARRAY[]::integer[]"

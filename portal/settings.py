@@ -155,6 +155,8 @@ INSTALLED_APPS = [
     "payments.bulk.apps.BulkConfig",
     "payments.invoices.apps.InvoicesConfig",
     "payments.hosted.apps.HostedConfig",
+    "payments.settlements.apps.SettlementsConfig",
+    "payments.platforms.apps.PlatformsConfig",
     "payments.examinations.apps.ExaminationsConfig",
     "simulators.apps.SimulatorsConfig",
     "credit.apps.CreditConfig",
@@ -358,6 +360,7 @@ SPECTACULAR_SETTINGS = {
         "BudgetRequestKindEnum": "budgets.models.BudgetRequest.Kind",
         "BnplPayTypeEnum": ["Bnpl"],
         "AuthOrCaptureJobCodeEnum": ["AUTH", "CAPTURE"],
+        "ZeroOneFlagEnum": ["0", "1"],
     },
 }
 
