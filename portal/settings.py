@@ -507,6 +507,12 @@ CELERY_BEAT_SCHEDULE["invoices-settle-paid"] = {"task": "invoices.settle_paid", 
 CELERY_BEAT_SCHEDULE["invoices-remind"] = {"task": "invoices.remind", "schedule": 3600.0}
 INVOICE_REMIND_DAYS_BEFORE = env.int("INVOICE_REMIND_DAYS_BEFORE", default=3)
 
+# Settlements (docs/settlements.md): daily, fix the statements of the terms that closed and
+# mark deposited the fixed ones whose deposit date has come. Both are idempotent.
+CELERY_BEAT_SCHEDULE["settlements-run"] = {"task": "settlements.run", "schedule": 24 * 3600.0}
+CELERY_BEAT_SCHEDULE["settlements-deposit-due"] = {"task": "settlements.deposit_due", "schedule": 24 * 3600.0}
+SETTLEMENT_BANK_TRANSFER_FEE = env.int("SETTLEMENT_BANK_TRANSFER_FEE", default=0)
+
 # Default terms of a new contract per payment method (operators edit them per
 # merchant). Amounts are integer minor units (JPY has none: 1 = ¥1).
 CONTRACT_DEFAULTS = {
