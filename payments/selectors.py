@@ -73,7 +73,7 @@ def day_end(day: date) -> datetime:
 def apply_sort(queryset: QuerySet, sort: str | None, allowed: dict[str, str], *, area: str) -> QuerySet:
     """fincode's ``sort=updated desc,created asc`` over a whitelist of fields."""
     if not sort:
-        return queryset.order_by("-created", "-id")
+        return queryset.order_by("-" + allowed.get("created", "created"), "-id")  # newest first
     ordering = []
     for part in sort.split(","):
         words = part.replace("+", " ").split()

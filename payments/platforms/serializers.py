@@ -41,18 +41,13 @@ class PercentString(serializers.Field):
         return str(value)
 
 
-def _nullable(field: serializers.Field) -> serializers.Field:
-    field.required, field.allow_null = False, True
-    return field
-
-
 class ShopUpdateRequest(RequestSerializer):
     """The fee fields of ``PUT /v1/platforms/{id}`` and ``PUT /v1/tenants/{id}``."""
 
     examination_master_id = serializers.ChoiceField(choices=[], required=False, source="fee_class")
-    platform_rate = _nullable(PercentString(source="rate"))
-    fixed_fee = _nullable(NumericString(digits=9))
-    web_registration_fee = _nullable(NumericString(digits=9))
+    platform_rate = PercentString(source="rate", required=False, allow_null=True)
+    fixed_fee = NumericString(digits=9, required=False, allow_null=True)
+    web_registration_fee = NumericString(digits=9, required=False, allow_null=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
