@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "payments.invoices.apps.InvoicesConfig",
     "payments.hosted.apps.HostedConfig",
     "payments.settlements.apps.SettlementsConfig",
+    "payments.chargebacks.apps.ChargebacksConfig",
     "payments.platforms.apps.PlatformsConfig",
     "payments.examinations.apps.ExaminationsConfig",
     "simulators.apps.SimulatorsConfig",

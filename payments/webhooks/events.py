@@ -60,6 +60,7 @@ OBJECT_EVENTS = [
     "recurring.directdebit.batch",
     "payments.bulk.card.regist", "payments.bulk.card.batch",
     "contracts.status_code.updated",  # a tenant's examination, to its platform (payments.examinations)
+    "chargebacks.opened", "chargebacks.decided",  # extensions (payments.chargebacks): no fincode name
 ]  # fmt: skip
 # Events that are not a payment's: a customer's payment method changed status (``payments.methods.directdebit``).
 PAYMENT_METHOD_UPDATED = "customers.payment_methods.updated"
