@@ -8,6 +8,7 @@ from payments.examinations import views as examination_views
 from payments.hosted import views as hosted_views
 from payments.invoices import views as invoice_views
 from payments.platforms import views as platform_views
+from payments.settlements import views as settlement_views
 from payments.subscriptions import views as subscription_views
 from payments.webhooks import api as webhook_api
 
@@ -74,6 +75,20 @@ urlpatterns = [
     path("tenants/<str:id>", platform_views.TenantDetailView.as_view(), name="api-tenant"),
     path("tenant_entries", platform_views.TenantEntriesView.as_view(), name="api-tenant-entries"),
     path("join_tenants", platform_views.JoinTenantsView.as_view(), name="api-join-tenants"),
+    path("accounts", settlement_views.AccountsView.as_view(), name="api-accounts"),
+    path("accounts/<str:id>", settlement_views.AccountDetailView.as_view(), name="api-account"),
+    path("accounts/<str:id>/detail", settlement_views.AccountLinesView.as_view(), name="api-account-detail"),
+    path("platform_accounts", settlement_views.PlatformAccountsView.as_view(), name="api-platform-accounts"),
+    path(
+        "platform_accounts/<str:id>",
+        settlement_views.PlatformAccountDetailView.as_view(),
+        name="api-platform-account",
+    ),
+    path(
+        "platform_accounts/<str:id>/summary",
+        settlement_views.PlatformAccountSummaryView.as_view(),
+        name="api-platform-account-summary",
+    ),
     path(
         "contracts/examinations_v2/tenants/<str:id>",
         examination_views.ExaminationInfoV2View.as_view(),
