@@ -119,12 +119,15 @@ class ContractInline(ReadOnlyInline):
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["name", "public_id", "status", "created_at"]
-    list_filter = ["status"]
-    search_fields = ["name", "public_id"]
-    readonly_fields = ["public_id", "name", "status", "status_reason", "created_at", "updated_at"]
+    list_display = ["name", "public_id", "status", "shop_type", "platform", "created_at"]
+    list_filter = ["status", "shop_type"]
+    search_fields = ["name", "public_id", "platform__public_id"]
+    readonly_fields = [
+        "public_id", "name", "status", "status_reason", "shop_type", "platform", "tenant_url_id",
+        "created_at", "updated_at",
+    ]  # fmt: skip
     inlines = [MembershipInline, ContractInline]
-    actions = ["suspend", "reinstate"]
+    actions = ["suspend", "reinstate", "make_platform"]
 
     def has_add_permission(self, request) -> bool:
         return False  # merchants sign up, or are created with `manage.py create_merchant`
@@ -154,6 +157,22 @@ class MerchantAdmin(admin.ModelAdmin):
     @admin.action(description="Reinstate selected merchants")
     def reinstate(self, request, queryset):
         self._bulk(request, queryset, services.merchant_reinstate, "reinstated")
+
+    @admin.action(description="Make selected shops platforms (they may then create tenant shops)")
+    def make_platform(self, request, queryset):
+        from payments.platforms.services import platform_enable
+
+        if not request.user.has_perm("portal.change_merchant"):
+            self.message_user(request, "You may not change merchants.", messages.ERROR)
+            return
+        for merchant in queryset:
+            try:
+                platform = platform_enable(merchant=merchant, actor=request.user)
+                self.message_user(
+                    request, f"{merchant.name}: a platform (tenant URL id {platform.tenant_url_id})."
+                )
+            except PortalError as exc:
+                self.message_user(request, f"{merchant.name}: {exc.message}", messages.ERROR)
 
 
 # --- Applications (the review queue) ---------------------------------------------------

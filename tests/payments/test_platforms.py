@@ -254,3 +254,22 @@ def test_a_tenant_payment_posts_the_platform_fee_in_the_ledger(papi, platform):
     posting = Posting.objects.get(order_id=payment["id"])
     assert posting.merchant_id == tenant.merchant.pk
     assert (posting.amount, posting.platform_fee) == (2000, 60)  # max(3 % of 2000, 10)
+
+
+def test_an_operator_makes_a_shop_a_platform_in_the_admin(client):
+    shop = make_merchant(name="Future mall")
+    operator = make_user(email="op@example.com", is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    answer = client.post(
+        "/admin/portal/merchant/",
+        {"action": "make_platform", "_selected_action": [shop.merchant.pk]},
+        follow=True,
+    )
+    assert answer.status_code == 200
+    shop.merchant.refresh_from_db()
+    assert shop.merchant.is_platform and len(shop.merchant.tenant_url_id) == 25
+    assert AuditEvent.objects.filter(action="merchant.platform_enabled").count() == 1
+    client.post(
+        "/admin/portal/merchant/", {"action": "make_platform", "_selected_action": [shop.merchant.pk]}
+    )
+    assert AuditEvent.objects.filter(action="merchant.platform_enabled").count() == 1  # once only
