@@ -11,6 +11,7 @@ from payments.bulk import merchant_pages as bulk_pages
 from payments.examinations import pages as examination_pages
 from payments.hosted import merchant_pages as hosted_merchant_pages
 from payments.invoices import merchant_pages as invoice_merchant_pages
+from payments.settlements import pages as settlement_pages
 from payments.platforms import views as platform_views
 from payments.subscriptions import pages as subscription_pages
 from payments.webhooks import views as webhook_views
@@ -58,6 +59,15 @@ merchant_pages = [
     ),
     path("subscriptions/", subscription_pages.subscription_list, name="merchant-subscriptions"),
     path("tenants/examinations/", examination_pages.tenant_examinations, name="merchant-tenant-examinations"),
+    path("deposits/", settlement_pages.deposit_list, name="merchant-deposits"),
+    path(
+        "deposits/<str:mode>/<str:statement_id>/", settlement_pages.deposit_detail, name="merchant-deposit"
+    ),
+    path(
+        "deposits/<str:mode>/<str:statement_id>/<str:kind>/",
+        settlement_pages.deposit_download,
+        name="merchant-deposit-download",
+    ),
     path("hosted/", hosted_merchant_pages.session_list, name="merchant-hosted-pages"),
     path(
         "subscriptions/<str:mode>/<str:subscription_id>/",

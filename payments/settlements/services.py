@@ -303,3 +303,24 @@ def deposits_due(*, today: date) -> int:
     ).order_by("id"):
         count += statement_mark_deposited(statement=statement, actor="settlements.deposit_due")
     return count
+
+
+@transaction.atomic
+def adjustment_create(
+    *, merchant: Merchant, mode: str, currency: str, amount: int, reason: str, actor
+) -> Posting:
+    """An operator's adjustment of a merchant's next statement (trade type 4), audited."""
+    from portal.services.audit import audit_record
+
+    label = getattr(actor, "email", None) or "system"
+    posting = ledger.record_adjustment(
+        merchant_id=merchant.pk, mode=mode, currency=currency, amount=amount, reason=reason, actor=label
+    )
+    audit_record(
+        actor=actor,
+        action="settlement.adjustment",
+        obj=posting,
+        merchant=merchant,
+        after={"mode": mode, "currency": currency, "amount": amount, "reason": posting.reason},
+    )
+    return posting
