@@ -4,6 +4,7 @@ from django.urls import path
 
 from payments.api import async_views, payment_method_views, views
 from payments.bulk import views as bulk_views
+from payments.chargebacks import views as chargeback_views
 from payments.examinations import views as examination_views
 from payments.hosted import views as hosted_views
 from payments.invoices import views as invoice_views
@@ -75,6 +76,15 @@ urlpatterns = [
     path("tenants/<str:id>", platform_views.TenantDetailView.as_view(), name="api-tenant"),
     path("tenant_entries", platform_views.TenantEntriesView.as_view(), name="api-tenant-entries"),
     path("join_tenants", platform_views.JoinTenantsView.as_view(), name="api-join-tenants"),
+    path("shop_charge_backs", chargeback_views.ChargebacksView.as_view(), name="api-chargebacks"),
+    path(
+        "shop_charge_backs/<str:id>", chargeback_views.ChargebackDetailView.as_view(), name="api-chargeback"
+    ),
+    path(
+        "shop_charge_backs/<str:id>/evidence",
+        chargeback_views.ChargebackEvidenceView.as_view(),
+        name="api-chargeback-evidence",
+    ),
     path("accounts", settlement_views.AccountsView.as_view(), name="api-accounts"),
     path("accounts/<str:id>", settlement_views.AccountDetailView.as_view(), name="api-account"),
     path("accounts/<str:id>/detail", settlement_views.AccountLinesView.as_view(), name="api-account-detail"),
