@@ -4,7 +4,7 @@ buyer pages need staff or the control token in production (``simulators.access``
 
 from django.urls import path
 
-from simulators import acquirer, bank, directdebit, engine, konbini, tds, wallet_tokens, wallets
+from simulators import acquirer, bank, chargebacks, directdebit, engine, konbini, tds, wallet_tokens, wallets
 from simulators.access import client_only, control
 
 
@@ -28,6 +28,7 @@ urlpatterns = [
         name="sim-acquirer-operate",
     ),
     path("acquirer/v1/operations/<str:reference>", _acquirer(acquirer.query), name="sim-acquirer-query"),
+    path("acquirer/chargebacks", control(chargebacks.chargeback_view), name="sim-acquirer-chargeback"),
     # 3-D Secure 2 server and ACS
     path("tds/v1/enrollments", tds.enrollment, name="sim-tds-enrollment"),
     path("tds/v1/authentications", tds.authenticate, name="sim-tds-authenticate"),

@@ -299,3 +299,41 @@ def chargeback_cancel(*, chargeback: Chargeback, actor: Actor | str, note: str =
         note=note,
         event=EVENT_DECIDED,
     )
+
+
+NOTICE_OUTCOMES = {"won": Status.WON, "lost": Status.LOST, "canceled": Status.SETTLED}
+
+
+def chargeback_notice_apply(*, mode: str, notice: dict[str, Any]) -> Chargeback:
+    """An acquirer's dispute notice (``simulators.chargebacks`` sends them in test mode): open a
+    chargeback on the payment of ``transaction_id``, or decide the one of ``case_id``. A notice
+    that arrives again is acknowledged without a second effect."""
+    stage, case_id = notice.get("stage"), str(notice.get("case_id") or "")
+    if not case_id or len(case_id) > 64:
+        raise FieldError("26", "id", "invalid", "case_id is required")
+    if stage == "open":
+        payment = Payment.objects.filter(
+            mode=mode, transaction_id=str(notice.get("transaction_id") or "")
+        ).first()
+        if payment is None:
+            raise PortalError(errors.PAYMENT_NOT_FOUND)
+        return chargeback_open(
+            payment=payment,
+            amount=notice.get("amount"),  # type: ignore[arg-type]  # checked there
+            category=notice.get("category"),  # type: ignore[arg-type]
+            request=notice.get("request"),  # type: ignore[arg-type]
+            acquirer_reference=case_id,
+            reason_code=str(notice.get("reason_code") or ""),
+            reason_text=str(notice.get("reason_text") or ""),
+            actor="acquirer",
+        )
+    if stage not in NOTICE_OUTCOMES:
+        raise FieldError("26", "outcome", "invalid", "stage must be open, won, lost or canceled")
+    chargeback = Chargeback.objects.filter(acquirer_reference=case_id, mode=mode).first()
+    if chargeback is None:
+        raise PortalError(errors.CHARGEBACK_NOT_FOUND)
+    if chargeback.status_code == NOTICE_OUTCOMES[stage]:
+        return chargeback  # the same notice again
+    if stage == "canceled":
+        return chargeback_cancel(chargeback=chargeback, actor="acquirer")
+    return chargeback_decide(chargeback=chargeback, won=stage == "won", actor="acquirer")
