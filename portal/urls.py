@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 from payments import views as payment_views
 from payments.admission import views as admission_views
 from payments.bulk import merchant_pages as bulk_pages
+from payments.chargebacks import pages as chargeback_pages
 from payments.examinations import pages as examination_pages
 from payments.hosted import merchant_pages as hosted_merchant_pages
 from payments.invoices import merchant_pages as invoice_merchant_pages
@@ -59,6 +60,23 @@ merchant_pages = [
     ),
     path("subscriptions/", subscription_pages.subscription_list, name="merchant-subscriptions"),
     path("tenants/examinations/", examination_pages.tenant_examinations, name="merchant-tenant-examinations"),
+    path("chargebacks/", chargeback_pages.chargeback_list, name="merchant-chargebacks"),
+    path("chargebacks/simulate", chargeback_pages.chargeback_simulate, name="merchant-chargeback-simulate"),
+    path(
+        "chargebacks/<str:mode>/<str:chargeback_id>/",
+        chargeback_pages.chargeback_detail,
+        name="merchant-chargeback",
+    ),
+    path(
+        "chargebacks/<str:mode>/<str:chargeback_id>/evidence",
+        chargeback_pages.chargeback_evidence,
+        name="merchant-chargeback-evidence",
+    ),
+    path(
+        "chargebacks/<str:mode>/<str:chargeback_id>/submit",
+        chargeback_pages.chargeback_submit,
+        name="merchant-chargeback-submit",
+    ),
     path("deposits/", settlement_pages.deposit_list, name="merchant-deposits"),
     path(
         "deposits/<str:mode>/<str:statement_id>/", settlement_pages.deposit_detail, name="merchant-deposit"
