@@ -22,12 +22,14 @@ from portal.models import Mode
 
 class EventInline(ReadOnlyInline):
     model = ChargebackEvent
-    fields = readonly_fields = ["at", "action", "status_code", "actor_label", "note"]
+    fields = ("at", "action", "status_code", "actor_label", "note")
+    readonly_fields = fields
 
 
 class EvidenceInline(ReadOnlyInline):
     model = ChargebackEvidence
-    fields = readonly_fields = ["original_name", "content_type", "size", "sha256", "uploaded_at"]
+    fields = ("original_name", "content_type", "size", "sha256", "uploaded_at")
+    readonly_fields = fields
 
 
 @admin.register(Chargeback)
