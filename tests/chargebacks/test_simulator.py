@@ -78,3 +78,26 @@ def test_unknown_or_uncaptured_transactions(api):
     assert control.call("POST", CONTROL, {"transaction_id": "nope"}).status_code == 404
     assert control.call("POST", CONTROL, {"transaction_id": "x", "stage": "maybe"}).status_code == 400
     assert not Chargeback.objects.exists()
+
+
+def test_operator_admin_action_raises_through_the_simulator(api):
+    from django.test import Client
+
+    from simulators.models import SimulatedAcquirerTransaction
+    from tests.support import make_user
+
+    payment = captured(api)
+    client = Client()
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    rows = list(
+        SimulatedAcquirerTransaction.objects.filter(transaction_id=payment.transaction_id).values_list(
+            "pk", flat=True
+        )
+    )
+    answer = client.post(
+        "/admin/simulators/simulatedacquirertransaction/",
+        {"action": "raise_chargeback", "_selected_action": rows},
+    )
+    assert answer.status_code == 302
+    chargeback = Chargeback.objects.get()
+    assert chargeback.payment_id == payment.pk and chargeback.status_code == 4005
