@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payments.api.serializers import JST, fincode_time
+from payments.api.serializers import JST, FincodeDay, ListEnvelope, fincode_time, sort_field
 from payments.settlements.ledger import payment_method
+from payments.settlements.selectors import ACCOUNT_SORT
 from payments.settlements.services import tax_of
 from portal.api.serializers import StrictIntegerField
 
@@ -22,12 +24,25 @@ def fincode_minute(value) -> str | None:
     return None if value is None else value.astimezone(JST).strftime("%Y/%m/%d %H:%M")
 
 
+@extend_schema_field({"type": "string", "pattern": "^[1-9][0-9]{3}/(0[1-9]|1[0-2])$", "example": "2026/01"})
+class FincodeMonth(serializers.CharField):
+    """``yyyy/MM``; the selector parses it."""
+
+
+_STATUS = "30(0[1-9]|1[0-3])"
+
+
+@extend_schema_field({"type": "string", "pattern": f"^{_STATUS}(,{_STATUS})*$", "example": "3002,3003"})
+class StatusCodes(serializers.CharField):
+    """Comma-separated deposit status codes; the selector parses them."""
+
+
 class AccountListQuery(serializers.Serializer):
-    processed = serializers.CharField(max_length=7, required=False)
-    status = serializers.CharField(max_length=200, required=False)
-    scheduled_from = serializers.CharField(max_length=10, required=False)
-    scheduled_to = serializers.CharField(max_length=10, required=False)
-    sort = serializers.CharField(max_length=200, required=False)
+    processed = FincodeMonth(max_length=7, required=False)
+    status = StatusCodes(max_length=200, required=False)
+    scheduled_from = FincodeDay(required=False)
+    scheduled_to = FincodeDay(required=False)
+    sort = sort_field(ACCOUNT_SORT)
     page = StrictIntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
     limit = StrictIntegerField(min_value=1, max_value=100, required=False, default=20)
     count_only = serializers.BooleanField(required=False, default=False)
@@ -40,8 +55,8 @@ class PageQuery(serializers.Serializer):
 
 
 class SummaryQuery(PageQuery):
-    scheduled_from = serializers.CharField(max_length=10, required=False)
-    scheduled_to = serializers.CharField(max_length=10, required=False)
+    scheduled_from = FincodeDay(required=False)
+    scheduled_to = FincodeDay(required=False)
 
 
 class _Common(serializers.Serializer):
@@ -212,3 +227,19 @@ class PlatformAccountSummaryResponse(serializers.Serializer):
             "updated": fincode_time(statement.updated),
             "tenant_account_process_id_list": [statement.public_id],
         }
+
+
+class AccountList(ListEnvelope):
+    list = AccountResponse(many=True)
+
+
+class AccountDetailList(ListEnvelope):
+    list = AccountDetailResponse(many=True)
+
+
+class PlatformAccountList(ListEnvelope):
+    list = PlatformAccountResponse(many=True)
+
+
+class PlatformAccountSummaryList(ListEnvelope):
+    list = PlatformAccountSummaryResponse(many=True)

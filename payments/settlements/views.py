@@ -38,7 +38,7 @@ class AccountsView(AccountApiView):
     @extend_schema(
         operation_id="retrieveAccountList",
         parameters=[s.AccountListQuery, *TENANT_HEADER],
-        responses=s.AccountResponse(many=True),
+        responses=s.AccountList,
         tags=["Accounts"],
     )
     def get(self, request):
@@ -63,7 +63,7 @@ class AccountLinesView(AccountApiView):
     @extend_schema(
         operation_id="retrieveAccountDetailList",
         parameters=[s.PageQuery, *TENANT_HEADER],
-        responses=s.AccountDetailResponse(many=True),
+        responses=s.AccountDetailList,
         tags=["Accounts"],
     )
     def get(self, request, id: str):
@@ -82,7 +82,7 @@ class PlatformAccountsView(PlatformAccountApiView):
     @extend_schema(
         operation_id="retrievePlatformAccountList",
         parameters=[s.AccountListQuery],
-        responses=s.PlatformAccountResponse(many=True),
+        responses=s.PlatformAccountList,
         tags=["Accounts"],
     )
     def get(self, request):
@@ -104,7 +104,7 @@ class PlatformAccountSummaryView(PlatformAccountApiView):
     @extend_schema(
         operation_id="retrievePlatformAccountSummaryList",
         parameters=[s.SummaryQuery],
-        responses=s.PlatformAccountSummaryResponse(many=True),
+        responses=s.PlatformAccountSummaryList,
         tags=["Accounts"],
     )
     def get(self, request, id: str):
