@@ -169,3 +169,11 @@ def test_the_beat_task_runs_the_service_in_a_real_worker(celery_worker, merchant
     statement = Statement.objects.get()
     assert (statement.term_start, statement.total_amount) == (date(2027, 1, 1), 250)
     assert "settlements.run" in celery_worker.log()
+
+    tasks.deposit_due.delay(today="2027-02-15")  # the scheduled deposit date: paid out
+    deadline = time.monotonic() + 30
+    while Statement.objects.get().status_code != DepositStatus.DEPOSITED and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert Statement.objects.get().status_code == DepositStatus.DEPOSITED, celery_worker.log()
+    assert Posting.objects.filter(kind="payout", amount=0).count() == 1
+    assert "settlements.deposit_due" in celery_worker.log()
