@@ -11,6 +11,7 @@ STATE_CONFLICT = define("E2600000006", 400, "The chargeback is not in a state th
 EVIDENCE_TOO_LARGE = define("E2600000007", 400, "file: the evidence file is too large.")
 EVIDENCE_REJECTED = define("E2600000008", 400, "file: only PDF, PNG and JPEG evidence is accepted.")
 EVIDENCE_REQUIRED = define("E2600000009", 400, "file: upload evidence before submitting.")
+EVIDENCE_LATE = define("E2600000011", 400, "file: the evidence due date has passed.")
 TOO_MANY_EVIDENCE = define("E2600000010", 400, "file: a chargeback takes at most 10 evidence files.")
 
 register_fields(

@@ -230,6 +230,8 @@ def chargeback_evidence_add(*, chargeback: Chargeback, upload, actor: Actor) -> 
     locked = _lock(chargeback)
     if locked.status_code != Status.OPEN:
         raise PortalError(errors.STATE_CONFLICT)
+    if timezone.now().astimezone(JST).date() > locked.evidence_due_date:
+        raise PortalError(errors.EVIDENCE_LATE, field="file")
     if locked.evidence.count() >= EVIDENCE_MAX_FILES:
         raise PortalError(errors.TOO_MANY_EVIDENCE, field="file")
     evidence = ChargebackEvidence(

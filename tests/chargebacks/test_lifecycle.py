@@ -135,3 +135,19 @@ def test_two_decisions_in_parallel_land_once(api, merchant):
     )
     assert stages in (["hold", "release"], ["hold", "loss"])
     assert chargeback.status_code == (4007 if "release" in stages else 4011)
+
+
+def test_evidence_after_the_due_date_is_refused(api, merchant):
+    from datetime import timedelta
+
+    chargeback = open_chargeback(captured(api))
+    Chargeback.objects.filter(pk=chargeback.pk).update(
+        evidence_due_date=chargeback.evidence_due_date - timedelta(days=15)
+    )
+    chargeback.refresh_from_db()
+    with pytest.raises(PortalError) as caught:
+        services.chargeback_evidence_add(
+            chargeback=chargeback, upload=SimpleUploadedFile("r.pdf", PDF), actor=merchant.owner
+        )
+    assert caught.value.spec.code == "E2600000011"
+    assert not chargeback.evidence.exists()
