@@ -12,8 +12,8 @@ from payments.chargebacks import pages as chargeback_pages
 from payments.examinations import pages as examination_pages
 from payments.hosted import merchant_pages as hosted_merchant_pages
 from payments.invoices import merchant_pages as invoice_merchant_pages
-from payments.settlements import pages as settlement_pages
 from payments.platforms import views as platform_views
+from payments.settlements import pages as settlement_pages
 from payments.subscriptions import pages as subscription_pages
 from payments.webhooks import views as webhook_views
 from portal import docs, errorviews, health, views
