@@ -78,9 +78,7 @@ merchant_pages = [
         name="merchant-chargeback-submit",
     ),
     path("deposits/", settlement_pages.deposit_list, name="merchant-deposits"),
-    path(
-        "deposits/<str:mode>/<str:statement_id>/", settlement_pages.deposit_detail, name="merchant-deposit"
-    ),
+    path("deposits/<str:mode>/<str:statement_id>/", settlement_pages.deposit_detail, name="merchant-deposit"),
     path(
         "deposits/<str:mode>/<str:statement_id>/<str:kind>/",
         settlement_pages.deposit_download,
