@@ -21,6 +21,14 @@ from portal.api import onboarding
 from portal.api.ping import PingView
 from portal.forms import LoginForm
 
+
+def _merchant_simulate_chargeback(request, *args, **kwargs):
+    """Imported on first use, so a system without simulators loads none of their code."""
+    from simulators.chargebacks import merchant_simulate_view
+
+    return merchant_simulate_view(request, *args, **kwargs)
+
+
 handler400 = "portal.errorviews.bad_request"
 handler403 = "portal.errorviews.permission_denied"
 handler404 = "portal.errorviews.not_found"
@@ -61,7 +69,12 @@ merchant_pages = [
     path("subscriptions/", subscription_pages.subscription_list, name="merchant-subscriptions"),
     path("tenants/examinations/", examination_pages.tenant_examinations, name="merchant-tenant-examinations"),
     path("chargebacks/", chargeback_pages.chargeback_list, name="merchant-chargebacks"),
-    path("chargebacks/simulate", chargeback_pages.chargeback_simulate, name="merchant-chargeback-simulate"),
+    # Test mode's "Simulate chargeback" button: test equipment, routed with the simulators only.
+    *(
+        [path("chargebacks/simulate", _merchant_simulate_chargeback, name="merchant-chargeback-simulate")]
+        if settings.SIMULATORS_ENABLED
+        else []
+    ),
     path(
         "chargebacks/<str:mode>/<str:chargeback_id>/",
         chargeback_pages.chargeback_detail,

@@ -14,11 +14,16 @@ import json
 import time
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from payments.models import Payment
 from payments.providers.http import hmac_hex
+from portal.models import Mode
+from portal.views import merchant_page
 from simulators import engine
 from simulators.models import SimulatedAcquirerTransaction as Op
 
@@ -92,3 +97,29 @@ def chargeback_view(request):
         return JsonResponse({"error": exc.error}, status=exc.status)
     status = send_notice(notice, body.get("notify_url") or None)
     return JsonResponse({"case_id": notice["case_id"], "event_id": notice["event_id"], "delivered": status})
+
+
+@require_POST
+@merchant_page("edit_application")
+def merchant_simulate_view(request, membership):
+    """Test mode: the acquirer simulator raises a chargeback on one of the shop's captured payments."""
+    target = membership.merchant.public_id
+    if not settings.SIMULATORS_ENABLED:
+        raise Http404("No simulators here")
+    payment = Payment.objects.filter(
+        merchant=membership.merchant, mode=Mode.TEST, order_id=request.POST.get("order_id", "")[:30]
+    ).first()
+    if payment is None or not payment.transaction_id:
+        messages.error(request, "No captured test payment with this order id.")
+        return redirect("merchant-chargebacks", target)
+    try:
+        notice = chargeback_notice(transaction_id=payment.transaction_id, stage="open")
+    except Exception as exc:  # the simulator's refusal (not captured there)
+        messages.error(request, f"The acquirer simulator refused: {exc}")
+        return redirect("merchant-chargebacks", target)
+    status = send_notice(notice)
+    if status == 200:
+        messages.success(request, f"The acquirer simulator raised chargeback case {notice['case_id']}.")
+    else:
+        messages.error(request, f"The acquirer's notice was refused ({status}).")
+    return redirect("merchant-chargebacks", target)

@@ -1,6 +1,6 @@
 """Merchant pages: chargebacks (list with filters; one with its evidence and timeline), the
-evidence upload and submission, and in test mode the "Simulate chargeback" button, which asks
-the acquirer simulator to send its signed notice as a real acquirer would."""
+evidence upload and submission, (the test-mode "Simulate chargeback" button posts to the simulators app:
+``simulators.chargebacks.merchant_simulate_view``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from payments.chargebacks import selectors, services
 from payments.chargebacks.models import Status
-from payments.models import Payment
 from portal.errors import PortalError
 from portal.models import Mode
 from portal.views import merchant_page, page_mode
@@ -93,31 +92,3 @@ def chargeback_submit(request, membership, mode: str, chargeback_id: str):
     except PortalError as exc:
         messages.error(request, exc.message)
     return redirect("merchant-chargeback", membership.merchant.public_id, mode, chargeback.chargeback_id)
-
-
-@require_POST
-@merchant_page("edit_application")
-def chargeback_simulate(request, membership):
-    """Test mode: the acquirer simulator raises a chargeback on one of the shop's captured payments."""
-    from simulators import chargebacks as simulator
-
-    target = membership.merchant.public_id
-    if not settings.SIMULATORS_ENABLED:
-        raise Http404("No simulators here")
-    payment = Payment.objects.filter(
-        merchant=membership.merchant, mode=Mode.TEST, order_id=request.POST.get("order_id", "")[:30]
-    ).first()
-    if payment is None or not payment.transaction_id:
-        messages.error(request, "No captured test payment with this order id.")
-        return redirect("merchant-chargebacks", target)
-    try:
-        notice = simulator.chargeback_notice(transaction_id=payment.transaction_id, stage="open")
-    except Exception as exc:  # the simulator's refusal (not captured there)
-        messages.error(request, f"The acquirer simulator refused: {exc}")
-        return redirect("merchant-chargebacks", target)
-    status = simulator.send_notice(notice)
-    if status == 200:
-        messages.success(request, f"The acquirer simulator raised chargeback case {notice['case_id']}.")
-    else:
-        messages.error(request, f"The acquirer's notice was refused ({status}).")
-    return redirect("merchant-chargebacks", target)
