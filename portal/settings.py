@@ -345,6 +345,31 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The reference in a merchant's order: taking payments first, operations and internals last.
+    "TAGS": [
+        {"name": name}
+        for name in (
+            "Payments",
+            "Cards",
+            "Customers",
+            "Payment methods",
+            "Webhooks",
+            "3-D Secure",
+            "Hosted pages",
+            "Plans",
+            "Subscriptions",
+            "Invoices",
+            "Bulk payments",
+            "Accounts",
+            "Chargebacks",
+            "Platforms",
+            "Examinations",
+            "Onboarding",
+            "Credit",
+            "Service",
+            "budgets",
+        )
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from payments import views as payment_views
@@ -151,8 +153,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.signup, name="home"),
+    path("", views.landing, name="home"),
+    path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True)),
     path("signup/", views.signup, name="signup"),
+    path("welcome/", views.welcome, name="welcome"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -188,14 +192,18 @@ urlpatterns = [
     path("metrics", admission_views.metrics_view, name="metrics"),
     path("healthz", csrf_exempt(health.healthz), name="healthz"),
     path("readyz", csrf_exempt(health.readyz), name="readyz"),
+    # Developer docs: the guide (docs/*.md) opens on the quick start; the API reference and
+    # the error codes are generated from the code.
+    path("docs/", docs.guide_page, name="docs"),
     path(
-        "docs/",
+        "docs/api/",
         SpectacularSwaggerSplitView.as_view(
             url_name="openapi", authentication_classes=[], permission_classes=[]
         ),
         name="api-docs",
     ),
     path("docs/errors/", docs.error_codes, name="api-docs-errors"),
+    path("docs/<slug:slug>/", docs.guide_page, name="docs-page"),
     path("v1/", include(api_v1)),
     path("", include("payments.web_urls")),
     # The providers' simulators: test equipment, routed only when SIMULATORS_ENABLED (off by

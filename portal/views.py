@@ -87,17 +87,49 @@ def signup(request):
             _show_error(request, form, exc)
         else:
             login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
-            # The test secret key is shown here once and never again.
-            return render(
-                request,
-                "portal/welcome.html",
-                {
-                    "merchant": result.merchant,
-                    "public_key": result.test_public_key,
-                    "secret_key": result.test_secret_key,
-                },
-            )
+            # Post/redirect/get: a refresh of the welcome page never posts the form again. The
+            # test keys wait in the (server-side) session for that one page, then are gone.
+            request.session[WELCOME_KEYS] = {
+                "merchant": result.merchant.public_id,
+                "public_key": result.test_public_key,
+                "secret_key": result.test_secret_key,
+            }
+            return redirect("welcome")
     return render(request, "portal/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+WELCOME_KEYS = "welcome_keys"
+
+
+@login_required
+@require_GET
+def welcome(request):
+    """After sign-up, once: the new shop's test keys (the secret key is never shown again)."""
+    keys = request.session.pop(WELCOME_KEYS, None)
+    membership = selectors.memberships_of(request.user).filter(
+        merchant__public_id=(keys or {}).get("merchant")
+    )
+    if not keys or not membership.exists():
+        return redirect("merchant-home")
+    response = render(
+        request,
+        "portal/welcome.html",
+        {
+            "merchant": membership.first().merchant,
+            "public_key": keys["public_key"],
+            "secret_key": keys["secret_key"],
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def landing(request):
+    """``/``: what the product is, for a signed-out visitor; a signed-in one goes to their shop."""
+    if request.user.is_authenticated:
+        return redirect("merchant-home")
+    return render(request, "portal/landing.html")
 
 
 @require_GET

@@ -22,6 +22,7 @@ def test_signup_to_live_keys(browser, live_server, artifacts, tmp_path):
     merchant_ctx = browser.new_context()
     page = merchant_ctx.new_page()
     page.goto(base + "/")
+    page.click("text=Create a shop")
     page.fill("#id_merchant_name", "Browser Bakery")
     page.fill("#id_email", "owner@bakery.example")
     page.fill("#id_password", "short")

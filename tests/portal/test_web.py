@@ -23,12 +23,23 @@ def _signup(client, **overrides):
     return client.post("/signup/", data)
 
 
-def test_root_answers_with_the_signup_page(client):
+def test_root_is_a_landing_page_for_visitors_and_the_shop_for_members(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert b"Create account" in response.content
+    assert b"one API" in response.content
+    assert b'href="/signup/"' in response.content and b'href="/docs/"' in response.content
     assert "Content-Security-Policy" in response
     assert response["X-Frame-Options"] == "DENY"
+    assert b"Create account" in client.get("/signup/").content
+    shop = make_merchant()
+    client.force_login(shop.owner)
+    assert client.get("/").url == "/m/"
+
+
+def test_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.url.endswith("favicon.svg")
 
 
 @pytest.mark.parametrize(
@@ -52,9 +63,16 @@ def test_signup_rejects_bad_input_with_a_clear_message(client, overrides, messag
 
 def test_signup_shows_the_test_secret_once_and_sends_verification(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = _signup(client)
+        posted = _signup(client)
+    # Post/redirect/get: a refresh shows the page again without posting the form.
+    assert (posted.status_code, posted.url) == (302, "/welcome/")
+    response = client.get("/welcome/")
     assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
     secret = re.search(rb'id="secret-key">(m_test_[A-Za-z0-9]+)<', response.content).group(1).decode()
+    # Shown once: the session forgets the keys as soon as the page is built.
+    again = client.get("/welcome/")
+    assert again.status_code == 302 and secret.encode() not in again.content
     user = User.objects.get(email="owner@kissa.example")
     merchant = Membership.objects.get(user=user).merchant
     assert merchant.status == "onboarding"
