@@ -2,42 +2,34 @@
 
 from __future__ import annotations
 
+import csv
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from payments import errors
+from payments import errors, labels, selectors_detail, selectors_list
 from payments.methods.bnpl.flow import invoice_of
 from payments.methods.registry import method_for
-from payments.models import Customer, Payment, Status
+from payments.models import Customer, Payment
 from payments.providers.registry import test_cards
 from portal.errors import PortalError
 from portal.models import ApiKey, Mode
-from portal.pay_types import pay_type_values
+from portal.pay_types import pay_type_choices
 from portal.views import merchant_page
 
 
 @merchant_page()
 def payment_list(request, membership):
     merchant = membership.merchant
-    mode = request.GET.get("mode") if request.GET.get("mode") in Mode.values else Mode.TEST
-    payments = (
-        Payment.objects.filter(merchant=merchant, mode=mode)
-        .select_related("customer")
-        .order_by("-created", "-id")
-    )
-    status = request.GET.get("status")
-    if status in Status.values:
-        payments = payments.filter(status=status)
-    pay_type = request.GET.get("pay_type")
-    if pay_type in pay_type_values():
-        payments = payments.filter(pay_type=pay_type)
-    query = (request.GET.get("q") or "").strip()[:60]
-    if query:
-        payments = payments.filter(order_id__startswith=query) | payments.filter(access_id=query)
-    page = Paginator(payments, 50).get_page(request.GET.get("page"))
+    filters = selectors_list.payment_filters_parse(params=request.GET)
+    payments = selectors_list.payment_list_filter(merchant=merchant, filters=filters)
+    page = Paginator(payments.select_related("customer"), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "payments/list.html",
@@ -45,14 +37,33 @@ def payment_list(request, membership):
             "membership": membership,
             "merchant": merchant,
             "page": page,
-            "mode": mode,
-            "status": status,
-            "pay_type": pay_type,
-            "q": query,
-            "statuses": Status.values,
-            "pay_types": pay_type_values(),
+            "filters": filters,
+            "mode": filters.mode,
+            "totals": selectors_list.payment_list_totals(payments=payments),
+            "query": urlencode(filters.query()),
+            "query_without_mode": urlencode(filters.query(mode=None)),
+            "statuses": labels.status_choices(),
+            "pay_types": pay_type_choices(),
         },
     )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@merchant_page()
+def payment_export(request, membership):
+    """The filtered list as CSV, streamed (no card number: brand and last four digits only)."""
+    filters = selectors_list.payment_filters_parse(params=request.GET)
+    payments = selectors_list.payment_list_filter(merchant=membership.merchant, filters=filters)
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow(row) for row in selectors_list.payment_csv_rows(payments=payments))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="payments-{filters.mode}-{stamp}.csv"'
+    return response
 
 
 @merchant_page()
@@ -63,6 +74,7 @@ def payment_detail(request, membership, mode: str, order_id: str):
         mode=mode,
         order_id=order_id,
     )
+    status = labels.display_status(status=payment.status, error_code=payment.error_code)
     return render(
         request,
         "payments/detail.html",
@@ -70,8 +82,9 @@ def payment_detail(request, membership, mode: str, order_id: str):
             "membership": membership,
             "merchant": membership.merchant,
             "payment": payment,
-            "events": payment.events.all(),
-            "webhook_events": payment.webhook_events.prefetch_related("deliveries"),
+            "status": status,
+            "error_message": labels.error_message(payment.error_code),
+            "timeline": selectors_detail.payment_timeline(payment=payment),
             "bnpl_invoice": invoice_of(payment),  # None unless a credit check decided it
         },
     )
