@@ -56,6 +56,7 @@ merchant_pages = [
     ),
     path("activity/", views.activity, name="merchant-activity"),
     path("payments/", payment_views.payment_list, name="merchant-payments"),
+    path("payments/export.csv", payment_views.payment_export, name="merchant-payments-export"),
     path("payments/<str:mode>/<str:order_id>/", payment_views.payment_detail, name="merchant-payment"),
     path("checkout/", payment_views.checkout, name="merchant-checkout"),
     path("customers/", payment_views.customer_list, name="merchant-customers"),
