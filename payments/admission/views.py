@@ -7,6 +7,7 @@ import os
 import time
 
 from django.conf import settings
+from django.contrib import admin
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.crypto import constant_time_compare
@@ -109,7 +110,9 @@ def metrics_view(request):
 @staff_required
 @require_GET
 def admission_page(request):
-    return render(request, "admin/admission.html", {"title": "Admission control — live windows"})
+    # In the admin's frame: its header, sidebar and breadcrumbs (the site's own context).
+    context = {**admin.site.each_context(request), "title": "Admission control — live windows"}
+    return render(request, "admin/admission.html", context)
 
 
 @staff_required
