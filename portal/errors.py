@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import get_language, gettext, gettext_noop
+
 AREAS: dict[str, str] = {
     "00": "General",
     "01": "Authentication",
@@ -45,17 +47,17 @@ AREAS: dict[str, str] = {
 
 # Validation causes (last 4 digits of a field code).
 CAUSES: dict[str, tuple[int, str]] = {
-    "required": (1, "is required"),
-    "invalid": (2, "has an invalid format"),
-    "max_length": (3, "is too long"),
-    "min_length": (4, "is too short"),
-    "range": (5, "is out of range"),
-    "choice": (6, "is not an allowed value"),
-    "not_found": (7, "refers to something that does not exist"),
-    "conflict": (8, "conflicts with existing data"),
-    "unknown": (9, "is not a known field"),
-    "expired": (10, "has expired"),
-    "state": (11, "is not allowed in the current state"),
+    "required": (1, gettext_noop("is required")),
+    "invalid": (2, gettext_noop("has an invalid format")),
+    "max_length": (3, gettext_noop("is too long")),
+    "min_length": (4, gettext_noop("is too short")),
+    "range": (5, gettext_noop("is out of range")),
+    "choice": (6, gettext_noop("is not an allowed value")),
+    "not_found": (7, gettext_noop("refers to something that does not exist")),
+    "conflict": (8, gettext_noop("conflicts with existing data")),
+    "unknown": (9, gettext_noop("is not a known field")),
+    "expired": (10, gettext_noop("has expired")),
+    "state": (11, gettext_noop("is not allowed in the current state")),
 }
 
 # DRF/Django validation codes → our causes.
@@ -130,6 +132,21 @@ def fixed_codes() -> list[ErrorSpec]:
 
 def field_tables() -> dict[str, dict[str, int]]:
     return {area: dict(sorted(t.items(), key=lambda kv: kv[1])) for area, t in sorted(_FIELDS.items())}
+
+
+def localized(message: str) -> str:
+    """An error message in the request's language (English unless the client chose another).
+
+    Messages are their own msgids (``define``'s third argument, extracted by our
+    ``makemessages``); a field message ``"<field>: <cause>"`` translates its cause.
+    """
+    if (get_language() or "en").startswith("en"):
+        return message
+    translated = gettext(message)
+    if translated == message and ": " in message:
+        field, _, text = message.rpartition(": ")
+        translated = f"{field}: {gettext(text)}"
+    return translated
 
 
 class PortalError(Exception):

@@ -166,6 +166,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switch
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(email_template_name="registration/password_reset_email.txt"),

@@ -14,13 +14,16 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from portal import errors
-from portal.errors import ErrorSpec, PortalError, cause_of, field_code
+from portal.errors import ErrorSpec, PortalError, cause_of, field_code, localized
 
 logger = logging.getLogger("portal.api")
 
 
 def error_body(*items: tuple[str, str], **extra: Any) -> dict[str, Any]:
-    return {"errors": [{"error_code": code, "error_message": message} for code, message in items], **extra}
+    return {
+        "errors": [{"error_code": code, "error_message": localized(message)} for code, message in items],
+        **extra,
+    }
 
 
 def _flatten(detail: Any, path: str = "") -> list[tuple[str, Any]]:
