@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test install lint format lock bench clean
+.PHONY: run test install lint format lock bench clean audit lock-check sbom
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s); set PYTHON=/path/to/python3.11" % sys.version.split()[0]'
@@ -39,6 +39,22 @@ format: install
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip freeze --exclude-editable --exclude merchant-portal | sed '/^-e /d' > requirements.lock
+
+## Supply chain: the lock matches pyproject.toml and the venv, and no locked pin has a known
+## vulnerability (pip-audit; skipped with a message when the advisory source is unreachable).
+audit: install lock-check
+	@scripts/audit.sh
+
+lock-check: install
+	@$(BIN)/python scripts/check_lock.py
+
+## A CycloneDX SBOM of the locked dependencies (validated against the schema by cyclonedx-py).
+SBOM ?= var/sbom.cdx.json
+sbom: install
+	@mkdir -p $(dir $(SBOM))
+	$(BIN)/cyclonedx-py requirements --pyproject pyproject.toml --of JSON --output-reproducible \
+		-o $(SBOM) requirements.lock 2>&1 | { grep -v 'UserWarning\|warn(' || true; }
+	@echo "SBOM: $(SBOM)"
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache .mypy_cache

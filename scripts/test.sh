@@ -14,6 +14,11 @@ echo "== lint (ruff)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+echo "== supply chain (lock check, pip-audit)"
+$PY scripts/check_lock.py
+# Skips with "skip: advisory source unreachable (…)" when offline: never fails for the network.
+scripts/audit.sh
+
 echo "== types (mypy)"
 # payments/ with the Django and DRF plugins (pyproject.toml); they import the settings above
 .venv/bin/mypy
