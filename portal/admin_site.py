@@ -80,6 +80,9 @@ SECTIONS: list[tuple[str, list[str]]] = [
     (
         "Operations and security",
         [
+            "security.alert",
+            "security.securityevent",
+            "security.alertrule",
             "status.incident",
             "status.maintenance",
             "status.componentstatus",

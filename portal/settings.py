@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "payments.chargebacks.apps.ChargebacksConfig",
     "payments.platforms.apps.PlatformsConfig",
     "payments.examinations.apps.ExaminationsConfig",
+    "security.apps.SecurityConfig",
     "simulators.apps.SimulatorsConfig",
     "credit.apps.CreditConfig",
     "budgets.apps.BudgetsConfig",
@@ -674,3 +675,15 @@ if PORTAL_ENV == "test":
     # Fast hashing for the test suite only.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# --- Security events and alerts (security/) -----------------------------------------
+# Alert deliveries: the JSON webhook's timeout; a merchant/method refused this many times in a
+# minute by admission control is a refusal storm (checked every minute by beat).
+SECURITY_ALERT_TIMEOUT = env.float("SECURITY_ALERT_TIMEOUT", default=5.0)
+SECURITY_ADMISSION_STORM_THRESHOLD = env.int("SECURITY_ADMISSION_STORM_THRESHOLD", default=200)
+# A security event when an API key is used from an address it has not used before.
+SECURITY_TRACK_KEY_ADDRESSES = env.bool("SECURITY_TRACK_KEY_ADDRESSES", default=True)
+CELERY_BEAT_SCHEDULE["security-admission-storms"] = {
+    "task": "security.check_admission_storms",
+    "schedule": 60.0,
+}

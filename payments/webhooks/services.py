@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -14,6 +15,8 @@ from payments.webhooks.models import WebhookDelivery, WebhookSetting
 from payments.webhooks.outbox import queue_deliveries
 from portal.errors import FieldError, PortalError
 from portal.models import Merchant, Mode
+from security.models import Kind, Severity
+from security.services import security_event_record
 
 SETTING_FIELDS = ("url", "event", "signature")
 AREA = "14"  # webhooks, in the error codes
@@ -60,7 +63,31 @@ def webhook_setting_create(*, merchant: Merchant, mode: str, data: dict[str, Any
             secrets.current(merchant.pk, mode)
     except IntegrityError as exc:
         raise PortalError(errors.WEBHOOK_SETTING_EXISTS, field="id") from exc
+    _url_changed(setting=setting, before=None)
     return setting
+
+
+def _url_changed(*, setting: WebhookSetting, before: str | None) -> None:
+    """A webhook URL set or changed: a security event (where a shop's events go is sensitive)."""
+
+    def shown(url: str | None) -> str:  # no query string or credentials in the stream
+        if not url:
+            return "(none)"
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+    security_event_record(
+        kind=Kind.WEBHOOK_URL_CHANGED,
+        severity=Severity.INFO,
+        merchant=setting.merchant,
+        summary=f"Webhook {setting.setting_id} ({setting.mode}, {setting.event}): {shown(before)} → {shown(setting.url)}",
+        detail={
+            "setting": setting.setting_id,
+            "mode": setting.mode,
+            "before": shown(before),
+            "after": shown(setting.url),
+        },
+    )
 
 
 @transaction.atomic
@@ -70,10 +97,13 @@ def webhook_setting_update(*, setting: WebhookSetting, data: dict[str, Any]) -> 
     if "url" in changed:
         _check_url(data["url"], setting.mode)
     _check_signature(data.get("signature"))
+    before_url = setting.url
     for name in changed:
         setattr(setting, name, data[name])
     if changed:
         setting.save(update_fields=[*changed, "updated"])
+    if setting.url != before_url:
+        _url_changed(setting=setting, before=before_url)
     return setting
 
 

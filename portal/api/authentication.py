@@ -19,6 +19,7 @@ from portal import errors, selectors, services
 from portal.cache import ProcessCache
 from portal.errors import PortalError
 from portal.models import ApiKey, Merchant, Mode
+from security import key_events
 
 KEY_FORMAT = re.compile(r"^[pm]_(test|live)_[A-Za-z0-9]{20,80}$")
 
@@ -140,18 +141,21 @@ class ApiKeyAuthentication(BaseAuthentication):
                     raise PortalError(errors.AUTH_INVALID_KEY)
                 if not key.is_usable():
                     raise PortalError(errors.AUTH_REVOKED_KEY)
-        except PortalError:
+        except PortalError as exc:
             # Only failures are counted and throttled (valid keys never pay for the check):
             # past the limit, an address gets 429 instead of learning whether a guess was close.
             django_request = request._request
             if _failures_exceeded(django_request):
+                key_events.api_key_failure(request=django_request, throttled=True, key=key)
                 raise PortalError(errors.AUTH_TOO_MANY_FAILURES, headers={"Retry-After": "60"}) from None
             _count_failure(django_request)
+            key_events.api_key_failure(request=django_request, throttled=False, key=key, code=exc.code)
             raise
         merchant = acting_merchant(key, request.META.get(TENANT_HEADER, "").strip())
         if key.mode == Mode.LIVE and not (key.merchant.live_enabled and merchant.live_enabled):
             raise PortalError(errors.AUTH_MERCHANT_INACTIVE)
         services.api_key_touch(key=key)
+        key_events.api_key_address_observe(key=key, address=_address_key(None, request._request))
         return ApiPrincipal(key, merchant), key
 
     def authenticate_header(self, request) -> str:

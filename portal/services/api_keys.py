@@ -20,6 +20,8 @@ from portal.models import (
     User,
 )
 from portal.services.audit import audit_record
+from security.models import Kind, Severity
+from security.services import security_event_record
 
 logger = logging.getLogger(__name__)
 Actor = User | ApiKey | None
@@ -93,6 +95,15 @@ def api_key_roll(*, key: ApiKey, grace: timedelta, actor: Actor) -> IssuedKey:
         merchant=key.merchant,
         after={"key": key.masked, "expires_at": expires, "replaced_by": issued.key.masked},
     )
+    security_event_record(
+        kind=Kind.API_KEY_ROLLED,
+        severity=Severity.INFO,
+        actor=actor,
+        merchant=key.merchant,
+        summary=f"{key.get_mode_display()} {key.get_kind_display().lower()} key {key.masked} rolled; "
+        f"it works until {timezone.localtime(expires):%Y-%m-%d %H:%M}",
+        detail={"key": key.masked, "replaced_by": issued.key.masked, "expires_at": expires.isoformat()},
+    )
     return issued
 
 
@@ -102,6 +113,14 @@ def api_key_revoke(*, key: ApiKey, actor: Actor) -> None:
     if changed:
         audit_record(
             actor=actor, action="api_key.revoked", obj=key, merchant=key.merchant, after={"key": key.masked}
+        )
+        security_event_record(
+            kind=Kind.API_KEY_REVOKED,
+            severity=Severity.INFO,
+            actor=actor,
+            merchant=key.merchant,
+            summary=f"{key.get_mode_display()} {key.get_kind_display().lower()} key {key.masked} revoked",
+            detail={"key": key.masked},
         )
 
 
