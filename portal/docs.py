@@ -69,6 +69,7 @@ GUIDE: list[tuple[str, list[Page]]] = [
         "Operations",
         [
             Page("status", "Status page", "status.md"),
+            Page("security-events", "Security events and alerts", "security-events.md"),
             Page("log-export", "Log export", "log-export.md"),
             Page("budgets", "Budgets (FinOps)", "budgets.md"),
         ],
