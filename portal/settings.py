@@ -163,6 +163,7 @@ INSTALLED_APPS = [
     "simulators.apps.SimulatorsConfig",
     "credit.apps.CreditConfig",
     "budgets.apps.BudgetsConfig",
+    "status.apps.StatusConfig",
     # Last, so that our templates override the admin's.
     "portal.apps.PortalAdminConfig",
 ]
@@ -618,6 +619,18 @@ CELERY_BEAT_SCHEDULE["credit-invoice-reminders"] = {
     "task": "credit.invoices.remind",
     "schedule": 3600.0,
 }
+
+# --- Status page (/status) ---------------------------------------------------------
+# The beat task checks every component each minute; the page shows a result older than
+# STATUS_STALE_SECONDS as "unknown". Provider probes: one GET with this timeout; slower is degraded.
+STATUS_STALE_SECONDS = env.int("STATUS_STALE_SECONDS", default=180)
+STATUS_PROBE_TIMEOUT = env.float("STATUS_PROBE_TIMEOUT", default=2.0)
+STATUS_PROBE_SLOW_MS = env.float("STATUS_PROBE_SLOW_MS", default=1000.0)
+STATUS_WEBHOOK_LAG_DEGRADED = env.int("STATUS_WEBHOOK_LAG_DEGRADED", default=60)
+STATUS_WEBHOOK_LAG_OUTAGE = env.int("STATUS_WEBHOOK_LAG_OUTAGE", default=600)
+STATUS_QUEUE_DEPTH_DEGRADED = env.int("STATUS_QUEUE_DEPTH_DEGRADED", default=1000)
+STATUS_QUEUE_DEPTH_OUTAGE = env.int("STATUS_QUEUE_DEPTH_OUTAGE", default=10000)
+CELERY_BEAT_SCHEDULE["status-run-checks"] = {"task": "status.run_checks", "schedule": 60.0}
 
 # --- Admission control ---------------------------------------------------------
 # Limits per merchant × method come from the contracts (concurrency_window,

@@ -194,6 +194,7 @@ urlpatterns = [
     path("metrics", admission_views.metrics_view, name="metrics"),
     path("healthz", csrf_exempt(health.healthz), name="healthz"),
     path("readyz", csrf_exempt(health.readyz), name="readyz"),
+    path("", include("status.urls")),  # the public status page (issue 22)
     # Developer docs: the guide (docs/*.md) opens on the quick start; the API reference and
     # the error codes are generated from the code.
     path("docs/", docs.guide_page, name="docs"),
