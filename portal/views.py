@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from payments.selectors_overview import merchant_alerts, merchant_overview, recent_payments
 from portal import errors, selectors, services
 from portal.errors import PortalError
 from portal.forms import (
@@ -206,13 +207,18 @@ def invitation(request, token: str):
 
 @merchant_page()
 def dashboard(request, membership: Membership):
-    merchant = membership.merchant
+    merchant, mode = membership.merchant, page_mode(request)
+    overview = merchant_overview(merchant=merchant, mode=mode)
     return render(
         request,
         "portal/dashboard.html",
         {
             "membership": membership,
             "merchant": merchant,
+            "mode": mode,
+            "overview": overview,
+            "alerts": merchant_alerts(merchant=merchant, mode=mode, overview=overview),
+            "recent": recent_payments(merchant=merchant, mode=mode),
             "application": selectors.application_of(merchant),
             "contracts": selectors.merchant_contracts(merchant),
             "keys": selectors.merchant_api_keys(merchant).filter(revoked_at__isnull=True),
