@@ -1,10 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from payments import views as payment_views
@@ -155,7 +153,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.landing, name="home"),
-    path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("signup/", views.signup, name="signup"),
     path("welcome/", views.welcome, name="welcome"),
     path(

@@ -15,6 +15,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -123,6 +124,12 @@ def welcome(request):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on every page: the icon (its hashed static URL)."""
+    return redirect(static("portal/favicon.svg"))
 
 
 @require_GET

@@ -38,8 +38,9 @@ def test_root_is_a_landing_page_for_visitors_and_the_shop_for_members(client):
 
 def test_favicon_is_served(client):
     response = client.get("/favicon.ico")
-    assert response.status_code == 301
+    assert response.status_code == 302
     assert response.url.endswith("favicon.svg")
+    assert client.get(response.url).status_code == 200
 
 
 @pytest.mark.parametrize(
