@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from portal import errors
 from portal.api.errors import json_error
@@ -15,19 +16,19 @@ def _is_api(request) -> bool:
 def bad_request(request, exception=None):
     if _is_api(request):
         return json_error(errors.BAD_REQUEST)
-    return render(request, "portal/error.html", {"status": 400, "title": "Bad request"}, status=400)
+    return render(request, "portal/error.html", {"status": 400, "title": _("Bad request")}, status=400)
 
 
 def permission_denied(request, exception=None):
     if _is_api(request):
         return json_error(errors.PERMISSION_DENIED)
-    return render(request, "portal/error.html", {"status": 403, "title": "Forbidden"}, status=403)
+    return render(request, "portal/error.html", {"status": 403, "title": _("Forbidden")}, status=403)
 
 
 def not_found(request, exception=None):
     if _is_api(request):
         return json_error(errors.NOT_FOUND, f"No API resource at {request.method} {request.path[:200]}.")
-    return render(request, "portal/error.html", {"status": 404, "title": "Page not found"}, status=404)
+    return render(request, "portal/error.html", {"status": 404, "title": _("Page not found")}, status=404)
 
 
 def api_not_found(request, *args, **kwargs):
@@ -37,7 +38,9 @@ def api_not_found(request, *args, **kwargs):
 def server_error(request):
     if _is_api(request):
         return json_error(errors.INTERNAL_ERROR)
-    return render(request, "portal/error.html", {"status": 500, "title": "Something went wrong"}, status=500)
+    return render(
+        request, "portal/error.html", {"status": 500, "title": _("Something went wrong")}, status=500
+    )
 
 
 def csrf_failure(request, reason=""):
@@ -46,6 +49,6 @@ def csrf_failure(request, reason=""):
     return render(
         request,
         "portal/error.html",
-        {"status": 403, "title": "Your session expired", "text": "Reload the page and try again."},
+        {"status": 403, "title": _("Your session expired"), "text": _("Reload the page and try again.")},
         status=403,
     )

@@ -17,11 +17,12 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from payments.selectors_overview import merchant_alerts, merchant_overview, recent_payments
 from portal import errors, selectors, services
-from portal.errors import PortalError
+from portal.errors import PortalError, localized
 from portal.forms import (
     ApiKeyCreateForm,
     ApiKeyRollForm,
@@ -38,11 +39,11 @@ from portal.staff import staff_has_perm
 
 def _show_error(request, form, exc: PortalError) -> None:
     if form is not None and exc.field and exc.field in form.fields:
-        form.add_error(exc.field, exc.message.split(": ", 1)[-1])
+        form.add_error(exc.field, localized(exc.message).split(": ", 1)[-1])
     elif form is not None:
-        form.add_error(None, exc.message)
+        form.add_error(None, localized(exc.message))
     else:
-        messages.error(request, exc.message)
+        messages.error(request, localized(exc.message))
 
 
 def merchant_page(capability: str = "view"):
@@ -54,7 +55,7 @@ def merchant_page(capability: str = "view"):
             if membership is None:
                 raise Http404("No such merchant")
             if not membership.can(capability):
-                messages.error(request, "Your role does not allow this.")
+                messages.error(request, _("Your role does not allow this."))
                 return redirect("merchant-dashboard", merchant_id=merchant_id)
             request.membership = membership
             return view(request, membership, *args, **kwargs)
@@ -146,9 +147,12 @@ def verify_email(request, token: str):
         services.user_verify_email(token=token)
     except PortalError as exc:
         return render(
-            request, "portal/message.html", {"title": "Link not valid", "text": exc.message}, status=400
+            request,
+            "portal/message.html",
+            {"title": _("Link not valid"), "text": localized(exc.message)},
+            status=400,
         )
-    messages.success(request, "Your e-mail address is verified.")
+    messages.success(request, _("Your e-mail address is verified."))
     return redirect("merchant-home" if request.user.is_authenticated else "login")
 
 
@@ -157,7 +161,9 @@ def verify_email(request, token: str):
 def resend_verification(request):
     if not request.user.email_verified:
         services.email_verification_send(user=request.user)
-        messages.info(request, f"We sent a new verification link to {request.user.email}.")
+        messages.info(
+            request, _("We sent a new verification link to %(email)s.") % {"email": request.user.email}
+        )
     return redirect("merchant-home")
 
 
@@ -170,7 +176,7 @@ def merchant_home(request):
         return render(
             request,
             "portal/message.html",
-            {"title": "No merchant", "text": "You are not a member of any merchant."},
+            {"title": _("No merchant"), "text": _("You are not a member of any merchant.")},
         )
     return redirect("merchant-dashboard", merchant_id=membership.merchant.public_id)
 
@@ -181,7 +187,10 @@ def invitation(request, token: str):
         invite = services.invitation_by_token(token)
     except PortalError as exc:
         return render(
-            request, "portal/message.html", {"title": "Invitation not valid", "text": exc.message}, status=400
+            request,
+            "portal/message.html",
+            {"title": _("Invitation not valid"), "text": localized(exc.message)},
+            status=400,
         )
     form = InvitationSignupForm(request.POST or None)
     if request.method == "POST":
@@ -199,7 +208,9 @@ def invitation(request, token: str):
             _show_error(request, form, exc)
         else:
             if membership is not None:
-                messages.success(request, f"You joined {membership.merchant.name}.")
+                messages.success(
+                    request, _("You joined %(merchant)s.") % {"merchant": membership.merchant.name}
+                )
                 return redirect("merchant-dashboard", merchant_id=membership.merchant.public_id)
     return render(
         request,
@@ -249,7 +260,7 @@ def application_page(request, membership: Membership):
     status = 200
     if request.method == "POST":
         if not membership.can("edit_application"):
-            messages.error(request, "Your role does not allow editing the application.")
+            messages.error(request, _("Your role does not allow editing the application."))
             return redirect("merchant-application", merchant_id=membership.merchant.public_id)
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -257,9 +268,9 @@ def application_page(request, membership: Membership):
                 services.application_update(application=application, data=data, actor=request.user)
                 if "submit" in request.POST:
                     services.application_submit(application=application, actor=request.user)
-                    messages.success(request, "Application submitted. We will review it shortly.")
+                    messages.success(request, _("Application submitted. We will review it shortly."))
                 else:
-                    messages.success(request, "Application saved.")
+                    messages.success(request, _("Application saved."))
             except PortalError as exc:
                 _show_error(request, form, exc)
             else:
@@ -294,13 +305,13 @@ def document_upload(request, membership: Membership):
                 kind=form.cleaned_data["kind"],
                 actor=request.user,
             )
-            messages.success(request, "Document uploaded.")
+            messages.success(request, _("Document uploaded."))
         except PortalError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, localized(exc.message))
     else:
         for field_errors in form.errors.values():
             for error in field_errors:
-                messages.error(request, f"Document: {error}")
+                messages.error(request, _("Document: %(error)s") % {"error": error})
     return redirect("merchant-application", merchant_id=membership.merchant.public_id)
 
 
@@ -313,7 +324,7 @@ def document_delete(request, membership: Membership, document_id: str):
     try:
         services.document_remove(document=document, actor=request.user)
     except PortalError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, localized(exc.message))
     return redirect("merchant-application", merchant_id=membership.merchant.public_id)
 
 
@@ -343,7 +354,7 @@ def api_keys(request, membership: Membership):
     issued = None
     if request.method == "POST":
         if not membership.can("manage_keys"):
-            messages.error(request, "Your role does not allow managing keys.")
+            messages.error(request, _("Your role does not allow managing keys."))
         elif form.is_valid():
             try:
                 issued = services.api_key_create(
@@ -382,9 +393,9 @@ def api_key_roll(request, membership: Membership, key_id: str):
                 key=key, grace=timedelta(hours=form.cleaned_data["grace_hours"]), actor=request.user
             )
         except PortalError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, localized(exc.message))
     else:
-        messages.error(request, "Choose a grace period between 0 and 168 hours.")
+        messages.error(request, _("Choose a grace period between 0 and 168 hours."))
     if issued is None:
         return redirect("merchant-keys", merchant_id=membership.merchant.public_id)
     return render(
@@ -407,7 +418,7 @@ def api_key_roll(request, membership: Membership, key_id: str):
 def api_key_revoke(request, membership: Membership, key_id: str):
     key = get_object_or_404(ApiKey, public_id=key_id, merchant=membership.merchant)
     services.api_key_revoke(key=key, actor=request.user)
-    messages.success(request, f"Key {key.masked} revoked.")
+    messages.success(request, _("Key %(key)s revoked.") % {"key": key.masked})
     return redirect("merchant-keys", merchant_id=membership.merchant.public_id)
 
 
@@ -427,7 +438,9 @@ def team(request, membership: Membership):
         except PortalError as exc:
             _show_error(request, form, exc)
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("merchant-team", merchant_id=merchant.public_id)
     return render(
         request,
@@ -453,9 +466,12 @@ def member_role(request, membership: Membership, member_id: str):
         if not form.is_valid():
             raise PortalError(errors.BAD_REQUEST, "Choose a valid role.")
         services.membership_change_role(membership=target, role=form.cleaned_data["role"], by=membership)
-        messages.success(request, f"{target.user.email} is now {form.cleaned_data['role']}.")
+        messages.success(
+            request,
+            _("%(email)s is now %(role)s.") % {"email": target.user.email, "role": form.cleaned_data["role"]},
+        )
     except PortalError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, localized(exc.message))
     return redirect("merchant-team", merchant_id=membership.merchant.public_id)
 
 
@@ -465,9 +481,9 @@ def member_remove(request, membership: Membership, member_id: str):
     target = get_object_or_404(Membership, public_id=member_id, merchant=membership.merchant)
     try:
         services.membership_remove(membership=target, by=membership)
-        messages.success(request, f"{target.user.email} was removed.")
+        messages.success(request, _("%(email)s was removed.") % {"email": target.user.email})
     except PortalError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, localized(exc.message))
     if target.user_id == request.user.id:
         return HttpResponseRedirect(reverse("merchant-home"))
     return redirect("merchant-team", merchant_id=membership.merchant.public_id)
@@ -478,7 +494,7 @@ def member_remove(request, membership: Membership, member_id: str):
 def invitation_revoke(request, membership: Membership, invitation_id: str):
     invite = get_object_or_404(Invitation, public_id=invitation_id, merchant=membership.merchant)
     services.invitation_revoke(invitation=invite, by=membership)
-    messages.success(request, f"Invitation to {invite.email} revoked.")
+    messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invite.email})
     return redirect("merchant-team", merchant_id=membership.merchant.public_id)
 
 
