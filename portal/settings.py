@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "credit.apps.CreditConfig",
     "budgets.apps.BudgetsConfig",
     "status.apps.StatusConfig",
+    "exports.apps.ExportsConfig",
     # Last, so that our templates override the admin's.
     "portal.apps.PortalAdminConfig",
 ]
@@ -631,6 +632,15 @@ STATUS_WEBHOOK_LAG_OUTAGE = env.int("STATUS_WEBHOOK_LAG_OUTAGE", default=600)
 STATUS_QUEUE_DEPTH_DEGRADED = env.int("STATUS_QUEUE_DEPTH_DEGRADED", default=1000)
 STATUS_QUEUE_DEPTH_OUTAGE = env.int("STATUS_QUEUE_DEPTH_OUTAGE", default=10000)
 CELERY_BEAT_SCHEDULE["status-run-checks"] = {"task": "status.run_checks", "schedule": 60.0}
+
+# --- Log export (Parquet, docs/log-export.md) ---------------------------------------
+# Closed hours of events as Hive-partitioned Parquet under EXPORT_URL: any fsspec URL
+# (file:///…, or s3://bucket/prefix with s3fs installed). An hour is closed
+# EXPORT_GRACE_SECONDS after its end; a run exports at most EXPORT_MAX_HOURS_PER_RUN hours.
+EXPORT_URL = env.str("EXPORT_URL", default=(VAR_DIR / "exports").as_uri())
+EXPORT_GRACE_SECONDS = env.int("EXPORT_GRACE_SECONDS", default=300)
+EXPORT_MAX_HOURS_PER_RUN = env.int("EXPORT_MAX_HOURS_PER_RUN", default=48)
+CELERY_BEAT_SCHEDULE["exports-run"] = {"task": "exports.run", "schedule": 300.0}
 
 # --- Admission control ---------------------------------------------------------
 # Limits per merchant × method come from the contracts (concurrency_window,
