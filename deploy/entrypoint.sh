@@ -3,7 +3,8 @@
 #   web            gunicorn with portal/gunicorn_conf.py (as scripts/run.sh and the Procfile run it)
 #   worker         a Celery worker
 #   beat           Celery beat (its schedule file in /tmp: CELERY_BEAT_SCHEDULE_FILENAME)
-#   migrate        one-shot: database migrations, then the credit score model (on the uploads volume)
+#   migrate [ARGS] one-shot: database migrations, then the credit score model (on the uploads
+#                  volume; ARGS go to credit_setup, e.g. --samples 20000)
 #   collectstatic  build time only: static files (hashed, compressed) into STATIC_ROOT
 #   manage ARGS    any manage.py command; anything else is run as given
 # The root filesystem is read-only: writable are only /tmp (PORTAL_VAR_DIR, the beat schedule,
@@ -15,6 +16,10 @@ cd "$(dirname "$0")/.."
 : "${CELERY_BEAT_SCHEDULE_FILENAME:=$PORTAL_VAR_DIR/celerybeat-schedule}"
 export PORTAL_VAR_DIR CELERY_BEAT_SCHEDULE_FILENAME
 mkdir -p "$PORTAL_VAR_DIR"
+
+# Only gunicorn's workers share metrics through files (portal/gunicorn_conf.py); elsewhere
+# prometheus_client keeps them in memory, as `make run` does.
+[ "${1:-web}" = web ] || unset PROMETHEUS_MULTIPROC_DIR
 
 role=${1:-web}
 [ "$#" -gt 0 ] && shift
@@ -36,7 +41,7 @@ case "$role" in
   migrate)
     python manage.py migrate --noinput
     # A live credit score model (trained once, into CREDIT_MODEL_DIR on the shared volume).
-    exec python manage.py credit_setup
+    exec python manage.py credit_setup "$@"
     ;;
   collectstatic)
     # Build time: production settings (the manifest storage) with placeholder secrets that

@@ -164,7 +164,7 @@ def test_writable_paths_point_at_tmp_or_the_uploads_volume_and_static_files_are_
     assert env["PORTAL_ENV"] == "production"
     for name in (
         "PORTAL_VAR_DIR", "MEDIA_ROOT", "CREDIT_MODEL_DIR", "CELERY_BEAT_SCHEDULE_FILENAME",
-        "PROMETHEUS_MULTIPROC_DIR", "HOME", "XDG_CACHE_HOME",
+        "HOME", "XDG_CACHE_HOME",
     ):  # fmt: skip
         path = PurePosixPath(env[name])
         assert any(path == d or d in path.parents for d in DECLARED), (name, path)
@@ -283,6 +283,23 @@ def changes(before: dict, after: dict) -> list[str]:
     )
 
 
+def state(app: Path) -> tuple[dict, dict]:
+    """The image's read-only trees: /app in full, /opt/venv by its directories."""
+    return snapshot(app), snapshot(VENV, directories_only=True)
+
+
+def written(before: tuple[dict, dict], after: tuple[dict, dict]) -> list[str]:
+    """What changed in /app, and the bytecode written into the venv's existing packages (other
+    engineers may install packages into this shared venv meanwhile: new packages are theirs)."""
+    venv_before = before[1]
+    in_venv = []
+    for change in changes(venv_before, after[1]):
+        package = change.split(" ", 1)[1].split("/__pycache__")[0]
+        if "/__pycache__" in change and package in venv_before:
+            in_venv.append(change)
+    return changes(before[0], after[0]) + in_venv
+
+
 def container_env(tmp_path: Path, app: Path) -> dict[str, str]:
     """The image's ENV, its /tmp, /data, /app and /opt/venv moved to this test's directories."""
     moves = {"/tmp": tmp_path / "tmp", "/data": tmp_path / "data", "/app": app, "/opt/venv": VENV}
@@ -299,37 +316,61 @@ def container_env(tmp_path: Path, app: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-def test_web_role_writes_nothing_outside_tmp_and_the_uploads_volume(tmp_path, merchant, applicant):
-    app = tmp_path / "app"
+@pytest.fixture(scope="module")
+def image(tmp_path_factory) -> Path:
+    """The image's /app: the build context, and static files built as the Containerfile does."""
+    build = tmp_path_factory.mktemp("image")
+    app = build / "app"
     build_context(app)
-    for declared in ("tmp", "data/media", "data/models"):
-        (tmp_path / declared).mkdir(parents=True)
-    env = container_env(tmp_path, app)
+    env = container_env(build, app)
     assert env["PORTAL_ENV"] == "production" and env["STATIC_ROOT"] == str(app / "staticfiles")
-
-    # the image's build step: static files (hashed, compressed) into the application directory
     built = subprocess.run(
         [str(app / "deploy" / "entrypoint.sh"), "collectstatic"],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
+    return app
+
+
+def container(tmp_path: Path, app: Path) -> dict[str, str]:
+    """A container's environment, with its own empty /tmp and uploads volume."""
+    for declared in ("tmp", "data/media", "data/models"):
+        (tmp_path / declared).mkdir(parents=True)
+    return container_env(tmp_path, app)
+
+
+# What production refuses to start without; the services are the tests' own.
+PRODUCTION = {
+    "SECRET_KEY": "k" * 20 + "A-very-long-random-production-secret-key-0123456789",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "CARD_ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=",
+    "CARD_HASH_KEY": "B" * 43 + "=",
+    "METRICS_TOKEN": "m" * 40,
+    "SECURE_SSL_REDIRECT": "false",
+    "BEHIND_TLS_PROXY": "false",
+}
+
+
+def services() -> dict[str, str]:
+    return {
+        "DATABASE_URL": processes.test_database_url(),
+        "REDIS_URL": processes.settings.REDIS_URL,
+        "CELERY_BROKER_URL": processes.test_broker_url(),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_web_role_writes_nothing_outside_tmp_and_the_uploads_volume(tmp_path, image, merchant, applicant):
+    app = image
+    env = container(tmp_path, app)
     manifest = (app / "staticfiles" / "staticfiles.json").read_text()
 
     port = processes.free_port()
-    token = "m" * 40
+    token = PRODUCTION["METRICS_TOKEN"]
     env.update(
-        SECRET_KEY="k" * 20 + "A-very-long-random-production-secret-key-0123456789",
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=processes.test_database_url(),
-        REDIS_URL=processes.settings.REDIS_URL,
-        CELERY_BROKER_URL=processes.test_broker_url(),
-        CARD_ENCRYPTION_KEYS="k1:" + "A" * 43 + "=",
-        CARD_HASH_KEY="B" * 43 + "=",
-        METRICS_TOKEN=token,
-        SECURE_SSL_REDIRECT="false",
-        BEHIND_TLS_PROXY="false",
+        PRODUCTION,
+        **services(),
         HOST="127.0.0.1",
         PORT=str(port),
         WEB_CONCURRENCY="1",
@@ -337,7 +378,7 @@ def test_web_role_writes_nothing_outside_tmp_and_the_uploads_volume(tmp_path, me
         WEB_ACCESS_LOG="",
         DB_CONN_MAX_AGE="0",
     )
-    before = {**snapshot(app), **snapshot(VENV, directories_only=True)}
+    before = state(app)
     web = processes.spawn([str(app / "deploy" / "entrypoint.sh"), "web"], env, tmp_path / "tmp" / "web.log")
     url = f"http://127.0.0.1:{port}"
     try:
@@ -392,9 +433,52 @@ def test_web_role_writes_nothing_outside_tmp_and_the_uploads_volume(tmp_path, me
     finally:
         web.stop()
 
-    after = {**snapshot(app), **snapshot(VENV, directories_only=True)}
-    assert changes(before, after) == []
+    assert written(before, state(app)) == []
     # …and what it did write went to the declared places
     stored = [p for p in (tmp_path / "data" / "media").rglob("*") if p.is_file()]
     assert len(stored) == 1 and stored[0].read_bytes() == png
-    assert list(Path(env["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"))
+    assert list((Path(env["PORTAL_VAR_DIR"]) / "prometheus").glob("*.db"))
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_migrate_worker_and_beat_roles_write_nothing_outside_tmp_and_the_uploads_volume(tmp_path, image):
+    app = image
+    env = container(tmp_path, app)
+    env.update(PRODUCTION, **services(), CELERY_CONCURRENCY="1", DB_CONN_MAX_AGE="0")
+    entrypoint = str(app / "deploy" / "entrypoint.sh")
+    processes.purge_broker()
+    before = state(app)
+
+    worker = processes.spawn(
+        [entrypoint, "worker", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        env, tmp_path / "tmp" / "worker.log",
+    )  # fmt: skip
+    beat = processes.spawn([entrypoint, "beat"], env, tmp_path / "tmp" / "beat.log")
+    schedule = Path(env["CELERY_BEAT_SCHEDULE_FILENAME"])
+    try:
+        # while they start (the test database is migrated already), the one-shot migrate
+        # service: migrations, then a credit model onto the volume
+        migrated = subprocess.run(
+            [entrypoint, "migrate", "--samples", "2000"],
+            env=env, capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        assert [p.suffix for p in (tmp_path / "data" / "models").iterdir()] == [".joblib"]
+
+        # beat queues the 10-second webhook sweep; the worker runs it
+        deadline = time.monotonic() + 60
+        while not re.search(r"Task payments\.webhooks\.sweep\[[\w-]+\] succeeded", worker.log()):
+            for proc in (worker, beat):
+                if proc.process.poll() is not None:
+                    pytest.fail(f"exited:\n{proc.log()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"no task ran:\n{worker.log()}\n{beat.log()}")
+            time.sleep(0.2)
+    finally:
+        beat.stop()
+        worker.stop()
+        processes.purge_broker()
+
+    assert written(before, state(app)) == []
+    assert list(schedule.parent.glob(schedule.name + "*"))  # beat's state: in /tmp
