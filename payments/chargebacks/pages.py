@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from payments.chargebacks import selectors, services
 from payments.chargebacks.models import Status
-from portal.errors import PortalError
+from portal.errors import PortalError, localized
 from portal.models import Mode
 from portal.views import merchant_page, page_mode
 
@@ -76,9 +77,9 @@ def chargeback_evidence(request, membership, mode: str, chargeback_id: str):
         services.chargeback_evidence_add(
             chargeback=chargeback, upload=request.FILES.get("file"), actor=request.user
         )
-        messages.success(request, "Evidence uploaded.")
+        messages.success(request, _("Evidence uploaded."))
     except PortalError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, localized(exc.message))
     return redirect("merchant-chargeback", membership.merchant.public_id, mode, chargeback.chargeback_id)
 
 
@@ -88,7 +89,7 @@ def chargeback_submit(request, membership, mode: str, chargeback_id: str):
     chargeback = _get(membership, mode, chargeback_id)
     try:
         services.chargeback_submit(chargeback=chargeback, actor=request.user)
-        messages.success(request, "Evidence submitted to the acquirer.")
+        messages.success(request, _("Evidence submitted to the acquirer."))
     except PortalError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, localized(exc.message))
     return redirect("merchant-chargeback", membership.merchant.public_id, mode, chargeback.chargeback_id)

@@ -9,30 +9,34 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from payments.webhooks import secrets, services
 from payments.webhooks.events import EVENTS
 from payments.webhooks.models import WebhookDelivery, WebhookSetting
-from portal.errors import PortalError
+from portal.errors import PortalError, localized
 from portal.models import Mode
 from portal.views import merchant_page
 
 
 class WebhookSettingForm(forms.Form):
-    mode = forms.ChoiceField(choices=Mode.choices, initial=Mode.TEST)
+    mode = forms.ChoiceField(label=gettext_lazy("Mode"), choices=Mode.choices, initial=Mode.TEST)
     url = forms.URLField(
         label="URL",
         max_length=2000,
         assume_scheme="https",
-        help_text="A public address: https in live mode (docs/webhooks.md, where webhooks may go).",
+        help_text=gettext_lazy(
+            "A public address: https in live mode (see the webhooks guide for where they may go)."
+        ),
     )
-    event = forms.ChoiceField(choices=[(e, e) for e in EVENTS])
+    event = forms.ChoiceField(label=gettext_lazy("Event"), choices=[(e, e) for e in EVENTS])
     signature = forms.CharField(
-        label="Fincode-Signature value",
+        label=gettext_lazy("Fincode-Signature value"),
         max_length=60,
         required=False,
-        help_text="Sent as is in a header: printable ASCII, no line break.",
+        help_text=gettext_lazy("Sent as is in a header: printable ASCII, no line break."),
     )
 
 
@@ -52,15 +56,15 @@ def webhooks(request, membership):
     form = WebhookSettingForm(request.POST or None, initial={"mode": mode})
     if request.method == "POST":
         if not membership.can("manage_keys"):
-            messages.error(request, "Your role does not allow changing webhooks.")
+            messages.error(request, _("Your role does not allow changing webhooks."))
         elif form.is_valid():
             data = dict(form.cleaned_data)
             try:
                 services.webhook_setting_create(merchant=merchant, mode=data.pop("mode"), data=data)
             except PortalError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form.add_error(exc.field if exc.field in form.fields else None, localized(exc.message))
             else:
-                messages.success(request, f"Webhook added for {data['event']}.")
+                messages.success(request, _("Webhook added for %(event)s.") % {"event": data["event"]})
                 return _back(membership, mode)
     deliveries = WebhookDelivery.objects.filter(
         setting__merchant=merchant, setting__mode=mode
@@ -94,7 +98,10 @@ def webhook_delete(request, membership, setting_id: str):
         WebhookSetting, merchant=membership.merchant, setting_id=setting_id, deleted_at__isnull=True
     )
     services.webhook_setting_delete(setting=setting)
-    messages.success(request, f"Webhook {setting.setting_id} deleted; its pending deliveries are cancelled.")
+    messages.success(
+        request,
+        _("Webhook %(id)s deleted; its pending deliveries are cancelled.") % {"id": setting.setting_id},
+    )
     return _back(membership, setting.mode)
 
 
@@ -103,7 +110,7 @@ def webhook_delete(request, membership, setting_id: str):
 def webhook_secret_rotate(request, membership):
     mode = _mode(request)
     services.webhook_secret_rotate(merchant=membership.merchant, mode=mode)
-    messages.success(request, "New signing secret. The old one keeps signing (a second v1) for 24 hours.")
+    messages.success(request, _("New signing secret. The old one keeps signing (a second v1) for 24 hours."))
     return _back(membership, mode)
 
 
@@ -139,9 +146,9 @@ def delivery_resend(request, membership, delivery_id: str):
     try:
         services.webhook_delivery_resend(delivery=delivery)
     except PortalError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, localized(exc.message))
     else:
-        messages.success(request, f"Delivery {delivery.delivery_id} queued again.")
+        messages.success(request, _("Delivery %(id)s queued again.") % {"id": delivery.delivery_id})
     return redirect(
         "merchant-webhook-delivery", merchant_id=membership.merchant.public_id, delivery_id=delivery_id
     )
