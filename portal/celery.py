@@ -4,6 +4,7 @@ import logging
 import os
 
 from celery import Celery
+from celery.signals import beat_init, worker_process_init
 
 logger = logging.getLogger(__name__)
 
@@ -12,6 +13,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect(weak=False)
+def _telemetry_worker(**kwargs) -> None:
+    # Each worker process (prefork children: after the fork; the solo pool too) traces its tasks
+    # when OTEL_* asks for it; the trace context comes with each task from its publisher.
+    from portal.telemetry import WORKER, telemetry_configure
+
+    telemetry_configure(service_name=WORKER)
+
+
+@beat_init.connect(weak=False)
+def _telemetry_beat(**kwargs) -> None:
+    from portal.telemetry import BEAT, telemetry_configure
+
+    telemetry_configure(service_name=BEAT)
 
 
 def producer_warm_up() -> bool:

@@ -49,3 +49,38 @@ class RedactCardNumbers(logging.Filter):
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
+
+
+class EcsContext(logging.Filter):
+    """Adds the fields of the Elastic Common Schema that come from the context of a log line:
+    ``trace.id``/``span.id`` (the current OpenTelemetry span, when one is recorded),
+    ``http.request.id`` (``portal.request_id``) and ``labels.merchant_id`` (the merchant an API
+    request acts for). ``ecs_logging.StdlibFormatter`` writes them out; the text format ignores them.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from portal.request_id import current_request, current_request_id
+        from portal.telemetry import current_trace_ids
+
+        ids = current_trace_ids()
+        if ids is not None:
+            setattr(record, "trace.id", ids[0])
+            setattr(record, "span.id", ids[1])
+        request_id = current_request_id()
+        if request_id is not None:
+            setattr(record, "http.request.id", request_id)
+            merchant_id = _merchant_id(current_request())
+            if merchant_id:
+                setattr(record, "labels.merchant_id", merchant_id)
+        return True
+
+
+def _merchant_id(request: object) -> str | None:
+    # Only an API principal already set by authentication: ``type()``, not ``isinstance()`` or
+    # ``getattr()``, so that a log line never makes the lazy ``request.user`` query the database.
+    from portal.api.authentication import ApiPrincipal
+
+    user = vars(request).get("user") if hasattr(request, "__dict__") else None
+    if type(user) is not ApiPrincipal:
+        return None
+    return user.merchant.public_id

@@ -170,6 +170,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.request_id.RequestIdMiddleware",  # X-Request-ID in and out; on logs and the span
     "portal.middleware.ApiEdgeMiddleware",
     "portal.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -412,6 +413,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers log through LOGGING below (card numbers masked, LOG_FORMAT), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="portal")
 # An unacknowledged task (its worker killed) is delivered again after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
@@ -642,6 +645,11 @@ EXPORT_GRACE_SECONDS = env.int("EXPORT_GRACE_SECONDS", default=300)
 EXPORT_MAX_HOURS_PER_RUN = env.int("EXPORT_MAX_HOURS_PER_RUN", default=48)
 CELERY_BEAT_SCHEDULE["exports-run"] = {"task": "exports.run", "schedule": 300.0}
 
+# --- Outbound HTTP (portal/outbound.py) ----------------------------------------------
+# The hosts provider calls may reach ("api.acquirer.example,*.wallet.example"); empty: the
+# hosts of the provider URLs above. Webhooks keep their own rules (public addresses only).
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
+
 # --- Admission control ---------------------------------------------------------
 # Limits per merchant × method come from the contracts (concurrency_window,
 # rate_per_second × burst_factor); these are the global knobs.
@@ -677,13 +685,29 @@ METRICS_TOKEN = _env_or_file("METRICS_TOKEN") or ""
 
 # --- Logging --------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# "ecs": one JSON object per line in the Elastic Common Schema (ecs-logging), with trace.id,
+# span.id, http.request.id and labels.merchant_id; "text": the plain lines. Card numbers are
+# masked in both (the redact_pan filter runs first on every handler).
+LOG_FORMAT = env.str("LOG_FORMAT", default="ecs" if PRODUCTION else "text")
+if LOG_FORMAT not in {"ecs", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be ecs or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_pan": {"()": "portal.logging.RedactCardNumbers"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact_pan": {"()": "portal.logging.RedactCardNumbers"},
+        "ecs_context": {"()": "portal.logging.EcsContext"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "ecs": {"()": "ecs_logging.StdlibFormatter", "exclude_fields": ["log.original"]},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_pan"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "ecs" if LOG_FORMAT == "ecs" else "plain",
+            "filters": ["redact_pan", "ecs_context"] if LOG_FORMAT == "ecs" else ["redact_pan"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

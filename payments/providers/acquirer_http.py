@@ -22,6 +22,7 @@ from payments.providers.base import (
     ProviderUnavailable,
     QueryResult,
 )
+from portal.outbound import outbound_client
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ def _client(base_url: str) -> httpx.Client:
         with _lock:
             client = _clients.get(base_url)
             if client is None:
-                client = httpx.Client(
+                client = outbound_client(
+                    purpose="acquirer",
                     base_url=base_url,
                     timeout=httpx.Timeout(
                         settings.ACQUIRER_TIMEOUT, connect=settings.ACQUIRER_CONNECT_TIMEOUT

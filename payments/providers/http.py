@@ -1,6 +1,7 @@
 """HTTP plumbing shared by the asynchronous providers' clients (and the simulators' notifications).
 
-One pooled ``httpx.Client`` per provider, with that provider's timeouts; no automatic
+One pooled ``httpx.Client`` per provider (built by ``portal.outbound``: allowed hosts only,
+egress proxy, tracing), with that provider's timeouts; no automatic
 retries (the Celery task decides). Answers are mapped onto the provider exception
 hierarchy: connection refused → ProviderUnavailable (certainly not done), timeout or
 5xx/429 → ProviderTimeout/ProviderFailure (outcome unknown: retry with the same
@@ -18,6 +19,7 @@ import httpx
 from django.conf import settings
 
 from payments.providers.base import Declined, ProviderFailure, ProviderTimeout, ProviderUnavailable
+from portal.outbound import outbound_client
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, float], httpx.Client] = {}
@@ -42,7 +44,8 @@ def client(name: str, timeout: float, connect: float | None = None) -> httpx.Cli
             found = _clients.get(key)
             if found is None:
                 connect = min(timeout, settings.PROVIDER_CONNECT_TIMEOUT if connect is None else connect)
-                found = httpx.Client(
+                found = outbound_client(
+                    purpose=name,
                     timeout=httpx.Timeout(timeout, connect=connect),
                     limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
                     transport=_transport,

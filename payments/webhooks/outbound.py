@@ -34,6 +34,8 @@ import httpx
 from django.conf import settings
 
 from portal.models import Mode
+from portal.outbound import outbound_client
+from portal.telemetry import telemetry_enabled
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -321,9 +323,14 @@ def client(*, mode: str) -> httpx.Client:
     clients = getattr(_local, "clients", None)
     if clients is None:
         clients = _local.clients = {}
-    found = clients.get(loopback)
+    key = (loopback, telemetry_enabled())
+    found = clients.get(key)
     if found is None:
-        found = clients[loopback] = httpx.Client(
+        # The one outbound layer (tracing: ``traceparent`` on every delivery); not its host
+        # allowlist, which is for providers: a webhook's rules are the guarded transport's.
+        found = clients[key] = outbound_client(
+            purpose="webhooks",
+            allowlist=False,
             transport=GuardedTransport(loopback=loopback),
             follow_redirects=False,
             trust_env=False,

@@ -1,0 +1,171 @@
+"""The one HTTP client layer for every outbound call: providers and webhook deliveries.
+
+Every ``httpx.Client`` that leaves the process is built by ``outbound_client``:
+
+* **Provider calls** (``allowlist=True``) may reach only the hosts of
+  ``OUTBOUND_ALLOWED_HOSTS`` — by default the hosts of the configured provider URLs
+  (acquirer, 3-D Secure server, the asynchronous providers, this product's own notification
+  URL for the simulators). ``*.example.com`` allows the subdomains of ``example.com``.
+  Anything else is refused before a connection is opened: ``OutboundRefused``, one log line
+  and ``outbound_refused_total{destination}`` (the FQDN filter of an egress proxy, enforced
+  in the process too).
+* **An egress proxy**: provider clients honour ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``
+  from the environment (httpx's ``trust_env``).
+* **Webhook deliveries** keep their own destination rules — public addresses only, checked
+  at connection time by ``payments.webhooks.outbound.GuardedTransport``, never through a
+  proxy from the environment — and pass ``allowlist=False``.
+* **Tracing**: with telemetry on (``portal.telemetry``), each client's transport is traced
+  and carries ``traceparent``; off, nothing is added.
+
+E-mail is not HTTP: it goes to ``EMAIL_HOST`` only (Django's SMTP backend).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from prometheus_client import Counter
+
+from portal import telemetry
+
+logger = logging.getLogger(__name__)
+
+REFUSED = Counter(
+    "outbound_refused",
+    "Outbound HTTP calls refused because their destination host is not allowed.",
+    ["destination"],
+)
+
+
+class OutboundRefused(httpx.ConnectError):
+    """Not sent: ``destination`` is not in ``OUTBOUND_ALLOWED_HOSTS``.
+
+    An ``httpx.ConnectError`` (raised before any connection is opened), so that the callers'
+    mapping of transport errors applies: "could not connect" means certainly not done.
+    """
+
+    def __init__(self, destination: str, *, request: httpx.Request | None = None):
+        self.destination = destination
+        super().__init__(
+            f"outbound destination refused: {destination!r} is not in OUTBOUND_ALLOWED_HOSTS",
+            request=request,
+        )
+
+
+_hosts_lock = threading.Lock()
+_hosts_cache: tuple[tuple, frozenset[str]] | None = None
+
+
+def _host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""
+
+
+def _configured() -> tuple:
+    return (
+        tuple(getattr(settings, "OUTBOUND_ALLOWED_HOSTS", ()) or ()),
+        settings.ACQUIRER_SIMULATOR_URL,
+        settings.ACQUIRER_LIVE_URL,
+        settings.TDS_SIMULATOR_URL,
+        settings.TDS_SERVER_URL,
+        settings.PROVIDER_SIMULATOR_URL,
+        tuple(sorted(settings.PROVIDER_LIVE_URLS.items())),
+        settings.PROVIDER_NOTIFY_BASE_URL,
+    )
+
+
+def allowed_hosts() -> frozenset[str]:
+    """The provider hosts outbound calls may reach (lower case; ``*.`` entries match subdomains)."""
+    global _hosts_cache
+    key = _configured()
+    cached = _hosts_cache
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    explicit, *urls = key
+    if explicit:
+        hosts = {h.strip().lower().rstrip(".") for h in explicit if h.strip()}
+    else:
+        flat: list[str] = []
+        for item in urls:
+            if isinstance(item, tuple):
+                flat.extend(url for _, url in item)
+            elif item:
+                flat.append(item)
+        hosts = {_host_of(url) for url in flat} - {""}
+    found = frozenset(hosts)
+    with _hosts_lock:
+        _hosts_cache = (key, found)
+    return found
+
+
+def host_allowed(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    hosts = allowed_hosts()
+    if "*" in hosts or host in hosts:
+        return True
+    return any(entry.startswith("*.") and host.endswith(entry[1:]) for entry in hosts)
+
+
+def refuse(destination: str, *, purpose: str, request: httpx.Request | None = None) -> OutboundRefused:
+    """Count and log one refused destination; the error to raise."""
+    REFUSED.labels(destination=destination[:253]).inc()
+    logger.warning(
+        "outbound: refused %s call to %s (not in OUTBOUND_ALLOWED_HOSTS)",
+        purpose,
+        destination,
+        extra={"event.action": "outbound-refused", "destination.domain": destination},
+    )
+    return OutboundRefused(destination, request=request)
+
+
+def _allowlist_hook(purpose: str):
+    def check(request: httpx.Request) -> None:
+        host = request.url.host
+        if not host_allowed(host):
+            raise refuse(host, purpose=purpose, request=request)
+
+    return check
+
+
+def outbound_client(
+    *,
+    purpose: str,
+    timeout: httpx.Timeout | float = 5.0,
+    allowlist: bool = True,
+    transport: httpx.BaseTransport | None = None,
+    limits: httpx.Limits | None = None,
+    headers: dict[str, str] | None = None,
+    base_url: str = "",
+    follow_redirects: bool = False,
+    trust_env: bool = True,
+) -> httpx.Client:
+    """An httpx client for ``purpose`` (``acquirer``, ``paypay``, ``webhooks`` …; logs and metrics).
+
+    ``transport``: a replacement transport (the guarded webhook transport; tests' in-process
+    transports). Without one, httpx's own, with the environment's proxy when ``trust_env``.
+    """
+    if (
+        transport is not None
+        and telemetry.telemetry_enabled()
+        and not isinstance(transport, httpx.HTTPTransport)
+    ):
+        # httpx's own transport is traced by the instrumentation; any other is wrapped here.
+        from opentelemetry.instrumentation.httpx import SyncOpenTelemetryTransport
+
+        transport = SyncOpenTelemetryTransport(transport)
+    return httpx.Client(
+        base_url=base_url,
+        timeout=timeout,
+        limits=limits or httpx.Limits(max_connections=50, max_keepalive_connections=10),
+        transport=transport,
+        headers=headers,
+        follow_redirects=follow_redirects,
+        trust_env=trust_env,
+        event_hooks={"request": [_allowlist_hook(purpose)]} if allowlist else None,
+    )

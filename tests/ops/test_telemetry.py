@@ -1,0 +1,204 @@
+"""One card payment traced: the API request, its SQL, and the webhook delivery in one trace.
+
+In-process (eager tasks): spans go to the SDK's in-memory exporter through
+``portal.telemetry.telemetry_configure``. Across processes: a real Celery worker exports by
+OTLP/HTTP to a collector stub, and the merchant's receiver gets the web request's trace id in
+the delivery's ``traceparent``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.db import connections
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, format_trace_id
+
+from portal import telemetry
+from tests.payments.conftest import acquirer_in_process, public_api, receiver  # noqa: F401
+from tests.payments.flows import subscribe
+from tests.payments.helpers import VISA, register, token
+from tests.payments.helpers import execute as card_execute
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+_exporter = InMemorySpanExporter()
+
+
+@pytest.fixture
+def spans():
+    """Tracing on for this test (in-memory), off again after it."""
+    telemetry.telemetry_configure(exporter=_exporter)
+    connections.close_all()  # the next connections are opened by the instrumented psycopg
+    _exporter.clear()
+    try:
+        yield _exporter
+    finally:
+        telemetry.telemetry_uninstrument()
+        connections.close_all()
+        _exporter.clear()
+
+
+def _traceparent_trace_id(headers: dict[str, str]) -> str:
+    value = {k.lower(): v for k, v in headers.items()}["traceparent"]
+    version, trace_id, span_id, flags = value.split("-")
+    assert version == "00" and len(span_id) == 16 and int(flags, 16) & 1  # sampled
+    return trace_id
+
+
+def test_a_card_payment_is_one_trace_from_the_api_to_the_webhook(spans, api, public_api, receiver):  # noqa: F811
+    subscribe(api, receiver.url, "payments.card.exec")
+    payment = register(api, amount="1200")
+    card = token(public_api, VISA)
+    spans.clear()
+    response = card_execute(api, payment, card)
+    assert response.status_code == 200, response.content
+    delivered = receiver.wait_for(1)[0]
+
+    finished = spans.get_finished_spans()
+    servers = [s for s in finished if s.kind == SpanKind.SERVER and s.parent is None]
+    assert len(servers) == 1, [(s.name, s.kind) for s in finished]
+    server = servers[0]
+    assert server.attributes.get("http.request.method", server.attributes.get("http.method")) == "PUT"
+    trace_id = server.context.trace_id
+    same_trace = [s for s in finished if s.context.trace_id == trace_id]
+    # Everything but admission control's release of its slot (a Redis script run once the
+    # response is closed, after the request's span): the acquirer call, the task, the delivery.
+    others = [(s.name, dict(s.attributes)) for s in finished if s.context.trace_id != trace_id]
+    assert all(attributes["db.system"] == "redis" for _, attributes in others), others
+    assert len(others) <= 1
+    sql = [s for s in same_trace if s.attributes.get("db.system") == "postgresql"]
+    assert len(sql) >= 3 and all(s.kind == SpanKind.CLIENT for s in sql)
+    assert any(s.attributes.get("db.system") == "redis" for s in same_trace)  # admission, caches
+    http_out = [
+        s
+        for s in same_trace
+        if s.kind == SpanKind.CLIENT
+        and str(s.attributes.get("url.full", s.attributes.get("http.url"))).endswith("/hook")
+    ]
+    assert (
+        len(http_out) == 1
+        and http_out[0].attributes.get(
+            "http.response.status_code", http_out[0].attributes.get("http.status_code")
+        )
+        == 200
+    )
+    assert any(s.kind == SpanKind.CONSUMER for s in same_trace)  # the delivery task (eager)
+    assert server.attributes["http.request.id"] == response["X-Request-ID"]
+    # The merchant's receiver can correlate: the delivery carried this trace.
+    assert _traceparent_trace_id(delivered.headers) == format_trace_id(trace_id)
+    # No card number anywhere in what is exported.
+    exported = repr([(s.name, dict(s.attributes), [dict(e.attributes) for e in s.events]) for s in finished])
+    assert VISA not in exported and "411111" not in exported
+
+
+def test_nothing_is_installed_without_configuration(monkeypatch):
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER"):
+        monkeypatch.delenv(name, raising=False)
+    assert telemetry.telemetry_wanted() is False
+    assert telemetry.telemetry_configure() is telemetry.telemetry_enabled() is False
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+    assert telemetry.telemetry_wanted() is False
+
+
+# --- Across processes: a real worker, exporting by OTLP/HTTP ---------------------------------
+
+
+class Collector:
+    """An OTLP/HTTP collector stub: keeps the bodies POSTed to /v1/traces."""
+
+    def __init__(self):
+        self.bodies: list[bytes] = []
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path == "/v1/traces":
+                    collector.bodies.append(body)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def spans(self) -> list[tuple[str, str, str]]:
+        """(service.name, trace id hex, span name) of every span received."""
+        found = []
+        for body in list(self.bodies):
+            request = ExportTraceServiceRequest()
+            request.ParseFromString(body)
+            for resource_spans in request.resource_spans:
+                service = next(
+                    a.value.string_value
+                    for a in resource_spans.resource.attributes
+                    if a.key == "service.name"
+                )
+                for scope in resource_spans.scope_spans:
+                    found += [(service, s.trace_id.hex(), s.name) for s in scope.spans]
+        return found
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def traced_worker(tmp_path, spans):
+    from portal.celery import app
+    from tests import processes
+
+    collector = Collector()
+    processes.purge_broker()
+    worker = processes.start_worker(
+        tmp_path,
+        OTEL_EXPORTER_OTLP_ENDPOINT=collector.url,
+        OTEL_BSP_SCHEDULE_DELAY="100",
+        OTEL_SERVICE_NAME="",
+    )
+    try:
+        yield worker, collector
+    finally:
+        worker.stop()
+        processes.use_broker(app, None)
+        processes.purge_broker()
+        collector.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.worker
+def test_the_trace_goes_on_in_the_worker_and_to_the_merchant(traced_worker, api, public_api, receiver):  # noqa: F811
+    worker, collector = traced_worker
+    subscribe(api, receiver.url, "payments.card.exec")
+    payment = register(api, amount="900")
+    card = token(public_api, VISA)
+    _exporter.clear()
+    assert card_execute(api, payment, card).status_code == 200
+    delivered = receiver.wait_for(1, timeout=30)[0]
+
+    server = next(s for s in _exporter.get_finished_spans() if s.kind == SpanKind.SERVER and s.parent is None)
+    trace_id = format_trace_id(server.context.trace_id)
+    assert _traceparent_trace_id(delivered.headers) == trace_id, worker.log()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        in_worker = [(svc, name) for svc, tid, name in collector.spans() if tid == trace_id]
+        names = {name for _, name in in_worker}
+        if "POST" in names and any(name.startswith("run/") for name in names):
+            break
+        time.sleep(0.2)
+    services = {svc for svc, _ in in_worker}
+    assert services == {telemetry.WORKER}, (in_worker, worker.log())
+    names = {name for _, name in in_worker}
+    assert "POST" in names  # the delivery's HTTP client span
+    assert any(name.startswith("run/") for name in names), names  # the task, a child of the request
