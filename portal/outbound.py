@@ -23,11 +23,12 @@ E-mail is not HTTP: it goes to ``EMAIL_HOST`` only (Django's SMTP backend).
 from __future__ import annotations
 
 import logging
-import threading
 from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from prometheus_client import Counter
 
 from portal import telemetry
@@ -56,8 +57,26 @@ class OutboundRefused(httpx.ConnectError):
         )
 
 
-_hosts_lock = threading.Lock()
-_hosts_cache: tuple[tuple, frozenset[str]] | None = None
+_SETTINGS = frozenset(
+    {
+        "OUTBOUND_ALLOWED_HOSTS",
+        "ACQUIRER_SIMULATOR_URL",
+        "ACQUIRER_LIVE_URL",
+        "TDS_SIMULATOR_URL",
+        "TDS_SERVER_URL",
+        "PROVIDER_SIMULATOR_URL",
+        "PROVIDER_LIVE_URLS",
+        "PROVIDER_NOTIFY_BASE_URL",
+    }
+)
+_allowed: frozenset[str] | None = None  # computed once; again when a test changes a setting
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs) -> None:
+    global _allowed
+    if setting in _SETTINGS:
+        _allowed = None
 
 
 def _host_of(url: str) -> str:
@@ -67,40 +86,27 @@ def _host_of(url: str) -> str:
         return ""
 
 
-def _configured() -> tuple:
-    return (
-        tuple(getattr(settings, "OUTBOUND_ALLOWED_HOSTS", ()) or ()),
-        settings.ACQUIRER_SIMULATOR_URL,
-        settings.ACQUIRER_LIVE_URL,
-        settings.TDS_SIMULATOR_URL,
-        settings.TDS_SERVER_URL,
-        settings.PROVIDER_SIMULATOR_URL,
-        tuple(sorted(settings.PROVIDER_LIVE_URLS.items())),
-        settings.PROVIDER_NOTIFY_BASE_URL,
-    )
-
-
 def allowed_hosts() -> frozenset[str]:
     """The provider hosts outbound calls may reach (lower case; ``*.`` entries match subdomains)."""
-    global _hosts_cache
-    key = _configured()
-    cached = _hosts_cache
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    explicit, *urls = key
+    global _allowed
+    found = _allowed
+    if found is not None:
+        return found
+    explicit = [h.strip().lower().rstrip(".") for h in settings.OUTBOUND_ALLOWED_HOSTS if h.strip()]
     if explicit:
-        hosts = {h.strip().lower().rstrip(".") for h in explicit if h.strip()}
+        found = frozenset(explicit)
     else:
-        flat: list[str] = []
-        for item in urls:
-            if isinstance(item, tuple):
-                flat.extend(url for _, url in item)
-            elif item:
-                flat.append(item)
-        hosts = {_host_of(url) for url in flat} - {""}
-    found = frozenset(hosts)
-    with _hosts_lock:
-        _hosts_cache = (key, found)
+        urls = [
+            settings.ACQUIRER_SIMULATOR_URL,
+            settings.ACQUIRER_LIVE_URL,
+            settings.TDS_SIMULATOR_URL,
+            settings.TDS_SERVER_URL,
+            settings.PROVIDER_SIMULATOR_URL,
+            settings.PROVIDER_NOTIFY_BASE_URL,
+            *settings.PROVIDER_LIVE_URLS.values(),
+        ]
+        found = frozenset({_host_of(url) for url in urls if url} - {""})
+    _allowed = found
     return found
 
 

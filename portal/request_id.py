@@ -5,8 +5,8 @@ is a sane token, else a new one; echoed as a response header, put on the request
 from __future__ import annotations
 
 import contextvars
+import os
 import re
-import uuid
 
 from opentelemetry import trace
 
@@ -24,7 +24,7 @@ def request_id_of(meta: dict) -> str:
     given = meta.get(_META, "")
     if given and _SANE.fullmatch(given):
         return given
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # 128 random bits (uuid4's entropy, a third of its cost)
 
 
 def current_request_id() -> str | None:
