@@ -31,10 +31,8 @@ def _history_entry(event: PaymentEvent) -> TimelineEntry:
     changed = event.from_status != event.to_status
     parts = []
     if changed:
-        parts.append(
-            f"{labels.status_label(event.from_status) if event.from_status else '—'} → "
-            f"{labels.status_label(event.to_status)}"
-        )
+        before = labels.status_label(event.from_status) + " " if event.from_status else ""
+        parts.append(f"{before}→ {labels.status_label(event.to_status)}")
     if detail.get("reason"):
         parts.append(f"reason: {detail['reason']}")
     if detail.get("outcome"):
