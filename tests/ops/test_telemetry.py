@@ -202,3 +202,83 @@ def test_the_trace_goes_on_in_the_worker_and_to_the_merchant(traced_worker, api,
     names = {name for _, name in in_worker}
     assert "POST" in names  # the delivery's HTTP client span
     assert any(name.startswith("run/") for name in names), names  # the task, a child of the request
+
+
+@pytest.fixture
+def traced_stack(tmp_path):
+    """gunicorn and a Celery worker, both exporting to one collector stub."""
+    from portal.celery import app
+    from tests import processes
+
+    collector = Collector()
+    processes.purge_broker()
+    broker = processes.test_broker_url()
+    otel = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+        "OTEL_SERVICE_NAME": "",
+    }
+    web, url = processes.start_server(tmp_path, CELERY_BROKER_URL=broker, **otel)
+    worker = processes.start_worker(tmp_path, PORTAL_BASE_URL=url, **otel)
+    try:
+        yield url, collector, web, worker
+    finally:
+        for proc in (web, worker):
+            proc.stop()
+        processes.use_broker(app, None)
+        processes.purge_broker()
+        collector.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.worker
+def test_one_card_payment_across_gunicorn_the_worker_and_the_webhook(traced_stack, merchant, receiver):  # noqa: F811
+    import httpx
+
+    url, collector, web, worker = traced_stack
+    secret = {"Authorization": f"Bearer {merchant.test_secret}"}
+    with httpx.Client(base_url=url, timeout=30) as http:
+        assert (
+            http.post(
+                "/v1/webhook_settings",
+                headers=secret,
+                json={"url": receiver.url, "event": "payments.card.exec", "signature": "S"},
+            ).status_code
+            == 200
+        )
+        payment = http.post(
+            "/v1/payments", headers=secret, json={"pay_type": "Card", "job_code": "AUTH", "amount": "700"}
+        ).json()
+        card = http.post(
+            "/v1/tokens/cards",
+            headers={"Authorization": f"Bearer {merchant.test_public}"},
+            json={"card_no": VISA, "expire": "3012", "holder_name": "TARO YAMADA", "security_code": "123"},
+        ).json()["token"]
+        # The caller's own trace: the API continues it (W3C traceparent in, like a merchant's APM).
+        trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+        executed = http.put(
+            f"/v1/payments/{payment['id']}",
+            headers={**secret, "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"},
+            json={"pay_type": "Card", "access_id": payment["access_id"], "token": card, "method": "1"},
+        )
+    assert executed.status_code == 200, executed.text
+    delivered = receiver.wait_for(1, timeout=30)
+    assert delivered, worker.log()
+    assert _traceparent_trace_id(delivered[0].headers) == trace_id
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        found = [(svc, name) for svc, tid, name in collector.spans() if tid == trace_id]
+        names = {name for _, name in found}
+        if {"POST", "PUT"} & names and any(n.startswith("run/") for n in names):
+            break
+        time.sleep(0.2)
+    services = {svc for svc, _ in found}
+    assert services == {telemetry.WEB, telemetry.WORKER}, (found, web.log()[-2000:])
+    web_names = {name for svc, name in found if svc == telemetry.WEB}
+    worker_names = {name for svc, name in found if svc == telemetry.WORKER}
+    assert any(n.startswith("PUT") for n in web_names), web_names  # the API request
+    assert any(n.startswith("apply_async/") for n in web_names), web_names  # the task sent
+    assert any(n.startswith("run/") for n in worker_names) and "POST" in worker_names, worker_names
+    assert {"SELECT", "INSERT", "UPDATE"} & web_names  # PostgreSQL
+    raw = b"".join(collector.bodies)
+    assert VISA.encode() not in raw
