@@ -17,6 +17,7 @@ from django.db import models
 from payments.models import PaymentEvent
 from portal.logging import redact_pans
 from portal.models import AuditEvent
+from security.models import SecurityEvent
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -132,6 +133,49 @@ def audit_events_rows(*, start: datetime, end: datetime) -> Iterator[dict[str, A
         }  # fmt: skip
 
 
+SECURITY_EVENTS_SCHEMA = pa.schema(
+    [
+        pa.field("event_id", pa.int64(), nullable=False),
+        pa.field("occurred_at", TIMESTAMP, nullable=False),
+        pa.field("event_kind", pa.string(), nullable=False),  # not "kind": the partition column
+        pa.field("severity", pa.string()),
+        pa.field("source_ip", pa.string()),
+        pa.field("actor", pa.string()),
+        pa.field("merchant_id", pa.string()),
+        pa.field("summary", pa.string()),
+        pa.field("detail", pa.string()),
+        pa.field("request_id", pa.string()),
+    ],
+    metadata={"kind": "security_events", "schema_version": "1"},
+)
+
+
+def security_events_rows(*, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+    events = (
+        SecurityEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+        .order_by("occurred_at", "id")
+        .values_list(
+            "id",
+            "occurred_at",
+            "kind",
+            "severity",
+            "source_ip",
+            "actor_label",
+            "merchant__public_id",
+            "summary",
+            "detail",
+            "request_id",
+        )
+    )
+    for row in events.iterator(chunk_size=5000):
+        (event_id, at, kind, severity, address, actor, merchant, summary, detail, request_id) = row
+        yield {
+            "event_id": event_id, "occurred_at": at, "event_kind": kind, "severity": severity,
+            "source_ip": address, "actor": _text(actor), "merchant_id": merchant,
+            "summary": _text(summary), "detail": _text(detail), "request_id": request_id or None,
+        }  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ExportKind:
     """One exported kind: its Parquet schema, its rows of [start, end), its table."""
@@ -139,13 +183,16 @@ class ExportKind:
     schema: pa.Schema
     rows: Callable[..., Iterator[dict[str, Any]]]
     model: type[models.Model]
+    time_field: str = "created_at"
 
     def earliest(self) -> datetime | None:
-        return self.model._default_manager.order_by("created_at").values_list("created_at", flat=True).first()
+        manager = self.model._default_manager
+        return manager.order_by(self.time_field).values_list(self.time_field, flat=True).first()
 
 
 # The kind is the partition directory ``kind=…``.
 KINDS: dict[str, ExportKind] = {
     "payment_events": ExportKind(PAYMENT_EVENTS_SCHEMA, payment_events_rows, PaymentEvent),
     "audit_events": ExportKind(AUDIT_EVENTS_SCHEMA, audit_events_rows, AuditEvent),
+    "security_events": ExportKind(SECURITY_EVENTS_SCHEMA, security_events_rows, SecurityEvent, "occurred_at"),
 }

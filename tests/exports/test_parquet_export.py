@@ -19,6 +19,7 @@ from exports.services import hour_floor
 from payments.models import Payment, PaymentEvent
 from payments.state import payment_event_record
 from portal.models import AuditEvent
+from security.models import SecurityEvent
 from tests.payments.flows import register
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +60,11 @@ def events(api, merchant, hours):
         action="contract.updated", object_type="portal.contract", object_id="42",
         before={"memo": ""}, after={"memo": f"customer read out {PAN}"},
     )  # fmt: skip
+    SecurityEvent.objects.create(
+        occurred_at=base + timedelta(minutes=30), kind="login.failed", severity="info",
+        source_ip="203.0.113.9", actor_label="someone@shop.example",
+        summary=f"Failed sign-in as {PAN}", detail={"typed": PAN},
+    )  # fmt: skip
     return placed
 
 
@@ -68,11 +74,11 @@ def _files(root: Path) -> list[str]:
 
 def test_closed_hours_are_written_as_hive_partitions(export_dir, events, hours, merchant):
     base, now = hours
-    assert services.exports_run(now=now) == {"payment_events": 3, "audit_events": 3}
+    assert services.exports_run(now=now) == {"payment_events": 3, "audit_events": 3, "security_events": 3}
     day = lambda h: f"date={(base + timedelta(hours=h)):%Y-%m-%d}/hour={(base + timedelta(hours=h)):%H}"  # noqa: E731
     assert _files(export_dir) == sorted(
         f"kind={kind}/{day(h)}/part-0.parquet"
-        for kind in ("payment_events", "audit_events")
+        for kind in ("payment_events", "audit_events", "security_events")
         for h in range(3)
     )
 
@@ -101,8 +107,17 @@ def test_closed_hours_are_written_as_hive_partitions(export_dir, events, hours, 
     assert audit.num_rows == 1
     assert audit["action"].to_pylist() == ["contract.updated"]
     assert audit["hour"].to_pylist() == [int(f"{base:%H}")]
+    # Each kind has its own schema: read one kind's directory as its own dataset.
+    security = ds.dataset(
+        export_dir / "kind=security_events", format="parquet", partitioning="hive"
+    ).to_table()
+    assert security["source_ip"].to_pylist() == ["203.0.113.9"]
+    assert security["summary"].to_pylist() == ["Failed sign-in as ************1111"]
+    assert PAN not in security["detail"].to_pylist()[0] and security["event_kind"].to_pylist() == [
+        "login.failed"
+    ]
     assert {r.kind: r.rows for r in ExportedHour.objects.filter(hour=base)} == {
-        "payment_events": len(expected), "audit_events": 1,
+        "payment_events": len(expected), "audit_events": 1, "security_events": 1,
     }  # fmt: skip
 
 
@@ -122,11 +137,11 @@ def test_exporting_an_hour_again_writes_the_same_file(export_dir, events, hours)
     path = export_dir / f"kind=payment_events/date={base:%Y-%m-%d}/hour={base:%H}/part-0.parquet"
     before, record = path.read_bytes(), ExportedHour.objects.get(kind="payment_events", hour=base)
 
-    assert services.exports_run(now=now) == {"payment_events": 0, "audit_events": 0}  # nothing pending
+    assert services.exports_run(now=now) == {"payment_events": 0, "audit_events": 0, "security_events": 0}
     again = services.hour_export(kind="payment_events", hour=base + timedelta(minutes=59))
     assert path.read_bytes() == before
     assert (again.pk, again.sha256, again.rows) == (record.pk, record.sha256, record.rows)
-    assert ExportedHour.objects.count() == 6
+    assert ExportedHour.objects.count() == 9
     assert not list(export_dir.rglob("*.tmp"))
 
     # A late row (committed after the export) is picked up by exporting the hour again.
@@ -157,5 +172,5 @@ def test_any_fsspec_url(events, hours):
 
 def test_nothing_to_export_writes_nothing(export_dir, db):
     assert (PaymentEvent.objects.count(), AuditEvent.objects.count()) == (0, 0)
-    assert services.exports_run() == {"payment_events": 0, "audit_events": 0}
+    assert services.exports_run() == {"payment_events": 0, "audit_events": 0, "security_events": 0}
     assert ExportedHour.objects.count() == 0 and not export_dir.exists()
