@@ -8,7 +8,7 @@ Every ``httpx.Client`` that leaves the process is built by ``outbound_client``:
   URL for the simulators). ``*.example.com`` allows the subdomains of ``example.com``.
   Anything else is refused before a connection is opened: ``OutboundRefused``, one log line
   and ``outbound_refused_total{destination}`` (the FQDN filter of an egress proxy, enforced
-  in the process too).
+  in the process too). A webhook refused at connection time counts as ``destination="webhook"``.
 * **An egress proxy**: provider clients honour ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``
   from the environment (httpx's ``trust_env``).
 * **Webhook deliveries** keep their own destination rules — public addresses only, checked
@@ -119,7 +119,7 @@ def host_allowed(host: str) -> bool:
 
 
 def refuse(destination: str, *, purpose: str, request: httpx.Request | None = None) -> OutboundRefused:
-    """Count and log one refused destination; the error to raise."""
+    """Count and log one destination refused by the allowlist; the error to raise."""
     REFUSED.labels(destination=destination[:253]).inc()
     logger.warning(
         "outbound: refused %s call to %s (not in OUTBOUND_ALLOWED_HOSTS)",
@@ -128,6 +128,21 @@ def refuse(destination: str, *, purpose: str, request: httpx.Request | None = No
         extra={"event.action": "outbound-refused", "destination.domain": destination},
     )
     return OutboundRefused(destination, request=request)
+
+
+def webhook_refused(host: str, *, reason: str) -> None:
+    """Count and log one webhook delivery refused at connection time (not a public address).
+
+    The host is the merchant's input: it goes in the log line, not in the metric's label
+    (whose values must stay few), which is ``webhook`` for all of them.
+    """
+    REFUSED.labels(destination="webhook").inc()
+    logger.warning(
+        "outbound: refused webhook delivery to %s (%s)",
+        host[:253],
+        reason,
+        extra={"event.action": "outbound-refused", "destination.domain": host[:253]},
+    )
 
 
 def _allowlist_hook(purpose: str):

@@ -34,7 +34,7 @@ import httpx
 from django.conf import settings
 
 from portal.models import Mode
-from portal.outbound import outbound_client
+from portal.outbound import outbound_client, webhook_refused
 from portal.telemetry import telemetry_enabled
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -219,6 +219,7 @@ class GuardedBackend(httpcore.SyncBackend):
         if not addresses:
             raise httpcore.ConnectError("the host name did not resolve")
         if not all(address_allowed(ip, loopback=self.loopback) for ip in addresses):
+            webhook_refused(host, reason=NOT_PUBLIC)
             raise DestinationRefused(NOT_PUBLIC)
         failure: Exception | None = None
         for ip in addresses:

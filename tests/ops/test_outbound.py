@@ -130,12 +130,20 @@ def test_the_egress_proxy_from_the_environment_is_used(stub, settings, monkeypat
     assert stub.lines == ["GET http://api.acquirer.example/v1/status HTTP/1.1", "CONNECT api.acquirer.example:443 HTTP/1.1"]  # fmt: skip
 
 
-def test_webhooks_go_through_the_factory_with_their_own_rules(settings):
+def test_webhooks_go_through_the_factory_with_their_own_rules(settings, caplog):
     settings.OUTBOUND_ALLOWED_HOSTS = ["api.acquirer.example"]
     client = webhook_outbound.client(mode="test")
     assert client.event_hooks["request"] == []  # no provider allowlist: public addresses only
     assert client.trust_env is False and client.follow_redirects is False
-    with pytest.raises(webhook_outbound.DestinationRefused):
+    before = refused("webhook")
+    with (
+        caplog.at_level(logging.WARNING, logger="portal.outbound"),
+        pytest.raises(webhook_outbound.DestinationRefused),
+    ):
         client.post("http://10.0.0.1/hook", content=b"{}", timeout=2)
+    assert refused("webhook") == before + 1
+    assert [r.getMessage() for r in caplog.records if r.name == "portal.outbound"] == [
+        "outbound: refused webhook delivery to 10.0.0.1 (destination refused: not a public address)"
+    ]
     with pytest.raises(httpx.ConnectError):
         outbound.outbound_client(purpose="status").get("http://169.254.169.254/latest/meta-data/")
