@@ -218,6 +218,7 @@ PAGES = {
     "merchant-chargebacks": "チャージバック",
     "merchant-webhooks": "Webhook",
     "merchant-tenant-examinations": "テナント審査",
+    "merchant-payments": "決済",
 }
 ENGLISH_CHROME = re.compile(r">\s*(Filter|Mode|Status|Created|Newer|Older|Sign out|Overview)\s*<")
 
@@ -239,6 +240,30 @@ def test_merchant_pages_render_in_japanese(client, name, heading):
         assert f">{label}</a>" in subnav, (name, label)
     main = html[html.index("<main>") :]
     assert not ENGLISH_CHROME.search(main), (name, ENGLISH_CHROME.search(main))
+
+
+def test_the_overview_and_a_payment_render_in_japanese(client):
+    from payments.models import Status
+    from tests.payments.factories import PaymentFactory
+
+    shop = make_merchant(name="喫茶タナカ")
+    payment = PaymentFactory(merchant=shop.merchant, status=Status.CAPTURED, amount=3000, tax=300)
+    client.force_login(shop.owner)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    html = client.get(reverse("merchant-dashboard", args=[shop.merchant.public_id])).content.decode()
+    assert '<html lang="ja">' in html
+    for text in ("本日の売上", "今月の売上", "承認率", "最近の決済", "契約と上限", "テスト環境"):
+        assert text in html, text
+    assert re.search(r"\d+月\d+日 からの売上確定分", html)  # the month's first day, in Japanese
+    detail = client.get(reverse("merchant-payment", args=[shop.merchant.public_id, "test", payment.order_id]))
+    html = detail.content.decode()
+    assert f"決済 {payment.order_id}" in html
+    assert "¥3,000 ＋ 税送料 ¥300 ＝ <strong>¥3,300</strong>" in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(
+        reverse("merchant-payment", args=[shop.merchant.public_id, "test", payment.order_id])
+    )
+    assert "¥3,000 + tax ¥300 = <strong>¥3,300</strong>" in english.content.decode()
 
 
 def test_public_pages_render_in_japanese(client):
