@@ -168,10 +168,20 @@ def guide_page(request, slug: str = "quickstart"):
     if page is None or path is None or not path.is_file():
         raise Http404("No such page in the guide")
     title, html, toc = _render(path, path.stat().st_mtime)
+    # The page's title first, then its table of contents, then the rest.
+    heading, found, rest = html.partition("</h1>")
+    heading, body = (heading + found, rest) if found else ("", html)
     return render(
         request,
         "portal/docs_page.html",
-        {"page": page, "title": title or page.title, "body": html, "toc": toc, "sections": guide_sections()},
+        {
+            "page": page,
+            "title": title or page.title,
+            "heading": heading,
+            "body": body,
+            "toc": toc,
+            "sections": guide_sections(),
+        },
     )
 
 
