@@ -113,6 +113,9 @@ class PortalAdminSite(OTPAdminSite):
     site_title = "Merchant Portal operations"
     index_title = "Operations"
     index_template = "admin/portal_index.html"
+    # The index is the navigation (grouped by task); a sidebar would repeat it and leave the
+    # lists too narrow for their columns.
+    enable_nav_sidebar = False
 
     @property
     def login_form(self):  # type: ignore[override]
