@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cache
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 from payments.models import Status
 from portal import errors
@@ -17,18 +20,18 @@ DECLINED = "DECLINED"
 # Statuses a refusal leaves a payment in (with ``error_code`` set): shown as Declined.
 DECLINABLE = (Status.UNPROCESSED, Status.FAILED)
 
-STATUS_LABELS: dict[str, str] = {
-    Status.UNPROCESSED: "Registered",
-    Status.CHECKED: "Card checked",
-    Status.AUTHORIZED: "Authorized",
-    Status.AWAITING_CUSTOMER_PAYMENT: "Awaiting customer payment",
-    Status.AWAITING_PAYMENT_APPROVAL: "Awaiting approval",
-    Status.CAPTURED: "Captured",
-    Status.CANCELED: "Canceled",
-    Status.EXPIRED: "Expired",
-    Status.AUTHENTICATED: "Authenticated (3-D Secure)",
-    Status.FAILED: "Failed",
-    DECLINED: "Declined",
+STATUS_LABELS: dict[str, Any] = {  # lazily translated
+    Status.UNPROCESSED: _("Registered"),
+    Status.CHECKED: _("Card checked"),
+    Status.AUTHORIZED: _("Authorized"),
+    Status.AWAITING_CUSTOMER_PAYMENT: _("Awaiting customer payment"),
+    Status.AWAITING_PAYMENT_APPROVAL: _("Awaiting approval"),
+    Status.CAPTURED: _("Captured"),
+    Status.CANCELED: _("Canceled"),
+    Status.EXPIRED: _("Expired"),
+    Status.AUTHENTICATED: _("Authenticated (3-D Secure)"),
+    Status.FAILED: _("Failed"),
+    DECLINED: _("Declined"),
 }
 
 # Minor-unit exponent and symbol per ISO currency (JPY has no minor unit).
@@ -42,12 +45,12 @@ def display_status(*, status: str, error_code: str | None) -> str:
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+    return str(STATUS_LABELS.get(status, status.replace("_", " ").capitalize()))
 
 
 def status_choices() -> list[tuple[str, str]]:
     """The statuses a merchant filters on: the stored ones and Declined."""
-    return [(value, STATUS_LABELS[value]) for value in [*Status.values, DECLINED]]
+    return [(value, str(STATUS_LABELS[value])) for value in [*Status.values, DECLINED]]
 
 
 def error_message(code: str | None) -> str:
@@ -55,7 +58,7 @@ def error_message(code: str | None) -> str:
     if not code:
         return ""
     spec = _specs().get(code)
-    return spec.message if spec else ""
+    return errors.localized(spec.message) if spec else ""
 
 
 @cache

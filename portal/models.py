@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.ids import id_factory
 from portal.pay_types import pay_type_choices
@@ -25,8 +26,8 @@ class PayType(models.TextChoices):
 
 
 class Mode(models.TextChoices):
-    TEST = "test", "Test"
-    LIVE = "live", "Live"
+    TEST = "test", _("Test")
+    LIVE = "live", _("Live")
 
 
 # --- Users ----------------------------------------------------------------------
@@ -87,10 +88,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class Merchant(models.Model):
     class Status(models.TextChoices):
-        ONBOARDING = "onboarding", "Onboarding"
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        REJECTED = "rejected", "Rejected"
+        ONBOARDING = "onboarding", _("Onboarding")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        REJECTED = "rejected", _("Rejected")
 
     # Allowed status changes; applied only by portal.services.audit.status_transition.
     TRANSITIONS: dict[str, set[str]] = {
@@ -103,9 +104,9 @@ class Merchant(models.Model):
     class ShopType(models.TextChoices):
         """fincode's ``shop_type``: a standard shop (blank), a platform, or one of its tenants."""
 
-        STANDARD = "", "Standard shop"
-        PLATFORM = "platform", "Platform"
-        TENANT = "tenant", "Tenant shop"
+        STANDARD = "", _("Standard shop")
+        PLATFORM = "platform", _("Platform")
+        TENANT = "tenant", _("Tenant shop")
 
     public_id = models.CharField(max_length=40, unique=True, default=id_factory("mc"), editable=False)
     name = models.CharField(max_length=200)
@@ -216,10 +217,10 @@ class PlatformFee(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    DEVELOPER = "developer", "Developer"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    DEVELOPER = "developer", _("Developer")
+    VIEWER = "viewer", _("Viewer")
 
 
 # What each merchant role may do in the merchant pages and onboarding API.
@@ -304,12 +305,12 @@ class Application(models.Model):
     """A merchant's application to accept payments; one per merchant, revised in place."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        IN_REVIEW = "in_review", "In review"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        IN_REVIEW = "in_review", _("In review")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     TRANSITIONS: dict[str, set[str]] = {
         Status.DRAFT: {Status.SUBMITTED},
@@ -357,10 +358,10 @@ class ApplicationMethod(models.Model):
     """A payment method requested in an application, with the reviewer's decision."""
 
     class Decision(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="methods")
     pay_type = models.CharField(max_length=20, choices=pay_type_choices)
@@ -386,10 +387,10 @@ def _document_path(instance: ApplicationDocument, filename: str) -> str:
 
 class ApplicationDocument(models.Model):
     class Kind(models.TextChoices):
-        REGISTRY = "registry", "Certificate of registered matters"
-        IDENTITY = "identity", "Representative's identity document"
-        SITE = "site", "Website / product evidence"
-        OTHER = "other", "Other"
+        REGISTRY = "registry", _("Certificate of registered matters")
+        IDENTITY = "identity", _("Representative's identity document")
+        SITE = "site", _("Website / product evidence")
+        OTHER = "other", _("Other")
 
     CONTENT_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
@@ -447,8 +448,8 @@ class Contract(models.Model):
     """
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
 
     public_id = models.CharField(max_length=40, unique=True, default=id_factory("ct"), editable=False)
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="contracts")
@@ -511,8 +512,8 @@ class ApiKey(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PUBLIC = "public", "Public"
-        SECRET = "secret", "Secret"
+        PUBLIC = "public", _("Public")
+        SECRET = "secret", _("Secret")
 
     PREFIXES = {Kind.PUBLIC: "p", Kind.SECRET: "m"}
 

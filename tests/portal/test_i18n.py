@@ -258,6 +258,7 @@ def test_the_overview_and_a_payment_render_in_japanese(client):
     detail = client.get(reverse("merchant-payment", args=[shop.merchant.public_id, "test", payment.order_id]))
     html = detail.content.decode()
     assert f"決済 {payment.order_id}" in html
+    assert 'data-status="CAPTURED">売上確定</span>' in html  # the status label, translated
     assert "¥3,000 ＋ 税送料 ¥300 ＝ <strong>¥3,300</strong>" in html
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(
