@@ -127,7 +127,23 @@ def refuse(destination: str, *, purpose: str, request: httpx.Request | None = No
         destination,
         extra={"event.action": "outbound-refused", "destination.domain": destination},
     )
+    _security_event(destination, purpose)
     return OutboundRefused(destination, request=request)
+
+
+def _security_event(destination: str, purpose: str) -> None:
+    """A refused destination is a security event too (one per destination and minute)."""
+    from security.models import Kind, Severity
+    from security.services import security_event_record
+
+    security_event_record(
+        kind=Kind.OUTBOUND_REFUSED,
+        severity=Severity.WARNING,
+        actor_label=f"outbound:{purpose}:{destination[:150]}",
+        summary=f"Outbound {purpose} call to {destination[:200]} refused",
+        detail={"destination": destination[:253], "purpose": purpose},
+        dedupe_seconds=60,
+    )
 
 
 def webhook_refused(host: str, *, reason: str) -> None:
@@ -143,6 +159,7 @@ def webhook_refused(host: str, *, reason: str) -> None:
         reason,
         extra={"event.action": "outbound-refused", "destination.domain": host[:253]},
     )
+    _security_event(host, f"webhook ({reason})"[:60])
 
 
 def _allowlist_hook(purpose: str):

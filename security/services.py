@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from portal.logging import redact_pans
 from portal.middleware import current_client_address
+from portal.outbound import outbound_client
 from portal.redis import get_redis
 from security import selectors
 from security.models import Alert, AlertRule, Kind, SecurityEvent, Severity
@@ -201,9 +202,11 @@ def alert_deliver(*, alert_id: int) -> Alert:
             problems.append(f"e-mail: {type(exc).__name__}")
     if rule.webhook_url:
         try:
-            response = httpx.post(
-                rule.webhook_url, json=_payload(alert), timeout=settings.SECURITY_ALERT_TIMEOUT
-            )
+            # The operators' own destination (Slack, Opsgenie): through the outbound layer, not
+            # the providers' allowlist.
+            timeout = settings.SECURITY_ALERT_TIMEOUT
+            with outbound_client(purpose="security-alerts", allowlist=False, timeout=timeout) as client:
+                response = client.post(rule.webhook_url, json=_payload(alert))
             response.raise_for_status()
             sent += 1
         except httpx.HTTPError as exc:

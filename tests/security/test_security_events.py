@@ -301,3 +301,19 @@ def test_an_admission_refusal_storm_is_an_event_once(merchant, api, settings):
     assert storm.merchant_id == merchant.merchant.pk and "4 payment requests" in storm.summary
     assert services.admission_storms_check(threshold=3) == 0  # once per 5 minutes
     assert services.admission_storms_check(threshold=100) == 0
+
+
+def test_a_refused_outbound_destination_is_an_event(settings):
+    import httpx
+
+    from portal.outbound import OutboundRefused, outbound_client
+
+    settings.OUTBOUND_ALLOWED_HOSTS = ["acquirer.example"]
+    with outbound_client(purpose="acquirer") as client, pytest.raises(OutboundRefused):
+        client.get("https://exfiltrate.example/collect")
+    (refused,) = _events(Kind.OUTBOUND_REFUSED)
+    assert refused.summary == "Outbound acquirer call to exfiltrate.example refused"
+    assert refused.detail == {"destination": "exfiltrate.example", "purpose": "acquirer"}
+    with outbound_client(purpose="acquirer") as client, pytest.raises(httpx.ConnectError):
+        client.get("https://exfiltrate.example/again")
+    assert len(_events(Kind.OUTBOUND_REFUSED)) == 1  # one per destination and minute
