@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from markdown_it import MarkdownIt
 
@@ -167,6 +168,11 @@ def guide_page(request, slug: str = "quickstart"):
     path = DOCS_DIR / page.path if page else None
     if page is None or path is None or not path.is_file():
         raise Http404("No such page in the guide")
+    # A translation where there is one (docs/<language>/…), else the English page.
+    language = (get_language() or "en").split("-")[0]
+    translated = DOCS_DIR / language / page.path
+    if language != "en" and translated.is_file():
+        path = translated
     title, html, toc = _render(path, path.stat().st_mtime)
     # The page's title first, then its table of contents, then the rest.
     heading, found, rest = html.partition("</h1>")

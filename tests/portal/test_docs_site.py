@@ -100,3 +100,17 @@ def test_the_guide_lists_only_files_that_exist():
     for _, pages in GUIDE:
         for page in pages:
             assert re.fullmatch(r"[a-z0-9-]+", page.slug)
+
+
+def test_the_quick_start_in_japanese_runs_the_same_commands(client):
+    from portal.docs import DOCS_DIR
+
+    def blocks(path):
+        return re.findall(r"```\w*\n.*?```", path.read_text(), re.S)
+
+    english, japanese = DOCS_DIR / "guide/quickstart.md", DOCS_DIR / "ja/guide/quickstart.md"
+    assert blocks(japanese) == blocks(english)  # the commands tests/contract runs, unchanged
+    html = client.get("/docs/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "<h1>クイックスタート：はじめての決済</h1>" in html
+    assert 'href="/docs/test-cards/"' in html
+    assert "<h1>Quick start: your first payment</h1>" in client.get("/docs/").content.decode()
