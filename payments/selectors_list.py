@@ -15,6 +15,8 @@ from typing import Any
 from django import forms
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from payments import labels
 from payments.models import Payment
@@ -26,17 +28,24 @@ MAX_AMOUNT = 10**15  # beyond any real total (bigint), so a huge input cannot ov
 
 class PaymentFilterForm(forms.Form):
     mode = forms.ChoiceField(choices=Mode.choices, required=False)
-    date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"], label="Date from")
-    date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"], label="Date to")
-    amount_min = forms.IntegerField(required=False, min_value=0, max_value=MAX_AMOUNT, label="Amount from")
-    amount_max = forms.IntegerField(required=False, min_value=0, max_value=MAX_AMOUNT, label="Amount to")
-    status = forms.ChoiceField(required=False, choices=labels.status_choices)
-    pay_type = forms.ChoiceField(required=False, choices=pay_type_choices, label="Method")
-    customer = forms.CharField(required=False, max_length=60, label="Customer id")
-    last4 = forms.RegexField(
-        required=False, regex=r"^[0-9]{4}$", label="Card last four", error_messages={"invalid": "4 digits"}
+    date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"], label=gettext_lazy("Date from"))
+    date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"], label=gettext_lazy("Date to"))
+    amount_min = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_AMOUNT, label=gettext_lazy("Amount from")
     )
-    q = forms.CharField(required=False, max_length=60, label="Order id")
+    amount_max = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_AMOUNT, label=gettext_lazy("Amount to")
+    )
+    status = forms.ChoiceField(required=False, choices=labels.status_choices, label=gettext_lazy("Status"))
+    pay_type = forms.ChoiceField(required=False, choices=pay_type_choices, label=gettext_lazy("Method"))
+    customer = forms.CharField(required=False, max_length=60, label=gettext_lazy("Customer id"))
+    last4 = forms.RegexField(
+        required=False,
+        regex=r"^[0-9]{4}$",
+        label=gettext_lazy("Card last four"),
+        error_messages={"invalid": gettext_lazy("4 digits")},
+    )
+    q = forms.CharField(required=False, max_length=60, label=gettext_lazy("Order id"))
 
 
 @dataclass(frozen=True)
@@ -79,15 +88,18 @@ def payment_filters_parse(*, params: Any) -> PaymentFilters:
     problems = []
     for name, messages in form.errors.items():
         label = names[name].label or name.replace("_", " ").capitalize()
-        problems.append(f"{label}: {' '.join(str(m) for m in messages)} — ignored.")
+        problems.append(
+            _("%(field)s: %(errors)s — ignored.")
+            % {"field": label, "errors": " ".join(str(m) for m in messages)}
+        )
     data = {name: form.cleaned_data.get(name) for name in names}
     date_from, date_to = data["date_from"], data["date_to"]
     if date_from and date_to and date_from > date_to:
-        problems.append("Date from is after date to — the dates were swapped.")
+        problems.append(_("Date from is after date to — the dates were swapped."))
         date_from, date_to = date_to, date_from
     amount_min, amount_max = data["amount_min"], data["amount_max"]
     if amount_min is not None and amount_max is not None and amount_min > amount_max:
-        problems.append("Amount from is above amount to — the amounts were swapped.")
+        problems.append(_("Amount from is above amount to — the amounts were swapped."))
         amount_min, amount_max = amount_max, amount_min
     return PaymentFilters(
         mode=data["mode"] or Mode.TEST,

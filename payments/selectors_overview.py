@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from payments import labels
 from payments.models import Payment, Status
@@ -207,8 +208,13 @@ def merchant_alerts(
         alerts.append(
             Alert(
                 kind="key",
-                text=f"API key {key.masked} ({key.get_mode_display().lower()} {key.get_kind_display().lower()}) "
-                f"expires on {timezone.localtime(key.expires_at):%Y-%m-%d %H:%M}.",
+                text=_("API key %(key)s (%(mode)s %(kind)s) expires on %(when)s.")
+                % {
+                    "key": key.masked,
+                    "mode": key.get_mode_display().lower(),
+                    "kind": key.get_kind_display().lower(),
+                    "when": f"{timezone.localtime(key.expires_at):%Y-%m-%d %H:%M}",
+                },
                 url_name="merchant-keys",
             )
         )
@@ -216,8 +222,17 @@ def merchant_alerts(
         alerts.append(
             Alert(
                 kind="webhook",
-                text=f"Webhook {endpoint.event} → {endpoint.url}: {endpoint.failed} failed and "
-                f"{endpoint.retrying} retrying of {endpoint.total} deliveries in 7 days.",
+                text=_(
+                    "Webhook %(event)s → %(url)s: %(failed)s failed and %(retrying)s retrying"
+                    " of %(total)s deliveries in 7 days."
+                )
+                % {
+                    "event": endpoint.event,
+                    "url": endpoint.url,
+                    "failed": endpoint.failed,
+                    "retrying": endpoint.retrying,
+                    "total": endpoint.total,
+                },
                 url_name="merchant-webhooks",
                 query=f"mode={mode}&status=failed",
             )
@@ -226,7 +241,7 @@ def merchant_alerts(
         alerts.append(
             Alert(
                 kind="contract",
-                text=f"The {contract.get_pay_type_display()} contract is suspended.",
+                text=_("The %(method)s contract is suspended.") % {"method": contract.get_pay_type_display()},
                 url_name="merchant-application",
             )
         )
@@ -234,8 +249,11 @@ def merchant_alerts(
         alerts.append(
             Alert(
                 kind="contract",
-                text=f"{pay_type}: {count} payment session(s) refused in the last 5 minutes — "
-                f"contract limit reached: {reason}.",
+                text=_(
+                    "%(pay_type)s: %(count)s payment session(s) refused in the last 5 minutes"
+                    " — contract limit reached: %(reason)s."
+                )
+                % {"pay_type": pay_type, "count": count, "reason": reason},
             )
         )
     return alerts

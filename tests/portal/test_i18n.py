@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from portal.models import Merchant
 from tests.support import ApiClient, make_merchant
@@ -22,6 +23,14 @@ pytestmark = pytest.mark.django_db
 
 CATALOG = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES"
 JA = {"HTTP_ACCEPT_LANGUAGE": "ja"}
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A Japanese request leaves Japanese active in this thread (LocaleMiddleware never resets it):
+    the tests that follow, calling code outside a request, expect the default language."""
+    yield
+    translation.deactivate()
 
 
 # --- the catalog -------------------------------------------------------------------------------
@@ -260,6 +269,12 @@ def test_the_overview_and_a_payment_render_in_japanese(client):
     assert f"決済 {payment.order_id}" in html
     assert 'data-status="CAPTURED">売上確定</span>' in html  # the status label, translated
     assert "¥3,000 ＋ 税送料 ¥300 ＝ <strong>¥3,300</strong>" in html
+    listing = client.get(
+        reverse("merchant-payments", args=[shop.merchant.public_id]),
+        {"date_from": "2026-12-10", "date_to": "2026-12-01", "last4": "12"},
+    ).content.decode()
+    assert "開始日が終了日より後だったため、日付を入れ替えました。" in listing
+    assert "カード番号下4桁: 4桁の数字で入力してください。（この条件は無視されました）" in listing
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(
         reverse("merchant-payment", args=[shop.merchant.public_id, "test", payment.order_id])
@@ -284,7 +299,6 @@ def test_amounts_and_dates_read_the_same_in_both_languages(client):
     from datetime import datetime
 
     from django.template import Context, Template
-    from django.utils import translation
 
     template = Template('{% load money %}{{ amount|money }} {{ when|date:"Y-m-d H:i" }}')
 
