@@ -76,6 +76,16 @@ def test_a_japanese_browser_signs_up_and_reads_the_pages_in_japanese(browser, li
         assert page.inner_text("h1") == "APIキー"
         _fits(page, "keys", artifacts)
 
+        # Every page of the merchant navigation, in Japanese, fits both widths.
+        links = page.eval_on_selector_all("nav.subnav a", "links => links.map(a => a.getAttribute('href'))")
+        assert len(links) >= 14
+        for href in links:
+            page.set_viewport_size(WIDTHS["desktop"])
+            page.goto(base + href)
+            assert page.get_attribute("html", "lang") == "ja", href
+            _fits(page, "page-" + (href.split(merchant.public_id)[-1].strip("/") or "overview"), artifacts)
+        page.goto(f"{base}/m/{merchant.public_id}/keys/")
+
         # The switch in the header: English from now on (a cookie), whatever the browser asks for.
         page.set_viewport_size(WIDTHS["desktop"])
         page.click("form.lang-switch button[value=en]")
