@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import redis
 
 from credit.features import VELOCITY_KEYS, VELOCITY_WINDOWS
-from portal.redis import get_redis
+from portal.redis import get_redis, is_cluster
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +57,14 @@ def velocity_key(mode: str, kind: str, digest: str) -> str:
     return f"credit:{mode}:v:{kind}:{digest}"
 
 
+# A mode's lists and their marker share a hash slot ({lists:mode}): rebuilt in one
+# transaction on Redis Cluster too (a rename moved them: the missing marker rebuilds them).
 def list_key(mode: str, name: str) -> str:
-    return f"credit:{mode}:{name}list"
+    return f"credit:{{lists:{mode}}}:{name}list"
 
 
 def lists_marker_key(mode: str) -> str:
-    return f"credit:{mode}:lists-loaded"
+    return f"credit:{{lists:{mode}}}:lists-loaded"
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def _fetch(mode: str, member: str, identifiers: dict[str, str]) -> Realtime:
     """The round trip, sent and read at once (retried once if Redis lost the script)."""
     global _script_sha
     client = get_redis()
+    if is_cluster(client):
+        return _fetch_cluster(client, mode, member, identifiers)
     for attempt in (1, 2):
         pipe, kinds, has_lists = _queue(client, _sha(client), mode, member, identifiers)
         try:
@@ -118,6 +122,23 @@ def _fetch(mode: str, member: str, identifiers: dict[str, str]) -> Realtime:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _fetch_cluster(client: redis.Redis, mode: str, member: str, identifiers: dict[str, str]) -> Realtime:
+    """On Redis Cluster: a cluster's pipeline runs no scripts, so each counter is one call
+    (to its key's node); the rest is one pipeline (a round trip per node)."""
+    kinds = [kind for kind in VELOCITY_KEYS if identifiers.get(kind)]
+    list_members = [f"{kind}:{identifiers[kind]}" for kind in kinds]
+    args = [member, MAX_MEMBERS, *[seconds for _, seconds in _WINDOWS]]
+    script = client.register_script(VELOCITY_LUA)
+    counts = [script(keys=[velocity_key(mode, kind, identifiers[kind])], args=args) for kind in kinds]
+    pipe = client.pipeline(transaction=False)
+    if list_members:
+        pipe.smismember(list_key(mode, "block"), list_members)
+        pipe.smismember(list_key(mode, "allow"), list_members)
+    pipe.get(STATE_KEY)
+    pipe.exists(lists_marker_key(mode))
+    return _realtime([*counts, *pipe.execute()], kinds, bool(list_members))
 
 
 def _realtime(results: list, kinds: list[str], has_lists: bool) -> Realtime:

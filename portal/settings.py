@@ -89,6 +89,10 @@ if DATABASE_REPLICA_URL:
 # Short timeouts everywhere: a hung Redis must never hang a request.
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.25)
 REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.25)
+# REDIS_URL names a node of a Redis Cluster: domain features (admission control, counters)
+# use a cluster client (portal/redis.py, proven by tests/scale). Django's cache (rate-limit
+# counters, django-redis) has no cluster client: it keeps needing a plain Redis.
+REDIS_CLUSTER = env.bool("REDIS_CLUSTER", default=False)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -670,8 +674,9 @@ ADMISSION_WORKING_LEASE_TTL_SECONDS = env.float("ADMISSION_WORKING_LEASE_TTL_SEC
 ADMISSION_LIMITS_TTL_SECONDS = env.float("ADMISSION_LIMITS_TTL_SECONDS", default=2.0)
 ADMISSION_BURST_SECONDS = env.float("ADMISSION_BURST_SECONDS", default=1.0)
 ADMISSION_MERCHANT_WINDOW = env.int("ADMISSION_MERCHANT_WINDOW", default=0)  # 0: per method only
-# On Redis Cluster the global limit cannot share the merchant's slot.
-ADMISSION_REDIS_CLUSTER = env.bool("ADMISSION_REDIS_CLUSTER", default=False)
+# The admission Redis is a Redis Cluster (default: REDIS_CLUSTER): a cluster client, and
+# the global limit on its own slot (it cannot share the merchant's).
+ADMISSION_REDIS_CLUSTER = env.bool("ADMISSION_REDIS_CLUSTER", default=REDIS_CLUSTER)
 # Per method, for all merchants together: what the acquirers/providers accept.
 ADMISSION_GLOBAL_RATE = {
     "Card": {"rate": env.int("ADMISSION_GLOBAL_CARD_RATE", default=2000), "burst": 2000, "shadow": False},

@@ -32,9 +32,7 @@ from typing import cast
 
 import redis
 from django.conf import settings
-from redis.backoff import NoBackoff
 from redis.commands.core import Script
-from redis.retry import Retry
 
 from payments.admission import metrics
 from payments.admission.gcra import emission_interval_us, gcra_step
@@ -43,6 +41,7 @@ from portal.cache import ProcessCache
 from portal.db import one_or_none
 from portal.ids import random_bytes
 from portal.pay_types import contract_defaults
+from portal.redis import connect, is_cluster
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +127,11 @@ def redis_client() -> redis.Redis:
         with _client_lock:
             if _client is None:
                 if settings.REDIS_URL:
-                    client = redis.Redis.from_url(
+                    client = connect(
                         settings.ADMISSION_REDIS_URL or settings.REDIS_URL,
+                        cluster=settings.ADMISSION_REDIS_CLUSTER,
                         socket_timeout=settings.ADMISSION_REDIS_TIMEOUT,
                         socket_connect_timeout=settings.ADMISSION_REDIS_TIMEOUT,
-                        retry=Retry(NoBackoff(), 0),
                         retry_on_timeout=False,
                         max_connections=256,
                         # No CLIENT SETINFO on connect: two round trips more for every new
@@ -251,6 +250,14 @@ def _working_ttl_ms() -> int:
     return int(settings.ADMISSION_WORKING_LEASE_TTL_SECONDS * 1000)
 
 
+@dataclass
+class _Calls:
+    calls: list
+
+    def execute(self) -> list:
+        return [call() for call in self.calls]
+
+
 class Renewer:
     """One thread per process renews the leases of its requests, each a third of the way to
     their lapsing (ADMISSION_WORKING_LEASE_TTL_SECONDS): if the process dies, they lapse."""
@@ -308,15 +315,32 @@ class Renewer:
             kept, self.kept = self.kept, {}
         return due, kept
 
+    @staticmethod
+    def pipeline(due: list[Lease], kept: dict[str, list[str]]):
+        renewals: list[tuple[list[str], list[str | int]]] = []
+        for lease in due:
+            renewals.append((lease.keys, [lease.lease_id, _working_ttl_ms()]))
+        for lease_id, keys in kept.items():
+            renewals.append((keys, [lease_id, _ttl_ms()]))
+        client = redis_client()
+        if is_cluster(client):
+            # A Redis Cluster's pipeline runs no scripts: one call per lease (each to its
+            # merchant's node), sent when "executed".
+            return _Calls(
+                [
+                    lambda keys=keys, args=args: _script("renew")(keys=keys, args=args)
+                    for keys, args in renewals
+                ]
+            )
+        pipe = client.pipeline(transaction=False)
+        for keys, args in renewals:
+            _script("renew")(keys=keys, args=args, client=pipe)  # the pipeline loads it if need be
+        return pipe
+
     def send(self, due: list[Lease], kept: dict[str, list[str]]) -> None:
         renewed_at = time.monotonic()
         try:
-            pipe = redis_client().pipeline(transaction=False)
-            for lease in due:
-                _script("renew")(keys=lease.keys, args=[lease.lease_id, _working_ttl_ms()], client=pipe)
-            for lease_id, keys in kept.items():
-                _script("renew")(keys=keys, args=[lease_id, _ttl_ms()], client=pipe)
-            pipe.execute()
+            self.pipeline(due, kept).execute()
         except redis.RedisError as exc:
             logger.warning("admission: could not renew %d leases (%s)", len(due) + len(kept), exc)
             with self.lock:  # tried again in a second (a lapsed lease is not brought back: ZADD XX)

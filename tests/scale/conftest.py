@@ -1,0 +1,38 @@
+"""Scale-out fixtures: a local three-primary Redis Cluster (session-scoped) and the product
+pointed at it (per test). Skipped only where redis-server/redis-cli are not installed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.payments.conftest import acquirer_in_process, public_api  # noqa: F401 (the payments tests' fixtures)
+from tests.scale.cluster import RedisClusterHarness, binaries_missing
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    reason = binaries_missing()
+    if reason:
+        pytest.skip(reason)
+    harness = RedisClusterHarness(tmp_path_factory.mktemp("redis-cluster")).start()
+    yield harness
+    harness.stop()
+
+
+@pytest.fixture
+def on_cluster(redis_cluster, settings):
+    """The product's Redis (domain features and admission control) is the cluster, emptied."""
+    from payments.admission import controller
+    from portal.redis import get_redis, reset_redis_client
+
+    settings.REDIS_URL = redis_cluster.url
+    settings.ADMISSION_REDIS_URL = ""
+    settings.REDIS_CLUSTER = True
+    settings.ADMISSION_REDIS_CLUSTER = True
+    reset_redis_client()
+    controller.reset()
+    client = get_redis()
+    client.flushall()  # every primary
+    yield client
+    reset_redis_client()
+    controller.reset()
