@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from payments import labels
 from payments.asyncflows.models import ProviderNotification
 from payments.models import Payment, PaymentEvent
@@ -34,11 +36,11 @@ def _history_entry(event: PaymentEvent) -> TimelineEntry:
         before = labels.status_label(event.from_status) + " " if event.from_status else ""
         parts.append(f"{before}→ {labels.status_label(event.to_status)}")
     if detail.get("reason"):
-        parts.append(f"reason: {detail['reason']}")
+        parts.append(_("reason: %(reason)s") % {"reason": detail["reason"]})
     if detail.get("outcome"):
-        parts.append(f"outcome: {detail['outcome']}")
+        parts.append(_("outcome: %(outcome)s") % {"outcome": detail["outcome"]})
     if detail.get("amount") is not None and isinstance(detail.get("amount"), int):
-        parts.append(f"amount: {detail['amount']}")
+        parts.append(_("amount: %(amount)s") % {"amount": detail["amount"]})
     failed = event.action.endswith("_failed") or event.action == "provider_outcome_unknown"
     return TimelineEntry(
         at=event.created_at,
@@ -58,8 +60,8 @@ def payment_timeline(*, payment: Payment) -> list[TimelineEntry]:
             TimelineEntry(
                 at=note.received_at,
                 kind="provider",
-                title=f"notification from {note.provider}",
-                text=note.outcome or note.last_error or "not processed yet",
+                title=_("notification from %(provider)s") % {"provider": note.provider},
+                text=note.outcome or note.last_error or _("not processed yet"),
                 actor=f"provider:{note.provider}",
                 ok=False if note.last_error and not note.processed_at else None,
             )
@@ -74,9 +76,15 @@ def payment_timeline(*, payment: Payment) -> list[TimelineEntry]:
                 kind="webhook",
                 title=f"webhook {attempt.delivery.event.event}",
                 text=(
-                    f"attempt {attempt.number}{' (resent)' if attempt.manual else ''}: "
-                    f"{attempt.status_code or attempt.error or 'no answer'} in {attempt.duration_ms} ms"
-                ),
+                    _("attempt %(number)s (resent): %(answer)s in %(ms)s ms")
+                    if attempt.manual
+                    else _("attempt %(number)s: %(answer)s in %(ms)s ms")
+                )
+                % {
+                    "number": attempt.number,
+                    "answer": attempt.status_code or attempt.error or _("no answer"),
+                    "ms": attempt.duration_ms,
+                },
                 actor=attempt.url,
                 delivery_id=attempt.delivery.delivery_id,
                 ok=attempt.delivered,
