@@ -167,3 +167,37 @@ def test_the_renewer_keeps_leases_alive_through_a_cluster_pipeline(on_cluster, m
     assert score / 1000 - (seconds + micros / 1e6) > 25
     lease.release()
     assert _usage(merchant) == 0
+
+
+IDS = {"phone": "p1", "email": "e1", "address": "a1", "device": "d1", "ip": "i1"}
+
+
+def test_credit_counters_and_lists_on_the_cluster(on_cluster):
+    from credit import realtime
+
+    cluster = controller.redis_client()
+    keys = [realtime.velocity_key("test", kind, digest) for kind, digest in IDS.items()]
+    assert len({cluster.get_node_from_key(key).name for key in keys}) > 1  # spread over nodes
+    realtime.lists_replace(mode="test", block=["phone:p1"], allow=[])  # one transaction, one slot
+    first = realtime.realtime_fetch(mode="test", member="m1", identifiers=IDS)
+    pending = realtime.realtime_send(mode="test", member="m2", identifiers=IDS)
+    second = pending.result()
+    pending.discard()
+    assert (first.velocity["phone_apps_1h"], second.velocity["phone_apps_1h"]) == (1, 2)
+    assert second.velocity["ip_apps_30d"] == 2
+    assert second.in_blocklist and second.lists_loaded and not second.in_allowlist
+
+
+def test_a_key_used_from_a_new_address_on_the_cluster(on_cluster, merchant):
+    # security.key_events: a transaction (MULTI/EXEC) on one key, in a cluster pipeline.
+    from security.key_events import seen_forget
+    from security.models import Kind, SecurityEvent
+
+    seen_forget()
+
+    def api(address):
+        return ApiClient(merchant.test_secret, REMOTE_ADDR=address)
+
+    assert api("10.1.0.1").call("GET", "/v1/customers").status_code == 200
+    assert api("10.1.0.2").call("GET", "/v1/customers").status_code == 200
+    assert SecurityEvent.objects.filter(kind=Kind.API_KEY_NEW_ADDRESS, source_ip="10.1.0.2").count() == 1
