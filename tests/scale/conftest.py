@@ -36,3 +36,17 @@ def on_cluster(redis_cluster, settings):
     yield client
     reset_redis_client()
     controller.reset()
+
+
+@pytest.fixture(scope="session")
+def pg_replica():
+    """A PostgreSQL primary of its own and its streaming hot standby (tests/scale/replica.py)."""
+    from tests.scale.replica import ReplicaHarness
+    from tests.scale.replica import binaries_missing as pg_missing
+
+    reason = pg_missing()
+    if reason:
+        pytest.skip(reason)
+    harness = ReplicaHarness().start()
+    yield harness
+    harness.stop()
