@@ -30,7 +30,7 @@ from tests.support import make_merchant, make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-PUBLIC = ["/login/", "/signup/", "/docs/errors/"]
+PUBLIC = ["/", "/login/", "/signup/", "/docs/", "/docs/webhooks/", "/docs/errors/", "/status"]
 PASSWORD = "layout-passphrase-1"
 # Actions (POST only, with path parameters): not pages.
 ACTIONS = {
@@ -190,15 +190,18 @@ def _merchant_urls(m, rows) -> tuple[list[str], list[str]]:
     return urls, skipped
 
 
-def test_no_page_overflows_or_logs_an_error(browser, live_server, artifacts):
+@pytest.mark.parametrize("locale", ["en-US", "ja-JP"])
+def test_no_page_overflows_or_logs_an_error(browser, live_server, artifacts, locale):
     owner, m, rows = _data()
     urls, skipped = _merchant_urls(m, rows)
     assert set(skipped) <= ACTIONS, f"a page this test does not visit: {set(skipped) - ACTIONS}"
     problems: list[str] = []
     visited = 0
     not_pages: dict[str, bool] = {}
-    for label, viewport in WIDTHS.items():
-        context = browser.new_context(viewport=viewport)
+    for width_label, viewport in WIDTHS.items():
+        label = f"{locale}-{width_label}"
+        # The browser's language picks the page's (LocaleMiddleware reads Accept-Language).
+        context = browser.new_context(viewport=viewport, locale=locale)
         page = context.new_page()
         errors_seen: list[str] = []
         page.on("console", lambda msg, seen=errors_seen: msg.type == "error" and seen.append(msg.text))
@@ -228,6 +231,9 @@ def test_no_page_overflows_or_logs_an_error(browser, live_server, artifacts):
                     f"window; widest: {', '.join(overflow['wide'])}"
                 )
             problems.extend(f"{label} {path}: console error: {text}" for text in seen)
+            lang = page.evaluate("document.documentElement.lang")
+            if not lang.startswith(locale[:2]):
+                problems.append(f"{label} {path}: <html lang={lang!r}>, not in the browser's language")
 
         for path in PUBLIC:
             check(path)

@@ -73,7 +73,7 @@ def test_dashboards_in_headless_chromium(web, tmp_path, browser):
     page.goto(f"{web}/login/?next=/budgets/")
     page.fill("input[name=username]", "finance@example.com")
     page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{web}/budgets/")
     rows = page.locator("#portfolio tbody tr")
     assert rows.count() == 2
