@@ -18,11 +18,11 @@ class PayType(models.TextChoices):
 
     The pay types the product takes are the registry's (``portal.pay_types``), not this list."""
 
-    CARD = "Card", "Card"
-    KONBINI = "Konbini", "Konbini (convenience store)"
-    PAYPAY = "Paypay", "QR wallet (PayPay and others)"
-    VIRTUALACCOUNT = "Virtualaccount", "Bank transfer (virtual account)"
-    BNPL = "Bnpl", "Buy now, pay later"
+    CARD = "Card", _("Card")
+    KONBINI = "Konbini", _("Konbini (convenience store)")
+    PAYPAY = "Paypay", _("QR wallet (PayPay and others)")
+    VIRTUALACCOUNT = "Virtualaccount", _("Bank transfer (virtual account)")
+    BNPL = "Bnpl", _("Buy now, pay later")
 
 
 class Mode(models.TextChoices):

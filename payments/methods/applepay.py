@@ -27,6 +27,7 @@ from functools import cached_property
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.utils.translation import gettext_lazy as _
 
 from payments.methods.base import MethodApi
 from payments.methods.wallet_card import (
@@ -123,7 +124,7 @@ def encrypt_test_token(*, merchant: Merchant, card_no: str, expire: str, expired
 
 class ApplePayMethod(WalletCardMethod):
     pay_type = "Applepay"
-    label = "Apple Pay"
+    label = _("Apple Pay")
     event_prefix = "payments.applepay"
     fee_prefix = "applepay_"
     operations = frozenset({"capture", "cancel"})

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from payments.models import Payment
 from portal.errors import PortalError
 from portal.models import Merchant
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,11 @@ class MethodApi:
 
 class PaymentMethod(Protocol):
     pay_type: str
-    label: str  # what operators and merchants read (contracts, applications, the payment list)
+
+    @property
+    def label(self) -> StrOrPromise:
+        """What operators and merchants read (contracts, applications, the payment list), translated."""
+
     # The operations ``PUT /v1/payments/{id}/<operation>`` offers for this pay type.
     operations: frozenset[str]
     # The statuses a payment of this pay type can have (``payments.state.TRANSITIONS`` narrowed).

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.utils.translation import gettext_lazy as _
 
 from payments.methods.base import MethodApi
 from payments.methods.card import CardMethod
@@ -176,7 +177,7 @@ def encrypt_test_token(
 
 class GooglePayMethod(WalletCardMethod):
     pay_type = "Googlepay"
-    label = "Google Pay"
+    label = _("Google Pay")
     event_prefix = "payments.googlepay"
     fee_prefix = "googlepay_"
     operations = frozenset({"capture", "cancel", "auth", "change", "secure"})

@@ -306,3 +306,16 @@ def test_amounts_and_dates_read_the_same_in_both_languages(client):
     for language in ("en", "ja"):
         with translation.override(language):
             assert template.render(context) == "¥1,000 2026-12-07 09:30"
+
+
+def test_payment_method_names_are_translated():
+    from django.utils import translation
+
+    from portal.pay_types import pay_type_choices
+
+    with translation.override("ja"):
+        names = {value: str(label) for value, label in pay_type_choices()}
+    assert names["Card"] == "カード" and names["Konbini"] == "コンビニ決済"
+    assert names["Bnpl"] == "後払い" and names["Directdebit"] == "口座振替"
+    with translation.override("en"):
+        assert dict(pay_type_choices())["Card"] == "Card"

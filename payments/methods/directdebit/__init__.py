@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from payments import errors
 from payments.methods.asynchronous import AsynchronousMethod
 from payments.methods.base import MethodApi
@@ -27,7 +29,7 @@ from portal.models import Merchant
 
 class DirectDebitMethod(AsynchronousMethod):
     pay_type = "Directdebit"
-    label = "Direct debit (口座振替)"
+    label = _("Direct debit (口座振替)")
     operations = frozenset({"cancel", "change"})
     statuses = frozenset({
         Status.UNPROCESSED, Status.AWAITING_PAYMENT_APPROVAL, Status.CAPTURED, Status.CANCELED, Status.FAILED,
