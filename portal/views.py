@@ -109,16 +109,19 @@ WELCOME_KEYS = "welcome_keys"
 def welcome(request):
     """After sign-up, once: the new shop's test keys (the secret key is never shown again)."""
     keys = request.session.pop(WELCOME_KEYS, None)
-    membership = selectors.memberships_of(request.user).filter(
-        merchant__public_id=(keys or {}).get("merchant")
+    membership = (
+        selectors.memberships_of(request.user)
+        .filter(merchant__public_id=(keys or {}).get("merchant"))
+        .select_related("merchant")
+        .first()
     )
-    if not keys or not membership.exists():
+    if not keys or membership is None:
         return redirect("merchant-home")
     response = render(
         request,
         "portal/welcome.html",
         {
-            "merchant": membership.first().merchant,
+            "merchant": membership.merchant,
             "public_key": keys["public_key"],
             "secret_key": keys["secret_key"],
         },

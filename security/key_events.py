@@ -10,6 +10,7 @@ from collections import OrderedDict
 
 from django.conf import settings
 
+from portal.middleware import current_client_address
 from portal.redis import get_redis
 from security.models import Kind, Severity
 from security.services import security_event_record
@@ -23,12 +24,8 @@ _seen_lock = threading.Lock()
 ADDRESS_MEMORY_SECONDS = 90 * 24 * 3600
 
 
-def _address(request) -> str | None:
-    return getattr(request, "client_address", None) or request.META.get("REMOTE_ADDR") or None
-
-
 def api_key_failure(*, request, throttled: bool, key=None, code: str = "") -> None:
-    address = _address(request)
+    address = current_client_address()
     if throttled:
         security_event_record(
             kind=Kind.API_KEY_THROTTLED,

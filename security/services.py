@@ -276,7 +276,7 @@ def alert_acknowledge(*, alert: Alert, actor: Any) -> bool:
 def admission_storms_check(*, threshold: int | None = None) -> int:
     """Beat, every minute: a merchant/method refused at least ``threshold`` times in the last
     minute is a refusal storm (one event per merchant and method per 5 minutes)."""
-    from payments.admission.views import window_rows
+    from payments.admission.selectors import window_rows
     from portal.models import Merchant
 
     threshold = threshold or settings.SECURITY_ADMISSION_STORM_THRESHOLD

@@ -16,12 +16,6 @@ from security.services import security_event_record
 _STAFF_FLAGS = ("is_staff", "is_superuser", "is_active")
 
 
-def _address(request) -> str | None:
-    if request is None:
-        return None
-    return getattr(request, "client_address", None) or request.META.get("REMOTE_ADDR") or None
-
-
 def _request_id(request) -> str:
     return getattr(request, "request_id", "") if request is not None else ""
 
@@ -32,7 +26,6 @@ def login_failed(sender, credentials: dict[str, Any], request=None, **kwargs) ->
     security_event_record(
         kind=Kind.LOGIN_FAILED,
         severity=Severity.INFO,
-        source_ip=_address(request),
         actor_label=username,
         summary=f"Failed sign-in to {where} as {username or '(no name)'}",
         request_id=_request_id(request),
@@ -43,7 +36,7 @@ def login_locked_out(sender, request=None, username=None, ip_address=None, **kwa
     security_event_record(
         kind=Kind.LOGIN_THROTTLED,
         severity=Severity.WARNING,
-        source_ip=ip_address or _address(request),
+        source_ip=ip_address,
         actor_label=str(username or "")[:254],
         summary=f"Sign-in locked out after repeated failures ({username or 'unknown user'})",
         request_id=_request_id(request),
