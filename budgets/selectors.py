@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connections
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncMonth
@@ -29,8 +29,14 @@ from budgets.models import (
 )
 from budgets.money import add_months, month_start
 from portal.errors import FieldError
+from portal.replica import PRIMARY, reporting_db
 
 ZERO = Decimal(0)
+# Reads of reports (the portfolio and project dashboards, their API) take the database from
+# ``portal.replica.reporting_db()``: the replica when one is configured and fresh enough for the
+# session. The helpers below take ``using`` (the primary by default): anomaly scanning and the
+# services read them before they write, and those reads stay on the primary.
+
 # Daily usage: what the run rate and daily anomaly detection read. Everything else — tax, credits,
 # refunds, fees, commitments, and recurring or one-time charges — is month-level.
 DAILY_USAGE = Q(charge_category="usage", charge_frequency="usage-based")
@@ -44,17 +50,16 @@ def projects_visible_to(user) -> QuerySet[Project]:
     return projects.filter(memberships__user=user).distinct()
 
 
-def current_plan_versions(project_ids: Iterable[int]) -> dict[int, PlanVersion]:
+def current_plan_versions(project_ids: Iterable[int], *, using: str = PRIMARY) -> dict[int, PlanVersion]:
     latest = PlanVersion.objects.filter(project=OuterRef("project")).order_by("-number").values("pk")[:1]
-    versions = PlanVersion.objects.filter(project_id__in=list(project_ids), pk=Subquery(latest))
+    versions = PlanVersion.objects.using(using).filter(project_id__in=list(project_ids), pk=Subquery(latest))
     return {v.project_id: v for v in versions}
 
 
-def plan_months(version_ids: Iterable[int]) -> dict[int, dict[date, Decimal]]:
+def plan_months(version_ids: Iterable[int], *, using: str = PRIMARY) -> dict[int, dict[date, Decimal]]:
     out: dict[int, dict[date, Decimal]] = defaultdict(dict)
-    for version_id, month, amount in PlanMonth.objects.filter(version_id__in=list(version_ids)).values_list(
-        "version_id", "month", "amount"
-    ):
+    months = PlanMonth.objects.using(using).filter(version_id__in=list(version_ids))
+    for version_id, month, amount in months.values_list("version_id", "month", "amount"):
         out[version_id][month] = amount
     return out
 
@@ -64,15 +69,16 @@ def _costs(project_ids: list[int]) -> QuerySet[CostDaily]:
     return CostDaily.objects.filter(project_id__in=project_ids, currency=F("project__currency"))
 
 
-def _currencies(project_ids: list[int]) -> dict[int, str]:
-    return dict(Project.objects.filter(pk__in=project_ids).values_list("pk", "currency"))
+def _currencies(project_ids: list[int], using: str) -> dict[int, str]:
+    return dict(Project.objects.using(using).filter(pk__in=project_ids).values_list("pk", "currency"))
 
 
-def last_cost_days(project_ids: list[int]) -> dict[int, date]:
+def last_cost_days(project_ids: list[int], *, using: str = PRIMARY) -> dict[int, date]:
     """The last day with cost of each project, in any currency (an index lookup per project)."""
     last = CostDaily.objects.filter(project=OuterRef("pk")).order_by("-charge_date")
     rows = (
-        Project.objects.filter(pk__in=project_ids)
+        Project.objects.using(using)
+        .filter(pk__in=project_ids)
         .annotate(last=Subquery(last.values("charge_date")[:1]))
         .values_list("pk", "last")
     )
@@ -107,70 +113,83 @@ def _fold_currencies(
 
 
 def monthly_actuals(
-    project_ids: list[int], since: dict[int, date], rates: Rates | None = None
+    project_ids: list[int], since: dict[int, date], rates: Rates | None = None, *, using: str = PRIMARY
 ) -> dict[int, dict[date, Decimal]]:
     """Every cost per project and month, converted to the project's currency (see budgets.currency)."""
     rows = (
-        CostDaily.objects.filter(project_id__in=project_ids)
+        CostDaily.objects.using(using)
+        .filter(project_id__in=project_ids)
         .annotate(month=TruncMonth("charge_date"))
         .values_list("project_id", "currency", "month")
         .annotate(total=Sum("cost"))
         .order_by()
     )
-    return _fold_currencies(rows, _currencies(project_ids), rates, since, count=True)
+    return _fold_currencies(rows, _currencies(project_ids, using), rates, since, count=True)
 
 
 def daily_totals(
-    project_ids: list[int], since: date, until: date | None = None, rates: Rates | None = None
+    project_ids: list[int],
+    since: date,
+    until: date | None = None,
+    rates: Rates | None = None,
+    *,
+    using: str = PRIMARY,
 ) -> dict[int, dict[date, Decimal]]:
     """Daily usage (month-level charges apart) per project, in each project's currency."""
-    rows = CostDaily.objects.filter(DAILY_USAGE, project_id__in=project_ids, charge_date__gte=since)
+    rows = CostDaily.objects.using(using).filter(
+        DAILY_USAGE, project_id__in=project_ids, charge_date__gte=since
+    )
     if until is not None:
         rows = rows.filter(charge_date__lte=until)
     grouped = rows.values_list("project_id", "currency", "charge_date").annotate(total=Sum("cost")).order_by()
-    return _fold_currencies(grouped, _currencies(project_ids), rates)
+    return _fold_currencies(grouped, _currencies(project_ids, using), rates)
 
 
 def month_level_charges(
-    project_ids: list[int], since: date, rates: Rates | None = None
+    project_ids: list[int], since: date, rates: Rates | None = None, *, using: str = PRIMARY
 ) -> dict[int, dict[date, Decimal]]:
     """Month-level charges (everything but daily usage) per project and month, from ``since``."""
     rows = (
-        CostDaily.objects.filter(project_id__in=project_ids, charge_date__gte=since)
+        CostDaily.objects.using(using)
+        .filter(project_id__in=project_ids, charge_date__gte=since)
         .exclude(DAILY_USAGE)
         .annotate(month=TruncMonth("charge_date"))
         .values_list("project_id", "currency", "month")
         .annotate(total=Sum("cost"))
         .order_by()
     )
-    return _fold_currencies(rows, _currencies(project_ids), rates)
+    return _fold_currencies(rows, _currencies(project_ids, using), rates)
 
 
-def project_forecasts(projects: Iterable[Project]) -> dict[int, Forecast]:
+def project_forecasts(projects: Iterable[Project], *, using: str = PRIMARY) -> dict[int, Forecast]:
     """Forecasts of many projects with a handful of queries; costs in another currency are
-    converted by the operators' monthly rates (``forecast.notes`` says which, or which are missing)."""
+    converted by the operators' monthly rates (``forecast.notes`` says which, or which are missing).
+    The rates are read from the primary (a small table operators edit), the rest from ``using``."""
     projects = list(projects)
     ids = [p.pk for p in projects]
     currencies = set(
-        CostDaily.objects.filter(project_id__in=ids).values_list("currency", flat=True).distinct()
+        CostDaily.objects.using(using)
+        .filter(project_id__in=ids)
+        .values_list("currency", flat=True)
+        .distinct()
     )
     rates = (
         Rates.load(currencies | {p.currency for p in projects})
         if len(currencies) > 1 or any(c != p.currency for p in projects for c in currencies)
         else None
     )
-    versions = current_plan_versions(ids)
-    months = plan_months(v.pk for v in versions.values())
-    last_days = last_cost_days(ids)
+    versions = current_plan_versions(ids, using=using)
+    months = plan_months((v.pk for v in versions.values()), using=using)
+    last_days = last_cost_days(ids, using=using)
     plans = {pid: months.get(v.pk, {}) for pid, v in versions.items()}
     starts = {pid: min(plan) for pid, plan in plans.items() if plan}
-    monthly = monthly_actuals(ids, starts, rates)
+    monthly = monthly_actuals(ids, starts, rates, using=using)
     daily: dict[int, dict[date, Decimal]] = {}
     month_level: dict[int, dict[date, Decimal]] = {}
     if last_days:
         since = min(last_days.values()) - timedelta(days=forecasting.WINDOW)
-        daily = daily_totals(ids, since, rates=rates)
-        month_level = month_level_charges(ids, month_start(since - timedelta(days=92)), rates)
+        daily = daily_totals(ids, since, rates=rates, using=using)
+        month_level = month_level_charges(ids, month_start(since - timedelta(days=92)), rates, using=using)
     out = {}
     for project in projects:
         pid = project.pk
@@ -201,11 +220,13 @@ def risk_key(forecast: Forecast, name: str) -> tuple:
 
 
 def portfolio(projects: QuerySet[Project]) -> list[tuple[Project, Forecast, int]]:
-    """Projects with their forecast and open anomaly count, sorted by risk."""
-    projects = list(projects)
-    forecasts = project_forecasts(projects)
+    """Projects with their forecast and open anomaly count, sorted by risk (a report)."""
+    db = reporting_db()
+    projects = list(projects.using(db))
+    forecasts = project_forecasts(projects, using=db)
     open_counts = dict(
-        Anomaly.objects.filter(project__in=projects, status=Anomaly.Status.OPEN)
+        Anomaly.objects.using(db)
+        .filter(project__in=projects, status=Anomaly.Status.OPEN)
         .values("project_id")
         .annotate(n=Sum(1))
         .values_list("project_id", "n")
@@ -218,7 +239,8 @@ def portfolio(projects: QuerySet[Project]) -> list[tuple[Project, Forecast, int]
 def unallocated_costs() -> list[dict]:
     """Costs that no rule allocates, per month, currency and sub-account: shown, never dropped."""
     return list(
-        CostDaily.objects.filter(project__isnull=True)
+        CostDaily.objects.using(reporting_db())
+        .filter(project__isnull=True)
         .annotate(month=TruncMonth("charge_date"))
         .values("month", "currency", "sub_account_id")
         .annotate(total=Sum("cost"))
@@ -227,7 +249,12 @@ def unallocated_costs() -> list[dict]:
 
 
 def unallocated_total() -> dict[str, Decimal]:
-    rows = CostDaily.objects.filter(project__isnull=True).values("currency").annotate(total=Sum("cost"))
+    rows = (
+        CostDaily.objects.using(reporting_db())
+        .filter(project__isnull=True)
+        .values("currency")
+        .annotate(total=Sum("cost"))
+    )
     return {r["currency"]: r["total"] for r in rows}
 
 
@@ -241,8 +268,12 @@ ANOMALY_STATUSES = ("all", "open", "answered", "suppressed")
 def anomalies_list(
     project_ids: list[int], *, status: str = "all", types: list[str] | None = None
 ) -> QuerySet[Anomaly]:
-    """Anomalies of the projects, suppressed ones included unless filtered out (``status``)."""
-    rows = Anomaly.objects.filter(project_id__in=project_ids).select_related("suppressed_by", "project")
+    """Anomalies of the projects, suppressed ones included unless filtered out (``status``): a report."""
+    rows = (
+        Anomaly.objects.using(reporting_db())
+        .filter(project_id__in=project_ids)
+        .select_related("suppressed_by", "project")
+    )
     if status != "all":
         rows = rows.filter(status=status)
     if types:
@@ -260,17 +291,22 @@ def project_requests(project: Project) -> QuerySet[BudgetRequest]:
 
 
 def pending_requests() -> QuerySet[BudgetRequest]:
-    return BudgetRequest.objects.filter(status=BudgetRequest.Status.REQUESTED).select_related("project")
+    return (
+        BudgetRequest.objects.using(reporting_db())
+        .filter(status=BudgetRequest.Status.REQUESTED)
+        .select_related("project")
+    )
 
 
 def recent_imports(limit: int = 20) -> list[CostImport]:
-    return list(CostImport.objects.all()[:limit])
+    return list(CostImport.objects.using(reporting_db())[:limit])
 
 
-def _foreign_currencies(project: Project) -> set[str]:
+def _foreign_currencies(project: Project, using: str) -> set[str]:
     """Currencies other than the project's in which some of its costs are billed."""
     return set(
-        CostDaily.objects.filter(project_id=project.pk)
+        CostDaily.objects.using(using)
+        .filter(project_id=project.pk)
         .exclude(currency=project.currency)
         .values_list("currency", flat=True)
         .distinct()
@@ -295,8 +331,9 @@ def actuals(
     """Actual cost per day or month in the project's currency; costs billed in another currency are
     converted by the month's rate (``rates``: pass one to read its notes). Without a rate they are
     not counted in ``cost`` but listed in the row's ``unconverted`` (currency, month, amount) — a
-    period billed only in such a currency is a row too, never missing."""
-    rows = CostDaily.objects.filter(project_id=project.pk)
+    period billed only in such a currency is a row too, never missing. A report."""
+    db = reporting_db()
+    rows = CostDaily.objects.using(db).filter(project_id=project.pk)
     if start:
         rows = rows.filter(charge_date__gte=start)
     if end:
@@ -305,7 +342,7 @@ def actuals(
         grouped = rows.annotate(period=TruncMonth("charge_date"))
     else:
         grouped = rows.annotate(period=F("charge_date"))
-    foreign = _foreign_currencies(project)
+    foreign = _foreign_currencies(project, db)
     if not foreign:
         rows = grouped.values("period").annotate(cost=Sum("cost")).order_by("period")
         return [{**row, "unconverted": [], "warning": None} for row in rows]
@@ -401,8 +438,10 @@ def costs_grouped(
 ) -> list[dict]:
     """The project's costs (billed and effective) filtered and grouped, largest first, in the project's
     currency: costs billed in another currency are converted by their month's rate; without one they
-    are not counted in ``cost`` but listed in the row's ``unconverted`` (currency, month, amounts)."""
-    rows = CostDaily.objects.filter(project_id=project.pk)
+    are not counted in ``cost`` but listed in the row's ``unconverted`` (currency, month, amounts).
+    A report."""
+    db = reporting_db()
+    rows = CostDaily.objects.using(db).filter(project_id=project.pk)
     if query.start:
         rows = rows.filter(charge_date__gte=query.start)
     if query.end:
@@ -424,7 +463,7 @@ def costs_grouped(
         rows = rows.annotate(key=TruncMonth("charge_date"))
     else:
         rows = rows.annotate(key=F(GROUP_BY[query.group_by]))
-    foreign = _foreign_currencies(project)
+    foreign = _foreign_currencies(project, db)
     if not foreign:
         grouped = rows.values("key").annotate(cost=Sum("cost"), effective_cost=Sum("effective_cost"))
         order = ["key"] if query.group_by in ("month", "day") else ["-cost"]
@@ -500,7 +539,7 @@ def answered_causes(project_ids: list[int]) -> set[tuple[int, str, str]]:
 
 def tag_keys(project: Project, limit: int = 20) -> list[str]:
     """Tag keys seen on the project's recent costs (for the group-by choices)."""
-    with connection.cursor() as cursor:
+    with connections[reporting_db()].cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT jsonb_object_keys(tags) FROM budgets_costdaily WHERE project_id = %s "
             "AND charge_date >= CURRENT_DATE - 400 LIMIT %s",

@@ -3,6 +3,10 @@
 Filters come from the page's query string. A value that does not parse (a date that is not
 ``YYYY-MM-DD``, an amount that is not a whole number…) is ignored and named in ``problems``,
 which the page shows: never a 500.
+
+The list, its totals and the CSV export are reports: they read from
+``portal.replica.reporting_db()`` (the replica when one is configured and has what this
+session wrote; the primary otherwise).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from payments import labels
 from payments.models import Payment
 from portal.models import Merchant, Mode
 from portal.pay_types import pay_type_choices
+from portal.replica import reporting_db
 
 MAX_AMOUNT = 10**15  # beyond any real total (bigint), so a huge input cannot overflow the query
 
@@ -134,8 +139,8 @@ def status_q(status: str) -> Q:
 
 
 def payment_list_filter(*, merchant: Merchant, filters: PaymentFilters) -> QuerySet[Payment]:
-    """The merchant's payments matching ``filters``, newest first."""
-    payments = Payment.objects.filter(merchant=merchant, mode=filters.mode)
+    """The merchant's payments matching ``filters``, newest first (on the reporting database)."""
+    payments = Payment.objects.using(reporting_db()).filter(merchant=merchant, mode=filters.mode)
     if filters.date_from:
         payments = payments.filter(created__gte=_local_midnight(filters.date_from))
     if filters.date_to:

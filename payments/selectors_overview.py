@@ -1,7 +1,9 @@
 """Reads of the merchant overview: sales, counts, approval rate, the 30-day chart, webhook health, alerts.
 
 The payment figures come from one aggregate query (per day, currency, method and shown status);
-webhook health from one more. Money stays integer minor units per currency.
+webhook health from one more. Money stays integer minor units per currency. These are reports:
+they read from ``portal.replica.reporting_db()`` (the replica when one is configured and has
+what this session wrote; the primary otherwise).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from payments.models import Payment, Status
 from payments.selectors_list import declined_q
 from payments.webhooks.models import WebhookDelivery
 from portal.models import ApiKey, Contract, Merchant
+from portal.replica import reporting_db
 
 logger = logging.getLogger(__name__)
 
@@ -97,11 +100,12 @@ def _midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _payment_groups(*, merchant: Merchant, mode: str, since: date) -> QuerySet:
+def _payment_groups(*, merchant: Merchant, mode: str, since: date, using: str) -> QuerySet:
     """One aggregate query: payments since ``since`` per local day, currency, method, status, declined."""
     tz = timezone.get_current_timezone()
     return (
-        Payment.objects.filter(merchant=merchant, mode=mode, created__gte=_midnight(since))
+        Payment.objects.using(using)
+        .filter(merchant=merchant, mode=mode, created__gte=_midnight(since))
         .annotate(
             day=TruncDate("created", tzinfo=tz),
             declined=Case(
@@ -114,10 +118,11 @@ def _payment_groups(*, merchant: Merchant, mode: str, since: date) -> QuerySet:
     )
 
 
-def _webhook_health(*, merchant: Merchant, mode: str, now: datetime) -> list[EndpointHealth]:
+def _webhook_health(*, merchant: Merchant, mode: str, now: datetime, using: str) -> list[EndpointHealth]:
     """The second query: per webhook endpoint, its deliveries of the last 7 days by outcome."""
     rows = (
-        WebhookDelivery.objects.filter(
+        WebhookDelivery.objects.using(using)
+        .filter(
             setting__merchant=merchant,
             setting__mode=mode,
             setting__deleted_at__isnull=True,
@@ -148,6 +153,7 @@ def _webhook_health(*, merchant: Merchant, mode: str, now: datetime) -> list[End
 
 def merchant_overview(*, merchant: Merchant, mode: str, now: datetime | None = None) -> Overview:
     now = now or timezone.now()
+    db = reporting_db()
     today = timezone.localdate(now)
     month_start = today.replace(day=1)
     first_chart_day = today - timedelta(days=CHART_DAYS - 1)
@@ -156,7 +162,8 @@ def merchant_overview(*, merchant: Merchant, mode: str, now: datetime | None = N
     by_method: dict[str, int] = defaultdict(int)
     captured_by_day: dict[tuple[str, date], int] = defaultdict(int)
     captured_by_currency: dict[str, int] = defaultdict(int)
-    for row in _payment_groups(merchant=merchant, mode=mode, since=min(month_start, first_chart_day)):
+    since = min(month_start, first_chart_day)
+    for row in _payment_groups(merchant=merchant, mode=mode, since=since, using=db):
         day, currency, count, amount = row["day"], row["currency"], row["count"], row["amount"] or 0
         shown = labels.DECLINED if row["declined"] else row["status"]
         if row["status"] == Status.CAPTURED:
@@ -188,7 +195,7 @@ def merchant_overview(*, merchant: Merchant, mode: str, now: datetime | None = N
     order = {value: n for n, (value, _) in enumerate(labels.status_choices())}
     overview.by_status = sorted(by_status.items(), key=lambda kv: order.get(kv[0], 99))
     overview.by_method = sorted(by_method.items(), key=lambda kv: (-kv[1], kv[0]))
-    overview.endpoints = _webhook_health(merchant=merchant, mode=mode, now=now)
+    overview.endpoints = _webhook_health(merchant=merchant, mode=mode, now=now, using=db)
     return overview
 
 
@@ -197,8 +204,10 @@ def merchant_alerts(
 ) -> list[Alert]:
     """What needs the merchant's attention: keys about to expire, failing webhooks, contract limits."""
     now = now or timezone.now()
+    db = reporting_db()
     alerts = []
-    expiring = ApiKey.objects.filter(
+    keys = ApiKey.objects.using(db)
+    expiring = keys.filter(
         merchant=merchant,
         revoked_at__isnull=True,
         expires_at__gt=now,
@@ -237,7 +246,7 @@ def merchant_alerts(
                 query=f"mode={mode}&status=failed",
             )
         )
-    for contract in Contract.objects.filter(merchant=merchant, status=Contract.Status.SUSPENDED):
+    for contract in Contract.objects.using(db).filter(merchant=merchant, status=Contract.Status.SUSPENDED):
         alerts.append(
             Alert(
                 kind="contract",
@@ -282,7 +291,8 @@ def _admission_refusals(*, merchant: Merchant, mode: str) -> dict[tuple[str, str
 
 def recent_payments(*, merchant: Merchant, mode: str, limit: int = 10) -> list[Payment]:
     return list(
-        Payment.objects.filter(merchant=merchant, mode=mode)
+        Payment.objects.using(reporting_db())
+        .filter(merchant=merchant, mode=mode)
         .select_related("customer")
         .order_by("-created", "-id")[:limit]
     )

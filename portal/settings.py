@@ -80,11 +80,25 @@ _db["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{_db['NAME']
 # (portal/postgresql/base.py); 0 = check at the start of every request.
 DB_HEALTH_CHECK_QUIET_SECONDS = env.float("DB_HEALTH_CHECK_QUIET_SECONDS", default=1.0)
 
-# Optional read replica, used only by the ``replica`` alias for reporting reads.
+# Optional streaming replica (a hot standby of DATABASE_URL): reporting reads go there
+# (portal/replica.py: the overview, the payments list and CSV, the budgets dashboards), unless
+# it lags more than REPLICA_MAX_LAG_SECONDS, is down, or the session wrote what it has not
+# replayed yet. Unset: everything reads the primary, at no cost.
 DATABASE_REPLICA_URL = _env_or_file("DATABASE_REPLICA_URL")
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_STATUS_SECONDS = env.float("REPLICA_STATUS_SECONDS", default=1.0)  # lag checked this often
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=10.0)  # a down replica asked again
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
-    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name a PostgreSQL database (postgres://…)")
+    _replica["ENGINE"] = "portal.postgresql"
+    _replica.setdefault("CONN_MAX_AGE", _db["CONN_MAX_AGE"])
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica.setdefault("OPTIONS", {})
+    # Short: a replica that does not answer costs a report this once, then the primary serves.
+    _replica["OPTIONS"].setdefault("connect_timeout", env.int("REPLICA_CONNECT_TIMEOUT", default=2))
+    _replica["TEST"] = {"MIRROR": "default"}
 
 # Short timeouts everywhere: a hung Redis must never hang a request.
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.25)
@@ -194,6 +208,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal.replica.ReadYourWritesMiddleware",  # only with DATABASE_REPLICA_URL (else not installed)
 ]
 
 ROOT_URLCONF = "portal.urls"
