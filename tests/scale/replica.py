@@ -153,17 +153,43 @@ class ReplicaHarness:
                     raise TimeoutError("the standby did not catch up")
                 time.sleep(0.02)
 
-    def stop(self) -> None:
-        for data in self.data_dirs:  # the postmaster itself (runuser is its parent): fast shutdown
+    def replay(self, *, paused: bool) -> None:
+        """Pause or resume the standby's replay: while paused it answers what it had (a lag)."""
+        call = "pg_wal_replay_pause" if paused else "pg_wal_replay_resume"
+        with psycopg.connect(self.replica_url, autocommit=True) as conn:
+            conn.execute(f"SELECT {call}()")
+
+    def load(self, dump: Path, database: str) -> None:
+        """Create ``database`` on the primary from a ``pg_dump -Fc`` file; the standby streams it."""
+        with psycopg.connect(self.primary_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+        url = self.url(self.primary_port, database)
+        self._run([str(self.bin / "pg_restore"), "--no-owner", "--exit-on-error", "-d", url, str(dump)], 120)  # type: ignore[operator]
+
+    def stop_replica(self) -> None:
+        """Stop the standby alone (fast shutdown): the product must carry on with the primary."""
+        self._shutdown([self.data_dirs[1]], self.processes[1:])
+        del self.processes[1:]
+
+    def start_replica(self, timeout: float = 30.0) -> None:
+        self.processes.append(self._server(self.data_dirs[1], self.replica_port))
+        self._wait(self.replica_url, timeout)
+
+    @staticmethod
+    def _shutdown(data_dirs: list[Path], processes: list[subprocess.Popen]) -> None:
+        for data in data_dirs:  # the postmaster itself (runuser is its parent): fast shutdown
             pid_file = data / "postmaster.pid"
             if pid_file.exists():
                 with contextlib.suppress(ValueError, ProcessLookupError):
                     os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
-        for process in self.processes:
+        for process in processes:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+    def stop(self) -> None:
+        self._shutdown(self.data_dirs, self.processes)
         self.processes.clear()
         shutil.rmtree(self.directory, ignore_errors=True)
