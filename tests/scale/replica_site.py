@@ -8,6 +8,8 @@ with one line of JSON on stdout; started once, it spares each command Django's s
 - ``merchant``: an approved merchant (the tests' ``make_merchant``), two signed-in sessions
   of its owner (session cookies, as a browser holds them) and its test secret key's id.
 - ``payment <merchant public id> <order id>``: one captured ¥3,300 payment of it, now.
+- ``finance``: a signed-in session of a finance user (sees every budget and unallocated costs).
+- ``cost <sub-account id>``: an imported cost row that no project claims (unallocated).
 """
 
 from __future__ import annotations
@@ -45,6 +47,34 @@ def run(argv: list[str]) -> dict:
         merchant_id, order_id = args
         payment = PaymentFactory(merchant=Merchant.objects.get(public_id=merchant_id), order_id=order_id)
         return {"order_id": payment.order_id}
+    if command == "finance":
+        from django.contrib.auth.models import Permission
+
+        from tests.support import make_user
+
+        user = make_user()
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label="budgets", codename="view_project")
+        )
+        client = Client()
+        client.force_login(user)
+        return {
+            "cookie": settings.SESSION_COOKIE_NAME,
+            "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        }
+    if command == "cost":
+        from datetime import date
+        from decimal import Decimal
+
+        from budgets.models import CostDaily
+
+        (sub_account,) = args
+        day = date.today()
+        where = {"billing_account_id": "replica-billing", "sub_account_id": sub_account, "region": ""}
+        what = {"service_name": "Replica Service", "resource_id": "r-1", "currency": "USD"}
+        period = {"billing_period_start": day.replace(day=1), "charge_date": day}
+        CostDaily.objects.create(**where, **what, **period, cost=Decimal("7.25"))
+        return {"sub_account": sub_account}
     raise SystemExit(f"unknown command {command!r}")
 
 

@@ -3,7 +3,8 @@
 over HTTP by signed-in browser sessions (httpx with their session cookies).
 
 The proof that a page reads the replica: with the standby's replay paused, a row committed on the
-primary does not show; once replay resumes, it does. Read-your-writes: the session that made a
+primary does not show (a payment in the merchant dashboard, list and CSV; an unallocated cost in
+the budgets portfolio); once replay resumes, it does. Read-your-writes: the session that made a
 change through the web UI sees it at once while replay is paused; other sessions do not yet. A
 standby that lags beyond ``REPLICA_MAX_LAG_SECONDS``, or is down, is not read: the primary
 answers, never an error.
@@ -178,6 +179,27 @@ def test_reports_read_the_replica_until_it_replays(portal_replica, servers, site
     for page, shown in pages:
         assert shown in _show(reader, page), page
     assert _session_data(portal_replica, shop.sessions[1]).get(SESSION_KEY) is None  # wrote nothing
+
+
+def test_the_budgets_dashboard_reads_the_replica_until_it_replays(portal_replica, servers, site):
+    finance = site("finance")
+    browser = httpx.Client(
+        base_url=servers["reads"].url, cookies={finance["cookie"]: finance["session"]}, timeout=30
+    )
+    sub_account = "replica-sub-777"  # shown in the unallocated costs of the portfolio page
+    portal_replica.caught_up()
+    portal_replica.replay(paused=True)
+    try:
+        site("cost", sub_account)
+        primary = portal_replica.url(portal_replica.primary_port, PORTAL_DATABASE)
+        count = "SELECT count(*) FROM budgets_costdaily WHERE sub_account_id = %s"
+        assert _one(primary, count, [sub_account]) == 1
+        assert sub_account not in _show(browser, "/budgets/")  # the standby's (stale) answer
+    finally:
+        portal_replica.replay(paused=False)
+    portal_replica.caught_up()
+    page = _show(browser, "/budgets/")
+    assert 'id="unallocated"' in page and sub_account in page
 
 
 def test_a_session_reads_its_own_writes_while_the_replica_lags(portal_replica, servers, site, shop):
