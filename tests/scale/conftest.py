@@ -1,5 +1,7 @@
 """Scale-out fixtures: a local three-primary Redis Cluster (session-scoped) and the product
-pointed at it (per test). Skipped only where redis-server/redis-cli are not installed."""
+pointed at it (per test), skipped only where redis-server/redis-cli are not installed; a
+PostgreSQL primary with its streaming hot standby, and the product's schema on them, skipped
+only where the PostgreSQL server binaries are not installed."""
 
 from __future__ import annotations
 
