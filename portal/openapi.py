@@ -74,6 +74,9 @@ _WITH_BODY = ("409", "413", "415")
 _PATH_PARAMETER = re.compile(r"{[^}]+}")
 
 
+NO_NUL = r"^[^\x00]*$"
+
+
 def _error_codes(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     codes = list(_ALWAYS)
     if _PATH_PARAMETER.search(path) or method != "get":
@@ -156,6 +159,31 @@ def _allow_empty_query_values(operation: dict[str, Any]) -> None:
             parameter["allowEmptyValue"] = True
 
 
+def _refuse_nul_in_url_parameters(operation: dict[str, Any]) -> None:
+    """A NUL character anywhere in the URL is a 400 (``RejectNulMiddleware``): a free-text path
+    or query parameter says so with a pattern."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        free_text = schema.get("type") == "string" and not ({"pattern", "enum", "format"} & set(schema))
+        if parameter.get("in") in ("path", "query") and free_text:
+            schema["pattern"] = NO_NUL
+
+
+def _refuse_nul_in_strings(schema: dict[str, Any]) -> None:
+    """Request bodies: DRF's ``CharField`` refuses a NUL character (PostgreSQL text cannot hold
+    one), so every free-text string of a request schema says so with a pattern."""
+    if schema.get("type") == "string" and not ({"pattern", "enum", "format", "$ref"} & set(schema)):
+        schema["pattern"] = NO_NUL
+    for child in schema.get("properties", {}).values():
+        _refuse_nul_in_strings(child)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            _refuse_nul_in_strings(schema[key])
+    for key in ("allOf", "oneOf", "anyOf"):
+        for child in schema.get(key, []):
+            _refuse_nul_in_strings(child)
+
+
 def postprocess(result: dict[str, Any], generator=None, request=None, public=None) -> dict[str, Any]:
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(_ERROR_SCHEMAS)
@@ -165,6 +193,10 @@ def postprocess(result: dict[str, Any], generator=None, request=None, public=Non
                 _document_delete(operation, schemas)
             _document_errors(path, method, operation)
             _allow_empty_query_values(operation)
+            _refuse_nul_in_url_parameters(operation)
             _require_bodies(operation, schemas)
+    for name, schema in schemas.items():
+        if name.endswith("Request"):
+            _refuse_nul_in_strings(schema)
     _pin_discriminators(schemas)
     return result

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.support import ApiClient, MerchantKeys, make_merchant
+from tests.support import ApiClient, MerchantKeys, make_merchant, redis_reset
 
 
 def pytest_configure(config):
@@ -25,21 +25,7 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _clean_redis():
     """Each test starts with an empty Redis database (the test database only, never db 0)."""
-    from django.core.cache import cache
-
-    from portal.redis import get_redis
-
-    if settings.REDIS_URL and settings.REDIS_URL.rstrip("/").endswith("/0"):
-        raise pytest.UsageError("Refusing to flush Redis database 0; point REDIS_URL at a test database.")
-    get_redis().flushdb()
-    cache.clear()
-    from payments.admission import controller
-
-    controller.reset()
-    from portal.api.authentication import key_cache, tenant_cache
-
-    key_cache.clear()
-    tenant_cache.clear()
+    redis_reset()
     yield
 
 

@@ -38,6 +38,25 @@ class MerchantKeys:
         return self.keys[(Mode.LIVE, ApiKey.Kind.PUBLIC)]
 
 
+def redis_reset() -> None:
+    """Empty the test's Redis database and every in-process cache in front of it (never db 0)."""
+    import pytest
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from payments.admission import controller
+    from portal.api.authentication import key_cache, tenant_cache
+    from portal.redis import get_redis
+
+    if settings.REDIS_URL and settings.REDIS_URL.rstrip("/").endswith("/0"):
+        raise pytest.UsageError("Refusing to flush Redis database 0; point REDIS_URL at a test database.")
+    get_redis().flushdb()
+    cache.clear()
+    controller.reset()
+    key_cache.clear()
+    tenant_cache.clear()
+
+
 def make_user(email: str | None = None, password: str = "correct-horse-battery", **extra) -> User:
     from django.utils import timezone
 

@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -29,7 +30,6 @@ def fincode_time(value) -> str | None:
     return local.strftime("%Y/%m/%d %H:%M:%S.") + f"{local.microsecond // 1000:03d}"
 
 
-@extend_schema_field({"type": "string", "pattern": "^(0|[1-9][0-9]{0,6})$", "example": "1000"})
 class NumericString(serializers.Field):
     """fincode sends amounts as numeric strings ("1000"); integers are accepted too. Never floats."""
 
@@ -60,6 +60,24 @@ class NumericString(serializers.Field):
 
     def to_representation(self, value: int) -> int:
         return value
+
+
+class NumericStringSchema(OpenApiSerializerFieldExtension):
+    """The schema of each ``NumericString`` says what that field takes: a numeric string or an
+    integer, of its own number of digits and minimum (0 or 1)."""
+
+    target_class = NumericString
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        first = "0|[1-9]" if field.minimum == 0 else "[1-9]"
+        return {
+            "oneOf": [
+                {"type": "string", "pattern": f"^({first}[0-9]{{0,{field.digits - 1}}})$", "example": "1000"},
+                {"type": "integer", "minimum": field.minimum, "maximum": 10**field.digits - 1},
+            ]
+        }
 
 
 @extend_schema_field(
@@ -110,9 +128,8 @@ class WebUrl(serializers.URLField):
     """An http(s) URL (the schema's pattern is narrower than Django's URL validator)."""
 
 
-@extend_schema_field({"type": "string", "pattern": "^[1-9][0-9]{0,6}$", "example": "1000"})
 class PositiveNumericString(NumericString):
-    """An amount of at least 1 (the schema's 7 digits may be fewer than ``digits``)."""
+    """An amount of at least 1."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("minimum", 1)
