@@ -114,7 +114,7 @@ def celery_worker(transactional_db, tmp_path):
     try:
         yield worker
     finally:
-        worker.stop()
+        worker.stop(graceful=False)
         processes.use_broker(app, None)
         processes.purge_broker()
 

@@ -171,7 +171,7 @@ def traced_worker(tmp_path, spans):
     try:
         yield worker, collector
     finally:
-        worker.stop()
+        worker.stop(graceful=False)
         processes.use_broker(app, None)
         processes.purge_broker()
         collector.stop()

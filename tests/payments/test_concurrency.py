@@ -54,7 +54,7 @@ def stack(servers, merchant):
         yield {**servers, "start_worker": start_worker, "merchant": merchant}
     finally:
         if worker is not None:
-            worker.stop()
+            worker.stop(graceful=False)
         from portal.celery import app
 
         processes.use_broker(app, None)

@@ -26,7 +26,7 @@ def worker_with_stub_providers(transactional_db, tmp_path, providers):
     try:
         yield worker
     finally:
-        worker.stop()
+        worker.stop(graceful=False)
         processes.use_broker(app, None)
         processes.purge_broker()
 
