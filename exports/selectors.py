@@ -1,6 +1,6 @@
 """The rows of one hour of each exported kind, as plain values (card numbers redacted).
 
-Rows come in (created_at, id) order, so that the same hour always gives the same file.
+Rows come in (created_at or occurred_at, id) order, so that the same hour always gives the same file.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa  # type: ignore[import-untyped]
 from django.db import models
 
+from exports.models import RequestLog
 from payments.models import PaymentEvent
 from portal.logging import redact_pans
 from portal.models import AuditEvent
@@ -176,6 +177,42 @@ def security_events_rows(*, start: datetime, end: datetime) -> Iterator[dict[str
         }  # fmt: skip
 
 
+REQUEST_LOGS_SCHEMA = pa.schema(
+    [
+        pa.field("request_log_id", pa.int64(), nullable=False),
+        pa.field("occurred_at", TIMESTAMP, nullable=False),
+        pa.field("request_id", pa.string(), nullable=False),
+        pa.field("method", pa.string(), nullable=False),
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("route", pa.string()),
+        pa.field("status_code", pa.int16(), nullable=False),
+        pa.field("duration_us", pa.int64(), nullable=False),
+        pa.field("merchant_id", pa.string()),
+        pa.field("key_mode", pa.string()),
+        pa.field("client_address", pa.string()),
+        pa.field("user_agent", pa.string()),
+        pa.field("response_bytes", pa.int64()),
+    ],
+    metadata={"kind": "request_logs", "schema_version": "1"},
+)
+
+
+def request_logs_rows(*, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+    """Columns as stored (``request_log_id`` is the row's id); free text, stored masked by
+    ``exports.request_logs``, masked again here as every exported string is."""
+    names = REQUEST_LOGS_SCHEMA.names
+    logs = (
+        RequestLog.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+        .order_by("occurred_at", "id")
+        .values_list("id", *names[1:])
+    )
+    free_text = {"path", "route", "user_agent"}
+    for row in logs.iterator(chunk_size=5000):
+        yield {
+            name: _text(value) if name in free_text else value for name, value in zip(names, row, strict=True)
+        }
+
+
 @dataclass(frozen=True)
 class ExportKind:
     """One exported kind: its Parquet schema, its rows of [start, end), its table."""
@@ -195,4 +232,5 @@ KINDS: dict[str, ExportKind] = {
     "payment_events": ExportKind(PAYMENT_EVENTS_SCHEMA, payment_events_rows, PaymentEvent),
     "audit_events": ExportKind(AUDIT_EVENTS_SCHEMA, audit_events_rows, AuditEvent),
     "security_events": ExportKind(SECURITY_EVENTS_SCHEMA, security_events_rows, SecurityEvent, "occurred_at"),
+    "request_logs": ExportKind(REQUEST_LOGS_SCHEMA, request_logs_rows, RequestLog, "occurred_at"),
 }

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from exports.models import ExportedHour
+from exports.models import ExportedHour, RequestLog
 from exports.selectors import KINDS
 
 logger = logging.getLogger(__name__)
@@ -125,4 +125,23 @@ def exports_run(*, now: datetime | None = None) -> dict[str, int]:
             done[kind] = len(hours)
         finally:
             _unlock(kind)
+    request_logs_prune(now=now)
     return done
+
+
+def request_logs_prune(*, now: datetime) -> int:
+    """Delete the request logs older than ``REQUEST_LOG_RETENTION_HOURS`` whose hour has been
+    exported (never one still to export); returns how many rows were deleted."""
+    last = (
+        ExportedHour.objects.filter(kind="request_logs")
+        .order_by("-hour")
+        .values_list("hour", flat=True)
+        .first()
+    )
+    if last is None:
+        return 0
+    cutoff = min(now - timedelta(hours=settings.REQUEST_LOG_RETENTION_HOURS), last + HOUR)
+    deleted, _ = RequestLog.objects.filter(occurred_at__lt=cutoff).delete()
+    if deleted:
+        logger.info("deleted %s request logs before %s", deleted, cutoff.isoformat())
+    return deleted

@@ -189,6 +189,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "portal.request_id.RequestIdMiddleware",  # X-Request-ID in and out; on logs and the span
+    "exports.request_logs.RequestLogMiddleware",  # buffered; times and sees all that follows
     "portal.middleware.ApiEdgeMiddleware",
     "portal.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -663,6 +664,16 @@ EXPORT_URL = env.str("EXPORT_URL", default=(VAR_DIR / "exports").as_uri())
 EXPORT_GRACE_SECONDS = env.int("EXPORT_GRACE_SECONDS", default=300)
 EXPORT_MAX_HOURS_PER_RUN = env.int("EXPORT_MAX_HOURS_PER_RUN", default=48)
 CELERY_BEAT_SCHEDULE["exports-run"] = {"task": "exports.run", "schedule": 300.0}
+# Request logs (exports/request_logs.py): one row per answered request, buffered in the process
+# (at most REQUEST_LOG_BUFFER_ROWS; beyond, dropped and counted) and written every
+# REQUEST_LOG_FLUSH_SECONDS by one thread with COPY (0: only by request_log_flush(), as in tests);
+# rows older than REQUEST_LOG_RETENTION_HOURS are deleted once their hour is exported.
+REQUEST_LOG_ENABLED = env.bool("REQUEST_LOG_ENABLED", default=PORTAL_ENV != "test")
+REQUEST_LOG_FLUSH_SECONDS = env.float(
+    "REQUEST_LOG_FLUSH_SECONDS", default=0.0 if PORTAL_ENV == "test" else 1.0
+)
+REQUEST_LOG_BUFFER_ROWS = env.int("REQUEST_LOG_BUFFER_ROWS", default=10_000)
+REQUEST_LOG_RETENTION_HOURS = env.int("REQUEST_LOG_RETENTION_HOURS", default=48)
 
 # --- Outbound HTTP (portal/outbound.py) ----------------------------------------------
 # The hosts provider calls may reach ("api.acquirer.example,*.wallet.example"); empty: the

@@ -74,7 +74,12 @@ def _files(root: Path) -> list[str]:
 
 def test_closed_hours_are_written_as_hive_partitions(export_dir, events, hours, merchant):
     base, now = hours
-    assert services.exports_run(now=now) == {"payment_events": 3, "audit_events": 3, "security_events": 3}
+    assert services.exports_run(now=now) == {
+        "payment_events": 3,
+        "audit_events": 3,
+        "security_events": 3,
+        "request_logs": 0,
+    }
     day = lambda h: f"date={(base + timedelta(hours=h)):%Y-%m-%d}/hour={(base + timedelta(hours=h)):%H}"  # noqa: E731
     assert _files(export_dir) == sorted(
         f"kind={kind}/{day(h)}/part-0.parquet"
@@ -137,7 +142,12 @@ def test_exporting_an_hour_again_writes_the_same_file(export_dir, events, hours)
     path = export_dir / f"kind=payment_events/date={base:%Y-%m-%d}/hour={base:%H}/part-0.parquet"
     before, record = path.read_bytes(), ExportedHour.objects.get(kind="payment_events", hour=base)
 
-    assert services.exports_run(now=now) == {"payment_events": 0, "audit_events": 0, "security_events": 0}
+    assert services.exports_run(now=now) == {
+        "payment_events": 0,
+        "audit_events": 0,
+        "security_events": 0,
+        "request_logs": 0,
+    }
     again = services.hour_export(kind="payment_events", hour=base + timedelta(minutes=59))
     assert path.read_bytes() == before
     assert (again.pk, again.sha256, again.rows) == (record.pk, record.sha256, record.rows)
@@ -156,7 +166,7 @@ def test_open_hours_and_unknown_kinds_are_refused(export_dir, db):
     with pytest.raises(ValueError, match="not closed"):
         services.hour_export(kind="payment_events", hour=timezone.now())
     with pytest.raises(ValueError, match="unknown export kind"):
-        services.hour_export(kind="request_logs", hour=timezone.now() - timedelta(hours=3))
+        services.hour_export(kind="http_logs", hour=timezone.now() - timedelta(hours=3))
     assert ExportedHour.objects.count() == 0 and not export_dir.exists()
 
 
@@ -172,5 +182,10 @@ def test_any_fsspec_url(events, hours):
 
 def test_nothing_to_export_writes_nothing(export_dir, db):
     assert (PaymentEvent.objects.count(), AuditEvent.objects.count()) == (0, 0)
-    assert services.exports_run() == {"payment_events": 0, "audit_events": 0, "security_events": 0}
+    assert services.exports_run() == {
+        "payment_events": 0,
+        "audit_events": 0,
+        "security_events": 0,
+        "request_logs": 0,
+    }
     assert ExportedHour.objects.count() == 0 and not export_dir.exists()
