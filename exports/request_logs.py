@@ -25,7 +25,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import close_old_connections, connections
+from django.dispatch import receiver
 
 from portal.api.authentication import ApiPrincipal
 from portal.logging import redact_pans
@@ -57,6 +59,29 @@ _reported = 0  # … of which a warning has told
 _warned_at = -WARN_EVERY_SECONDS
 
 
+# The REQUEST_LOG_* settings, read once (an attribute of ``django.conf.settings`` costs about a
+# microsecond to read, a third of the request's logging) and again when a test changes them.
+_enabled = False
+_buffer_rows = 0
+_flush_seconds = 0.0
+
+
+def _configure() -> None:
+    global _enabled, _buffer_rows, _flush_seconds
+    _enabled = settings.REQUEST_LOG_ENABLED
+    _buffer_rows = settings.REQUEST_LOG_BUFFER_ROWS
+    _flush_seconds = settings.REQUEST_LOG_FLUSH_SECONDS
+
+
+_configure()
+
+
+@receiver(setting_changed)
+def _setting_changed(*, setting: str, **kwargs) -> None:
+    if setting.startswith("REQUEST_LOG_"):
+        _configure()
+
+
 def request_log_dropped() -> int:
     """Rows dropped in this process since it started (full buffer or failed write)."""
     return _dropped
@@ -74,13 +99,13 @@ def _count_dropped(rows: int) -> None:
 
 def request_log_append(row: Row) -> bool:
     """Queue one request's row; False (and counted) when the buffer is full. Never blocks."""
-    if len(_buffer) >= settings.REQUEST_LOG_BUFFER_ROWS:
+    if len(_buffer) >= _buffer_rows:
         _count_dropped(1)
         return False
     _buffer.append(row)
-    if _writer is None and settings.REQUEST_LOG_FLUSH_SECONDS > 0:
+    if _writer is None and _flush_seconds > 0:
         _writer_start()
-    if len(_buffer) >= FLUSH_ROWS:
+    if len(_buffer) >= FLUSH_ROWS and not _wake.is_set():  # is_set() takes no lock; set() does
         _wake.set()
     return True
 
@@ -155,7 +180,7 @@ def request_log_flush() -> int:
 
 def _writer_loop() -> None:
     while not _stop.is_set():
-        _wake.wait(settings.REQUEST_LOG_FLUSH_SECONDS)
+        _wake.wait(_flush_seconds or 1.0)
         _wake.clear()
         close_old_connections()  # this thread's connection: reopened after an error or its max age
         request_log_flush()
@@ -221,7 +246,7 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not settings.REQUEST_LOG_ENABLED:
+        if not _enabled:
             return self.get_response(request)
         at_ns = time.time_ns()
         started = time.perf_counter_ns()
