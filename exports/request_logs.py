@@ -6,8 +6,8 @@ by the first request of that process (so a Gunicorn worker starts its own after 
 drains the buffer every ``REQUEST_LOG_FLUSH_SECONDS`` (sooner when ``FLUSH_ROWS`` are waiting)
 with one ``COPY exports_requestlog … FROM STDIN`` on its own database connection (Django's
 connections are per thread). Card numbers are masked and fields truncated there, off the
-request's path. A full buffer drops the row and counts it (a warning at most once a minute);
-the process's exit flushes what is left, best effort.
+request's path. A full buffer drops the row and counts it (a warning at most every
+``REQUEST_LOG_WARN_SECONDS``); the process's exit flushes what is left, best effort.
 
 ``REQUEST_LOG_FLUSH_SECONDS = 0`` starts no thread: rows wait for ``request_log_flush()``,
 which writes them on the caller's connection (tests: inside the test's transaction).
@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connections, transaction
 from django.dispatch import receiver
 
 from portal.api.authentication import ApiPrincipal
@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 FLUSH_ROWS = 500  # wake the writer when this many rows wait
 COPY_ROWS = 10_000  # rows per COPY at most
-WARN_EVERY_SECONDS = 60.0
 COLUMNS = (
     "occurred_at", "duration_us", "request_id", "method", "path", "route", "status_code",
     "merchant_id", "key_mode", "client_address", "user_agent", "response_bytes",
@@ -56,7 +55,7 @@ _state_lock = threading.Lock()
 _writer: threading.Thread | None = None
 _dropped = 0  # rows refused by a full buffer or lost by a failed COPY, since the process started
 _reported = 0  # … of which a warning has told
-_warned_at = -WARN_EVERY_SECONDS
+_warned_at = _failed_at = float("-inf")
 
 
 # The REQUEST_LOG_* settings, read once (an attribute of ``django.conf.settings`` costs about a
@@ -64,13 +63,15 @@ _warned_at = -WARN_EVERY_SECONDS
 _enabled = False
 _buffer_rows = 0
 _flush_seconds = 0.0
+_warn_seconds = 60.0
 
 
 def _configure() -> None:
-    global _enabled, _buffer_rows, _flush_seconds
+    global _enabled, _buffer_rows, _flush_seconds, _warn_seconds
     _enabled = settings.REQUEST_LOG_ENABLED
     _buffer_rows = settings.REQUEST_LOG_BUFFER_ROWS
     _flush_seconds = settings.REQUEST_LOG_FLUSH_SECONDS
+    _warn_seconds = settings.REQUEST_LOG_WARN_SECONDS
 
 
 _configure()
@@ -137,7 +138,12 @@ def _clean(row: Row) -> tuple:
 
 
 def _copy(rows: Iterable[Row], *, using: str = "default") -> None:
-    with connections[using].cursor() as cursor, cursor.copy(COPY_SQL) as copy:
+    # atomic: a failed COPY inside a caller's transaction (a test's) rolls back to a savepoint.
+    with (
+        transaction.atomic(using=using),
+        connections[using].cursor() as cursor,
+        cursor.copy(COPY_SQL) as copy,
+    ):
         for row in rows:
             copy.write_row(_clean(row))
 
@@ -154,9 +160,18 @@ def _take(limit: int) -> list[Row]:
 
 def _warn_dropped() -> None:
     global _reported, _warned_at
-    if _dropped > _reported and time.monotonic() - _warned_at >= WARN_EVERY_SECONDS:
+    if _dropped > _reported and time.monotonic() - _warned_at >= _warn_seconds:
         logger.warning("request log: %s rows dropped (%s in all)", _dropped - _reported, _dropped)
         _reported, _warned_at = _dropped, time.monotonic()
+
+
+def _log_failure(rows: int) -> None:
+    """The write's exception, at most every ``REQUEST_LOG_WARN_SECONDS`` (a database that is
+    down fails every second)."""
+    global _failed_at
+    if time.monotonic() - _failed_at >= _warn_seconds:
+        _failed_at = time.monotonic()
+        logger.exception("request log: a write failed, %s rows lost", rows)
 
 
 def request_log_flush() -> int:
@@ -171,7 +186,7 @@ def request_log_flush() -> int:
             _copy(rows)
         except Exception:
             _count_dropped(len(rows))
-            logger.exception("request log: %s rows lost", len(rows))
+            _log_failure(len(rows))
             break
         written += len(rows)
     _warn_dropped()

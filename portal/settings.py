@@ -674,6 +674,7 @@ REQUEST_LOG_FLUSH_SECONDS = env.float(
 )
 REQUEST_LOG_BUFFER_ROWS = env.int("REQUEST_LOG_BUFFER_ROWS", default=10_000)
 REQUEST_LOG_RETENTION_HOURS = env.int("REQUEST_LOG_RETENTION_HOURS", default=48)
+REQUEST_LOG_WARN_SECONDS = env.float("REQUEST_LOG_WARN_SECONDS", default=60.0)  # drops/failures: 1 warning
 
 # --- Outbound HTTP (portal/outbound.py) ----------------------------------------------
 # The hosts provider calls may reach ("api.acquirer.example,*.wallet.example"); empty: the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import pyarrow.parquet as pq
@@ -31,6 +32,7 @@ def request_log(settings, db):
     """Request logging on, without the writer thread: rows wait for request_log_flush()."""
     settings.REQUEST_LOG_ENABLED = True
     settings.REQUEST_LOG_FLUSH_SECONDS = 0
+    settings.REQUEST_LOG_WARN_SECONDS = 0  # every warning logged (else one a minute: maybe another test's)
     assert request_log_pending() == 0
     yield
     request_log_flush()  # leftovers go into this test's transaction, rolled back
@@ -74,7 +76,7 @@ def test_api_requests_are_logged_without_query_string_or_card_number(request_log
     assert before <= first.occurred_at <= second.occurred_at <= timezone.now()
     assert first.duration_us > 0 and first.response_bytes == len(created.content)
     assert second.user_agent == ("shop/1 " + "x" * 300)[:256]
-    assert first.route is not None and "payments" in first.route
+    assert (first.route, second.route) == ("v1/payments", "v1/payments/<str:order_id>")
     stored = " ".join(str(v) for v in RequestLog.objects.values_list())
     assert PAN not in stored and "s3cret" not in stored and "?" not in stored
 
@@ -90,6 +92,25 @@ def test_anonymous_requests_and_refusals_are_logged_without_merchant(request_log
         None,
     )
     assert response.status_code in (401, 403)
+
+
+def test_a_nul_in_the_url_is_logged_without_it(request_log, client):
+    response = client.get("/v1/pay%00ments?q=%00")
+    assert response.status_code == 400
+    assert request_log_flush() == 1
+    assert RequestLog.objects.values_list("path", "status_code").get() == ("/v1/payments", 400)
+
+
+def test_a_failed_write_loses_its_batch_counted_and_logged(request_log, caplog):
+    dropped = request_log_dropped()
+    good = (time.time_ns(), 1000, "rid-good", "GET", "/", None, 200, None, None, None, None, 0)
+    bad = (time.time_ns(), 1000, "rid-bad", "GET", "/", None, -1, None, None, None, None, 0)  # status < 0
+    assert request_log_append(good) and request_log_append(bad)
+    with caplog.at_level(logging.ERROR, logger="exports.request_logs"):
+        assert request_log_flush() == 0
+    assert (request_log_pending(), request_log_dropped() - dropped, RequestLog.objects.count()) == (0, 2, 0)
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and errors[0].startswith("request log: a write failed, 2 rows lost")
 
 
 def test_nothing_is_queued_when_disabled(settings, api):
