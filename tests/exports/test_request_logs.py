@@ -94,6 +94,20 @@ def test_anonymous_requests_and_refusals_are_logged_without_merchant(request_log
     assert response.status_code in (401, 403)
 
 
+def test_a_merchant_page_is_logged_with_its_merchant(request_log, client, merchant):
+    client.force_login(merchant.owner)
+    response = client.get(f"/m/{merchant.merchant.public_id}/team/?q={PAN}")
+    assert response.status_code == 200
+    request_log_flush()
+    log = RequestLog.objects.get()
+    assert (log.path, log.route, log.merchant_id, log.key_mode) == (
+        f"/m/{merchant.merchant.public_id}/team/",
+        "m/<str:merchant_id>/team/",
+        merchant.merchant.public_id,
+        None,
+    )
+
+
 def test_a_nul_in_the_url_is_logged_without_it(request_log, client):
     response = client.get("/v1/pay%00ments?q=%00")
     assert response.status_code == 400
