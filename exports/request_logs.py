@@ -197,8 +197,11 @@ def _writer_loop() -> None:
     while not _stop.is_set():
         _wake.wait(_flush_seconds or 1.0)
         _wake.clear()
-        close_old_connections()  # this thread's connection: reopened after an error or its max age
-        request_log_flush()
+        try:  # the thread must outlive any error, or the buffer would fill and drop for good
+            close_old_connections()  # this thread's connection: reopened after an error or its max age
+            request_log_flush()
+        except Exception:
+            _log_failure(0)
     request_log_flush()
     connections.close_all()
 
