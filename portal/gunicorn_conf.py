@@ -9,6 +9,8 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 5
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
+# The access log keeps no query string, no Basic-auth user name (an API key) and no card number.
+logger_class = "portal.gunicorn_logging.RedactingLogger"
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "0"))
 max_requests_jitter = 100
 # Headers with underscores are dropped (gunicorn's safe default, header_map="drop"): mapped

@@ -156,7 +156,7 @@ def start_server(tmp_path: Path, *, workers: int = 1, threads: int = 8, **env: s
         str(BIN / "gunicorn"), "portal.wsgi", "--config", "python:portal.gunicorn_conf",
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
     ]  # fmt: skip
-    environment = child_env(WEB_ACCESS_LOG="", PORTAL_BASE_URL=f"http://127.0.0.1:{port}", **env)
+    environment = child_env(**{"WEB_ACCESS_LOG": "", "PORTAL_BASE_URL": f"http://127.0.0.1:{port}", **env})
     proc = spawn(args, environment, tmp_path / f"server-{port}.log")
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
