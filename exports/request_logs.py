@@ -29,8 +29,7 @@ from django.core.signals import setting_changed
 from django.db import close_old_connections, connections, transaction
 from django.dispatch import receiver
 
-from portal.api.authentication import ApiPrincipal
-from portal.logging import redact_pans
+from portal.logging import api_principal_of, redact_pans
 
 logger = logging.getLogger(__name__)
 
@@ -243,14 +242,12 @@ atexit.register(request_log_stop)
 
 
 def _merchant_and_mode(request) -> tuple[str | None, str | None]:
-    """The merchant a request acted for: an API key's (as ``portal.logging`` finds it for the
-    ECS field ``labels.merchant_id``: ``vars()`` and ``type()``, so that the lazy ``request.user``
-    is never evaluated here) or a merchant page's (``request.membership``, merchant preloaded)."""
-    attributes = vars(request)
-    user = attributes.get("user")
-    if type(user) is ApiPrincipal:
-        return user.merchant.public_id, user.mode
-    membership = attributes.get("membership")
+    """The merchant a request acted for: an API key's (as the ECS logs find it) or a merchant
+    page's (``request.membership``, merchant preloaded)."""
+    principal = api_principal_of(request)
+    if principal is not None:
+        return principal.merchant.public_id, principal.mode
+    membership = vars(request).get("membership")
     if membership is not None:
         return membership.merchant.public_id, None
     return None, None

@@ -69,18 +69,17 @@ class EcsContext(logging.Filter):
         request_id = current_request_id()
         if request_id is not None:
             setattr(record, "http.request.id", request_id)
-            merchant_id = _merchant_id(current_request())
-            if merchant_id:
-                setattr(record, "labels.merchant_id", merchant_id)
+            principal = api_principal_of(current_request())
+            if principal is not None:
+                setattr(record, "labels.merchant_id", principal.merchant.public_id)
         return True
 
 
-def _merchant_id(request: object) -> str | None:
-    # Only an API principal already set by authentication: ``type()``, not ``isinstance()`` or
-    # ``getattr()``, so that a log line never makes the lazy ``request.user`` query the database.
+def api_principal_of(request: object):
+    """The API principal authentication already set on ``request``, or None: ``vars()`` and
+    ``type()``, not ``getattr()`` or ``isinstance()``, so that a log line (or a request log row)
+    never makes the lazy ``request.user`` query the database."""
     from portal.api.authentication import ApiPrincipal
 
     user = vars(request).get("user") if hasattr(request, "__dict__") else None
-    if type(user) is not ApiPrincipal:
-        return None
-    return user.merchant.public_id
+    return user if type(user) is ApiPrincipal else None
