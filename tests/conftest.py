@@ -22,6 +22,21 @@ def pytest_configure(config):
         raise pytest.UsageError("REDIS_URL is not set: use `make test`.")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, whose commits do not wait for their WAL record to reach the disk
+    (``synchronous_commit = off``, for every session on it: this process's and the servers' and
+    workers' it starts). A commit is visible to the others at once all the same; only a crash of
+    PostgreSQL itself could lose the last ones, and no test crashes PostgreSQL. The suite commits
+    tens of thousands of times and waited for the disk on each."""
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        name = connection.ops.quote_name(connection.settings_dict["NAME"])
+        cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
+        cursor.execute("SET synchronous_commit = off")  # this session: the ALTER is for new ones
+
+
 @pytest.fixture(autouse=True)
 def _clean_redis():
     """Each test starts with an empty Redis database (the test database only, never db 0)."""

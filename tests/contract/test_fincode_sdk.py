@@ -3,7 +3,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,20 +16,16 @@ HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture
-def sdk_stack(tmp_path):
-    if shutil.which("node") is None:
-        pytest.skip("Node.js is not installed: the fincode SDK contract test needs it")
-    if not (HERE / "node_modules" / "@fincode" / "node").exists():
-        pytest.skip("run `npm ci --prefix tests/contract` (make test does) to install the fincode SDK")
-    acquirer, acquirer_url = processes.start_server(tmp_path, threads=8)
+def sdk_stack(sdk_server, tmp_path):
+    """The product calling its acquirer over HTTP, the acquirer being another server (the
+    contract tests' shared one, whose simulator routes answer)."""
     web, url = processes.start_server(
-        tmp_path, threads=8, ACQUIRER_SIMULATOR_URL=f"{acquirer_url}/simulators/acquirer"
+        tmp_path, threads=8, ACQUIRER_SIMULATOR_URL=f"{sdk_server}/simulators/acquirer"
     )
     try:
         yield url
     finally:
-        web.stop()
-        acquirer.stop()
+        web.stop(graceful=False)
 
 
 def test_fincode_node_sdk_flows(sdk_stack, merchant):
