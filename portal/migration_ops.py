@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import migrations
+from django.db.backends.ddl_references import Statement
 
 _PATTERN_INDEXES = """
 SELECT indexname FROM pg_indexes
@@ -13,10 +14,19 @@ WHERE schemaname = current_schema() AND tablename = %s AND indexdef LIKE %s
 def drop_like_index(app_label: str, model_name: str, column: str) -> migrations.RunPython:
     """Drop the second index PostgreSQL gets on a unique or indexed varchar for ``LIKE 'x%'``
     (``varchar_pattern_ops``), where nothing searches that column by prefix: one index less
-    to write per row. Found by its definition in ``pg_indexes``; reversible."""
+    to write per row. Found by its definition in ``pg_indexes``; reversible.
+
+    In the migration whose CreateModel makes the column (a squashed one), the index is not made
+    yet: it waits among the schema editor's deferred statements, and is taken out of them."""
 
     def forwards(apps, schema_editor):
         table = apps.get_model(app_label, model_name)._meta.db_table
+        deferred = f'"{column}" varchar_pattern_ops'
+        schema_editor.deferred_sql[:] = [
+            sql
+            for sql in schema_editor.deferred_sql
+            if not (isinstance(sql, Statement) and sql.references_table(table) and deferred in str(sql))
+        ]
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(_PATTERN_INDEXES, [table, f"%({column} varchar_pattern_ops)%"])
             names = [row[0] for row in cursor.fetchall()]
