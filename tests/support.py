@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +38,21 @@ class MerchantKeys:
     @property
     def live_public(self) -> str:
         return self.keys[(Mode.LIVE, ApiKey.Kind.PUBLIC)]
+
+
+@contextlib.contextmanager
+def rows_for_module(django_db_blocker) -> Iterator[None]:
+    """Rows a module's tests all start from, made once: in a transaction of the module's own,
+    rolled back at its end, inside which each test's ``db`` runs in a savepoint (as Django's
+    ``setUpTestData``). For module-scoped fixtures; the module's tests may not commit
+    (``transaction=True``), and the database's ``now()`` is the module's start for them all."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
 
 
 def redis_reset() -> None:

@@ -31,7 +31,6 @@ import httpx
 import pytest
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -52,7 +51,7 @@ from tests.credit.conftest import BASIC_RULES, BUYER, deploy
 from tests.payments import flows
 from tests.payments.conftest import in_process_wsgi
 from tests.payments.helpers import execute, register, token
-from tests.support import ApiClient, MerchantKeys, make_merchant, redis_reset
+from tests.support import ApiClient, MerchantKeys, make_merchant, redis_reset, rows_for_module
 
 pytestmark = pytest.mark.django_db
 
@@ -241,12 +240,9 @@ def seeded(django_db_setup, django_db_blocker) -> Iterator[Seeded]:
     """Seeded once per module (and xdist worker) in a transaction of its own, rolled back at the
     end; each test runs in a savepoint inside it (pytest-django's ``db``), as Django's
     ``setUpTestData`` does, so every test starts from the same seeded state."""
-    with django_db_blocker.unblock(), transaction.atomic(), providers_in_process():
+    with rows_for_module(django_db_blocker), providers_in_process():
         redis_reset()
-        try:
-            yield _seed()
-        finally:
-            transaction.set_rollback(True)
+        yield _seed()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import ipaddress
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -27,7 +28,7 @@ from payments.models import WebhookAttempt, WebhookDelivery, WebhookEvent, Webho
 from payments.webhooks import delivery as webhook_delivery
 from tests.payments.flows import register, subscribe
 from tests.receiver import Receiver
-from tests.support import ApiClient, error_codes, make_merchant
+from tests.support import ApiClient, MerchantKeys, error_codes, make_merchant, rows_for_module
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +163,18 @@ def tripwire(monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", create_connection)
     return tried
+
+
+@pytest.fixture(scope="module")
+def shop(django_db_setup, django_db_blocker) -> Iterator[MerchantKeys]:
+    """The merchant of this module's ~330 tests, made once (``tests.support.rows_for_module``)."""
+    with rows_for_module(django_db_blocker):
+        yield make_merchant(name="Test Shop", approved=True)
+
+
+@pytest.fixture
+def merchant(shop, db) -> MerchantKeys:
+    return shop
 
 
 @pytest.fixture
@@ -402,13 +415,15 @@ def test_stored_non_public_urls_are_never_posted(merchant, metrics, tripwire, ur
     assert metrics.received == [] and tripwire == []
 
 
-@pytest.mark.django_db(transaction=True)  # delivered after the payment's commit, as in production
-def test_dns_rebinding_public_when_saved_loopback_when_posted(api, dns, metrics, tripwire, no_loopback):
+def test_dns_rebinding_public_when_saved_loopback_when_posted(
+    api, dns, metrics, tripwire, no_loopback, django_capture_on_commit_callbacks
+):
     """The name resolves to a public address while the setting is saved, to 127.0.0.1 when posted."""
     dns.table["hooks.rebind.example"] = ["93.184.215.14"]
     subscribe(api, f"http://hooks.rebind.example:{metrics.port}/metrics", EVENT)
     dns.table["hooks.rebind.example"] = ["127.0.0.1"]
-    register(api, "Paypay")
+    with django_capture_on_commit_callbacks(execute=True):  # delivered after the payment's commit
+        register(api, "Paypay")
     row = WebhookDelivery.objects.get()
     assert (row.status, row.attempts, row.last_status_code, row.last_error) == ("pending", 1, None, REFUSED)
     [(status_code, delivered, error, excerpt, _)] = _attempts(row)
