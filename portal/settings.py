@@ -543,7 +543,11 @@ WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
 # Test-mode webhooks may go to loopback (127/8, ::1: a receiver on the developer's machine);
 # never live mode, never private or link-local addresses (payments/webhooks/outbound.py).
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=PORTAL_ENV in {"development", "test"})
-CELERY_BEAT_SCHEDULE["payments-webhooks-sweep"] = {"task": "payments.webhooks.sweep", "schedule": 10.0}
+# Beat queues the sweep of due deliveries this often (the outbox's safety net behind on-commit sends).
+CELERY_BEAT_SCHEDULE["payments-webhooks-sweep"] = {
+    "task": "payments.webhooks.sweep",
+    "schedule": env.float("WEBHOOK_SWEEP_SECONDS", default=10.0),
+}
 # Subscriptions: every minute, charge what is due today (Japan's date) and take up charges left
 # by a process that died (its lease run out); a failed charge is retried on the charge day
 # plus each of SUBSCRIPTION_RETRY_DAYS, then the period is given up.

@@ -445,7 +445,11 @@ def test_web_role_writes_nothing_outside_tmp_and_the_uploads_volume(tmp_path, im
 def test_migrate_worker_and_beat_roles_write_nothing_outside_tmp_and_the_uploads_volume(tmp_path, image):
     app = image
     env = container(tmp_path, app)
-    env.update(PRODUCTION, **services(), CELERY_CONCURRENCY="1", DB_CONN_MAX_AGE="0")
+    # beat's shortest schedule, the webhook sweep (10 s), every second here: the wait is for a
+    # task to go from beat through the broker to the worker, not for the clock
+    env.update(
+        PRODUCTION, **services(), CELERY_CONCURRENCY="1", DB_CONN_MAX_AGE="0", WEBHOOK_SWEEP_SECONDS="1"
+    )
     entrypoint = str(app / "deploy" / "entrypoint.sh")
     processes.purge_broker()
     before = state(app)
@@ -466,7 +470,7 @@ def test_migrate_worker_and_beat_roles_write_nothing_outside_tmp_and_the_uploads
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
         assert [p.suffix for p in (tmp_path / "data" / "models").iterdir()] == [".joblib"]
 
-        # beat queues the 10-second webhook sweep; the worker runs it
+        # beat queues the webhook sweep; the worker runs it
         deadline = time.monotonic() + 60
         while not re.search(r"Task payments\.webhooks\.sweep\[[\w-]+\] succeeded", worker.log()):
             for proc in (worker, beat):
@@ -476,8 +480,8 @@ def test_migrate_worker_and_beat_roles_write_nothing_outside_tmp_and_the_uploads
                 pytest.fail(f"no task ran:\n{worker.log()}\n{beat.log()}")
             time.sleep(0.2)
     finally:
-        beat.stop()
-        worker.stop()
+        beat.stop(graceful=False)
+        worker.stop(graceful=False)
         processes.purge_broker()
 
     assert written(before, state(app)) == []
