@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -19,11 +20,6 @@ def test_product_runs_on_the_embedded_default(tmp_path):
     env.update(PORTAL_ENV="development", DEBUG="false", PORTAL_VAR_DIR=str(tmp_path), WEB_CONCURRENCY="1")
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=processes.ROOT, check=True, timeout=120)
-    created = subprocess.run(
-        [*manage, "create_merchant", "--name", "Laptop", "--email", "laptop@example.com", "--approve", "--json"],
-        env=env, cwd=processes.ROOT, check=True, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    keys = json.loads(created.stdout)["keys"]["test"]
     port = processes.free_port()
     env.update(
         PORTAL_BASE_URL=f"http://127.0.0.1:{port}",
@@ -43,22 +39,30 @@ def test_product_runs_on_the_embedded_default(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
+        # While the server starts: a merchant, and the server's version, each by a command.
+        commands = [
+            subprocess.Popen(
+                [*manage, *arguments], env=env, cwd=processes.ROOT, stdout=subprocess.PIPE, text=True
+            )
+            for arguments in (
+                ["create_merchant", "--name", "Laptop", "--email", "laptop@example.com", "--approve", "--json"],
+                ["shell", "-c", "from django.db import connection as c; print(c.cursor().connection.info.server_version, c.settings_dict['NAME'])"],
+            )
+        ]  # fmt: skip
+        created, shown = (command.communicate(timeout=60)[0] for command in commands)
+        assert [command.returncode for command in commands] == [0, 0]
+        keys = json.loads(created)["keys"]["test"]
+        version = shown.strip().splitlines()[-1].split()
+        assert int(version[0]) >= 180000 and version[1] == "portal"  # PostgreSQL 18, from the wheel
         for _ in range(100):
             try:
                 if httpx.get(base + "/readyz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
-            import time
-
             time.sleep(0.1)
         ready = httpx.get(base + "/readyz").json()
         assert ready["checks"]["database"] == "ok"
-        version = subprocess.run(
-            [*manage, "shell", "-c", "from django.db import connection as c; print(c.cursor().connection.info.server_version, c.settings_dict['NAME'])"],
-            env=env, cwd=processes.ROOT, check=True, capture_output=True, text=True, timeout=60,
-        ).stdout.strip().splitlines()[-1].split()  # fmt: skip
-        assert int(version[0]) >= 180000 and version[1] == "portal"  # PostgreSQL 18, from the wheel
         assert ready["checks"]["redis"] == "ok (embedded)" and ready["checks"]["broker"].startswith(
             "ok (eager"
         )
@@ -77,7 +81,7 @@ def test_product_runs_on_the_embedded_default(tmp_path):
         assert executed.status_code == 200, server.log()
         assert executed.json()["status"] == "CAPTURED"
     finally:
-        server.stop()
+        server.stop(graceful=False)
         subprocess.run(
             [sys.executable, "-m", "portal.embedded", "stop", str(tmp_path / "postgres")],
             cwd=processes.ROOT, env=env, timeout=60, check=True,
