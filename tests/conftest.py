@@ -143,7 +143,7 @@ def server(transactional_db, tmp_path):
     try:
         yield url
     finally:
-        proc.stop()
+        proc.stop(graceful=False)
 
 
 @pytest.fixture

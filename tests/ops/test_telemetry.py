@@ -219,13 +219,14 @@ def traced_stack(tmp_path):
         "OTEL_BSP_SCHEDULE_DELAY": "100",
         "OTEL_SERVICE_NAME": "",
     }
-    web, url = processes.start_server(tmp_path, CELERY_BROKER_URL=broker, **otel)
-    worker = processes.start_worker(tmp_path, PORTAL_BASE_URL=url, **otel)
+    web = processes.launch_server(tmp_path, CELERY_BROKER_URL=broker, **otel)
+    worker = processes.launch_worker(tmp_path, PORTAL_BASE_URL=web.url, **otel)
+    processes.wait_ready(web, worker)  # side by side: each takes seconds to start
     try:
-        yield url, collector, web, worker
+        yield web.url, collector, web, worker
     finally:
         for proc in (web, worker):
-            proc.stop()
+            proc.stop(graceful=False)
         processes.use_broker(app, None)
         processes.purge_broker()
         collector.stop()

@@ -23,21 +23,22 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
     (seconds each): they keep nothing of a test's between requests but what is in the database."""
     tmp_path = tmp_path_factory.mktemp("concurrency")
     with django_db_blocker.unblock():
-        acquirer, acquirer_url = processes.start_server(tmp_path, threads=16)
+        acquirer = processes.launch_server(tmp_path, threads=16)
         env = {
             "CELERY_BROKER_URL": processes.test_broker_url(),
-            "ACQUIRER_SIMULATOR_URL": f"{acquirer_url}/simulators/acquirer",
+            "ACQUIRER_SIMULATOR_URL": f"{acquirer.url}/simulators/acquirer",
             "ACQUIRER_TIMEOUT": "1.5",
             "ACQUIRER_SIMULATOR_TIMEOUT_DELAY": "2.5",
             "PAYMENTS_RECONCILE_FIRST_DELAY": "2",
             "LOG_LEVEL": "DEBUG",
         }
-        web, url = processes.start_server(tmp_path, threads=16, **env)
+        web = processes.launch_server(tmp_path, threads=16, **env)
+        processes.wait_ready(acquirer, web)  # side by side: each takes seconds to start
     try:
-        yield {"url": url, "env": env, "procs": [acquirer, web], "tmp_path": tmp_path}
+        yield {"url": web.url, "env": env, "procs": [acquirer, web], "tmp_path": tmp_path}
     finally:
         for proc in (web, acquirer):
-            proc.stop()
+            proc.stop(graceful=False)
 
 
 @pytest.fixture
@@ -45,13 +46,14 @@ def stack(servers, merchant):
     processes.purge_broker()
     worker = None
 
-    def start_worker():
+    def launch_worker():
+        """A worker starting on the standby queue (it takes seconds): ``processes.take_over``."""
         nonlocal worker
-        worker = processes.start_worker(servers["tmp_path"], **servers["env"])
+        worker = processes.launch_worker(servers["tmp_path"], queues=processes.STANDBY, **servers["env"])
         return worker
 
     try:
-        yield {**servers, "start_worker": start_worker, "merchant": merchant}
+        yield {**servers, "launch_worker": launch_worker, "merchant": merchant}
     finally:
         if worker is not None:
             worker.stop(graceful=False)
@@ -136,6 +138,7 @@ def test_fifty_parallel_registrations_with_one_key_make_one_payment(stack):
 
 
 def test_timeout_is_reconciled_exactly_once_by_the_worker(stack):
+    worker = stack["launch_worker"]()  # starting meanwhile; it takes no task before it is told to
     api = _client(stack, stack["merchant"].test_secret)
     public = _client(stack, stack["merchant"].test_public)
     payment = api.post(
@@ -154,7 +157,8 @@ def test_timeout_is_reconciled_exactly_once_by_the_worker(stack):
     assert stored.status == "UNPROCESSED" and stored.pending_operation == "execute"
     busy = api.put(f"/v1/payments/{payment['id']}", json=body)
     assert busy.status_code == 409
-    worker = stack["start_worker"]()  # the reconciliation task was queued before the worker existed
+    processes.wait_ready(worker)
+    processes.take_over(worker)  # the reconciliation task was queued before a worker took any
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         stored.refresh_from_db()

@@ -36,7 +36,7 @@ def test_procfile_runs_web_worker_and_beat(tmp_path):
                     break
             except httpx.HTTPError:
                 pass
-            time.sleep(0.3)
+            time.sleep(0.1)
         assert ready is not None and ready.status_code == 200, proc.log()
         assert ready.json()["checks"]["broker"] == "ok"
         assert httpx.get(base + "/healthz").json() == {"status": "ok"}
@@ -66,5 +66,5 @@ def test_procfile_runs_web_worker_and_beat(tmp_path):
         assert application.screened_at is not None, proc.log()
         assert "celery beat v" in proc.log()
     finally:
-        proc.stop()
+        proc.stop(graceful=False)  # web, worker and beat too
         processes.purge_broker()
