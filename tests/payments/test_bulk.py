@@ -308,23 +308,19 @@ def stack(transactional_db, merchant, tmp_path):
         "PAYMENTS_RECONCILE_AFTER_SECONDS": "1",
         "PAYMENTS_RECONCILE_FIRST_DELAY": "1",
     }
-    web, url = processes.start_server(tmp_path, threads=16, ACQUIRER_SIMULATOR_LATENCY="1", **env)
-    workers = []
+    procs = processes.Stack(tmp_path, env)
 
-    def start_worker(concurrency: int = 2):
-        workers.append(processes.start_worker(tmp_path, concurrency=concurrency, PORTAL_BASE_URL=url, **env))
-        return workers[-1]
+    def start_workers(*concurrencies: int, latency: str = "1", standby: int = 0) -> list[processes.Proc]:
+        return procs.start_workers(*concurrencies, latency=latency, standby=standby)
 
     client = httpx.Client(
-        base_url=url, headers={"Authorization": f"Bearer {merchant.test_secret}"}, timeout=30
+        base_url=procs.url, headers={"Authorization": f"Bearer {merchant.test_secret}"}, timeout=30
     )
     try:
-        yield {"api": client, "start_worker": start_worker}
+        yield {"api": client, "start_workers": start_workers}
     finally:
         client.close()
-        for proc in [web, *workers]:
-            proc.kill()
-            proc.process.wait(10)
+        procs.kill()
         processes.use_broker(app, None)
         processes.purge_broker()
 
@@ -360,8 +356,8 @@ def _completed() -> bool:
 @pytest.mark.slow
 @pytest.mark.worker
 def test_workers_charge_each_line_once_with_two_beats_and_a_reupload(stack):
-    stack["start_worker"]()
-    stack["start_worker"]()
+    # the acquirer answers in 0.3 s a line: the duplicate process tasks come while the first charges
+    stack["start_workers"](2, 2, latency="0.3")
     client = stack["api"]
     customers = _http_customers(client, 6)
     content = csv_file(*(f"w-{n},{1000 + n},,{c},," for n, c in enumerate(customers)))
@@ -388,8 +384,9 @@ def test_a_worker_killed_mid_bulk_leaves_no_line_charged_twice_or_skipped(stack)
     import time
 
     from payments.tasks import sweep_pending_payments
+    from tests import processes
 
-    worker = stack["start_worker"](concurrency=2)
+    worker, standby = stack["start_workers"](2, standby=2)
     client = stack["api"]
     customers = _http_customers(client, 6)
     day = TODAY
@@ -400,10 +397,10 @@ def test_a_worker_killed_mid_bulk_leaves_no_line_charged_twice_or_skipped(stack)
         what="a line in flight at the acquirer",
     )
     worker.kill()  # SIGKILL while the acquirer is answering
-    stack["start_worker"](concurrency=2)
+    processes.take_over(standby)  # another worker comes: it takes the tasks from now on
 
     def tick():  # beat goes on: the bulk sweep and the payments' reconciliation
-        if int(time.monotonic() * 5) % 10 == 0:
+        if int(time.monotonic() * 5) % 5 == 0:  # each second
             run_due.apply_async(kwargs={"today": day.isoformat()})
             sweep_pending_payments.apply_async()
 

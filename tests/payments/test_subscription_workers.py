@@ -91,21 +91,19 @@ def stack(transactional_db, merchant, tmp_path):
         "PAYMENTS_RECONCILE_AFTER_SECONDS": "1",
         "PAYMENTS_RECONCILE_FIRST_DELAY": "1",
     }
-    web, url = processes.start_server(tmp_path, threads=16, ACQUIRER_SIMULATOR_LATENCY="1.5", **env)
-    workers = []
+    procs = processes.Stack(tmp_path, env)
 
-    def start_worker(concurrency: int = 2):
-        workers.append(processes.start_worker(tmp_path, concurrency=concurrency, PORTAL_BASE_URL=url, **env))
-        return workers[-1]
+    def start_workers(*concurrencies: int, latency: str = "1.5", standby: int = 0) -> list[processes.Proc]:
+        return procs.start_workers(*concurrencies, latency=latency, standby=standby)
 
-    api = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {merchant.test_secret}"}, timeout=30)
+    api = httpx.Client(
+        base_url=procs.url, headers={"Authorization": f"Bearer {merchant.test_secret}"}, timeout=30
+    )
     try:
-        yield {"api": api, "url": url, "workers": workers, "start_worker": start_worker}
+        yield {"api": api, "url": procs.url, "workers": procs.workers, "start_workers": start_workers}
     finally:
         api.close()
-        for proc in [web, *workers]:
-            proc.kill()
-            proc.process.wait(10)
+        procs.kill()
         from portal.celery import app
 
         processes.use_broker(app, None)
@@ -113,8 +111,8 @@ def stack(transactional_db, merchant, tmp_path):
 
 
 def test_a_month_of_billing_with_two_beats_and_two_workers_charges_each_period_once(stack):
-    stack["start_worker"]()
-    stack["start_worker"]()
+    # the acquirer answers in 0.5 s: each charge and its duplicate (the second beat's) overlap
+    stack["start_workers"](2, 2, latency="0.5")
     first = timezone.localdate() + timedelta(days=1)
     starts = [first + timedelta(days=k) for k in range(3)]
     ids = _subscribers(stack["api"], 6, starts)
@@ -138,7 +136,7 @@ def test_a_month_of_billing_with_two_beats_and_two_workers_charges_each_period_o
 
 
 def test_a_worker_killed_mid_run_leaves_no_period_charged_twice_or_skipped(stack):
-    worker = stack["start_worker"](concurrency=4)
+    worker, standby = stack["start_workers"](4, standby=4)
     day = timezone.localdate() + timedelta(days=1)
     ids = _subscribers(stack["api"], 6, [day])
     bill_due.apply_async(kwargs={"today": day.isoformat()})
@@ -149,10 +147,10 @@ def test_a_worker_killed_mid_run_leaves_no_period_charged_twice_or_skipped(stack
         what="charges in flight at the acquirer",
     )
     worker.kill()  # SIGKILL, the whole worker, while the acquirer is answering
-    stack["start_worker"](concurrency=4)
+    processes.take_over(standby)  # another worker comes: it takes the tasks from now on
 
     def tick():  # beat goes on: the billing sweep and the payments' reconciliation
-        if int(time.monotonic() * 5) % 10 == 0:
+        if int(time.monotonic() * 5) % 5 == 0:  # each second
             bill_due.apply_async(kwargs={"today": day.isoformat()})
             sweep_pending_payments.apply_async()
 
