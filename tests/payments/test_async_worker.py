@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
 from django.db.models import F
+from django.utils import timezone
 
 from payments.models import (
     Payment,
     PaymentEvent,
     ProviderNotification,
+    WebhookAttempt,
     WebhookEvent,
 )
 from payments.providers.http import provider_secret
@@ -41,19 +44,24 @@ def processes_up(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         processes.purge_broker()
         broker = processes.test_broker_url()
-        web, url = processes.start_server(tmp_path, threads=16, CELERY_BROKER_URL=broker, **FAST)
+        web = processes.launch_server(tmp_path, threads=16, CELERY_BROKER_URL=broker, **FAST)
+        url = web.url
         env = {"CELERY_BROKER_URL": broker, "PORTAL_BASE_URL": url, **FAST}
-        workers: list = []
+        # The worker, and one on standby for a test that kills it: side by side, each takes seconds
+        workers: list = [processes.launch_worker(tmp_path, **env)]
+        standby = processes.launch_worker(tmp_path, queues=processes.STANDBY, **env)
+        processes.wait_ready(web, *workers, standby)
 
         def start_worker():
-            workers.append(processes.start_worker(tmp_path, **env))
-            return workers[-1]
+            """Another worker, in place of a killed one: the one on standby takes the tasks over."""
+            processes.take_over(standby)
+            workers.append(standby)
+            return standby
 
-        start_worker()
     try:
         yield {"url": url, "workers": workers, "start_worker": start_worker}
     finally:
-        for proc in [web, *workers]:
+        for proc in [web, standby, *(w for w in workers if w is not standby)]:
             proc.kill()
             proc.process.wait(10)
         from portal.celery import app
@@ -190,21 +198,28 @@ def test_worker_killed_during_a_provider_call_then_the_payment_ends_right_exactl
     _until(lambda: httpx.get(control).json().get("inflight", 0) >= 1, what="the wallet call in flight")
     stack["workers"][-1].kill()  # SIGKILL, the whole worker, in the middle of the wallet's answer
     httpx.post(control, json={"latency": 0}).raise_for_status()
-    stack["start_worker"]()
+    worker = processes.LogFrom.now(stack["start_worker"]())  # its tasks from now on
     from payments.tasks import sweep_pending_payments
     from portal.celery import app
 
     processes.use_broker(app, processes.test_broker_url())
-    time.sleep(1.2)  # older than PAYMENTS_RECONCILE_AFTER_SECONDS
+    reconcile_after = timedelta(seconds=int(FAST["PAYMENTS_RECONCILE_AFTER_SECONDS"]) + 0.2)
+    _until(
+        lambda: Payment.objects.get(order_id=payment["id"]).pending_since < timezone.now() - reconcile_after,
+        what="pending longer than PAYMENTS_RECONCILE_AFTER_SECONDS",
+    )
     sweep_pending_payments.apply_async()
     _until(lambda: _status(payment["id"]) == "AWAITING_CUSTOMER_PAYMENT", what="AWAITING after recovery")
     stored = Payment.objects.get(order_id=payment["id"])
     assert stored.pending_operation is None and stored.wallet_url
     httpx.post(stored.wallet_url, data={"action": "approve", "follow": "0"}).raise_for_status()
     _until(lambda: _status(payment["id"]) == "CAPTURED", what="CAPTURED")
-    time.sleep(2)  # let any duplicate (redelivered task, second sweep) run: nothing may change
+    # The killed worker's call to the wallet, answered to nobody, is over (the worker on standby
+    # took over at once: it did not take seconds to start as a new one would).
+    _until(lambda: httpx.get(control).json().get("inflight", 0) == 0, what="the killed call over")
+    # let any duplicate (queued task, retry, second sweep) run to its end: nothing may change
     sweep_pending_payments.apply_async()
-    time.sleep(1)
+    processes.wait_idle(worker)
     assert (
         SimulatedProviderPayment.objects.filter(provider="paypay", payment_ref=payment["access_id"]).count()
         == 1
@@ -220,6 +235,7 @@ def test_worker_killed_during_a_provider_call_then_the_payment_ends_right_exactl
 
 
 def test_receiver_down_for_a_while_then_up_gets_every_event_once(stack):
+    worker = processes.LogFrom.now(stack["workers"][-1])  # its tasks from now on
     receiver = stack["receiver"]
     receiver.answer((503, "down for maintenance"))
     _subscribe(stack, "payments.paypay.regist", "payments.paypay.exec", "payments.paypay.complete")
@@ -235,7 +251,9 @@ def test_receiver_down_for_a_while_then_up_gets_every_event_once(stack):
         orders.append(payment["id"])
     _until(lambda: all(_status(o) == "CAPTURED" for o in orders), what="all captured")
     receiver.stop()  # now nobody even listens
-    time.sleep(2)
+    attempts = WebhookAttempt.objects.filter(delivery__event__payment__order_id__in=orders)
+    before = attempts.count()
+    _until(lambda: attempts.count() > before, what="deliveries tried again while the receiver is down")
     receiver.answer((200, '{"receive":"0"}'))
     receiver.start()  # back, on the same port
     from payments.webhooks.tasks import sweep
@@ -251,7 +269,7 @@ def test_receiver_down_for_a_while_then_up_gets_every_event_once(stack):
         timeout=40,
         what="every delivery delivered",
     )  # fmt: skip
-    time.sleep(1.5)  # a duplicate would arrive now
+    processes.wait_idle(worker)  # a duplicate (retry, sweep) would have arrived now
     hits: dict[str, list] = {}
     for r in receiver.received:
         hits.setdefault(r.headers["Webhook-Id"], []).append(r.answered)
