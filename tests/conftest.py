@@ -114,24 +114,65 @@ def live_api(merchant) -> ApiClient:
     return ApiClient(merchant.live_secret)
 
 
+@pytest.fixture(scope="session")
+def _celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The ``celery_worker`` of this test process: started by the first test that wants one (it
+    takes seconds), again only if a test left it busy or dead. Between those tests it takes no
+    task (on the standby queue only): other tests start workers of their own."""
+    from tests import processes
+
+    current: list = []
+
+    def idle_worker():
+        if current and current[0].process.poll() is None:
+            return current[0]
+        with django_db_blocker.unblock():
+            processes.purge_broker()
+            current[:] = [
+                processes.launch_worker(tmp_path_factory.mktemp("celery_worker"), queues=processes.STANDBY)
+            ]
+            processes.wait_ready(current[0])
+        return current[0]
+
+    def retire():
+        if current:
+            current.pop().stop(graceful=False)
+
+    try:
+        yield idle_worker, retire
+    finally:
+        retire()
+
+
 @pytest.fixture
-def celery_worker(transactional_db, tmp_path):
+def celery_worker(transactional_db, _celery_worker_process):
     """A real Celery worker process on the test database and a Redis broker.
 
     While it runs, tasks queued by the test process go to the broker instead of
-    running eagerly.
+    running eagerly. The process serves the tests of this test process one after another: each
+    starts with an empty broker and sees its own part of the log; at its end the worker must
+    have finished every task it took (else it is killed), so nothing runs on into the next test.
     """
     from portal.celery import app
     from tests import processes
 
-    processes.purge_broker()
-    worker = processes.start_worker(tmp_path)
+    idle_worker, retire = _celery_worker_process
+    worker = idle_worker()
+    processes.purge_messages()
+    processes.use_broker(app, worker.broker)
+    processes.take_over(worker)
+    view = processes.LogFrom.now(worker)
     try:
-        yield worker
+        yield view
     finally:
-        worker.stop(graceful=False)
+        try:
+            processes.wait_idle(view, timeout=5)
+            processes.use_broker(app, worker.broker)  # a fresh pool: a test may have closed Celery's
+            processes.stand_by(worker)
+        except AssertionError:
+            retire()
         processes.use_broker(app, None)
-        processes.purge_broker()
+        processes.purge_messages()
 
 
 @pytest.fixture
