@@ -702,6 +702,8 @@ ADMISSION_FAIL_OPEN_SHARE = env.float("ADMISSION_FAIL_OPEN_SHARE", default=0.25)
 # leases of a process that is killed lapse within it.
 ADMISSION_LEASE_TTL_SECONDS = env.float("ADMISSION_LEASE_TTL_SECONDS", default=35.0)
 ADMISSION_WORKING_LEASE_TTL_SECONDS = env.float("ADMISSION_WORKING_LEASE_TTL_SECONDS", default=6.0)
+# The renewer thread wakes this often (renews the leases due, keeps the kept ones).
+ADMISSION_RENEW_INTERVAL_SECONDS = env.float("ADMISSION_RENEW_INTERVAL_SECONDS", default=1.0)
 ADMISSION_LIMITS_TTL_SECONDS = env.float("ADMISSION_LIMITS_TTL_SECONDS", default=2.0)
 ADMISSION_BURST_SECONDS = env.float("ADMISSION_BURST_SECONDS", default=1.0)
 ADMISSION_MERCHANT_WINDOW = env.int("ADMISSION_MERCHANT_WINDOW", default=0)  # 0: per method only

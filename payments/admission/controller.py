@@ -298,7 +298,7 @@ class Renewer:
 
     def run(self) -> None:
         while True:
-            time.sleep(1.0)
+            time.sleep(settings.ADMISSION_RENEW_INTERVAL_SECONDS)
             flush_held_refusals()
             self.renew()
 

@@ -102,7 +102,8 @@ def test_a_lease_lapses_soon_unless_its_process_renews_it_and_later_between_requ
     # While a process works on a session's request, the lease lives the working TTL and that
     # process renews it (a killed process's leases lapse within seconds); between the
     # session's requests it lives ADMISSION_LEASE_TTL_SECONDS (the buyer's next step).
-    settings.ADMISSION_WORKING_LEASE_TTL_SECONDS = 2.4  # renewed each third: the renewer wakes each 1 s
+    settings.ADMISSION_WORKING_LEASE_TTL_SECONDS = 1.5  # renewed each third: the renewer wakes each 0.2 s
+    settings.ADMISSION_RENEW_INTERVAL_SECONDS = 0.2
     settings.ADMISSION_LEASE_TTL_SECONDS = 30
     _contract(merchant, concurrency_window=5, rate_per_second=100)
     r = controller.redis_client()
@@ -114,9 +115,9 @@ def test_a_lease_lapses_soon_unless_its_process_renews_it_and_later_between_requ
         return score / 1000 - (seconds + micros / 1e6) if score is not None else 0.0
 
     working = _hold(merchant, 1)[0]
-    assert 0 < left(working.lease_id) <= 2.4
-    time.sleep(4.0)
-    assert 0 < left(working.lease_id) <= 2.4  # renewed all along
+    assert 0 < left(working.lease_id) <= 1.5
+    time.sleep(2.0)  # longer than the working TTL
+    assert 0 < left(working.lease_id) <= 1.5  # renewed all along
     working.release()
     payment = register(api)
     deadline = time.monotonic() + 2
