@@ -6,6 +6,9 @@ decimals: ``amount=1000`` is ¥1,000) plus an ISO currency.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 
@@ -375,9 +378,47 @@ class Payment(
     def __str__(self) -> str:
         return f"{self.order_id} {self.pay_type} {self.status}"
 
+    @classmethod
+    def new(cls, **values: Any) -> Payment:
+        """A payment not saved yet, as ``Payment(**values)``: each column not in ``values`` at its
+        default. Built as Django builds a row it loads (``Model.from_db``): every column's value,
+        in order, positionally — not a hundred columns' defaults looked up keyword by keyword
+        (a registration builds one payment per request). A related object (``merchant=``) is
+        set as the keyword would set it, its id in the row and the object cached.
+        """
+        row, related = [], []
+        for name, attname, relation, default, call in _column_defaults(cls):
+            if relation and name in values:
+                obj = values.pop(name)
+                related.append((name, obj))
+                row.append(None if obj is None else obj.pk)
+            elif attname in values:
+                row.append(values.pop(attname))
+            else:
+                row.append(default() if call else default)
+        if values:
+            raise TypeError(f"{cls.__name__}.new() got unexpected keyword arguments: {', '.join(values)}")
+        payment = cls(*row)
+        for name, obj in related:
+            setattr(payment, name, obj)
+        return payment
+
     @property
     def total_amount(self) -> int:
         return self.amount + self.tax
+
+
+@functools.cache
+def _column_defaults(model: type[models.Model]) -> tuple[tuple[str, str, bool, Any, bool], ...]:
+    """(name, attname, is relation, default, default is a callable) of each of ``model``'s columns,
+    in order. ``default`` is what ``Field.get_default`` gives — the same object every time for a
+    plain default, as Django's — or the callable to call for each new row."""
+    columns = []
+    for field in model._meta.concrete_fields:
+        call = field.has_default() and callable(field.default)
+        default = field.default if call else field.get_default()
+        columns.append((field.name, field.attname, field.is_relation, default, call))
+    return tuple(columns)
 
 
 class PaymentEvent(models.Model):

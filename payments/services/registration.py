@@ -57,7 +57,7 @@ def payment_register(
     fields.update(method.register_fields(merchant=merchant, mode=mode, data=data))
     if order_id := data.get("id") or order_id:
         fields["order_id"] = order_id
-    payment = Payment(merchant=merchant, mode=mode, pay_type=pay_type, **fields)
+    payment = Payment.new(merchant=merchant, mode=mode, pay_type=pay_type, **fields)
     payment.event_seq = 1 if outbox.raises_event(payment, "register") else 0
     event = PaymentEvent(
         action="register",
