@@ -41,3 +41,42 @@ def drop_like_index(app_label: str, model_name: str, column: str) -> migrations.
         )
 
     return migrations.RunPython(forwards, backwards)
+
+
+class CreateModels(migrations.operations.base.Operation):
+    """Several ``CreateModel`` as one operation, for a squashed migration: the migration state
+    renders the models they relate to once for all of them. (Each ``CreateModel`` renders again
+    every model related to its own, which through ``portal.Merchant`` is nearly every model:
+    most of what ``migrate`` from an empty database used to cost.) A model may refer to one
+    created after it in the list; its table is made with the foreign keys of the final state."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, operations: list[migrations.CreateModel]) -> None:
+        self.operations = operations
+
+    def state_forwards(self, app_label, state):
+        rendered = state.__dict__.pop("apps", None)  # so that adding a model renders nothing
+        for operation in self.operations:
+            operation.state_forwards(app_label, state)
+        if rendered is not None:
+            state.__dict__["apps"] = rendered
+            state.reload_models(
+                [(app_label, operation.name_lower) for operation in self.operations], delay=False
+            )
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for operation in self.operations:
+            operation.database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        for operation in reversed(self.operations):
+            operation.database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return "Create models " + ", ".join(operation.name for operation in self.operations)
+
+    @property
+    def migration_name_fragment(self):
+        return "_".join(operation.name_lower for operation in self.operations)[:40]

@@ -1,9 +1,13 @@
+"""The migrations this one replaces, squashed: every model with its final fields, in the
+column order those made (AddField appends), in the order they created the models (the
+order of the content types and permissions made after migrate), then their special steps."""
+
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
 import portal.ids
-from portal.migration_ops import drop_like_index
+from portal.migration_ops import CreateModels, drop_like_index
 
 # Published rule sets never change: on PostgreSQL the database itself refuses it.
 GUARD_SQL = """
@@ -132,699 +136,783 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="KnownFraud",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+        CreateModels(
+            operations=[
+                migrations.CreateModel(
+                    name="KnownFraud",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "kind",
+                            models.CharField(
+                                choices=[("name", "Name"), ("address", "Address")], max_length=10
+                            ),
+                        ),
+                        ("text", models.CharField(max_length=300)),
+                        ("note", models.CharField(blank=True, max_length=300)),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                    ],
+                    options={
+                        "verbose_name_plural": "known fraud entries",
+                        "ordering": ["-id"],
+                    },
                 ),
-                ("kind", models.CharField(choices=[("name", "Name"), ("address", "Address")], max_length=10)),
-                ("text", models.CharField(max_length=300)),
-                ("note", models.CharField(blank=True, max_length=300)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-            ],
-            options={
-                "verbose_name_plural": "known fraud entries",
-                "ordering": ["-id"],
-            },
-        ),
-        migrations.CreateModel(
-            name="Buyer",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "public_id",
-                    models.CharField(
-                        default=portal.ids.IdFactory("by", 24), editable=False, max_length=40, unique=True
-                    ),
-                ),
-                ("mode", models.CharField(choices=[("test", "Test"), ("live", "Live")], max_length=4)),
-                ("phone_digest", models.CharField(max_length=64)),
-                ("first_seen_at", models.DateTimeField()),
-            ],
-            options={
-                "constraints": [
-                    models.UniqueConstraint(fields=("mode", "phone_digest"), name="credit_buyer_unique_phone")
-                ],
-            },
-        ),
-        migrations.CreateModel(
-            name="BureauReport",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("source", models.CharField(max_length=50)),
-                ("payload", models.JSONField()),
-                ("fetched_at", models.DateTimeField()),
-                (
-                    "buyer",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="bureau", to="credit.buyer"
-                    ),
-                ),
-            ],
-        ),
-        migrations.CreateModel(
-            name="RuleSet",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("draft", "Draft"), ("published", "Published")],
-                        db_index=True,
-                        default="draft",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "slot",
-                    models.CharField(
-                        blank=True, choices=[("live", "Live"), ("shadow", "Shadow")], max_length=10, null=True
-                    ),
-                ),
-                ("note", models.TextField(blank=True)),
-                (
-                    "policy",
-                    models.JSONField(
-                        blank=True, default=dict, help_text="review_at, decline_at, credit_limit."
-                    ),
-                ),
-                ("checksum", models.CharField(blank=True, max_length=64)),
-                ("rule_count", models.PositiveIntegerField(default=0)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("published_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "edited_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="credit.ruleset",
-                    ),
-                ),
-                (
-                    "published_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-            ],
-            options={
-                "verbose_name": "credit rule set",
-                "ordering": ["-id"],
-                "permissions": [
-                    ("publish_ruleset", "Can publish and activate credit rule sets"),
-                    ("run_backtest", "Can backtest credit rule sets"),
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("slot__isnull", False)),
-                        fields=("slot",),
-                        name="credit_ruleset_one_per_slot",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("slot__isnull", True), ("status", "published"), _connector="OR"),
-                        name="credit_ruleset_slot_published",
-                    ),
-                ],
-            },
-        ),
-        migrations.CreateModel(
-            name="CreditRule",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("position", models.PositiveIntegerField()),
-                ("rule_id", models.CharField(max_length=64, verbose_name="id")),
-                ("reason_code", models.CharField(max_length=64)),
-                (
-                    "action",
-                    models.CharField(
-                        choices=[("decline", "Decline"), ("review", "Review"), ("score", "Score weight")],
-                        max_length=10,
-                    ),
-                ),
-                ("weight", models.IntegerField(default=0)),
-                ("when", models.JSONField(help_text="Condition tree over registered features.")),
-                ("description", models.TextField(blank=True)),
-                (
-                    "rule_set",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="rules", to="credit.ruleset"
-                    ),
-                ),
-            ],
-            options={
-                "verbose_name": "credit rule",
-                "ordering": ["rule_set_id", "position", "id"],
-                "constraints": [
-                    models.UniqueConstraint(fields=("rule_set", "rule_id"), name="credit_rule_unique_id")
-                ],
-            },
-        ),
-        migrations.CreateModel(
-            name="RuleSetActivation",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slot", models.CharField(choices=[("live", "Live"), ("shadow", "Shadow")], max_length=10)),
-                ("actor_label", models.CharField(max_length=200)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "previous",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="credit.ruleset",
-                    ),
-                ),
-                (
-                    "rule_set",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="credit.ruleset",
-                    ),
-                ),
-            ],
-            options={
-                "ordering": ["-id"],
-            },
-        ),
-        migrations.CreateModel(
-            name="ScoreModel",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "slot",
-                    models.CharField(
-                        blank=True, choices=[("live", "Live"), ("shadow", "Shadow")], max_length=10, null=True
-                    ),
-                ),
-                (
-                    "artefact",
-                    models.CharField(help_text="File name inside CREDIT_MODEL_DIR.", max_length=200),
-                ),
-                ("sha256", models.CharField(max_length=64)),
-                ("algorithm", models.CharField(max_length=100)),
-                ("feature_names", models.JSONField(default=list)),
-                ("auc", models.FloatField(help_text="Hold-out ROC AUC.")),
-                ("samples", models.PositiveIntegerField()),
-                ("seed", models.BigIntegerField()),
-                ("trained_at", models.DateTimeField(auto_now_add=True)),
-            ],
-            options={
-                "ordering": ["-id"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("slot__isnull", False)),
-                        fields=("slot",),
-                        name="credit_model_one_per_slot",
-                    )
-                ],
-            },
-        ),
-        migrations.CreateModel(
-            name="CreditCheck",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "public_id",
-                    models.CharField(
-                        default=portal.ids.IdFactory("cc", 24), editable=False, max_length=40, unique=True
-                    ),
-                ),
-                ("mode", models.CharField(choices=[("test", "Test"), ("live", "Live")], max_length=4)),
-                ("order_id", models.CharField(blank=True, max_length=100)),
-                ("amount", models.BigIntegerField()),
-                ("currency", models.CharField(default="JPY", max_length=3)),
-                (
-                    "application",
-                    models.JSONField(help_text="The application as received (personal data: admin only)."),
-                ),
-                ("features", models.JSONField(help_text="Feature snapshot used for the decision.")),
-                (
-                    "matched_rules_stored",
-                    models.JSONField(
-                        db_column="matched_rules",
-                        default=list,
-                        help_text="Matching rule ids (rows without a bitmap).",
-                    ),
-                ),
-                ("reason_codes", models.JSONField(default=list)),
-                (
-                    "score",
-                    models.BigIntegerField(
-                        default=0, help_text="Sum of the weights of matching score rules."
-                    ),
-                ),
-                ("ml_score", models.FloatField(blank=True, null=True)),
-                (
-                    "decision",
-                    models.CharField(
-                        choices=[("approved", "Approved"), ("declined", "Declined"), ("review", "Review")],
-                        max_length=10,
-                    ),
-                ),
-                ("credit_limit", models.BigIntegerField()),
-                ("credit_limit_left", models.BigIntegerField()),
-                (
-                    "review_status",
-                    models.CharField(
-                        choices=[
-                            ("none", "Not needed"),
-                            ("pending", "Waiting for review"),
-                            ("approved", "Approved by reviewer"),
-                            ("declined", "Declined by reviewer"),
+                migrations.CreateModel(
+                    name="Buyer",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "public_id",
+                            models.CharField(
+                                default=portal.ids.IdFactory("by", 24),
+                                editable=False,
+                                max_length=40,
+                                unique=True,
+                            ),
+                        ),
+                        (
+                            "mode",
+                            models.CharField(choices=[("test", "Test"), ("live", "Live")], max_length=4),
+                        ),
+                        ("phone_digest", models.CharField(max_length=64)),
+                        ("first_seen_at", models.DateTimeField()),
+                    ],
+                    options={
+                        "constraints": [
+                            models.UniqueConstraint(
+                                fields=("mode", "phone_digest"), name="credit_buyer_unique_phone"
+                            )
                         ],
-                        default="none",
-                        max_length=10,
-                    ),
+                    },
                 ),
-                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
-                ("review_note", models.TextField(blank=True)),
-                ("duration_us", models.PositiveIntegerField(default=0)),
-                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
-                (
-                    "buyer",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="checks", to="credit.buyer"
-                    ),
+                migrations.CreateModel(
+                    name="BureauReport",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("source", models.CharField(max_length=50)),
+                        ("payload", models.JSONField()),
+                        ("fetched_at", models.DateTimeField()),
+                        (
+                            "buyer",
+                            models.OneToOneField(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="bureau",
+                                to="credit.buyer",
+                            ),
+                        ),
+                    ],
                 ),
-                (
-                    "merchant",
-                    models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="portal.merchant",
-                    ),
-                ),
-                (
-                    "reviewed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "rule_set",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="credit.ruleset"
-                    ),
-                ),
-                (
-                    "score_model",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="credit.scoremodel",
-                    ),
-                ),
-                (
-                    "matched_bits",
-                    models.BinaryField(
-                        blank=True,
-                        help_text="Matching rules as a bitmap over the rule set's rules.",
-                        null=True,
-                    ),
-                ),
-            ],
-            options={
-                "ordering": ["-created_at", "-id"],
-                "permissions": [("review_creditcheck", "Can approve or decline credit checks in review")],
-                "indexes": [
-                    models.Index(
-                        fields=["merchant", "mode", "-created_at"], name="credit_check_merchant_time"
-                    ),
-                    models.Index(
-                        condition=models.Q(("review_status", "pending")),
-                        fields=["review_status", "created_at"],
-                        name="credit_check_review_queue",
-                    ),
-                    models.Index(
-                        condition=models.Q(("reviewed_by__isnull", False)),
-                        fields=["reviewed_by"],
-                        name="credit_check_reviewed_by",
-                    ),
-                ],
-            },
-        ),
-        migrations.CreateModel(
-            name="Backtest",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "public_id",
-                    models.CharField(
-                        default=portal.ids.IdFactory("bt", 24), editable=False, max_length=40, unique=True
-                    ),
-                ),
-                ("sample_size", models.PositiveIntegerField(default=10000)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("queued", "Queued"), ("done", "Done"), ("failed", "Failed")],
-                        default="queued",
-                        max_length=10,
-                    ),
-                ),
-                ("results", models.JSONField(blank=True, default=dict)),
-                ("changed", models.JSONField(blank=True, default=list)),
-                ("error", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("finished_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "baseline",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="credit.ruleset",
-                    ),
-                ),
-                (
-                    "candidate",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="backtests",
-                        to="credit.ruleset",
-                    ),
-                ),
-                (
-                    "baseline_model",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="credit.scoremodel",
-                    ),
-                ),
-                (
-                    "candidate_model",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="credit.scoremodel",
-                    ),
-                ),
-            ],
-            options={
-                "ordering": ["-id"],
-            },
-        ),
-        migrations.CreateModel(
-            name="ShadowDecision",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "decision",
-                    models.CharField(
-                        choices=[("approved", "Approved"), ("declined", "Declined"), ("review", "Review")],
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "matched_rules_stored",
-                    models.JSONField(
-                        db_column="matched_rules",
-                        default=list,
-                        help_text="Matching rule ids (rows without a bitmap).",
-                    ),
-                ),
-                ("reason_codes", models.JSONField(default=list)),
-                ("score", models.BigIntegerField(default=0)),
-                ("ml_score", models.FloatField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "check_ref",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="shadow_decisions",
-                        to="credit.creditcheck",
-                    ),
-                ),
-                (
-                    "rule_set",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="credit.ruleset"
-                    ),
-                ),
-                (
-                    "score_model",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="credit.scoremodel",
-                    ),
-                ),
-                (
-                    "matched_bits",
-                    models.BinaryField(
-                        blank=True,
-                        help_text="Matching rules as a bitmap over the rule set's rules.",
-                        null=True,
-                    ),
-                ),
-            ],
-            options={
-                "ordering": ["-id"],
-            },
-        ),
-        migrations.CreateModel(
-            name="Exposure",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "public_id",
-                    models.CharField(
-                        default=portal.ids.IdFactory("inv", 24), editable=False, max_length=40, unique=True
-                    ),
-                ),
-                ("mode", models.CharField(choices=[("test", "Test"), ("live", "Live")], max_length=4)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("authorized", "Authorized"),
-                            ("invoiced", "Invoiced (unpaid)"),
-                            ("paid", "Paid"),
-                            ("released", "Released"),
+                migrations.CreateModel(
+                    name="RuleSet",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "status",
+                            models.CharField(
+                                choices=[("draft", "Draft"), ("published", "Published")],
+                                db_index=True,
+                                default="draft",
+                                max_length=10,
+                            ),
+                        ),
+                        (
+                            "slot",
+                            models.CharField(
+                                blank=True,
+                                choices=[("live", "Live"), ("shadow", "Shadow")],
+                                max_length=10,
+                                null=True,
+                            ),
+                        ),
+                        ("note", models.TextField(blank=True)),
+                        (
+                            "policy",
+                            models.JSONField(
+                                blank=True, default=dict, help_text="review_at, decline_at, credit_limit."
+                            ),
+                        ),
+                        ("checksum", models.CharField(blank=True, max_length=64)),
+                        ("rule_count", models.PositiveIntegerField(default=0)),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        ("updated_at", models.DateTimeField(auto_now=True)),
+                        ("published_at", models.DateTimeField(blank=True, null=True)),
+                        (
+                            "created_by",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                        (
+                            "edited_by",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                        (
+                            "parent",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to="credit.ruleset",
+                            ),
+                        ),
+                        (
+                            "published_by",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                    ],
+                    options={
+                        "verbose_name": "credit rule set",
+                        "ordering": ["-id"],
+                        "permissions": [
+                            ("publish_ruleset", "Can publish and activate credit rule sets"),
+                            ("run_backtest", "Can backtest credit rule sets"),
                         ],
-                        default="authorized",
-                        max_length=12,
-                    ),
-                ),
-                ("amount", models.BigIntegerField(help_text="JPY (integer yen).")),
-                ("currency", models.CharField(default="JPY", max_length=3)),
-                ("authorized_at", models.DateTimeField()),
-                (
-                    "expires_at",
-                    models.DateTimeField(help_text="An authorization not invoiced by then no longer counts."),
-                ),
-                ("invoiced_at", models.DateTimeField(blank=True, null=True)),
-                ("due_date", models.DateField(blank=True, null=True)),
-                (
-                    "payment_method",
-                    models.CharField(
-                        blank=True,
-                        choices=[("konbini", "Konbini"), ("bank_transfer", "Bank transfer")],
-                        max_length=20,
-                    ),
-                ),
-                ("paid_at", models.DateTimeField(blank=True, null=True)),
-                ("released_at", models.DateTimeField(blank=True, null=True)),
-                ("reminder_count", models.PositiveSmallIntegerField(default=0)),
-                ("last_reminded_on", models.DateField(blank=True, null=True)),
-                (
-                    "buyer",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="exposures",
-                        to="credit.buyer",
-                    ),
-                ),
-                (
-                    "check_ref",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="exposure",
-                        to="credit.creditcheck",
-                    ),
-                ),
-                (
-                    "merchant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="portal.merchant"
-                    ),
-                ),
-            ],
-            options={
-                "ordering": ["-authorized_at"],
-                "indexes": [models.Index(fields=["buyer", "status"], name="credit_exposure_buyer_status")],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("amount__gt", 0)), name="credit_exposure_amount_positive"
-                    )
-                ],
-            },
-        ),
-        migrations.CreateModel(
-            name="ListEntry",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("mode", models.CharField(choices=[("test", "Test"), ("live", "Live")], max_length=4)),
-                (
-                    "list",
-                    models.CharField(choices=[("block", "Blocklist"), ("allow", "Allowlist")], max_length=5),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("phone", "Phone"),
-                            ("email", "E-mail"),
-                            ("address", "Address"),
-                            ("device", "Device fingerprint"),
-                            ("ip", "IP address"),
+                        "constraints": [
+                            models.UniqueConstraint(
+                                condition=models.Q(("slot__isnull", False)),
+                                fields=("slot",),
+                                name="credit_ruleset_one_per_slot",
+                            ),
+                            models.CheckConstraint(
+                                condition=models.Q(
+                                    ("slot__isnull", True), ("status", "published"), _connector="OR"
+                                ),
+                                name="credit_ruleset_slot_published",
+                            ),
                         ],
-                        max_length=10,
-                    ),
+                    },
                 ),
-                ("digest", models.CharField(max_length=64)),
-                (
-                    "masked",
-                    models.CharField(help_text="Masked value, for recognising the entry.", max_length=100),
+                migrations.CreateModel(
+                    name="CreditRule",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("position", models.PositiveIntegerField()),
+                        ("rule_id", models.CharField(max_length=64, verbose_name="id")),
+                        ("reason_code", models.CharField(max_length=64)),
+                        (
+                            "action",
+                            models.CharField(
+                                choices=[
+                                    ("decline", "Decline"),
+                                    ("review", "Review"),
+                                    ("score", "Score weight"),
+                                ],
+                                max_length=10,
+                            ),
+                        ),
+                        ("weight", models.IntegerField(default=0)),
+                        ("when", models.JSONField(help_text="Condition tree over registered features.")),
+                        ("description", models.TextField(blank=True)),
+                        (
+                            "rule_set",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="rules",
+                                to="credit.ruleset",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "verbose_name": "credit rule",
+                        "ordering": ["rule_set_id", "position", "id"],
+                        "constraints": [
+                            models.UniqueConstraint(
+                                fields=("rule_set", "rule_id"), name="credit_rule_unique_id"
+                            )
+                        ],
+                    },
                 ),
-                ("note", models.CharField(blank=True, max_length=300)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
+                migrations.CreateModel(
+                    name="RuleSetActivation",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "slot",
+                            models.CharField(choices=[("live", "Live"), ("shadow", "Shadow")], max_length=10),
+                        ),
+                        ("actor_label", models.CharField(max_length=200)),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        (
+                            "previous",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="+",
+                                to="credit.ruleset",
+                            ),
+                        ),
+                        (
+                            "rule_set",
+                            models.ForeignKey(
+                                null=True,
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="+",
+                                to="credit.ruleset",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "ordering": ["-id"],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="ScoreModel",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "slot",
+                            models.CharField(
+                                blank=True,
+                                choices=[("live", "Live"), ("shadow", "Shadow")],
+                                max_length=10,
+                                null=True,
+                            ),
+                        ),
+                        (
+                            "artefact",
+                            models.CharField(help_text="File name inside CREDIT_MODEL_DIR.", max_length=200),
+                        ),
+                        ("sha256", models.CharField(max_length=64)),
+                        ("algorithm", models.CharField(max_length=100)),
+                        ("feature_names", models.JSONField(default=list)),
+                        ("auc", models.FloatField(help_text="Hold-out ROC AUC.")),
+                        ("samples", models.PositiveIntegerField()),
+                        ("seed", models.BigIntegerField()),
+                        ("trained_at", models.DateTimeField(auto_now_add=True)),
+                    ],
+                    options={
+                        "ordering": ["-id"],
+                        "constraints": [
+                            models.UniqueConstraint(
+                                condition=models.Q(("slot__isnull", False)),
+                                fields=("slot",),
+                                name="credit_model_one_per_slot",
+                            )
+                        ],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="CreditCheck",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "public_id",
+                            models.CharField(
+                                default=portal.ids.IdFactory("cc", 24),
+                                editable=False,
+                                max_length=40,
+                                unique=True,
+                            ),
+                        ),
+                        (
+                            "mode",
+                            models.CharField(choices=[("test", "Test"), ("live", "Live")], max_length=4),
+                        ),
+                        ("order_id", models.CharField(blank=True, max_length=100)),
+                        ("amount", models.BigIntegerField()),
+                        ("currency", models.CharField(default="JPY", max_length=3)),
+                        (
+                            "application",
+                            models.JSONField(
+                                help_text="The application as received (personal data: admin only)."
+                            ),
+                        ),
+                        ("features", models.JSONField(help_text="Feature snapshot used for the decision.")),
+                        (
+                            "matched_rules_stored",
+                            models.JSONField(
+                                db_column="matched_rules",
+                                default=list,
+                                help_text="Matching rule ids (rows without a bitmap).",
+                            ),
+                        ),
+                        ("reason_codes", models.JSONField(default=list)),
+                        (
+                            "score",
+                            models.BigIntegerField(
+                                default=0, help_text="Sum of the weights of matching score rules."
+                            ),
+                        ),
+                        ("ml_score", models.FloatField(blank=True, null=True)),
+                        (
+                            "decision",
+                            models.CharField(
+                                choices=[
+                                    ("approved", "Approved"),
+                                    ("declined", "Declined"),
+                                    ("review", "Review"),
+                                ],
+                                max_length=10,
+                            ),
+                        ),
+                        ("credit_limit", models.BigIntegerField()),
+                        ("credit_limit_left", models.BigIntegerField()),
+                        (
+                            "review_status",
+                            models.CharField(
+                                choices=[
+                                    ("none", "Not needed"),
+                                    ("pending", "Waiting for review"),
+                                    ("approved", "Approved by reviewer"),
+                                    ("declined", "Declined by reviewer"),
+                                ],
+                                default="none",
+                                max_length=10,
+                            ),
+                        ),
+                        ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                        ("review_note", models.TextField(blank=True)),
+                        ("duration_us", models.PositiveIntegerField(default=0)),
+                        ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                        (
+                            "buyer",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="checks",
+                                to="credit.buyer",
+                            ),
+                        ),
+                        (
+                            "merchant",
+                            models.ForeignKey(
+                                db_index=False,
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="+",
+                                to="portal.merchant",
+                            ),
+                        ),
+                        (
+                            "reviewed_by",
+                            models.ForeignKey(
+                                blank=True,
+                                db_index=False,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                        (
+                            "rule_set",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="+",
+                                to="credit.ruleset",
+                            ),
+                        ),
+                        (
+                            "score_model",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="+",
+                                to="credit.scoremodel",
+                            ),
+                        ),
+                        (
+                            "matched_bits",
+                            models.BinaryField(
+                                blank=True,
+                                help_text="Matching rules as a bitmap over the rule set's rules.",
+                                null=True,
+                            ),
+                        ),
+                    ],
+                    options={
+                        "ordering": ["-created_at", "-id"],
+                        "permissions": [
+                            ("review_creditcheck", "Can approve or decline credit checks in review")
+                        ],
+                        "indexes": [
+                            models.Index(
+                                fields=["merchant", "mode", "-created_at"], name="credit_check_merchant_time"
+                            ),
+                            models.Index(
+                                condition=models.Q(("review_status", "pending")),
+                                fields=["review_status", "created_at"],
+                                name="credit_check_review_queue",
+                            ),
+                            models.Index(
+                                condition=models.Q(("reviewed_by__isnull", False)),
+                                fields=["reviewed_by"],
+                                name="credit_check_reviewed_by",
+                            ),
+                        ],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="Backtest",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "public_id",
+                            models.CharField(
+                                default=portal.ids.IdFactory("bt", 24),
+                                editable=False,
+                                max_length=40,
+                                unique=True,
+                            ),
+                        ),
+                        ("sample_size", models.PositiveIntegerField(default=10000)),
+                        (
+                            "status",
+                            models.CharField(
+                                choices=[("queued", "Queued"), ("done", "Done"), ("failed", "Failed")],
+                                default="queued",
+                                max_length=10,
+                            ),
+                        ),
+                        ("results", models.JSONField(blank=True, default=dict)),
+                        ("changed", models.JSONField(blank=True, default=list)),
+                        ("error", models.TextField(blank=True)),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        ("finished_at", models.DateTimeField(blank=True, null=True)),
+                        (
+                            "created_by",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                        (
+                            "baseline",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to="credit.ruleset",
+                            ),
+                        ),
+                        (
+                            "candidate",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="backtests",
+                                to="credit.ruleset",
+                            ),
+                        ),
+                        (
+                            "baseline_model",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to="credit.scoremodel",
+                            ),
+                        ),
+                        (
+                            "candidate_model",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to="credit.scoremodel",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "ordering": ["-id"],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="ShadowDecision",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "decision",
+                            models.CharField(
+                                choices=[
+                                    ("approved", "Approved"),
+                                    ("declined", "Declined"),
+                                    ("review", "Review"),
+                                ],
+                                max_length=10,
+                            ),
+                        ),
+                        (
+                            "matched_rules_stored",
+                            models.JSONField(
+                                db_column="matched_rules",
+                                default=list,
+                                help_text="Matching rule ids (rows without a bitmap).",
+                            ),
+                        ),
+                        ("reason_codes", models.JSONField(default=list)),
+                        ("score", models.BigIntegerField(default=0)),
+                        ("ml_score", models.FloatField(blank=True, null=True)),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        (
+                            "check_ref",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="shadow_decisions",
+                                to="credit.creditcheck",
+                            ),
+                        ),
+                        (
+                            "rule_set",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="+",
+                                to="credit.ruleset",
+                            ),
+                        ),
+                        (
+                            "score_model",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="+",
+                                to="credit.scoremodel",
+                            ),
+                        ),
+                        (
+                            "matched_bits",
+                            models.BinaryField(
+                                blank=True,
+                                help_text="Matching rules as a bitmap over the rule set's rules.",
+                                null=True,
+                            ),
+                        ),
+                    ],
+                    options={
+                        "ordering": ["-id"],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="Exposure",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "public_id",
+                            models.CharField(
+                                default=portal.ids.IdFactory("inv", 24),
+                                editable=False,
+                                max_length=40,
+                                unique=True,
+                            ),
+                        ),
+                        (
+                            "mode",
+                            models.CharField(choices=[("test", "Test"), ("live", "Live")], max_length=4),
+                        ),
+                        (
+                            "status",
+                            models.CharField(
+                                choices=[
+                                    ("authorized", "Authorized"),
+                                    ("invoiced", "Invoiced (unpaid)"),
+                                    ("paid", "Paid"),
+                                    ("released", "Released"),
+                                ],
+                                default="authorized",
+                                max_length=12,
+                            ),
+                        ),
+                        ("amount", models.BigIntegerField(help_text="JPY (integer yen).")),
+                        ("currency", models.CharField(default="JPY", max_length=3)),
+                        ("authorized_at", models.DateTimeField()),
+                        (
+                            "expires_at",
+                            models.DateTimeField(
+                                help_text="An authorization not invoiced by then no longer counts."
+                            ),
+                        ),
+                        ("invoiced_at", models.DateTimeField(blank=True, null=True)),
+                        ("due_date", models.DateField(blank=True, null=True)),
+                        (
+                            "payment_method",
+                            models.CharField(
+                                blank=True,
+                                choices=[("konbini", "Konbini"), ("bank_transfer", "Bank transfer")],
+                                max_length=20,
+                            ),
+                        ),
+                        ("paid_at", models.DateTimeField(blank=True, null=True)),
+                        ("released_at", models.DateTimeField(blank=True, null=True)),
+                        ("reminder_count", models.PositiveSmallIntegerField(default=0)),
+                        ("last_reminded_on", models.DateField(blank=True, null=True)),
+                        (
+                            "buyer",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="exposures",
+                                to="credit.buyer",
+                            ),
+                        ),
+                        (
+                            "check_ref",
+                            models.OneToOneField(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="exposure",
+                                to="credit.creditcheck",
+                            ),
+                        ),
+                        (
+                            "merchant",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="+",
+                                to="portal.merchant",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "ordering": ["-authorized_at"],
+                        "indexes": [
+                            models.Index(fields=["buyer", "status"], name="credit_exposure_buyer_status")
+                        ],
+                        "constraints": [
+                            models.CheckConstraint(
+                                condition=models.Q(("amount__gt", 0)), name="credit_exposure_amount_positive"
+                            )
+                        ],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="ListEntry",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "mode",
+                            models.CharField(choices=[("test", "Test"), ("live", "Live")], max_length=4),
+                        ),
+                        (
+                            "list",
+                            models.CharField(
+                                choices=[("block", "Blocklist"), ("allow", "Allowlist")], max_length=5
+                            ),
+                        ),
+                        (
+                            "kind",
+                            models.CharField(
+                                choices=[
+                                    ("phone", "Phone"),
+                                    ("email", "E-mail"),
+                                    ("address", "Address"),
+                                    ("device", "Device fingerprint"),
+                                    ("ip", "IP address"),
+                                ],
+                                max_length=10,
+                            ),
+                        ),
+                        ("digest", models.CharField(max_length=64)),
+                        (
+                            "masked",
+                            models.CharField(
+                                help_text="Masked value, for recognising the entry.", max_length=100
+                            ),
+                        ),
+                        ("note", models.CharField(blank=True, max_length=300)),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        (
+                            "created_by",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                    ],
+                    options={
+                        "verbose_name_plural": "list entries",
+                        "ordering": ["-created_at"],
+                        "constraints": [
+                            models.UniqueConstraint(
+                                fields=("mode", "list", "kind", "digest"), name="credit_list_entry_unique"
+                            )
+                        ],
+                    },
                 ),
             ],
-            options={
-                "verbose_name_plural": "list entries",
-                "ordering": ["-created_at"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("mode", "list", "kind", "digest"), name="credit_list_entry_unique"
-                    )
-                ],
-            },
         ),
         # From 0002: published rule sets are immutable.
         migrations.RunPython(guard, unguard, elidable=False),
