@@ -40,7 +40,9 @@ def reconcile_payment(*, payment_id: int, **kwargs) -> str:
     if outcome == "processing":
         # Still running at the acquirer (or unreachable): ask again with backoff.
         retries = reconcile_payment.request.retries
-        raise reconcile_payment.retry(countdown=min(300, 5 * 2**retries))
+        raise reconcile_payment.retry(
+            countdown=min(300, settings.PAYMENTS_RECONCILE_RETRY_SECONDS * 2**retries)
+        )
     return outcome
 
 

@@ -486,6 +486,8 @@ ACQUIRER_SIMULATOR_TIMEOUT_DELAY = env.float("ACQUIRER_SIMULATOR_TIMEOUT_DELAY",
 PAYMENTS_RECONCILE_AFTER_SECONDS = env.int("PAYMENTS_RECONCILE_AFTER_SECONDS", default=30)
 # A timed-out provider call is first reconciled this many seconds later (then with backoff).
 PAYMENTS_RECONCILE_FIRST_DELAY = env.int("PAYMENTS_RECONCILE_FIRST_DELAY", default=10)
+# An operation still processing at the provider is asked about again after this, doubled each time.
+PAYMENTS_RECONCILE_RETRY_SECONDS = env.float("PAYMENTS_RECONCILE_RETRY_SECONDS", default=5.0)
 # Authorisations are valid this many days (auth_max_date).
 CARD_AUTH_VALID_DAYS = 60
 # A wallet token used by a payment is remembered this long, so it cannot pay twice (tokens live

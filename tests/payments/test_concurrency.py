@@ -23,13 +23,15 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
     (seconds each): they keep nothing of a test's between requests but what is in the database."""
     tmp_path = tmp_path_factory.mktemp("concurrency")
     with django_db_blocker.unblock():
-        acquirer = processes.launch_server(tmp_path, threads=16)
+        # The acquirer answers a "timeout" card after 5 s (its default: 8), the product gives up
+        # after 1.5 s and reconciles 4 s later, when the acquirer has decided.
+        acquirer = processes.launch_server(tmp_path, threads=16, ACQUIRER_SIMULATOR_TIMEOUT_DELAY="5")
         env = {
             "CELERY_BROKER_URL": processes.test_broker_url(),
             "ACQUIRER_SIMULATOR_URL": f"{acquirer.url}/simulators/acquirer",
             "ACQUIRER_TIMEOUT": "1.5",
-            "ACQUIRER_SIMULATOR_TIMEOUT_DELAY": "2.5",
-            "PAYMENTS_RECONCILE_FIRST_DELAY": "2",
+            "PAYMENTS_RECONCILE_FIRST_DELAY": "4",
+            "PAYMENTS_RECONCILE_RETRY_SECONDS": "0.5",  # asked again soon if still processing
             "LOG_LEVEL": "DEBUG",
         }
         web = processes.launch_server(tmp_path, threads=16, **env)
