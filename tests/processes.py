@@ -333,7 +333,8 @@ class Stack:
 
     def start_workers(self, *concurrencies: int, latency: str, standby: int = 0) -> list[Proc]:
         """Workers of ``concurrencies``; and last, with ``standby``, one on the ``STANDBY`` queue
-        (see ``take_over``)."""
+        (see ``take_over``). Returns once the server answers: the test prepares its data while the
+        workers start, and waits for them (``wait_ready``) before it sends them tasks."""
         if not self.web:
             self.web.append(
                 launch_server(
@@ -352,7 +353,7 @@ class Stack:
                 )
             )
         self.workers.extend(started)
-        wait_ready(*self.web, *started)
+        wait_ready(*self.web)
         return started
 
     def kill(self) -> None:

@@ -17,6 +17,7 @@ from payments.bulk.tasks import process, run_due
 from payments.models import Payment
 from payments.webhooks.models import WebhookEvent
 from simulators.models import SimulatedAcquirerTransaction
+from tests import processes
 from tests.payments.helpers import DECLINED, VISA, token
 from tests.support import ApiClient, error_codes
 
@@ -299,7 +300,6 @@ def stack(transactional_db, merchant, tmp_path):
     import httpx
 
     from portal.celery import app
-    from tests import processes
 
     processes.purge_broker()
     env = {
@@ -357,12 +357,13 @@ def _completed() -> bool:
 @pytest.mark.worker
 def test_workers_charge_each_line_once_with_two_beats_and_a_reupload(stack):
     # the acquirer answers in 0.3 s a line: the duplicate process tasks come while the first charges
-    stack["start_workers"](2, 2, latency="0.3")
+    workers = stack["start_workers"](2, 2, latency="0.3")
     client = stack["api"]
     customers = _http_customers(client, 6)
     content = csv_file(*(f"w-{n},{1000 + n},,{c},," for n, c in enumerate(customers)))
     day = TODAY
     bulk = _http_upload(client, content, day)
+    processes.wait_ready(*workers)
     for _beat in range(2):  # two beat processes: every tick queued twice
         run_due.apply_async(kwargs={"today": day.isoformat()})
     process.apply_async(kwargs={"bulk_pk": PaymentBulk.objects.get().pk, "today": day.isoformat()})
@@ -384,13 +385,13 @@ def test_a_worker_killed_mid_bulk_leaves_no_line_charged_twice_or_skipped(stack)
     import time
 
     from payments.tasks import sweep_pending_payments
-    from tests import processes
 
     worker, standby = stack["start_workers"](2, standby=2)
     client = stack["api"]
     customers = _http_customers(client, 6)
     day = TODAY
     _http_upload(client, csv_file(*(f"k-{n},500,,{c},," for n, c in enumerate(customers))), day)
+    processes.wait_ready(worker, standby)
     run_due.apply_async(kwargs={"today": day.isoformat()})
     _until(
         lambda: Payment.objects.filter(order_id__startswith="k-", pending_operation__isnull=False).exists(),

@@ -112,10 +112,11 @@ def stack(transactional_db, merchant, tmp_path):
 
 def test_a_month_of_billing_with_two_beats_and_two_workers_charges_each_period_once(stack):
     # the acquirer answers in 0.5 s: each charge and its duplicate (the second beat's) overlap
-    stack["start_workers"](2, 2, latency="0.5")
+    workers = stack["start_workers"](2, 2, latency="0.5")
     first = timezone.localdate() + timedelta(days=1)
     starts = [first + timedelta(days=k) for k in range(3)]
     ids = _subscribers(stack["api"], 6, starts)
+    processes.wait_ready(*workers)
     last = first + timedelta(days=34)
     day = first
     while day <= last:
@@ -139,6 +140,7 @@ def test_a_worker_killed_mid_run_leaves_no_period_charged_twice_or_skipped(stack
     worker, standby = stack["start_workers"](4, standby=4)
     day = timezone.localdate() + timedelta(days=1)
     ids = _subscribers(stack["api"], 6, [day])
+    processes.wait_ready(worker, standby)
     bill_due.apply_async(kwargs={"today": day.isoformat()})
     _until(
         lambda: (
