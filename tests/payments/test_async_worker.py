@@ -47,21 +47,28 @@ def processes_up(django_db_setup, django_db_blocker, tmp_path_factory):
         web = processes.launch_server(tmp_path, threads=16, CELERY_BROKER_URL=broker, **FAST)
         url = web.url
         env = {"CELERY_BROKER_URL": broker, "PORTAL_BASE_URL": url, **FAST}
-        # The worker, and one on standby for a test that kills it: side by side, each takes seconds
         workers: list = [processes.launch_worker(tmp_path, **env)]
-        standby = processes.launch_worker(tmp_path, queues=processes.STANDBY, **env)
-        processes.wait_ready(web, *workers, standby)
+        processes.wait_ready(web, *workers)  # side by side: each takes seconds to start
+        standby: list = []
+
+        def launch_standby():
+            """A worker starting on the standby queue, for a test that kills the other: it takes
+            seconds to start, the test meanwhile goes on."""
+            standby.append(processes.launch_worker(tmp_path, queues=processes.STANDBY, **env))
 
         def start_worker():
             """Another worker, in place of a killed one: the one on standby takes the tasks over."""
-            processes.take_over(standby)
-            workers.append(standby)
-            return standby
+            if not standby:
+                launch_standby()
+            processes.wait_ready(standby[-1])
+            processes.take_over(standby[-1])
+            workers.append(standby[-1])
+            return standby[-1]
 
     try:
-        yield {"url": url, "workers": workers, "start_worker": start_worker}
+        yield {"url": url, "workers": workers, "launch_standby": launch_standby, "start_worker": start_worker}
     finally:
-        for proc in [web, standby, *(w for w in workers if w is not standby)]:
+        for proc in [web, *standby, *(w for w in workers if w not in standby)]:
             proc.kill()
             proc.process.wait(10)
         from portal.celery import app
@@ -181,6 +188,7 @@ def test_konbini_paid_and_konbini_expired(stack):
 
 
 def test_worker_killed_during_a_provider_call_then_the_payment_ends_right_exactly_once(stack):
+    stack["launch_standby"]()  # the worker that will replace the killed one starts meanwhile
     _subscribe(stack, "payments.paypay.exec", "payments.paypay.complete")
     control = f"{stack['url']}/simulators/paypay/control"
     httpx.post(control, json={"latency": 3.0}).raise_for_status()
@@ -284,6 +292,7 @@ def test_receiver_down_for_a_while_then_up_gets_every_event_once(stack):
 
 
 def test_duplicate_and_out_of_order_notifications_change_nothing_twice(stack):
+    worker = processes.LogFrom.now(stack["workers"][-1])  # its tasks from now on
     _subscribe(stack, "payments.paypay.complete", "payments.paypay.cancel")
     url = stack["url"]
     payment, executed = _register_execute(
@@ -315,7 +324,7 @@ def test_duplicate_and_out_of_order_notifications_change_nothing_twice(stack):
         lambda: ProviderNotification.objects.filter(payment__order_id=payment["id"], processed_at__isnull=False).count() == 3,
         what="notifications processed",
     )  # fmt: skip
-    time.sleep(1)
+    processes.wait_idle(worker)  # whatever they queued has run
     assert _status(payment["id"]) == "CANCELED"
     assert ProviderNotification.objects.filter(payment__order_id=payment["id"]).count() == 3
     assert sorted(ProviderNotification.objects.filter(payment__order_id=payment["id"]).values_list("outcome", flat=True)) == [
