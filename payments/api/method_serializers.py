@@ -25,6 +25,8 @@ from portal.models import PayType
 
 
 class RegisterCommon(RequestSerializer):
+    build_sent_fields_only = True  # registration's hot path (no field looked up by name)
+
     id = OrderId(required=False, allow_null=True)
     client_field_1 = optional_text(100)
     client_field_2 = optional_text(100)
@@ -70,6 +72,8 @@ class VirtualaccountRegisterRequest(RegisterCommon):
 
 
 class _Target(RequestSerializer):
+    build_sent_fields_only = True  # no field looked up by name
+
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
     access_id = serializers.CharField(max_length=24)
 

@@ -154,6 +154,8 @@ def optional_text(max_length: int, **kwargs) -> serializers.CharField:
 # The fields of a registration; as they are, the body of a pay type this product does not take
 # (validated, then refused by the service).
 class PaymentRegisterFields(RequestSerializer):
+    build_sent_fields_only = True  # registration's hot path (no field looked up by name)
+
     id = OrderId(required=False, allow_null=True)
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
     job_code = serializers.ChoiceField(choices=JobCode.values, required=False)
@@ -191,6 +193,8 @@ class PaymentRegisterRequest(PaymentRegisterFields):
 
 
 class PaymentExecuteRequest(RequestSerializer):
+    build_sent_fields_only = True  # execution's hot path (no field looked up by name)
+
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
     access_id = serializers.CharField(max_length=24)
     token = serializers.CharField(max_length=512, required=False, allow_null=True, allow_blank=True)
@@ -212,6 +216,8 @@ class PaymentExecuteRequest(RequestSerializer):
 
 class PaymentActionRequest(RequestSerializer):
     """capture / cancel / secure: pay_type and access_id (and method/pay_times for capture)."""
+
+    build_sent_fields_only = True  # no field looked up by name
 
     pay_type = serializers.ChoiceField(choices=FINCODE_PAY_TYPES)
     access_id = serializers.CharField(max_length=24)
