@@ -386,16 +386,14 @@ class Payment(
         (a registration builds one payment per request). A related object (``merchant=``) is
         set as the keyword would set it, its id in the row and the object cached.
         """
-        row, related = [], []
-        for name, attname, relation, default, call in _column_defaults(cls):
-            if relation and name in values:
-                obj = values.pop(name)
-                related.append((name, obj))
-                row.append(None if obj is None else obj.pk)
-            elif attname in values:
-                row.append(values.pop(attname))
-            else:
-                row.append(default() if call else default)
+        relations = _relations(cls)
+        related = [(name, values.pop(name)) for name in relations if name in values]
+        for name, obj in related:
+            values[relations[name]] = None if obj is None else obj.pk
+        row = [
+            values.pop(attname) if attname in values else default() if call else default
+            for attname, default, call in _column_defaults(cls)
+        ]
         if values:
             raise TypeError(f"{cls.__name__}.new() got unexpected keyword arguments: {', '.join(values)}")
         payment = cls(*row)
@@ -409,16 +407,21 @@ class Payment(
 
 
 @functools.cache
-def _column_defaults(model: type[models.Model]) -> tuple[tuple[str, str, bool, Any, bool], ...]:
-    """(name, attname, is relation, default, default is a callable) of each of ``model``'s columns,
-    in order. ``default`` is what ``Field.get_default`` gives — the same object every time for a
-    plain default, as Django's — or the callable to call for each new row."""
+def _column_defaults(model: type[models.Model]) -> tuple[tuple[str, Any, bool], ...]:
+    """(attname, default, default is a callable) of each of ``model``'s columns, in order.
+    ``default`` is what ``Field.get_default`` gives — the same object every time for a plain
+    default, as Django's — or the callable to call for each new row."""
     columns = []
     for field in model._meta.concrete_fields:
         call = field.has_default() and callable(field.default)
-        default = field.default if call else field.get_default()
-        columns.append((field.name, field.attname, field.is_relation, default, call))
+        columns.append((field.attname, field.default if call else field.get_default(), call))
     return tuple(columns)
+
+
+@functools.cache
+def _relations(model: type[models.Model]) -> dict[str, str]:
+    """The name → attname (``merchant`` → ``merchant_id``) of each of ``model``'s relation columns."""
+    return {field.name: field.attname for field in model._meta.concrete_fields if field.is_relation}
 
 
 class PaymentEvent(models.Model):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from payments import errors
@@ -75,7 +76,13 @@ def payment_register(
 
 
 _PAYMENT_INSERT: dict[tuple[str, tuple[str, ...]], str] = {}
-_INSERTABLE = [f for f in Payment._meta.concrete_fields if not f.primary_key]
+# Each column, and whether its value is the attribute as it stands (``Field.pre_save`` reads
+# it so); the others (the ``auto_now`` times) compute theirs in ``pre_save``.
+_INSERTABLE = [
+    (field, type(field).pre_save is Field.pre_save)
+    for field in Payment._meta.concrete_fields
+    if not field.primary_key
+]
 
 
 def _payment_insert(payment: Payment) -> tuple[str, list]:
@@ -86,19 +93,21 @@ def _payment_insert(payment: Payment) -> tuple[str, list]:
     (a short statement that psycopg's query cache keeps and PostgreSQL parses quickly). The
     SQL is built once per column set and connection.
     """
-    fields, params = [], []
-    for field in _INSERTABLE:
-        value = field.pre_save(payment, True)
+    db = connections[DEFAULT_DB_ALIAS]  # ``connection``'s, looked up once, not per value
+    attributes = vars(payment)
+    columns, params = [], []
+    for field, as_it_stands in _INSERTABLE:
+        value = attributes[field.attname] if as_it_stands else field.pre_save(payment, True)
         if value is None and field.null:
             continue
-        fields.append(field)
-        params.append(field.get_db_prep_save(value, connection))
-    key = (connection.alias, tuple(f.column for f in fields))
+        columns.append(field.column)
+        params.append(field.get_db_prep_save(value, db))
+    key = (db.alias, tuple(columns))
     if key not in _PAYMENT_INSERT:
-        qn = connection.ops.quote_name
-        columns = ", ".join(qn(column) for column in key[1])
-        values = ", ".join(["%s"] * len(fields))
-        _PAYMENT_INSERT[key] = f"INSERT INTO {qn(Payment._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
+        qn = db.ops.quote_name
+        names = ", ".join(qn(column) for column in columns)
+        values = ", ".join(["%s"] * len(columns))
+        _PAYMENT_INSERT[key] = f"INSERT INTO {qn(Payment._meta.db_table)} ({names}) VALUES ({values})"  # noqa: S608
     return _PAYMENT_INSERT[key], params
 
 
