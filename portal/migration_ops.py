@@ -57,11 +57,16 @@ class CreateModels(migrations.operations.base.Operation):
         self.operations = operations
 
     def state_forwards(self, app_label, state):
-        rendered = state.__dict__.pop("apps", None)  # so that adding a model renders nothing
+        # ``ProjectState.apps`` (the models as classes) is a cached property: rendered already,
+        # it is set aside (``del``, as a cached property is reset) so that adding a model
+        # renders nothing, then put back and the new models rendered into it, once.
+        rendered = vars(state).get("apps")
+        if rendered is not None:
+            del state.apps
         for operation in self.operations:
             operation.state_forwards(app_label, state)
         if rendered is not None:
-            state.__dict__["apps"] = rendered
+            state.apps = rendered
             state.reload_models(
                 [(app_label, operation.name_lower) for operation in self.operations], delay=False
             )
