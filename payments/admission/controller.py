@@ -258,6 +258,10 @@ class _Calls:
         return [call() for call in self.calls]
 
 
+# The most leases one renewal call extends (a call runs alone in Redis: a few ms at most).
+RENEW_BATCH = 500
+
+
 class Renewer:
     """One thread per process renews the leases of its requests, each a third of the way to
     their lapsing (ADMISSION_WORKING_LEASE_TTL_SECONDS): if the process dies, they lapse."""
@@ -317,15 +321,24 @@ class Renewer:
 
     @staticmethod
     def pipeline(due: list[Lease], kept: dict[str, list[str]]):
-        renewals: list[tuple[list[str], list[str | int]]] = []
+        # One call per set of windows and TTL with its leases (the working ones first), up to
+        # RENEW_BATCH a call: a second's renewals cost a call per merchant × method, not one
+        # per lease.
+        groups: dict[tuple[tuple[str, ...], int], list[str]] = {}
+        working_ttl, kept_ttl = _working_ttl_ms(), _ttl_ms()
         for lease in due:
-            renewals.append((lease.keys, [lease.lease_id, _working_ttl_ms()]))
+            groups.setdefault((tuple(lease.keys), working_ttl), []).append(lease.lease_id)
         for lease_id, keys in kept.items():
-            renewals.append((keys, [lease_id, _ttl_ms()]))
+            groups.setdefault((tuple(keys), kept_ttl), []).append(lease_id)
+        renewals: list[tuple[list[str], list[str | int]]] = [
+            (list(keys), [ttl, *lease_ids[i : i + RENEW_BATCH]])
+            for (keys, ttl), lease_ids in groups.items()
+            for i in range(0, len(lease_ids), RENEW_BATCH)
+        ]
         client = redis_client()
         if is_cluster(client):
-            # A Redis Cluster's pipeline runs no scripts: one call per lease (each to its
-            # merchant's node), sent when "executed".
+            # A Redis Cluster's pipeline runs no scripts: one call per set of windows (each to
+            # its merchant's node), sent when "executed".
             return _Calls(
                 [
                     lambda keys=keys, args=args: _script("renew")(keys=keys, args=args)

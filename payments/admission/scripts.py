@@ -102,14 +102,18 @@ redis.call('EXPIRE', KEYS[1], 600)
 return 1
 """
 
-# KEYS: windows; ARGV: lease_id, ttl_ms. Extends a live lease (never resurrects a reaped one).
+# KEYS: windows; ARGV: ttl_ms, lease_id... Extends the live leases of those windows (never
+# resurrects a reaped one): every lease a process renews in the same windows, in one call.
 RENEW_LUA = """
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[1])
 local renewed = 0
 for i = 1, #KEYS do
-  renewed = renewed + redis.call('ZADD', KEYS[i], 'XX', 'CH', now_ms + tonumber(ARGV[2]), ARGV[1])
-  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2]) + 1000)
+  for j = 2, #ARGV do
+    renewed = renewed + redis.call('ZADD', KEYS[i], 'XX', 'CH', now_ms + ttl, ARGV[j])
+  end
+  redis.call('PEXPIRE', KEYS[i], ttl + 1000)
 end
 return renewed
 """
