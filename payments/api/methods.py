@@ -55,7 +55,9 @@ def action_request(pay_type: str, name: str):
 
 
 def answer_data(request, payment: Payment, *, executing: bool = False) -> dict[str, Any]:
-    data = response_class(payment.pay_type, executing=executing)(payment).data
+    # The answer as a plain dict (``to_representation``), not DRF's ``.data`` (a ReturnDict
+    # and the serializer holding each other: garbage only the cyclic collector frees).
+    data = response_class(payment.pay_type, executing=executing)(payment).to_representation(payment)
     links = APIS[payment.pay_type].execute_links if executing else None
     if links is not None:
         links(request, payment, data)
