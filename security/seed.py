@@ -42,7 +42,10 @@ RULES = [
 
 def ensure_default_rules(sender=None, apps=None, **kwargs) -> None:
     if apps is not None:
-        AlertRule = apps.get_model("security", "AlertRule")
+        try:
+            AlertRule = apps.get_model("security", "AlertRule")
+        except LookupError:  # a migrate that stopped before this app's tables (`migrate app 0001`)
+            return
     else:
         from security.models import AlertRule
     for name, kind, rule_type, threshold, window, group_by, cooldown, severity in RULES:
