@@ -19,14 +19,13 @@ from typing import Any
 
 import joblib
 import numpy as np
-import sklearn
 from django.conf import settings
-from scipy.special import expit
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from scipy.special import expit  # scipy before pyarrow (see below)
+
+# scikit-learn (~1 s to import) is imported where a model is trained or loaded, not by every
+# process that imports the credit services (web, workers, beat, commands). SciPy stays here:
+# pyarrow (exports/) was seen to crash in ``to_pylist()`` in a process that loaded SciPy
+# after it, and every process importing this module loads it first this way.
 
 ALGORITHM = "signed-log1p → StandardScaler → LogisticRegression"
 
@@ -127,6 +126,12 @@ class TrainedModel:
 
 
 def train(*, samples: int, seed: int, directory: Path | None = None) -> TrainedModel:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
     X, y = generate(samples, seed)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=seed, stratify=y)
     pipeline = make_pipeline(
@@ -181,6 +186,8 @@ class LoadedModel:
         return expit(X @ coef.T + intercept).ravel()
 
     def sklearn_proba(self, X: np.ndarray) -> np.ndarray:
+        import sklearn
+
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             return self.pipeline.predict_proba(X)[:, 1]
 
@@ -188,6 +195,9 @@ class LoadedModel:
 def _linear_params(pipeline: Any) -> tuple | None:
     """(mean, scale, coef, intercept) of a signed-log1p → StandardScaler → binary LogisticRegression
     pipeline, or None for anything else (scored by scikit-learn)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
     steps = [step for _, step in getattr(pipeline, "steps", [])]
     if len(steps) != 3:
         return None
