@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import quote, urlparse, urlunparse
 
@@ -159,15 +159,7 @@ class LogFrom(Proc):
 
     @classmethod
     def now(cls, proc: Proc) -> LogFrom:
-        return cls(
-            proc.process,
-            proc.log_path,
-            proc.url,
-            proc.broker,
-            proc.kind,
-            proc.hostname,
-            offset=len(proc.log()),
-        )
+        return cls(**{f.name: getattr(proc, f.name) for f in fields(Proc)}, offset=len(proc.log()))
 
 
 def purge_messages() -> None:

@@ -42,7 +42,7 @@ class DatabaseOperations(base.DatabaseOperations):
             return super().sql_flush(
                 style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
-        guarded, superuser = self._tables_refusing_delete(tables)
+        guarded, superuser = self._delete_guards(tables)
         if not guarded:
             statements = []
         elif superuser:
@@ -60,7 +60,7 @@ class DatabaseOperations(base.DatabaseOperations):
             ),
         ]
 
-    def _tables_refusing_delete(self, tables) -> tuple[list[str], bool]:
+    def _delete_guards(self, tables) -> tuple[list[str], bool]:
         """Those of ``tables`` with a row trigger on DELETE (which may refuse it), and whether
         this connection's role is a superuser (who may switch triggers off)."""
         with self.connection.cursor() as cursor:
