@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import date
 from decimal import Decimal
@@ -17,6 +16,7 @@ from budgets.importing import cost_import_create
 from budgets.models import Anomaly, BudgetAlert, CostImport, Project
 from budgets.scenarios import ProjectSpec, ResourceSpec, Scenario, write_focus
 from budgets.tasks import scan_all
+from tests.receiver import serve_in_background
 from tests.support import make_user
 
 
@@ -40,8 +40,7 @@ class Receiver(BaseHTTPRequestHandler):
 def webhook_url():
     Receiver.received = []
     server = HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_background(server)
     yield f"http://127.0.0.1:{server.server_port}/hook"
     server.shutdown()
 

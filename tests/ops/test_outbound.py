@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -15,6 +14,7 @@ from payments.providers import http as provider_http
 from payments.providers.base import ProviderTimeout, ProviderUnavailable
 from payments.webhooks import outbound as webhook_outbound
 from portal import outbound
+from tests.receiver import serve_in_background
 
 
 class Stub:
@@ -51,7 +51,7 @@ class Stub:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
 
     def stop(self):
         self.server.shutdown()

@@ -13,11 +13,12 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.receiver import serve_in_background
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -136,8 +137,7 @@ def fake_osv():
     FakeOsv.vulnerable = ("django", locked_version("django"))
     FakeOsv.queried = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOsv)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_background(server)
     yield f"http://127.0.0.1:{server.server_address[1]}/v1/query"
     server.shutdown()
     server.server_close()

@@ -16,7 +16,6 @@ import os
 import secrets
 import subprocess
 import sys
-import threading
 from base64 import b64encode
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -42,6 +41,7 @@ from simulators.models import SimulatedAcquirerTransaction, SimulatedProviderPay
 from tests.payments import flows
 from tests.payments.conftest import in_process_wsgi
 from tests.payments.helpers import CHALLENGE, VISA, action, execute, posted_fields, register, token
+from tests.receiver import serve_in_background
 from tests.support import ApiClient, error_codes, make_user
 
 pytestmark = pytest.mark.django_db
@@ -356,8 +356,7 @@ class FakeLive:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.thread = serve_in_background(self.server)
 
     def stop(self):
         self.server.shutdown()

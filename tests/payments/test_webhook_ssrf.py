@@ -16,7 +16,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -27,7 +26,7 @@ from django.utils.html import escape
 from payments.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSetting
 from payments.webhooks import delivery as webhook_delivery
 from tests.payments.flows import register, subscribe
-from tests.receiver import Receiver
+from tests.receiver import Receiver, serve_in_background
 from tests.support import ApiClient, MerchantKeys, error_codes, make_merchant, rows_for_module
 
 pytestmark = pytest.mark.django_db
@@ -499,7 +498,7 @@ def test_redirects_are_not_followed(merchant, metrics, settings):
     settings.WEBHOOK_ALLOW_LOOPBACK = True
     handler = type("Redirect", (_Redirect,), {"location": f"http://127.0.0.1:{metrics.port}/metrics"})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     try:
         outcome, row = _deliver(_stored(merchant, f"http://127.0.0.1:{server.server_address[1]}/hook"))
     finally:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from payments.providers import http
+from tests.receiver import serve_in_background
 
 
 class ProviderStub:
@@ -34,8 +34,7 @@ class ProviderStub:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.thread = serve_in_background(self.server)
 
     def fail(self, prefix: str, status: int) -> None:
         self.failing[prefix] = status
