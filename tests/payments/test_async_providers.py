@@ -36,6 +36,22 @@ def test_wallet_from_the_extension_field_or_the_contract(api, merchant):
     assert Payment.objects.count() == 2
 
 
+@FAST
+def test_an_operation_inside_a_callers_transaction_does_not_wait_for_a_worker(api, settings, monkeypatch):
+    """The provider call is queued when the caller's transaction commits: waiting inside it could
+    only wait out the deadline while holding the caller's locks."""
+    settings.PAYMENTS_PROVIDER_WAIT_SECONDS = 30
+
+    def no_waiting(seconds):
+        raise AssertionError(f"waited {seconds} s for a provider call that cannot start yet")
+
+    payment = register(api, "Konbini")
+    monkeypatch.setattr(time, "sleep", no_waiting)
+    answer = ok(execute(api, payment))
+    assert answer["status"] == "UNPROCESSED" and answer["id"] == payment["id"]
+    assert Payment.objects.get(order_id=payment["id"]).pending_reference  # queued, not lost
+
+
 @pytest.mark.parametrize("wallet", ["paypay", "dpay", "rakutenpay"])
 def test_wallet_auth_change_capture_cancel(api, receiver, wallet):
     subscribe(api, receiver.url, "payments.paypay.complete", "payments.paypay.change", "payments.paypay.capture",

@@ -110,9 +110,14 @@ def _await(payment_id: int, reference: str) -> Payment:
     Stops early when the worker reports a failed or deferred attempt: the outcome will come
     later (retries, reconciliation), and the merchant should not wait for a slow provider.
     """
-    deadline = time.monotonic() + settings.PAYMENTS_PROVIDER_WAIT_SECONDS
+    # Inside a caller's transaction the call is queued only when that commits (``on_commit``):
+    # no worker can finish it before then, and waiting would hold the caller's locks for nothing.
+    waiting = (
+        settings.PAYMENTS_PROVIDER_WAIT_SECONDS if not transaction.get_connection().in_atomic_block else 0
+    )
+    deadline = time.monotonic() + waiting
     pause = 0.005
-    while Payment.objects.filter(pk=payment_id, pending_reference=reference).exists():
+    while waiting and Payment.objects.filter(pk=payment_id, pending_reference=reference).exists():
         if time.monotonic() >= deadline or payment_attempt_noted(payment_id=payment_id, reference=reference):
             break
         time.sleep(pause)
