@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from django.conf import settings
 
@@ -90,6 +93,14 @@ def redis_down(request, settings):
     listener.close()
     reset_redis_client()
     controller.reset()
+
+
+@pytest.fixture
+def still_ratelimit_clock(monkeypatch) -> None:
+    """django-ratelimit counts in fixed windows of ``time.time()``: hold its clock still, so a
+    burst of requests in a test is never split by a window's end on a slow machine."""
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
 @pytest.fixture

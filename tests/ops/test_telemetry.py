@@ -8,7 +8,6 @@ the delivery's ``traceparent``.
 
 from __future__ import annotations
 
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,6 +22,7 @@ from tests.payments.conftest import acquirer_in_process, public_api, receiver  #
 from tests.payments.flows import subscribe
 from tests.payments.helpers import VISA, register, token
 from tests.payments.helpers import execute as card_execute
+from tests.receiver import serve_in_background
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -132,7 +132,7 @@ class Collector:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
 
     def spans(self) -> list[tuple[str, str, str]]:
         """(service.name, trace id hex, span name) of every span received."""
@@ -270,8 +270,10 @@ def test_one_card_payment_across_gunicorn_the_worker_and_the_webhook(traced_stac
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         found = [(svc, name) for svc, tid, name in collector.spans() if tid == trace_id]
-        names = {name for _, name in found}
-        if {"POST", "PUT"} & names and any(n.startswith("run/") for n in names):
+        # Each process exports in batches: wait for the API request's own span and the task's.
+        web_seen = {name for svc, name in found if svc == telemetry.WEB}
+        worker_seen = {name for svc, name in found if svc == telemetry.WORKER}
+        if any(n.startswith("PUT") for n in web_seen) and any(n.startswith("run/") for n in worker_seen):
             break
         time.sleep(0.2)
     services = {svc for svc, _ in found}

@@ -97,7 +97,7 @@ def test_live_keys_only_for_approved_merchants():
 
 
 @override_settings(API_AUTH_FAILURES_PER_MINUTE=5)
-def test_failed_attempts_are_rate_limited_per_address(merchant):
+def test_failed_attempts_are_rate_limited_per_address(merchant, still_ratelimit_clock):
     bad = ApiClient("m_test_" + "y" * 40)
     codes = [bad.call("GET", PATH, headers={}).status_code for _ in range(6)]
     assert codes[:5] == [401] * 5
