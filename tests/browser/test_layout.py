@@ -1,7 +1,8 @@
 """Every merchant page and the public pages, at 1280 px and at 390 px (a phone), in a real browser.
 
 Fails on horizontal overflow (the document wider than the window) or a console error, naming the
-page and the widest elements; saves a full-page screenshot per page and width in test-artifacts/.
+page and the widest elements, with a full-page screenshot of each such page and width in
+test-artifacts/. ``BROWSER_SCREENSHOTS=all`` saves one of every page (half this test's time).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from payments.models import Customer, Status
 from payments.webhooks.models import WebhookDelivery
 from portal.models import Merchant
 from portal.urls import merchant_pages
+from tests.browser import EVERY_SCREENSHOT
 from tests.payments.factories import (
     PaymentEventFactory,
     PaymentFactory,
@@ -220,20 +222,23 @@ def test_no_page_overflows_or_logs_an_error(browser, live_server, artifacts, loc
             response = page.goto(live_server.url + path, wait_until="load")
             status = response.status if response else 0
             visited += 1
-            slug = re.sub(r"[^a-z0-9]+", "-", path.replace(m.public_id, "m").lower()).strip("-") or "home"
-            page.screenshot(path=str(artifacts / f"layout-{label}-{slug}.png"), full_page=True)
+            found: list[str] = []
             if status >= 400:
-                problems.append(f"{label} {path}: HTTP {status}")
+                found.append(f"{label} {path}: HTTP {status}")
             overflow = page.evaluate(OVERFLOW_JS)
             if overflow:
-                problems.append(
+                found.append(
                     f"{label} {path}: document {overflow['scrollWidth']}px wide in a {width}px "
                     f"window; widest: {', '.join(overflow['wide'])}"
                 )
-            problems.extend(f"{label} {path}: console error: {text}" for text in seen)
+            found.extend(f"{label} {path}: console error: {text}" for text in seen)
             lang = page.evaluate("document.documentElement.lang")
             if not lang.startswith(locale[:2]):
-                problems.append(f"{label} {path}: <html lang={lang!r}>, not in the browser's language")
+                found.append(f"{label} {path}: <html lang={lang!r}>, not in the browser's language")
+            if found or EVERY_SCREENSHOT:
+                slug = re.sub(r"[^a-z0-9]+", "-", path.replace(m.public_id, "m").lower()).strip("-") or "home"
+                page.screenshot(path=str(artifacts / f"layout-{label}-{slug}.png"), full_page=True)
+            problems.extend(found)
 
         for path in PUBLIC:
             check(path)
