@@ -86,12 +86,19 @@ class Proc:
         if self.process.poll() is None and not graceful:
             import psutil
 
+            descendants: list[psutil.Process] = []
             with contextlib.suppress(psutil.Error):  # children in sessions of their own (honcho's)
-                for child in psutil.Process(self.process.pid).children(recursive=True):
-                    with contextlib.suppress(psutil.Error, ProcessLookupError):
-                        os.killpg(child.pid, signal.SIGKILL)
+                descendants = psutil.Process(self.process.pid).children(recursive=True)
+            for child in descendants:
+                with contextlib.suppress(psutil.Error, ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGKILL)
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
             self.kill(signal.SIGKILL)
             self.process.wait(timeout)
+            # Every one gone before the next test: a Celery pool process left alive keeps its dead
+            # parent's broker connection open, and Redis hands that connection the next task.
+            psutil.wait_procs(descendants, timeout=timeout)
         elif self.process.poll() is None:
             self.kill(signal.SIGTERM)
             try:
