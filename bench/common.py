@@ -164,6 +164,15 @@ class Result:
     def p(self, q: float) -> float:
         return percentile(self.latencies_ms, q)
 
+    def add(self, other: Result) -> None:
+        """Count another run of the same measurement in this one."""
+        self.ops += other.ops
+        self.seconds += other.seconds
+        self.latencies_ms += other.latencies_ms
+        self.errors += other.errors
+        for status, count in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + count
+
     def row(self) -> str:
         return (
             f"{self.name:<34} {self.rate:9.1f} ops/s   p50 {self.p(50):7.2f} ms   p99 {self.p(99):7.2f} ms"
