@@ -47,13 +47,28 @@ def audit_record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEvent:
+    event = audit_event(actor=actor, action=action, obj=obj, merchant=merchant, before=before, after=after)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event(
+    *,
+    actor: Actor,
+    action: str,
+    obj: Any,
+    merchant: Merchant | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """The row :func:`audit_record` writes, unsaved: several go in one ``bulk_create``."""
     if isinstance(actor, ApiKey):
         label, user = f"api_key:{actor.masked}", None
     elif actor is not None:
         label, user = actor.email, actor
     else:
         label, user = "system", None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user,
         actor_label=label,
         client_address=current_client_address(),

@@ -11,12 +11,13 @@ from portal import errors
 from portal.errors import PortalError
 from portal.models import (
     ApiKey,
+    AuditEvent,
     Contract,
     Merchant,
     User,
 )
 from portal.pay_types import contract_defaults
-from portal.services.audit import audit_record, snapshot
+from portal.services.audit import audit_event, audit_record, snapshot
 
 logger = logging.getLogger(__name__)
 Actor = User | ApiKey | None
@@ -48,6 +49,34 @@ def contract_ensure(*, merchant: Merchant, pay_type: str, actor: Actor) -> Contr
             after={"pay_type": pay_type, **snapshot(contract, CONTRACT_TERMS)},
         )
     return contract
+
+
+def contracts_ensure(*, merchant: Merchant, pay_types: list[str], actor: Actor) -> list[Contract]:
+    """:func:`contract_ensure` for several pay types at once: the missing contracts, and their
+    audit rows, in one INSERT each. Call holding the lock of the merchant's application, as every
+    caller that creates contracts does."""
+    existing = {c.pay_type: c for c in Contract.objects.filter(merchant=merchant, pay_type__in=pay_types)}
+    created = Contract.objects.bulk_create(
+        [
+            Contract(merchant=merchant, pay_type=pay_type, **contract_defaults(pay_type))
+            for pay_type in dict.fromkeys(pay_types)
+            if pay_type not in existing
+        ]
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            audit_event(
+                actor=actor,
+                action="contract.created",
+                obj=contract,
+                merchant=merchant,
+                after={"pay_type": contract.pay_type, **snapshot(contract, CONTRACT_TERMS)},
+            )
+            for contract in created
+        ]
+    )
+    made = {c.pay_type: c for c in created}
+    return [existing.get(pay_type) or made[pay_type] for pay_type in pay_types]
 
 
 @transaction.atomic

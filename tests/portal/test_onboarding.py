@@ -207,6 +207,47 @@ def test_review_approves_some_methods_and_creates_contracts(applicant, applicant
         services.application_start_review(application=application, reviewer=reviewer)
 
 
+def test_fast_track_walks_the_review_with_every_decision_audited(applicant, applicant_api):
+    operator = make_user(is_staff=True)
+    application = _submitted(applicant, applicant_api)  # applied for Card, Konbini and Paypay
+    services.application_fast_track(application=application, pay_types=["Card", "Bnpl"], actor=operator)
+    application.refresh_from_db()
+    assert application.status == "approved"
+    assert Merchant.objects.get(pk=applicant.merchant.pk).status == "active"
+    decided = {m.pay_type: (m.decision, m.decided_by_id) for m in application.methods.all()}
+    assert decided == {
+        "Card": ("approved", operator.pk),
+        "Bnpl": ("approved", operator.pk),  # not applied for: added, approved
+        "Konbini": ("rejected", operator.pk),  # applied for, left out: rejected
+        "Paypay": ("rejected", operator.pk),
+    }
+    assert set(Contract.objects.filter(merchant=applicant.merchant).values_list("pay_type", flat=True)) == {
+        "Card",
+        "Bnpl",
+    }
+    events = AuditEvent.objects.filter(merchant=applicant.merchant, actor=operator).order_by("id")
+    actions = [(e.action, (e.after or {}).get("pay_type"), (e.after or {}).get("decision")) for e in events]
+    assert actions == [
+        ("application.review_started", None, None),
+        ("application.method_decided", "Card", "approved"),
+        ("application.method_decided", "Bnpl", "approved"),
+        ("application.method_decided", "Konbini", "rejected"),
+        ("application.method_decided", "Paypay", "rejected"),
+        ("application.approved", None, None),
+        ("contract.created", "Bnpl", None),  # in the methods' order
+        ("contract.created", "Card", None),
+        ("merchant.activated", None, None),
+    ]
+    bnpl = next(
+        e for e in events if e.action == "application.method_decided" and e.after["pay_type"] == "Bnpl"
+    )
+    assert bnpl.before == {"pay_type": "Bnpl", "decision": "pending", "comment": ""}
+    # Fast-tracking again changes nothing and adds no contract.
+    with pytest.raises(PortalError):
+        services.application_fast_track(application=application, pay_types=["Card"], actor=operator)
+    assert Contract.objects.filter(merchant=applicant.merchant).count() == 2
+
+
 def test_changes_requested_then_resubmitted(applicant, applicant_api):
     reviewer = make_user(is_staff=True)
     application = _submitted(applicant, applicant_api)
