@@ -43,7 +43,7 @@ from portal.services.applications import (
     document_remove,
 )
 from portal.services.audit import audit_record, jsonable, snapshot, status_transition
-from portal.services.contracts import CONTRACT_TERMS, contract_ensure, contract_update
+from portal.services.contracts import CONTRACT_TERMS, contract_update, contracts_ensure
 from portal.services.mail import (
     email_verification_send,
     email_verification_token,
@@ -91,8 +91,8 @@ __all__ = [
     "application_submit",
     "application_update",
     "audit_record",
-    "contract_ensure",
     "contract_update",
+    "contracts_ensure",
     "document_add",
     "document_remove",
     "email_verification_send",

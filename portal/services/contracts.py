@@ -34,27 +34,10 @@ CONTRACT_TERMS = (
 )
 
 
-def contract_ensure(*, merchant: Merchant, pay_type: str, actor: Actor) -> Contract:
-    """Create the contract for a pay type with default terms, or return the existing one."""
-    defaults = contract_defaults(pay_type)
-    contract, created = Contract.objects.get_or_create(
-        merchant=merchant, pay_type=pay_type, defaults=dict(defaults)
-    )
-    if created:
-        audit_record(
-            actor=actor,
-            action="contract.created",
-            obj=contract,
-            merchant=merchant,
-            after={"pay_type": pay_type, **snapshot(contract, CONTRACT_TERMS)},
-        )
-    return contract
-
-
 def contracts_ensure(*, merchant: Merchant, pay_types: list[str], actor: Actor) -> list[Contract]:
-    """:func:`contract_ensure` for several pay types at once: the missing contracts, and their
-    audit rows, in one INSERT each. Call holding the lock of the merchant's application, as every
-    caller that creates contracts does."""
+    """The merchant's contracts for ``pay_types``: the missing ones created with default terms,
+    and their ``contract.created`` audit rows, in one INSERT each. Call holding the lock of the
+    merchant's application, as every caller that creates contracts does (the review)."""
     existing = {c.pay_type: c for c in Contract.objects.filter(merchant=merchant, pay_type__in=pay_types)}
     created = Contract.objects.bulk_create(
         [

@@ -21,7 +21,7 @@ from portal.models import (
 )
 from portal.services.applications import application_lock, application_methods_clean
 from portal.services.audit import audit_event, audit_record, status_transition
-from portal.services.contracts import contract_ensure, contracts_ensure
+from portal.services.contracts import contracts_ensure
 from portal.services.mail import owners_notify
 from portal.validators import (
     corporate_number_is_valid,
@@ -121,22 +121,36 @@ def application_decide_method(
         )
     if application.status != Application.Status.IN_REVIEW and not reserved:
         raise PortalError(errors.INVALID_TRANSITION, "Start the review before deciding on payment methods.")
+    event = _method_decision(
+        application=application, method=method, decision=decision, comment=comment.strip(), reviewer=reviewer
+    )
+    method.save(update_fields=DECISION_FIELDS)
+    event.save(force_insert=True)
+    if reserved and decision == ApplicationMethod.Decision.APPROVED:
+        contracts_ensure(merchant=application.merchant, pay_types=[method.pay_type], actor=reviewer)
+    _examination_notify(application)
+    return method
+
+
+DECISION_FIELDS = ["decision", "comment", "decided_by", "decided_at"]
+
+
+def _method_decision(
+    *, application: Application, method: ApplicationMethod, decision: str, comment: str, reviewer: User | None
+) -> AuditEvent:
+    """Set ``decision`` on ``method`` (unsaved) and give its ``application.method_decided`` audit
+    row (unsaved): the caller writes both, one at a time or several together."""
     before = {"pay_type": method.pay_type, "decision": method.decision, "comment": method.comment}
-    method.decision, method.comment = decision, comment.strip()
+    method.decision, method.comment = decision, comment
     method.decided_by, method.decided_at = reviewer, timezone.now()
-    method.save(update_fields=["decision", "comment", "decided_by", "decided_at"])
-    audit_record(
+    return audit_event(
         actor=reviewer,
         action="application.method_decided",
         obj=application,
         merchant=application.merchant,
         before=before,
-        after={"pay_type": method.pay_type, "decision": decision, "comment": method.comment},
+        after={"pay_type": method.pay_type, "decision": decision, "comment": comment},
     )
-    if reserved and decision == ApplicationMethod.Decision.APPROVED:
-        contract_ensure(merchant=application.merchant, pay_type=method.pay_type, actor=reviewer)
-    _examination_notify(application)
-    return method
 
 
 def _examination_notify(application: Application) -> None:
@@ -254,7 +268,6 @@ def _methods_decide_together(*, application: Application, approved: list[str], r
     method. ``application`` is locked and in review."""
     if application.status != Application.Status.IN_REVIEW:
         raise PortalError(errors.INVALID_TRANSITION, "Start the review before deciding on payment methods.")
-    now = timezone.now()
     existing = {
         m.pay_type: m for m in ApplicationMethod.objects.select_for_update().filter(application=application)
     }
@@ -267,20 +280,13 @@ def _methods_decide_together(*, application: Application, approved: list[str], r
     events, changed, new = [], [], []
     for pay_type, decision in decisions.items():
         method = existing.get(pay_type) or ApplicationMethod(application=application, pay_type=pay_type)
-        before = {"pay_type": pay_type, "decision": method.decision, "comment": method.comment}
-        method.decision, method.comment, method.decided_by, method.decided_at = decision, "", reviewer, now
         (changed if method.pk else new).append(method)
         events.append(
-            audit_event(
-                actor=reviewer,
-                action="application.method_decided",
-                obj=application,
-                merchant=application.merchant,
-                before=before,
-                after={"pay_type": pay_type, "decision": decision, "comment": ""},
+            _method_decision(
+                application=application, method=method, decision=decision, comment="", reviewer=reviewer
             )
         )
     ApplicationMethod.objects.bulk_create(new)
-    ApplicationMethod.objects.bulk_update(changed, ["decision", "comment", "decided_by", "decided_at"])
+    ApplicationMethod.objects.bulk_update(changed, DECISION_FIELDS)
     AuditEvent.objects.bulk_create(events)
     _examination_notify(application)
