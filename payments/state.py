@@ -215,6 +215,27 @@ def payment_write_with_history(
     return payment_id, list(deliveries)
 
 
+def payment_step_record(*, payment: Payment, action: str, actor: str, detail: dict | None = None) -> None:
+    """A step of a payment that changes no status (3-D Secure's authentication, its challenge's
+    result): its history row and, when the step raises a webhook event (``events.SUFFIX``),
+    that event, numbered after the payment's last — in one statement, as a status change.
+
+    Call inside a transaction, with the payment locked (``payment`` as read under the lock).
+    """
+    if not outbox.raises_event(payment, action):
+        payment_event_record(payment, action, actor, **(detail or {}))
+        return
+    now, sequence = timezone.now(), payment.event_seq + 1
+    updates = {"status": payment.status, "updated": now, "event_seq": sequence}
+    match = {"pk": payment.pk, "event_seq": payment.event_seq}
+    deliveries = _transition_statement(payment, match, updates, action, actor, detail or {}, payment.status)
+    if deliveries is None:
+        raise PortalError(errors.PAYMENT_BUSY)
+    payment.event_seq, payment.updated = sequence, now
+    if deliveries:
+        outbox.queue_deliveries(deliveries)
+
+
 def payment_event_record(payment: Payment, action: str, actor: str, **detail: Any) -> None:
     PaymentEvent.objects.create(
         payment=payment,

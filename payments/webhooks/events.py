@@ -15,6 +15,8 @@ from payments.methods.registry import METHODS
 SUFFIX = {
     "register": "regist",
     "execute": "exec",
+    "tds_authenticate": "secure2.authenticate",  # PUT /v1/secure2/{access_id} decided
+    "tds_challenge": "secure2.result",  # the challenge's result, final
     "secure": "secure",
     "capture": "capture",
     "cancel": "cancel",

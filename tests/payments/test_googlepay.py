@@ -95,6 +95,7 @@ def test_pan_only_card_through_a_three_d_secure_challenge_with_its_webhooks(api,
     """A card kept in the buyer's Google account (PAN_ONLY: no cryptogram) is authenticated
     with 3-D Secure 2 (a challenge), then authorised; the merchant hears of each step."""
     subscribe(api, receiver.url, "payments.googlepay.regist", "payments.googlepay.exec",
+              "payments.googlepay.secure2.authenticate", "payments.googlepay.secure2.result",
               "payments.googlepay.secure", "payments.card.exec")  # fmt: skip
     payment = register(api, job_code="CAPTURE", amount="4200", tds_type="2")
     tok = wallet_token(merchant, CHALLENGE, pan_only=True)
@@ -120,15 +121,17 @@ def test_pan_only_card_through_a_three_d_secure_challenge_with_its_webhooks(api,
     (authorisation,) = SimulatedAcquirerTransaction.objects.filter(reference__startswith=payment["access_id"])
     assert "eci" not in authorisation.response  # PAN_ONLY: no network token went to the acquirer
     assert not CardSecret.objects.exists()
-    received = receiver.wait_for(3)
+    received = sorted(receiver.wait_for(5), key=lambda r: r.json["event_sequence"])
     assert [(r.json["event"], r.json["status"]) for r in received] == [
         ("payments.googlepay.regist", "UNPROCESSED"),
         ("payments.googlepay.exec", "AUTHENTICATED"),
+        ("payments.googlepay.secure2.authenticate", "AUTHENTICATED"),  # a challenge is asked for
+        ("payments.googlepay.secure2.result", "AUTHENTICATED"),  # the challenge is passed
         ("payments.googlepay.secure", "CAPTURED"),
     ]
     assert {r.json["pay_type"] for r in received} == {PAY}
     assert all(r.json["order_id"] == payment["id"] for r in received)
-    assert [r.json["event_sequence"] for r in received] == [1, 2, 3]
+    assert [r.json["event_sequence"] for r in received] == [1, 2, 3, 4, 5]
     secret = secrets.current(merchant.merchant.pk, "test").secret
     assert all(verify(r.body, r.headers["Webhook-Signature"], secret) for r in received)
     assert CHALLENGE not in b"".join(r.body for r in received).decode()

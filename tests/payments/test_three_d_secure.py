@@ -2,7 +2,8 @@
 
 import pytest
 
-from payments.models import CardSecret, Payment
+from payments.models import CardSecret, Payment, WebhookEvent
+from tests.payments.flows import subscribe
 from tests.payments.helpers import (
     CHALLENGE,
     NOT_ENROLLED,
@@ -123,3 +124,58 @@ def test_cancel_during_3ds_drops_the_card(api, public_api):
     payment, _ = _start(api, public_api, VISA)
     assert action(api, payment, "cancel").json()["status"] == "CANCELED"
     assert not CardSecret.objects.exists()
+
+
+def test_authentication_and_the_challenges_result_raise_fincodes_secure2_events(api, public_api, client):
+    events = ["payments.card.exec", "payments.card.secure2.authenticate", "payments.card.secure2.result",
+              "payments.card.secure"]  # fmt: skip
+    subscribe(api, "https://shop.example.com/hooks", *events)
+    payment, body = _start(api, public_api, CHALLENGE, job_code="CAPTURE")
+    fields = posted_fields(client.get(body["acs_url"]).content)
+    assert (
+        api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields["param"]}).status_code == 200
+    )
+    # Asked again, the recorded result is answered: no second event.
+    assert (
+        api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields["param"]}).status_code == 200
+    )
+    page = client.get(api.call("GET", f"/v1/secure2/{payment['access_id']}").json()["challenge_url"])
+    param = posted_fields(page.content)["param"]
+    challenge_url = f"/tds/challenge/{payment['access_id']}/"
+    client.post(challenge_url, {"param": param, "code": "000000"})  # a wrong code decides nothing
+    client.post(challenge_url, {"param": param, "code": "123456"})
+    assert action(api, payment, "secure").json()["status"] == "CAPTURED"
+    raised = list(WebhookEvent.objects.filter(payment__order_id=payment["id"]).order_by("sequence"))
+    assert [(e.event, e.sequence) for e in raised] == [
+        (name, n) for n, name in enumerate(events, start=2)
+    ]  # 1: the registration
+    assert [e.payload["status"] for e in raised] == [
+        "AUTHENTICATED",
+        "AUTHENTICATED",
+        "AUTHENTICATED",
+        "CAPTURED",
+    ]
+    assert all(e.payload["order_id"] == payment["id"] and e.payload["event"] == e.event for e in raised)
+    history = list(Payment.objects.get(order_id=payment["id"]).events.values_list("action", "detail"))
+    assert ("tds_authenticate", {"result": "C"}) in history and ("tds_challenge", {"result": "Y"}) in history
+
+
+def test_a_frictionless_authentication_raises_no_result_event(api, public_api, client):
+    subscribe(
+        api,
+        "https://shop.example.com/hooks",
+        "payments.card.secure2.authenticate",
+        "payments.card.secure2.result",
+    )
+    payment, body = _start(api, public_api, VISA)
+    fields = posted_fields(client.get(body["acs_url"]).content)
+    assert (
+        api.call("PUT", f"/v1/secure2/{payment['access_id']}", {"param": fields["param"]}).json()[
+            "tds2_trans_result"
+        ]
+        == "Y"
+    )
+    raised = WebhookEvent.objects.filter(payment__order_id=payment["id"])
+    assert [(e.event, e.sequence) for e in raised] == [
+        ("payments.card.secure2.authenticate", 3)
+    ]  # after regist, exec

@@ -22,7 +22,7 @@ from payments.pending import operation_begin
 from payments.providers.base import NotConfigured, ProviderError, ProviderTimeout, ProviderUnavailable
 from payments.providers.registry import tds_server
 from payments.providers.tds import AuthenticationRequest, AuthenticationResult, ThreeDSServer
-from payments.state import actor_label, payment_event_record, payment_transition
+from payments.state import actor_label, payment_step_record, payment_transition
 from portal.db import one_or_none
 from portal.errors import TDS_SERVER_MISSING, PortalError
 
@@ -144,7 +144,12 @@ def tds_authenticate(*, payment: Payment, param: str) -> ThreeDSecureSession:
                 profile=PROFILE_FOR_RESULT.get(result.status, ThreeDSecureSession.Profile.FAIL),
                 method_completed_at=timezone.now(),
             )
-            payment_event_record(locked, "tds_authenticate", "3ds-server", result=result.status)
+            payment_step_record(
+                payment=locked,
+                action="tds_authenticate",
+                actor="3ds-server",
+                detail={"result": result.status},
+            )
     return session
 
 
@@ -164,7 +169,9 @@ def _tds_challenge_done(
                 session.save(update_fields=["challenge_attempts"])
             return session
         _tds_record(locked, session, result, challenge_attempts=session.challenge_attempts)
-        payment_event_record(locked, "tds_challenge", "3ds-acs", result=session.trans_result)
+        payment_step_record(
+            payment=locked, action="tds_challenge", actor="3ds-acs", detail={"result": session.trans_result}
+        )
     return session
 
 
