@@ -66,11 +66,15 @@ def setup_django(env: dict[str, str]) -> None:
 
 def make_merchant() -> tuple[str, object]:
     """An approved merchant whose contract limits never get in the way of this benchmark."""
+    from django.test import override_settings
+
     from portal import services
     from portal.models import ApiKey, Contract, Mode
     from tests.support import make_merchant as create
 
-    shop = create(name="Bench Shop", approved=True, methods=["Card"])
+    # The approval e-mail is kept in memory, not printed among the figures.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        shop = create(name="Bench Shop", approved=True, methods=["Card"])
     contract = Contract.objects.get(merchant=shop.merchant, pay_type="Card")
     services.contract_update(
         contract=contract,
