@@ -38,6 +38,10 @@ class Migration(migrations.Migration):
                 ('updated', models.DateTimeField(auto_now=True)),
                 ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payment_bulks', to='portal.merchant')),
             ],
+            options={
+                'indexes': [models.Index(fields=['merchant', 'mode', '-created'], name='payment_bulk_list'), models.Index(condition=models.Q(('deleted_at__isnull', True), ('status__in', ['CHECKED', 'RUNNING'])), fields=['process_plan_date'], name='payment_bulk_due')],
+                'constraints': [models.UniqueConstraint(fields=('merchant', 'mode', 'bulk_id'), name='payment_bulk_unique_id'), models.UniqueConstraint(condition=models.Q(('deleted_at__isnull', True)), fields=('merchant', 'mode', 'file_hash'), name='payment_bulk_unique_file')],
+            },
         ),
         migrations.CreateModel(
             name='PaymentBulkDetail',
@@ -62,6 +66,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['line'],
+                'indexes': [models.Index(fields=['bulk', 'status'], name='payment_bulk_detail_status'), models.Index(fields=['order_id'], name='payment_bulk_detail_order_id')],
+                'constraints': [models.UniqueConstraint(fields=('bulk', 'line'), name='payment_bulk_detail_line'), models.UniqueConstraint(fields=('bulk', 'order_id'), name='payment_bulk_detail_order')],
             },
         ),
         migrations.CreateModel(
@@ -75,42 +81,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['line'],
+                'constraints': [models.UniqueConstraint(fields=('bulk', 'line'), name='payment_bulk_error_line')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='paymentbulk',
-            index=models.Index(fields=['merchant', 'mode', '-created'], name='payment_bulk_list'),
-        ),
-        migrations.AddIndex(
-            model_name='paymentbulk',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('status__in', ['CHECKED', 'RUNNING'])), fields=['process_plan_date'], name='payment_bulk_due'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentbulk',
-            constraint=models.UniqueConstraint(fields=('merchant', 'mode', 'bulk_id'), name='payment_bulk_unique_id'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentbulk',
-            constraint=models.UniqueConstraint(condition=models.Q(('deleted_at__isnull', True)), fields=('merchant', 'mode', 'file_hash'), name='payment_bulk_unique_file'),
-        ),
-        migrations.AddIndex(
-            model_name='paymentbulkdetail',
-            index=models.Index(fields=['bulk', 'status'], name='payment_bulk_detail_status'),
-        ),
-        migrations.AddIndex(
-            model_name='paymentbulkdetail',
-            index=models.Index(fields=['order_id'], name='payment_bulk_detail_order_id'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentbulkdetail',
-            constraint=models.UniqueConstraint(fields=('bulk', 'line'), name='payment_bulk_detail_line'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentbulkdetail',
-            constraint=models.UniqueConstraint(fields=('bulk', 'order_id'), name='payment_bulk_detail_order'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentbulklineerror',
-            constraint=models.UniqueConstraint(fields=('bulk', 'line'), name='payment_bulk_error_line'),
         ),
     ]

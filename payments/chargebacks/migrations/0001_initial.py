@@ -48,6 +48,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-opened_to_shop_date', '-id'],
+                'indexes': [models.Index(fields=['merchant', 'mode', 'opened_to_shop_date'], name='chargeback_list')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='chargeback_amount_positive'), models.UniqueConstraint(condition=models.Q(('status_code__in', [4005, 4006])), fields=('payment',), name='chargeback_one_open_per_payment')],
             },
         ),
         migrations.CreateModel(
@@ -82,17 +84,5 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['uploaded_at', 'id'],
             },
-        ),
-        migrations.AddIndex(
-            model_name='chargeback',
-            index=models.Index(fields=['merchant', 'mode', 'opened_to_shop_date'], name='chargeback_list'),
-        ),
-        migrations.AddConstraint(
-            model_name='chargeback',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='chargeback_amount_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='chargeback',
-            constraint=models.UniqueConstraint(condition=models.Q(('status_code__in', [4005, 4006])), fields=('payment',), name='chargeback_one_open_per_payment'),
         ),
     ]

@@ -52,6 +52,10 @@ class Migration(migrations.Migration):
                 ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invoices', to='portal.merchant')),
                 ('transfer_payment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='payments.payment')),
             ],
+            options={
+                'indexes': [models.Index(fields=['merchant', 'mode', '-created'], name='invoice_list'), models.Index(condition=models.Q(('status', 'AWAITING_CUSTOMER_PAYMENT')), fields=['due_date'], name='invoice_open')],
+                'constraints': [models.UniqueConstraint(fields=('merchant', 'mode', 'invoice_id'), name='invoice_unique_id')],
+            },
         ),
         migrations.CreateModel(
             name='InvoiceLine',
@@ -67,6 +71,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['position'],
+                'constraints': [models.UniqueConstraint(fields=('invoice', 'position'), name='invoice_line_position')],
             },
         ),
         migrations.CreateModel(
@@ -78,25 +83,8 @@ class Migration(migrations.Migration):
                 ('created', models.DateTimeField(auto_now_add=True)),
                 ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='invoices.invoice')),
             ],
-        ),
-        migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['merchant', 'mode', '-created'], name='invoice_list'),
-        ),
-        migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(condition=models.Q(('status', 'AWAITING_CUSTOMER_PAYMENT')), fields=['due_date'], name='invoice_open'),
-        ),
-        migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.UniqueConstraint(fields=('merchant', 'mode', 'invoice_id'), name='invoice_unique_id'),
-        ),
-        migrations.AddConstraint(
-            model_name='invoiceline',
-            constraint=models.UniqueConstraint(fields=('invoice', 'position'), name='invoice_line_position'),
-        ),
-        migrations.AddConstraint(
-            model_name='invoicereminder',
-            constraint=models.UniqueConstraint(fields=('invoice', 'kind'), name='invoice_reminder_once'),
+            options={
+                'constraints': [models.UniqueConstraint(fields=('invoice', 'kind'), name='invoice_reminder_once')],
+            },
         ),
     ]

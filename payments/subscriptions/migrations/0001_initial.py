@@ -32,6 +32,10 @@ class Migration(migrations.Migration):
                 ('updated', models.DateTimeField(auto_now=True)),
                 ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plans', to='portal.merchant')),
             ],
+            options={
+                'indexes': [models.Index(fields=['merchant', 'mode', '-created'], name='plan_list')],
+                'constraints': [models.UniqueConstraint(fields=('merchant', 'mode', 'plan_id'), name='plan_unique_id'), models.CheckConstraint(condition=models.Q(('interval_count__in', [1, 2, 3, 6])), name='plan_interval_count')],
+            },
         ),
         migrations.CreateModel(
             name='Subscription',
@@ -65,6 +69,10 @@ class Migration(migrations.Migration):
                 ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='portal.merchant')),
                 ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subscriptions', to='subscriptions.plan')),
             ],
+            options={
+                'indexes': [models.Index(fields=['merchant', 'mode', '-created'], name='subscription_list'), models.Index(condition=models.Q(('status', 'ACTIVE')), fields=['next_charge_date'], name='subscription_due'), models.Index(condition=models.Q(('lease_until__isnull', False)), fields=['lease_until'], name='subscription_charging')],
+                'constraints': [models.UniqueConstraint(fields=('merchant', 'mode', 'subscription_id'), name='subscription_unique_id')],
+            },
         ),
         migrations.CreateModel(
             name='SubscriptionBatch',
@@ -107,46 +115,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['period', 'attempt'],
+                'constraints': [models.UniqueConstraint(fields=('subscription', 'period', 'attempt'), name='subscription_charge_attempt'), models.UniqueConstraint(condition=models.Q(('status', 'SUCCEEDED')), fields=('subscription', 'period'), name='subscription_charge_once'), models.UniqueConstraint(condition=models.Q(('status', 'PENDING')), fields=('subscription',), name='subscription_charge_one_pending')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='plan',
-            index=models.Index(fields=['merchant', 'mode', '-created'], name='plan_list'),
-        ),
-        migrations.AddConstraint(
-            model_name='plan',
-            constraint=models.UniqueConstraint(fields=('merchant', 'mode', 'plan_id'), name='plan_unique_id'),
-        ),
-        migrations.AddConstraint(
-            model_name='plan',
-            constraint=models.CheckConstraint(condition=models.Q(('interval_count__in', [1, 2, 3, 6])), name='plan_interval_count'),
-        ),
-        migrations.AddIndex(
-            model_name='subscription',
-            index=models.Index(fields=['merchant', 'mode', '-created'], name='subscription_list'),
-        ),
-        migrations.AddIndex(
-            model_name='subscription',
-            index=models.Index(condition=models.Q(('status', 'ACTIVE')), fields=['next_charge_date'], name='subscription_due'),
-        ),
-        migrations.AddIndex(
-            model_name='subscription',
-            index=models.Index(condition=models.Q(('lease_until__isnull', False)), fields=['lease_until'], name='subscription_charging'),
-        ),
-        migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(fields=('merchant', 'mode', 'subscription_id'), name='subscription_unique_id'),
-        ),
-        migrations.AddConstraint(
-            model_name='subscriptioncharge',
-            constraint=models.UniqueConstraint(fields=('subscription', 'period', 'attempt'), name='subscription_charge_attempt'),
-        ),
-        migrations.AddConstraint(
-            model_name='subscriptioncharge',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'SUCCEEDED')), fields=('subscription', 'period'), name='subscription_charge_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='subscriptioncharge',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'PENDING')), fields=('subscription',), name='subscription_charge_one_pending'),
         ),
     ]
