@@ -220,8 +220,7 @@ def write_cur(path: Path, lines: Iterable[CostLine], **options) -> int:
 
 def write_parquet(path: Path, lines: Iterable[CostLine], *, cur: bool = False, version: str = "1.0") -> int:
     """Parquet with typed columns: decimal costs, timestamps, and a map of tags for CUR."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from portal.arrow import pa, pq
 
     columns = CUR_COLUMNS if cur else FOCUS_COLUMNS[version]
     types = {

@@ -6,7 +6,7 @@ from datetime import date
 
 from celery import shared_task
 
-from budgets import notifications, scanning
+from budgets import notifications
 from budgets.importing import cost_import_run
 
 
@@ -20,6 +20,8 @@ def import_costs(*, import_id: int, **kwargs) -> str:
 def scan_projects(*, project_ids: list[int], since: str | None = None, **kwargs) -> int:
     """Forecast alerts and anomaly detection for these projects (every day from ``since``, an ISO
     date, else the last days); returns new anomalies."""
+    from budgets import scanning  # anomaly detection (NumPy) loads with the first scan
+
     start = date.fromisoformat(since) if since else None
     return scanning.projects_scan(project_ids=project_ids, since=start)
 
@@ -27,6 +29,8 @@ def scan_projects(*, project_ids: list[int], since: str | None = None, **kwargs)
 @shared_task(name="budgets.scan_all", soft_time_limit=1800, time_limit=1860)
 def scan_all(**kwargs) -> int:
     """The daily scan of every project (Celery beat)."""
+    from budgets import scanning
+
     return scanning.projects_scan(project_ids=None)
 
 

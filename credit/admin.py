@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from credit import engine, selectors, services
+from credit import selectors, services
 from credit.features import registry_rows
 from credit.models import (
     Backtest,
@@ -196,7 +196,7 @@ class RuleSetAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         rule_set = get_object_or_404(RuleSet, pk=pk)
-        text = dump_rule_file(note=rule_set.note, rules=engine.rules_of(rule_set), policy=rule_set.policy)
+        text = dump_rule_file(note=rule_set.note, rules=selectors.rules_of(rule_set), policy=rule_set.policy)
         response = HttpResponse(text, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="credit-rules-v{rule_set.pk}.json"'
         return response

@@ -171,29 +171,14 @@ _cache: dict[int, CompiledVersion] = {}
 _cache_lock = threading.Lock()
 
 
-def rules_of(rule_set) -> list[Rule]:
-    from credit.models import CreditRule
-
-    rows = CreditRule.objects.filter(rule_set=rule_set).order_by("position", "id")
-    return [
-        Rule(
-            id=r.rule_id,
-            reason_code=r.reason_code,
-            action=r.action,
-            weight=r.weight,
-            when=r.when,
-            description=r.description,
-        )
-        for r in rows
-    ]
-
-
 def compiled_version(rule_set) -> CompiledVersion:
     """The compiled form of a rule set (published: cached per process; drafts: compiled each time)."""
     if not rule_set.is_draft:
         cached = _cache.get(rule_set.pk)
         if cached is not None:
             return cached
+    from credit.selectors import rules_of
+
     version = build(rule_set.pk, rules_of(rule_set), rule_set.policy)
     if not rule_set.is_draft:
         with _cache_lock:

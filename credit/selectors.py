@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from credit.models import (
     Buyer,
     CreditCheck,
+    CreditRule,
     Exposure,
     KnownFraud,
     ListEntry,
@@ -21,6 +22,7 @@ from credit.models import (
     ScoreModel,
     Slot,
 )
+from credit.rules import Rule
 from portal.models import Merchant
 
 
@@ -96,6 +98,22 @@ def buyer_checks(*, buyer: Buyer, limit: int = 20) -> list[CreditCheck]:
     return list(
         CreditCheck.objects.filter(buyer=buyer).select_related("merchant").order_by("-created_at")[:limit]
     )
+
+
+def rules_of(rule_set: RuleSet) -> list[Rule]:
+    """A rule set's rules, in their order (what the engine compiles and an export writes)."""
+    rows = CreditRule.objects.filter(rule_set=rule_set).order_by("position", "id")
+    return [
+        Rule(
+            id=r.rule_id,
+            reason_code=r.reason_code,
+            action=r.action,
+            weight=r.weight,
+            when=r.when,
+            description=r.description,
+        )
+        for r in rows
+    ]
 
 
 def last_rollback_target() -> RuleSet | None:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pyarrow as pa  # type: ignore[import-untyped]
 from django.db import models
 
 from exports.models import RequestLog
 from payments.models import PaymentEvent
+from portal.arrow import pa
 from portal.logging import redact_pans
 from portal.models import AuditEvent
 from security.models import SecurityEvent

@@ -13,14 +13,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import fsspec  # type: ignore[import-untyped]
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from exports.models import ExportedHour, RequestLog
 from exports.selectors import KINDS
+from portal.arrow import pa, pq
 
 logger = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)

@@ -6,15 +6,19 @@ from datetime import datetime
 
 from celery import shared_task
 
-from exports import services
+# The services (pyarrow, fsspec: ~0.5 s) load with the first export, not in every worker.
 
 
 @shared_task(name="exports.run", soft_time_limit=600, time_limit=660, ignore_result=True)
 def run(**kwargs) -> dict[str, int]:
+    from exports import services
+
     return services.exports_run()
 
 
 @shared_task(name="exports.export_hour", soft_time_limit=600, time_limit=660, ignore_result=True)
 def export_hour(*, kind: str, hour: str, **kwargs) -> int:
     """Export (again) one hour, given as an ISO 8601 time within it."""
+    from exports import services
+
     return services.hour_export(kind=kind, hour=datetime.fromisoformat(hour)).rows

@@ -12,6 +12,7 @@ import django_ratelimit.core
 import pytest
 from django.conf import settings
 
+import portal.arrow  # noqa: F401  (SciPy before pyarrow, for the test modules that import pyarrow)
 from tests.support import ApiClient, MerchantKeys, make_merchant, redis_reset
 
 

@@ -331,7 +331,7 @@ class Source:
             raise ImportFileError(f"the file is unreadable after line {reader.line_num}: {exc}") from exc
 
     def _open_parquet(self) -> None:
-        import pyarrow.parquet as pq
+        from portal.arrow import pq
 
         try:
             parquet = pq.ParquetFile(self.path)

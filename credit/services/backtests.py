@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from credit import engine, errors, selectors
+from credit import errors, selectors
 from credit.models import (
     Backtest,
     Decision,
@@ -47,6 +47,8 @@ def backtest_create(
 
 def backtest_run(*, backtest_id: int) -> Backtest:
     """Decide the most recent stored checks with the candidate and with the baseline, side by side."""
+    from credit import engine  # the numeric core loads at its first use (credit/__init__.py)
+
     backtest = Backtest.objects.select_related("candidate", "baseline").get(pk=backtest_id)
     if backtest.status == Backtest.Status.DONE:
         return backtest

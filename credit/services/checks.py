@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from credit import engine, errors, ml, realtime, selectors
+from credit import errors, realtime, selectors
 from credit.bureau_queue import bureau_refresh_request
 from credit.geo import prefecture_of
 from credit.identity import digest, normalize, normalize_address, normalize_email, normalize_phone
@@ -30,11 +30,13 @@ from credit.models import (
     Decision,
     ScoreModel,
 )
-from credit.similarity import fraud_similarity
 from credit.types import CheckInput, CheckResult
 from portal.errors import PortalError
 from portal.ids import new_id
 from portal.models import Merchant, User
+
+if TYPE_CHECKING:
+    from credit import engine
 
 logger = logging.getLogger(__name__)
 Actor = User | None
@@ -192,6 +194,8 @@ def score_model_row(model_id: int | None) -> ScoreModel | None:
 
 def score_with(model_id: int | None, features: dict[str, Any]) -> float:
     """The ML score of a model version (0.0 when no model is deployed)."""
+    from credit import ml  # the numeric core loads at its first use (credit/__init__.py)
+
     row = score_model_row(model_id)
     return ml.load(row).score(features) if row else 0.0
 
@@ -244,6 +248,9 @@ def _decide(
     now: datetime,
     started: float,
 ) -> CheckResult:
+    from credit import engine, ml  # the numeric core loads at its first use (credit/__init__.py)
+    from credit.similarity import fraud_similarity
+
     with _CheckTransaction() as tx:
         buyer, history = _lock_buyer_with_history(tx=tx, mode=mode, phone_digest=ids["phone"], now=now)
         live_data = pending.result()  # Redis answered while PostgreSQL worked
@@ -442,6 +449,8 @@ def _shadow_outcome(
     *, public_id: str, deployment: selectors.Deployment, features: dict[str, Any]
 ) -> _Shadow | None:
     """What the shadow version would decide; a failing shadow never affects the live answer."""
+    from credit import engine
+
     try:
         rules_id = deployment.rules_shadow or deployment.rules_live
         model_id = deployment.model_shadow or deployment.model_live
@@ -480,6 +489,8 @@ class Replay:
 
 def credit_check_replay(*, check: CreditCheck) -> Replay:
     """Re-decide a stored check from its feature snapshot with the versions it used."""
+    from credit import engine
+
     features = dict(check.features)
     ml_score = None
     if check.score_model_id:

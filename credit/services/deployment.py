@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from credit import engine, ml, realtime, selectors
+from credit import realtime, selectors
 from credit.services.checks import score_model_row
-from credit.similarity import fraud_indexes
 from portal.models import User
 
 logger = logging.getLogger(__name__)
@@ -30,6 +29,11 @@ def engine_warm_up() -> selectors.Deployment | None:
     """
     try:
         deployment = selectors.deployment_from_db()
+        if deployment.rules_live is None:  # no check can run yet: nothing to warm
+            return deployment
+        from credit import engine, ml  # the numeric core (credit/__init__.py)
+        from credit.similarity import fraud_indexes
+
         for rule_set_id in {deployment.rules_live, deployment.rules_shadow} - {None}:
             engine.compiled_by_id(rule_set_id)
         for model_id in {deployment.model_live, deployment.model_shadow} - {None}:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from credit import engine, errors, selectors
+from credit import errors, selectors
 from credit.features import FEATURES
 from credit.models import (
     CreditRule,
@@ -94,7 +94,7 @@ def rule_set_clone(*, source: RuleSet | None, actor: Actor) -> RuleSet:
         edited_by=actor,
     )
     if source is not None:
-        rules = engine.rules_of(source)
+        rules = selectors.rules_of(source)
         CreditRule.objects.bulk_create(_rule_rows(draft, rules), batch_size=BATCH)
         draft.rule_count = len(rules)
         draft.save(update_fields=["rule_count"])
@@ -184,7 +184,9 @@ def rule_set_publish(*, rule_set: RuleSet, actor: Actor) -> RuleSet:
     rule_set = _lock_draft(rule_set)
     if actor is not None and actor.pk in {rule_set.created_by_id, rule_set.edited_by_id}:
         raise PortalError(errors.FOUR_EYES)
-    rules = engine.rules_of(rule_set)
+    from credit import engine  # the numeric core loads at its first use (credit/__init__.py)
+
+    rules = selectors.rules_of(rule_set)
     try:  # re-validate everything (drafts may predate a registry change) and compile once
         parse_rule_file({"rules": [r.as_dict() for r in rules]})
         engine.build(rule_set.pk, rules, rule_set.policy)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from credit import errors, ml
+from credit import errors
 from credit.models import (
     ScoreModel,
     Slot,
@@ -16,13 +17,18 @@ from portal.errors import PortalError
 from portal.models import User
 from portal.services import audit_record
 
+if TYPE_CHECKING:
+    from credit.ml import TrainedModel
+
 logger = logging.getLogger(__name__)
 Actor = User | None
 BATCH = 2000
 
 
 @transaction.atomic
-def score_model_register(*, trained: ml.TrainedModel, actor: Actor) -> ScoreModel:
+def score_model_register(*, trained: TrainedModel, actor: Actor) -> ScoreModel:
+    from credit import ml  # the numeric core loads at its first use (credit/__init__.py)
+
     model = ScoreModel.objects.create(
         artefact=trained.path.name,
         sha256=trained.sha256,
@@ -42,6 +48,8 @@ def score_model_register(*, trained: ml.TrainedModel, actor: Actor) -> ScoreMode
 def score_model_activate(*, model: ScoreModel, slot: str, actor: Actor) -> ScoreModel:
     if slot not in Slot.values:
         raise PortalError(errors.MODEL_STATE, "Unknown slot.")
+    from credit import ml
+
     ml.load(model)  # refuse a missing or altered artefact before it goes anywhere
     ScoreModel.objects.select_for_update().filter(slot__isnull=False).order_by("pk").exists()
     previous = ScoreModel.objects.filter(slot=slot).exclude(pk=model.pk).first()

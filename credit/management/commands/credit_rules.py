@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credit import engine, services
+from credit import engine, selectors, services
 from credit.models import RuleSet, Slot
 from credit.rules import dump_rule_file
 from portal.errors import PortalError
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             if options["publish"] or options["activate"] or options["shadow"]:
                 rule_set = services.rule_set_publish(rule_set=rule_set, actor=None)
                 compiled = engine.build(
-                    rule_set.pk, engine.rules_of(rule_set), rule_set.policy, measure_memory=True
+                    rule_set.pk, selectors.rules_of(rule_set), rule_set.policy, measure_memory=True
                 )
                 self.stdout.write(
                     f"published v{rule_set.pk} (sha256 {rule_set.checksum[:12]}…); compiled in "
@@ -70,7 +70,7 @@ class Command(BaseCommand):
             rule_set = RuleSet.objects.filter(slot=Slot.LIVE).first()
         if rule_set is None:
             raise CommandError("no such rule set (and none is live)")
-        text = dump_rule_file(note=rule_set.note, rules=engine.rules_of(rule_set), policy=rule_set.policy)
+        text = dump_rule_file(note=rule_set.note, rules=selectors.rules_of(rule_set), policy=rule_set.policy)
         if options["file"] == "-":
             self.stdout.write(text, ending="")
         else:
