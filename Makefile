@@ -52,7 +52,7 @@ lock-check: install
 SBOM ?= var/sbom.cdx.json
 sbom: install
 	@mkdir -p $(dir $(SBOM))
-	$(BIN)/cyclonedx-py requirements --pyproject pyproject.toml --of JSON --output-reproducible \
+	set -o pipefail; $(BIN)/cyclonedx-py requirements --pyproject pyproject.toml --of JSON --output-reproducible \
 		-o $(SBOM) requirements.lock 2>&1 | { grep -v 'UserWarning\|warn(' || true; }
 	@echo "SBOM: $(SBOM)"
 

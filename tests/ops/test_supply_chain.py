@@ -185,20 +185,18 @@ def test_audit_skips_with_a_clear_message_when_the_advisory_source_is_unreachabl
 
 @pytest.mark.slow
 def test_make_sbom_writes_valid_cyclonedx_listing_the_locked_django(tmp_path):
-    from cyclonedx.schema import SchemaVersion
-    from cyclonedx.validation.json import JsonStrictValidator
-
     output = tmp_path / "sbom.cdx.json"
     # -o: take the installed environment as it is (no reinstall inside the test)
     result = subprocess.run(
         ["make", "--no-print-directory", "-o", ".venv/.installed", "sbom", f"SBOM={output}"],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
+    # cyclonedx-py validates the BOM against the CycloneDX 1.6 JSON schema before it writes it,
+    # and fails (so does `make sbom`) otherwise: ~10 s of CPU, not spent a second time here.
     assert result.returncode == 0, result.stdout + result.stderr
-    text = output.read_text()
-    bom = json.loads(text)
+    assert "--no-validate" not in result.stdout
+    bom = json.loads(output.read_text())
     assert bom["bomFormat"] == "CycloneDX" and bom["specVersion"] == "1.6"
-    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
     assert bom["metadata"]["component"]["name"] == "merchant-portal"
     django = [c for c in bom["components"] if c["name"].lower() == "django"]
     version = locked_version("django")
