@@ -24,14 +24,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import httpx
 import pytest
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
@@ -49,7 +46,7 @@ from portal.openapi import ERROR_REF
 from portal.wsgi import application
 from tests.credit.conftest import BASIC_RULES, BUYER, deploy
 from tests.payments import flows
-from tests.payments.conftest import in_process_wsgi
+from tests.payments.conftest import in_process_wsgi, providers_in_process
 from tests.payments.helpers import execute, register, token
 from tests.support import ApiClient, MerchantKeys, make_merchant, redis_reset, rows_for_module
 
@@ -159,27 +156,6 @@ SEMANTIC_RULES = {
     "PUT /v1/invoices/{id}/cancel": "the invoice's status",
     "PUT /v1/invoices/{id}/virtual_account/refresh": "the invoice's status and pay types",
 }
-
-
-@contextmanager
-def providers_in_process():
-    """The acquirer and provider simulators answer in-process, as in tests/payments."""
-    from payments.providers import acquirer_http
-    from payments.providers import http as provider_http
-
-    transport = httpx.WSGITransport(app=in_process_wsgi())
-    with override_settings(
-        ACQUIRER_SIMULATOR_URL="http://testserver/simulators/acquirer",
-        PROVIDER_SIMULATOR_URL="http://testserver/simulators",
-        PROVIDER_NOTIFY_BASE_URL="http://testserver",
-    ):
-        acquirer_http.set_transport(transport)
-        provider_http.set_transport(transport)
-        try:
-            yield
-        finally:
-            acquirer_http.set_transport(None)
-            provider_http.set_transport(None)
 
 
 @dataclass

@@ -1,7 +1,10 @@
 """Payments tests run the provider simulators in-process over HTTP (WSGI), unless they start a server."""
 
+from contextlib import contextmanager
+
 import httpx
 import pytest
+from django.test import override_settings
 from django.test.client import ClientHandler
 
 from payments.providers import acquirer_http
@@ -22,8 +25,26 @@ def in_process_wsgi():
     return app
 
 
+@contextmanager
+def providers_in_process():
+    """The acquirer and provider simulators answer in-process, over HTTP through WSGI."""
+    transport = httpx.WSGITransport(app=in_process_wsgi())
+    with override_settings(
+        ACQUIRER_SIMULATOR_URL="http://testserver/simulators/acquirer",
+        PROVIDER_SIMULATOR_URL="http://testserver/simulators",
+        PROVIDER_NOTIFY_BASE_URL="http://testserver",
+    ):
+        acquirer_http.set_transport(transport)
+        provider_http.set_transport(transport)
+        try:
+            yield
+        finally:
+            acquirer_http.set_transport(None)
+            provider_http.set_transport(None)
+
+
 @pytest.fixture(autouse=True)
-def acquirer_in_process(settings, request):
+def acquirer_in_process(request):
     from payments.webhooks import secrets
 
     secrets.forget()
@@ -34,15 +55,8 @@ def acquirer_in_process(settings, request):
     ):
         yield
         return
-    settings.ACQUIRER_SIMULATOR_URL = "http://testserver/simulators/acquirer"
-    settings.PROVIDER_SIMULATOR_URL = "http://testserver/simulators"
-    settings.PROVIDER_NOTIFY_BASE_URL = "http://testserver"
-    transport = httpx.WSGITransport(app=in_process_wsgi())
-    acquirer_http.set_transport(transport)
-    provider_http.set_transport(transport)
-    yield
-    acquirer_http.set_transport(None)
-    provider_http.set_transport(None)
+    with providers_in_process():
+        yield
 
 
 @pytest.fixture
