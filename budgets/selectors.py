@@ -206,7 +206,9 @@ def project_forecasts(projects: Iterable[Project], *, using: str = PRIMARY) -> d
 
 
 def project_forecast(project: Project) -> Forecast:
-    return project_forecasts([project])[project.pk]
+    """One project's forecast, for its dashboard and the API (a report: ``reporting_db()``, as the
+    rest of the dashboard reads, so that its figures come from one database)."""
+    return project_forecasts([project], using=reporting_db())[project.pk]
 
 
 def risk_key(forecast: Forecast, name: str) -> tuple:
