@@ -9,7 +9,10 @@ with one line of JSON on stdout; started once, it spares each command Django's s
   of its owner (session cookies, as a browser holds them) and its test secret key's id.
 - ``payment <merchant public id> <order id>``: one captured ¥3,300 payment of it, now.
 - ``finance``: a signed-in session of a finance user (sees every budget and unallocated costs).
-- ``cost <sub-account id>``: an imported cost row that no project claims (unallocated).
+- ``cost <sub-account id> [<project public id>]``: an imported cost row, of that project, else
+  of none (unallocated).
+- ``project <name> <sub-account id>``: a budget project (a one-word name) of that sub-account,
+  with a plan for this year, in USD.
 """
 
 from __future__ import annotations
@@ -66,15 +69,24 @@ def run(argv: list[str]) -> dict:
         from datetime import date
         from decimal import Decimal
 
-        from budgets.models import CostDaily
+        from budgets.models import CostDaily, Project
 
-        (sub_account,) = args
+        sub_account, *project = args
         day = date.today()
         where = {"billing_account_id": "replica-billing", "sub_account_id": sub_account, "region": ""}
         what = {"service_name": "Replica Service", "resource_id": "r-1", "currency": "USD"}
         period = {"billing_period_start": day.replace(day=1), "charge_date": day}
-        CostDaily.objects.create(**where, **what, **period, cost=Decimal("7.25"))
+        owner = Project.objects.get(public_id=project[0]) if project else None
+        CostDaily.objects.create(**where, **what, **period, project=owner, cost=Decimal("7.25"))
         return {"sub_account": sub_account}
+    if command == "project":
+        from datetime import date
+
+        from tests.budgets.conftest import make_project
+
+        name, sub_account = args
+        project = make_project(name, sub_accounts=(sub_account,), start=f"{date.today().year}-01")
+        return {"project": project.public_id}
     raise SystemExit(f"unknown command {command!r}")
 
 

@@ -202,6 +202,27 @@ def test_the_budgets_dashboard_reads_the_replica_until_it_replays(portal_replica
     assert 'id="unallocated"' in page and sub_account in page
 
 
+def test_a_projects_forecast_reads_the_replica_as_the_rest_of_its_dashboard(portal_replica, servers, site):
+    finance = site("finance")
+    project = site("project", "Replica-Forecast", "replica-sub-888")["project"]
+    browser = httpx.Client(
+        base_url=servers["reads"].url, cookies={finance["cookie"]: finance["session"]}, timeout=30
+    )
+    forecast = f"/v1/budgets/projects/{project}/forecast"
+    portal_replica.caught_up()
+    before = browser.get(forecast).json()
+    assert before["as_of"] is None, before  # no cost yet
+    portal_replica.replay(paused=True)
+    try:
+        site("cost", "replica-sub-888", project)
+        assert browser.get(forecast).json() == before  # the standby's (stale) answer
+    finally:
+        portal_replica.replay(paused=False)
+    portal_replica.caught_up()
+    after = browser.get(forecast).json()
+    assert after["as_of"] is not None and after["actual_to_date"] != before["actual_to_date"], after
+
+
 def test_a_session_reads_its_own_writes_while_the_replica_lags(portal_replica, servers, site, shop):
     writer, reader = _browser(servers["reads"], shop, 0), _browser(servers["reads"], shop, 1)
     dashboard = f"/m/{shop.merchant}/"
