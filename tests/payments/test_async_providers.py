@@ -236,8 +236,11 @@ def test_a_slow_wallet_is_cut_off_and_the_others_stay_fast(server, api, settings
         took.append(time.monotonic() - started)
         assert (answer["status"], answer["pending_operation"]) == ("UNPROCESSED", "execute")
     assert all(t < 1.0 for t in took), took  # never the wallet's 1.5 s
-    assert took[2] < 0.2  # breaker open: not even tried
+    # Breaker open: the third is not even tried (two calls reached the wallet), so it does not
+    # wait out the 0.3 s timeout the first two waited (compared with them, not with a fixed
+    # time: on a busy machine an answer without the call took 0.22 s).
     assert httpx.get(f"{server}/simulators/dpay/control").json()["calls"] == 2
+    assert min(took[:2]) >= 0.3 and took[2] < min(took[:2]), took
     assert breaker.breaker_state("dpay")["state"] == "open"
     fast = register(api, "Paypay", wallet="paypay")
     started = time.monotonic()
