@@ -22,3 +22,10 @@ class PortalConfig(AppConfig):
 
 class PortalAdminConfig(AdminConfig):
     default_site = "portal.admin_site.PortalAdminSite"
+
+    def ready(self) -> None:
+        super().ready()  # every app's admin module
+        # The last app: the process has loaded what it keeps (portal.loading).
+        from portal.loading import loading_ends
+
+        loading_ends()
