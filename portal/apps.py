@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.db.models.signals import post_migrate
 
+from portal.loading import loading_ends
+
 
 class PortalConfig(AppConfig):
     name = "portal"
@@ -25,7 +27,4 @@ class PortalAdminConfig(AdminConfig):
 
     def ready(self) -> None:
         super().ready()  # every app's admin module
-        # The last app: the process has loaded what it keeps (portal.loading).
-        from portal.loading import loading_ends
-
-        loading_ends()
+        loading_ends()  # the last app: the process has loaded what it keeps

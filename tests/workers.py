@@ -28,9 +28,9 @@ def default_workers(redis_url: str | None = None, cpus: int | None = None) -> in
     tests start (Celery workers, gunicorn, Chromium, PostgreSQL) and for their timeouts: on two
     CPUs, two test processes kept the CPUs 82 % busy, three kept them 95 % busy (268 s → 240 s)."""
     redis_url = redis_url if redis_url is not None else os.environ.get("REDIS_URL", "")
-    cpus = cpus or len(os.sched_getaffinity(0))
-    room = (REDIS_DATABASES - _redis_db(redis_url)) // 2 if redis_url else cpus + 1
-    return max(1, min(cpus + 1, room))
+    wanted = (cpus or len(os.sched_getaffinity(0))) + 1
+    room = (REDIS_DATABASES - _redis_db(redis_url)) // 2 if redis_url else wanted
+    return max(1, min(wanted, room))
 
 
 def _redis_url_for_worker(url: str, worker: int) -> str:
