@@ -32,13 +32,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
     (``synchronous_commit = off``, for every session on it: this process's and the servers' and
     workers' it starts). A commit is visible to the others at once all the same; only a crash of
     PostgreSQL itself could lose the last ones, and no test crashes PostgreSQL. The suite commits
-    tens of thousands of times and waited for the disk on each."""
+    tens of thousands of times and waited for the disk on each.
+
+    At the end, the sessions that processes the tests killed left behind are ended: PostgreSQL
+    ends a killed client's session only once it notices, and until then the database cannot
+    be dropped ("is being accessed by other users")."""
     from django.db import connection
 
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         name = connection.ops.quote_name(connection.settings_dict["NAME"])
         cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
         cursor.execute("SET synchronous_commit = off")  # this session: the ALTER is for new ones
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)
