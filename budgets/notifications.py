@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from budgets.models import Anomaly, BudgetAlert, Project, ProjectMember
 from budgets.money import fmt, to_currency
+from portal.outbound import outbound_client
 
 logger = logging.getLogger(__name__)
 WEBHOOK_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
@@ -152,7 +153,10 @@ def deliver(*, kind: str, object_id: int) -> str:
 
 def post_webhook(*, url: str, payload: dict[str, Any]) -> int:
     try:
-        response = httpx.post(url, json=payload, timeout=WEBHOOK_TIMEOUT)
+        # The finance team's own destination (Slack, Teams): through the outbound layer (its
+        # logs, tracing and TLS context), not the providers' allowlist.
+        with outbound_client(purpose="budgets-webhook", allowlist=False, timeout=WEBHOOK_TIMEOUT) as client:
+            response = client.post(url, json=payload)
     except httpx.TransportError as exc:
         raise RetryableDeliveryError(str(exc)) from exc
     if response.status_code >= 500:

@@ -14,6 +14,9 @@ Every ``httpx.Client`` that leaves the process is built by ``outbound_client``:
 * **Webhook deliveries** keep their own destination rules — public addresses only, checked
   at connection time by ``payments.webhooks.outbound.GuardedTransport``, never through a
   proxy from the environment — and pass ``allowlist=False``.
+* **TLS**: one context per process (``tls_context``), shared by every client: building one
+  reads and parses every CA certificate (~30 ms of CPU), and httpx builds one per client
+  unless given one.
 * **Tracing**: with telemetry on (``portal.telemetry``), each client's transport is traced
   and carries ``traceparent``; off, nothing is added.
 
@@ -22,7 +25,9 @@ E-mail is not HTTP: it goes to ``EMAIL_HOST`` only (Django's SMTP backend).
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from urllib.parse import urlsplit
 
 import httpx
@@ -171,6 +176,15 @@ def _allowlist_hook(purpose: str):
     return check
 
 
+@functools.cache
+def tls_context(*, trust_env: bool = True) -> ssl.SSLContext:
+    """The process's TLS context for outbound calls, built once: httpx's own (certifi's CA
+    certificates, or ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when ``trust_env``), read when the
+    first client is built. Shared by clients and threads: httpcore only ever sets the same
+    ALPN list on it (HTTP/1.1; no client here speaks HTTP/2)."""
+    return httpx.create_ssl_context(trust_env=trust_env)
+
+
 def outbound_client(
     *,
     purpose: str,
@@ -202,6 +216,7 @@ def outbound_client(
         timeout=timeout,
         limits=limits or httpx.Limits(max_connections=50, max_keepalive_connections=10),
         transport=transport,
+        verify=tls_context(trust_env=trust_env),
         headers=headers,
         follow_redirects=follow_redirects,
         trust_env=trust_env,

@@ -91,9 +91,10 @@ def http_probe(name: str, base_url: str) -> CheckResult:
     if not base_url:
         return CheckResult(State.OUTAGE, "not configured")
     timeout = settings.STATUS_PROBE_TIMEOUT
+    client = http.client(f"status:{name}", timeout)  # built before the clock starts: not the provider's time
     started = time.perf_counter()
     try:
-        response = http.client(f"status:{name}", timeout).get(base_url.rstrip("/") + "/")
+        response = client.get(base_url.rstrip("/") + "/")
     except httpx.TimeoutException:
         return CheckResult(State.OUTAGE, f"no answer within {timeout:g}s", {"timeout_s": timeout})
     except httpx.TransportError as exc:

@@ -34,7 +34,7 @@ import httpx
 from django.conf import settings
 
 from portal.models import Mode
-from portal.outbound import outbound_client, webhook_refused
+from portal.outbound import outbound_client, tls_context, webhook_refused
 from portal.telemetry import telemetry_enabled
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -280,7 +280,7 @@ class GuardedTransport(httpx.BaseTransport):
 
     def __init__(self, *, loopback: bool):
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=tls_context(),
             network_backend=GuardedBackend(loopback=loopback),
             max_connections=20,
             max_keepalive_connections=10,

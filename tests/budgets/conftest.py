@@ -12,6 +12,7 @@ from budgets import services
 from budgets.importing import cost_import_create, cost_import_run
 from budgets.models import CostImport, Project
 from budgets.scenarios import CostLine, day_line
+from tests.processes import http
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "focus" / "focus-1.0-sample.csv"
 
@@ -121,7 +122,7 @@ def web(transactional_db, tmp_path):
             if proc.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start:\n{proc.log()}")
             try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                if http.get(url + "/healthz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)

@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from tests import processes
+from tests.processes import http_client
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTAINERFILE = ROOT / "Containerfile"
@@ -382,7 +383,7 @@ def test_web_role_writes_nothing_outside_tmp_and_the_uploads_volume(tmp_path, im
     web = processes.spawn([str(app / "deploy" / "entrypoint.sh"), "web"], env, tmp_path / "tmp" / "web.log")
     url = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=url, timeout=10) as client:
+        with http_client(base_url=url, timeout=10) as client:
             for _ in range(300):
                 if web.process.poll() is not None:
                     pytest.fail(f"web exited:\n{web.log()}")

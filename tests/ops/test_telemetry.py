@@ -22,6 +22,7 @@ from tests.payments.conftest import acquirer_in_process, public_api, receiver  #
 from tests.payments.flows import subscribe
 from tests.payments.helpers import VISA, register, token
 from tests.payments.helpers import execute as card_execute
+from tests.processes import http_client
 from tests.receiver import serve_in_background
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -235,11 +236,10 @@ def traced_stack(tmp_path):
 @pytest.mark.slow
 @pytest.mark.worker
 def test_one_card_payment_across_gunicorn_the_worker_and_the_webhook(traced_stack, merchant, receiver):  # noqa: F811
-    import httpx
 
     url, collector, web, worker = traced_stack
     secret = {"Authorization": f"Bearer {merchant.test_secret}"}
-    with httpx.Client(base_url=url, timeout=30) as http:
+    with http_client(base_url=url, timeout=30) as http:
         assert (
             http.post(
                 "/v1/webhook_settings",

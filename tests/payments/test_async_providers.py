@@ -2,7 +2,6 @@
 
 import time
 
-import httpx
 import pytest
 
 from payments.models import Payment, PaymentEvent, WalletTerms
@@ -11,6 +10,7 @@ from payments.providers.throttle import provider_throttle
 from payments.tasks import sweep_pending_payments
 from simulators.models import SimulatedProviderPayment
 from tests.payments.flows import DEVICE, act, buyer, execute, get, ok, register, sim, subscribe
+from tests.processes import http
 from tests.support import error_codes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -227,7 +227,7 @@ def test_a_slow_wallet_is_cut_off_and_the_others_stay_fast(server, api, settings
     settings.PROVIDER_SIMULATOR_URL, settings.PROVIDER_NOTIFY_BASE_URL = f"{server}/simulators", server
     settings.PROVIDER_TIMEOUTS = {**settings.PROVIDER_TIMEOUTS, "dpay": 0.3}
     settings.PROVIDER_BREAKER_FAILURES = 2
-    httpx.post(f"{server}/simulators/dpay/control", json={"latency": 1.5}).raise_for_status()
+    http.post(f"{server}/simulators/dpay/control", json={"latency": 1.5}).raise_for_status()
     took = []
     for _ in range(3):
         payment = register(api, "Paypay", wallet="dpay")
@@ -239,7 +239,7 @@ def test_a_slow_wallet_is_cut_off_and_the_others_stay_fast(server, api, settings
     # Breaker open: the third is not even tried (two calls reached the wallet), so it does not
     # wait out the 0.3 s timeout the first two waited (compared with them, not with a fixed
     # time: on a busy machine an answer without the call took 0.22 s).
-    assert httpx.get(f"{server}/simulators/dpay/control").json()["calls"] == 2
+    assert http.get(f"{server}/simulators/dpay/control").json()["calls"] == 2
     assert min(took[:2]) >= 0.3 and took[2] < min(took[:2]), took
     assert breaker.breaker_state("dpay")["state"] == "open"
     fast = register(api, "Paypay", wallet="paypay")

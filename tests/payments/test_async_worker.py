@@ -24,6 +24,7 @@ from payments.webhooks.signing import verify
 from simulators.models import SimulatedProviderPayment
 from simulators.wallets import DIALECTS
 from tests import processes
+from tests.processes import http, http_client
 from tests.receiver import Receiver
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.worker]
@@ -81,9 +82,9 @@ def processes_up(django_db_setup, django_db_blocker, tmp_path_factory):
 def stack(processes_up, transactional_db, merchant):
     receiver = Receiver()
     url = processes_up["url"]
-    api = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {merchant.test_secret}"}, timeout=30)
+    api = http_client(base_url=url, headers={"Authorization": f"Bearer {merchant.test_secret}"}, timeout=30)
     for provider in ("paypay", "dpay", "rakutenpay", "konbini", "bank"):  # a clean outside world
-        httpx.post(f"{url}/simulators/{provider}/control", json={"latency": 0, "fail_status": None})
+        http.post(f"{url}/simulators/{provider}/control", json={"latency": 0, "fail_status": None})
     try:
         yield {**processes_up, "api": api, "receiver": receiver}
     finally:
@@ -140,7 +141,7 @@ def test_qr_payment_from_register_to_captured_by_provider_notification(stack):
     )  # fmt: skip
     assert executed["status"] == "AWAITING_CUSTOMER_PAYMENT", executed
     assert "/simulators/rakutenpay/pay/" in executed["code_url"]
-    approved = httpx.post(executed["code_url"], data={"action": "approve"}, follow_redirects=False)
+    approved = http.post(executed["code_url"], data={"action": "approve"}, follow_redirects=False)
     assert approved.status_code == 302 and approved.headers["location"] == "https://shop.example.com/thanks"
     _until(lambda: _status(payment["id"]) == "CAPTURED", what="CAPTURED")
     received = stack["receiver"].wait_for(2)
@@ -171,12 +172,12 @@ def test_konbini_paid_and_konbini_expired(stack):
     }
     paid, paid_slip = _register_execute(stack, "Konbini", {"amount": "4800"}, device)
     unpaid, _ = _register_execute(stack, "Konbini", {"amount": "900"}, device)
-    till = httpx.post(
+    till = http.post(
         f"{stack['url']}/simulators/konbini/v1/store/payments",
         json={"slip_id": paid_slip["order_serial"], "konbini_code": "00030"},
     )
     assert till.status_code == 200, till.text
-    httpx.post(f"{stack['url']}/simulators/konbini/v1/slips/{unpaid['access_id']}/expire").raise_for_status()
+    http.post(f"{stack['url']}/simulators/konbini/v1/slips/{unpaid['access_id']}/expire").raise_for_status()
     _until(
         lambda: _status(paid["id"]) == "CAPTURED" and _status(unpaid["id"]) == "EXPIRED", what="final states"
     )
@@ -191,7 +192,7 @@ def test_worker_killed_during_a_provider_call_then_the_payment_ends_right_exactl
     stack["launch_standby"]()  # the worker that will replace the killed one starts meanwhile
     _subscribe(stack, "payments.paypay.exec", "payments.paypay.complete")
     control = f"{stack['url']}/simulators/paypay/control"
-    httpx.post(control, json={"latency": 3.0}).raise_for_status()
+    http.post(control, json={"latency": 3.0}).raise_for_status()
     api = stack["api"]
     payment = _ok(
         api.post("/v1/payments", json={"pay_type": "Paypay", "job_code": "CAPTURE", "amount": "700"})
@@ -203,9 +204,9 @@ def test_worker_killed_during_a_provider_call_then_the_payment_ends_right_exactl
     }
     pending = _ok(api.put(f"/v1/payments/{payment['id']}", json=body))  # answers after the API's short wait
     assert pending["status"] == "UNPROCESSED" and pending["pending_operation"] == "execute"
-    _until(lambda: httpx.get(control).json().get("inflight", 0) >= 1, what="the wallet call in flight")
+    _until(lambda: http.get(control).json().get("inflight", 0) >= 1, what="the wallet call in flight")
     stack["workers"][-1].kill()  # SIGKILL, the whole worker, in the middle of the wallet's answer
-    httpx.post(control, json={"latency": 0}).raise_for_status()
+    http.post(control, json={"latency": 0}).raise_for_status()
     worker = processes.LogFrom.now(stack["start_worker"]())  # its tasks from now on
     from payments.tasks import sweep_pending_payments
     from portal.celery import app
@@ -220,11 +221,11 @@ def test_worker_killed_during_a_provider_call_then_the_payment_ends_right_exactl
     _until(lambda: _status(payment["id"]) == "AWAITING_CUSTOMER_PAYMENT", what="AWAITING after recovery")
     stored = Payment.objects.get(order_id=payment["id"])
     assert stored.pending_operation is None and stored.wallet_url
-    httpx.post(stored.wallet_url, data={"action": "approve", "follow": "0"}).raise_for_status()
+    http.post(stored.wallet_url, data={"action": "approve", "follow": "0"}).raise_for_status()
     _until(lambda: _status(payment["id"]) == "CAPTURED", what="CAPTURED")
     # The killed worker's call to the wallet, answered to nobody, is over (the worker on standby
     # took over at once: it did not take seconds to start as a new one would).
-    _until(lambda: httpx.get(control).json().get("inflight", 0) == 0, what="the killed call over")
+    _until(lambda: http.get(control).json().get("inflight", 0) == 0, what="the killed call over")
     # let any duplicate (queued task, retry, second sweep) run to its end: nothing may change
     sweep_pending_payments.apply_async()
     processes.wait_idle(worker)
@@ -255,7 +256,7 @@ def test_receiver_down_for_a_while_then_up_gets_every_event_once(stack):
             {"job_code": "CAPTURE", "amount": str(100 + i)},
             {"redirect_url": "https://s.example/"},
         )
-        httpx.post(executed["code_url"], data={"action": "approve", "follow": "0"}).raise_for_status()
+        http.post(executed["code_url"], data={"action": "approve", "follow": "0"}).raise_for_status()
         orders.append(payment["id"])
     _until(lambda: all(_status(o) == "CAPTURED" for o in orders), what="all captured")
     receiver.stop()  # now nobody even listens
@@ -301,10 +302,10 @@ def test_duplicate_and_out_of_order_notifications_change_nothing_twice(stack):
         {"job_code": "AUTH", "amount": "1200", "wallet": "dpay"},
         {"redirect_url": "https://s.example/"},
     )
-    httpx.post(executed["code_url"], data={"action": "approve", "follow": "0"}).raise_for_status()
+    http.post(executed["code_url"], data={"action": "approve", "follow": "0"}).raise_for_status()
     _until(lambda: _status(payment["id"]) == "AUTHORIZED", what="AUTHORIZED")
     for _ in range(3):  # the wallet replays its notification
-        httpx.post(f"{url}/simulators/dpay/payments/{payment['access_id']}/renotify").raise_for_status()
+        http.post(f"{url}/simulators/dpay/payments/{payment['access_id']}/renotify").raise_for_status()
     canceled = _ok(stack["api"].put(
         f"/v1/payments/{payment['id']}/cancel", json={"pay_type": "Paypay", "access_id": payment["access_id"]}))  # fmt: skip
     assert canceled["status"] == "CANCELED"
@@ -316,9 +317,9 @@ def test_duplicate_and_out_of_order_notifications_change_nothing_twice(stack):
         headers = {"Content-Type": "application/json", **DIALECTS["dpay"].sign(body)}
         assert (
             secret
-            and httpx.post(f"{url}/notifications/dpay", content=body, headers=headers).status_code == 200
+            and http.post(f"{url}/notifications/dpay", content=body, headers=headers).status_code == 200
         )
-    replay = httpx.post(f"{url}/notifications/dpay", content=body, headers=headers)
+    replay = http.post(f"{url}/notifications/dpay", content=body, headers=headers)
     assert replay.json()["duplicate"] is True
     _until(
         lambda: ProviderNotification.objects.filter(payment__order_id=payment["id"], processed_at__isnull=False).count() == 3,

@@ -19,6 +19,7 @@ from payments.webhooks.models import WebhookEvent
 from simulators.models import SimulatedAcquirerTransaction
 from tests import processes
 from tests.payments.helpers import DECLINED, VISA, token
+from tests.processes import http_client
 from tests.support import ApiClient, error_codes
 
 pytestmark = pytest.mark.django_db
@@ -297,7 +298,6 @@ def _until(check, timeout: float = 90.0, what: str = "condition", every=None):
 
 @pytest.fixture
 def stack(transactional_db, merchant, tmp_path):
-    import httpx
 
     from portal.celery import app
 
@@ -313,7 +313,7 @@ def stack(transactional_db, merchant, tmp_path):
     def start_workers(*concurrencies: int, latency: str = "1", standby: int = 0) -> list[processes.Proc]:
         return procs.start_workers(*concurrencies, latency=latency, standby=standby)
 
-    client = httpx.Client(
+    client = http_client(
         base_url=procs.url, headers={"Authorization": f"Bearer {merchant.test_secret}"}, timeout=30
     )
     try:

@@ -4,13 +4,13 @@ import concurrent.futures
 import subprocess
 import time
 
-import httpx
 import pytest
 
 from payments.models import Payment, PaymentEvent
 from simulators.models import SimulatedAcquirerTransaction
 from tests import processes
 from tests.payments.helpers import TIMEOUT, VISA
+from tests.processes import http_client
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -66,7 +66,7 @@ def stack(servers, merchant):
 
 
 def _client(stack, key):
-    return httpx.Client(base_url=stack["url"], headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    return http_client(base_url=stack["url"], headers={"Authorization": f"Bearer {key}"}, timeout=30)
 
 
 def _authorized(stack) -> dict:

@@ -19,6 +19,7 @@ from payments.tasks import sweep_pending_payments
 from simulators.models import SimulatedAcquirerTransaction
 from tests import processes
 from tests.payments.helpers import VISA
+from tests.processes import http_client
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.worker]
 
@@ -96,7 +97,7 @@ def stack(transactional_db, merchant, tmp_path):
     def start_workers(*concurrencies: int, latency: str = "1.5", standby: int = 0) -> list[processes.Proc]:
         return procs.start_workers(*concurrencies, latency=latency, standby=standby)
 
-    api = httpx.Client(
+    api = http_client(
         base_url=procs.url, headers={"Authorization": f"Bearer {merchant.test_secret}"}, timeout=30
     )
     try:

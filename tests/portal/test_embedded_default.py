@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests import processes
+from tests.processes import http, http_client
 
 pytestmark = pytest.mark.slow
 
@@ -56,22 +57,22 @@ def test_product_runs_on_the_embedded_default(tmp_path):
         assert int(version[0]) >= 180000 and version[1] == "portal"  # PostgreSQL 18, from the wheel
         for _ in range(100):
             try:
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                if http.get(base + "/readyz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        ready = httpx.get(base + "/readyz").json()
+        ready = http.get(base + "/readyz").json()
         assert ready["checks"]["database"] == "ok"
         assert ready["checks"]["redis"] == "ok (embedded)" and ready["checks"]["broker"].startswith(
             "ok (eager"
         )
-        assert "Sign up" in httpx.get(base + "/").text
-        api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {keys['secret']}"}, timeout=30)
+        assert "Sign up" in http.get(base + "/").text
+        api = http_client(base_url=base, headers={"Authorization": f"Bearer {keys['secret']}"}, timeout=30)
         payment = api.post(
             "/v1/payments", json={"pay_type": "Card", "job_code": "CAPTURE", "amount": "1000"}
         ).json()
-        token = httpx.post(
+        token = http.post(
             base + "/v1/tokens/cards",
             headers={"Authorization": f"Bearer {keys['public']}"},
             json={"card_no": "4111111111111111", "expire": "3012", "security_code": "123"},

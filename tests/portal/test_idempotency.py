@@ -1,11 +1,11 @@
 import concurrent.futures
 from datetime import timedelta
 
-import httpx
 import pytest
 from django.utils import timezone
 
 from portal.models import AuditEvent, IdempotencyRecord
+from tests.processes import http
 from tests.support import ApiClient, error_codes, make_merchant
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +112,7 @@ def test_parallel_identical_requests_run_once(server):
     headers = {"Authorization": f"Bearer {shop.test_secret}", "idempotent_key": "submit-once"}
 
     def submit(_):
-        return httpx.post(f"{server}/v1/onboarding/application/submit", headers=headers, timeout=30)
+        return http.post(f"{server}/v1/onboarding/application/submit", headers=headers, timeout=30)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
         responses = list(pool.map(submit, range(40)))

@@ -7,6 +7,7 @@ import pytest
 
 from portal.models import Application
 from tests import processes
+from tests.processes import http
 from tests.support import make_merchant
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -31,7 +32,7 @@ def test_procfile_runs_web_worker_and_beat(tmp_path):
         ready = None
         while time.monotonic() < deadline:
             try:
-                ready = httpx.get(base + "/readyz", timeout=2)
+                ready = http.get(base + "/readyz", timeout=2)
                 if ready.status_code == 200:
                     break
             except httpx.HTTPError:
@@ -39,7 +40,7 @@ def test_procfile_runs_web_worker_and_beat(tmp_path):
             time.sleep(0.1)
         assert ready is not None and ready.status_code == 200, proc.log()
         assert ready.json()["checks"]["broker"] == "ok"
-        assert httpx.get(base + "/healthz").json() == {"status": "ok"}
+        assert http.get(base + "/healthz").json() == {"status": "ok"}
 
         # The worker started by the Procfile runs the screening of a submitted application.
         shop = make_merchant(approved=False)
@@ -56,8 +57,8 @@ def test_procfile_runs_web_worker_and_beat(tmp_path):
             "expected_monthly_volume": 1,
             "requested_methods": ["Card"],
         }
-        assert httpx.put(base + "/v1/onboarding/application", json=body, headers=headers).status_code == 200
-        assert httpx.post(base + "/v1/onboarding/application/submit", headers=headers).status_code == 200
+        assert http.put(base + "/v1/onboarding/application", json=body, headers=headers).status_code == 200
+        assert http.post(base + "/v1/onboarding/application/submit", headers=headers).status_code == 200
         application = Application.objects.get(merchant=shop.merchant)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and application.screened_at is None:

@@ -30,7 +30,7 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 
 from portal.replica import SESSION_KEY
-from tests.processes import ROOT, child_env, start_server
+from tests.processes import ROOT, child_env, http_client, start_server
 from tests.scale.conftest import PORTAL_DATABASE
 
 # The harness's copy of the schema is dumped from the test database: pytest-django creates it
@@ -126,7 +126,7 @@ def shop(site) -> Shop:
 
 
 def _browser(site: Site, shop: Shop, session: int) -> httpx.Client:
-    return httpx.Client(
+    return http_client(
         base_url=site.url,
         cookies={shop.cookie: shop.sessions[session]},
         headers={"Accept-Language": "en"},
@@ -183,7 +183,7 @@ def test_reports_read_the_replica_until_it_replays(portal_replica, servers, site
 
 def test_the_budgets_dashboard_reads_the_replica_until_it_replays(portal_replica, servers, site):
     finance = site("finance")
-    browser = httpx.Client(
+    browser = http_client(
         base_url=servers["reads"].url, cookies={finance["cookie"]: finance["session"]}, timeout=30
     )
     sub_account = "replica-sub-777"  # shown in the unallocated costs of the portfolio page
@@ -205,7 +205,7 @@ def test_the_budgets_dashboard_reads_the_replica_until_it_replays(portal_replica
 def test_a_projects_forecast_reads_the_replica_as_the_rest_of_its_dashboard(portal_replica, servers, site):
     finance = site("finance")
     project = site("project", "Replica-Forecast", "replica-sub-888")["project"]
-    browser = httpx.Client(
+    browser = http_client(
         base_url=servers["reads"].url, cookies={finance["cookie"]: finance["session"]}, timeout=30
     )
     forecast = f"/v1/budgets/projects/{project}/forecast"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import base64
 
-import httpx
 import pytest
 
 from tests import processes
+from tests.processes import http_client
 
 PAN = "4111111111111111"
 
@@ -19,7 +19,7 @@ def test_the_access_log_keeps_no_card_number_query_or_key(transactional_db, merc
     proc, url = processes.start_server(tmp_path, WEB_ACCESS_LOG=str(access_log))
     try:
         basic = base64.b64encode(f"{merchant.test_secret}:".encode()).decode()
-        with httpx.Client(base_url=url, timeout=10) as client:
+        with http_client(base_url=url, timeout=10) as client:
             listed = client.get(
                 f"/v1/payments?pay_type=Card&card_no={PAN}&token=tok_secret",
                 headers={

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 
 from portal.middleware import client_address_of
+from tests.processes import http_client
 
 BAD_KEY = {"Authorization": "Bearer m_test_" + "y" * 40}
 
@@ -35,7 +35,7 @@ def test_a_forged_underscore_header_does_not_escape_the_throttle(proxied_server)
     from another real address (another window offset) if so; a forged address that escaped the
     throttle would give six 401s in every burst."""
     bursts = []
-    with httpx.Client(base_url=proxied_server, timeout=10) as client:
+    with http_client(base_url=proxied_server, timeout=10) as client:
         for real in ("198.51.100.7", "198.51.100.8"):
             statuses = []
             for n in range(6):
@@ -57,7 +57,7 @@ def test_fincodes_idempotent_key_header_still_works_through_the_proxy(proxied_se
     key = str(uuid.uuid4())
     body = {"pay_type": "Card", "job_code": "AUTH", "amount": "100"}
     headers = {"Authorization": f"Bearer {merchant.test_secret}", "idempotent_key": key}
-    with httpx.Client(base_url=proxied_server, timeout=10) as client:
+    with http_client(base_url=proxied_server, timeout=10) as client:
         first = client.post("/v1/payments", json=body, headers=headers)
         again = client.post("/v1/payments", json=body, headers=headers)
     assert first.status_code == 200, first.text
