@@ -26,6 +26,7 @@ from budgets.models import (
     Project,
     ProjectMember,
 )
+from portal.admin_base import HTTPS_URLS
 from portal.errors import PortalError
 
 
@@ -48,6 +49,7 @@ class RuleInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "currency", "public_id", "dashboard"]
     search_fields = ["name", "public_id", "accounts__sub_account_id"]
     readonly_fields = ["public_id", "created_at", "updated_at"]

@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from portal import services
-from portal.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from portal.admin_base import HTTPS_URLS, ReadOnlyAdmin, ReadOnlyInline
 from portal.errors import PortalError
 from portal.models import (
     ApiKey,
@@ -119,6 +119,7 @@ class ContractInline(ReadOnlyInline):
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "public_id", "status", "shop_type", "platform", "created_at"]
     list_filter = ["status", "shop_type"]
     search_fields = ["name", "public_id", "platform__public_id"]

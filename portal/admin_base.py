@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
+
+# A web address typed without a scheme is read as https, as Django 6 will read it (and as
+# Django 5.2 warns about, for each form field built without saying).
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from portal.admin_base import ReadOnlyAdmin
+from portal.admin_base import HTTPS_URLS, ReadOnlyAdmin
 from security import services
 from security.models import Alert, AlertRule, SecurityEvent
 
@@ -44,6 +44,7 @@ class AlertAdmin(ReadOnlyAdmin):
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = (
         "name",
         "kind",
