@@ -12,7 +12,6 @@ from budgets import services
 from budgets.importing import cost_import_create, cost_import_run
 from budgets.models import CostImport, Project
 from budgets.scenarios import CostLine, day_line
-from tests.processes import http
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "focus" / "focus-1.0-sample.csv"
 
@@ -99,33 +98,12 @@ def pytest_collection_modifyitems(session, config, items):
 
 @pytest.fixture
 def web(transactional_db, tmp_path):
-    """gunicorn on the test database; yields its base URL.
-
-    Like ``tests.processes.start_server``, but with an access log file: the shared ``server`` fixture
-    sets ``WEB_ACCESS_LOG=""``, which gunicorn 27 refuses ("'' isn't writable").
-    """
-    import time
-
-    import httpx
-
+    """gunicorn on the test database, with an access log file (the shared ``server`` fixture
+    has none); yields its base URL."""
     from tests import processes
 
-    port = processes.free_port()
-    url = f"http://127.0.0.1:{port}"
-    args = [str(processes.BIN / "gunicorn"), "portal.wsgi", "--config", "python:portal.gunicorn_conf",
-            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "8"]  # fmt: skip
-    env = processes.child_env(WEB_ACCESS_LOG=str(tmp_path / "access.log"), PORTAL_BASE_URL=url)
-    proc = processes.spawn(args, env, tmp_path / "server.log")
+    proc, url = processes.start_server(tmp_path, WEB_ACCESS_LOG=str(tmp_path / "access.log"))
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{proc.log()}")
-            try:
-                if http.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         yield url
     finally:
         proc.stop()

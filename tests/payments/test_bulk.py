@@ -298,7 +298,6 @@ def _until(check, timeout: float = 90.0, what: str = "condition", every=None):
 
 @pytest.fixture
 def stack(transactional_db, merchant, tmp_path):
-
     from portal.celery import app
 
     processes.purge_broker()
