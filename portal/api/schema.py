@@ -6,8 +6,9 @@ schema changes only with the code and the settings, that is with a new process, 
 process generates it once for each way it is asked for — each supported language and each
 media type negotiated (``application/vnd.oai.openapi+json``, ``application/json``) — and sends
 the same bytes after that. drf-spectacular's view still does the generating; this one keeps
-its answer. A request naming a ``version``, or a ``lang`` that is not supported, is answered
-as before, generated for it and not kept (the keys kept stay a handful).
+its answer. Nothing a caller sends can ask for a fresh generation: ``lang`` is one of the
+supported languages (else 400), and ``version`` is refused (400): the API has one version
+(drf-spectacular would only write the value into ``info.version``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from django.utils import translation
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SCHEMA_KWARGS, SpectacularJSONAPIView
 
+from portal import errors
+from portal.errors import PortalError
+
 
 class SchemaView(SpectacularJSONAPIView):
     authentication_classes: ClassVar[list] = []
@@ -30,11 +34,9 @@ class SchemaView(SpectacularJSONAPIView):
     @extend_schema(**SCHEMA_KWARGS)  # as drf-spectacular's view: the schema does not list itself
     def get(self, request, *args, **kwargs):
         key = self.answer_key(request)
-        kept = self.answers.get(key) if key else None
+        kept = self.answers.get(key)
         if kept is None:
             response = super().get(request, *args, **kwargs)
-            if key is None:
-                return response
             # Rendered here, as DRF renders an answer (``finalize_response`` then runs once, on
             # the answer sent: its ``Vary`` and ``Allow`` as on every other answer).
             response.accepted_renderer = request.accepted_renderer
@@ -50,19 +52,16 @@ class SchemaView(SpectacularJSONAPIView):
         return HttpResponse(body, content_type=content_type, headers={"Content-Disposition": disposition})
 
     @staticmethod
-    def language(request) -> str | None:
-        """The language the schema is generated in (``?lang=`` first, as drf-spectacular's view
-        reads it); None for a ``lang`` that is not supported."""
+    def answer_key(request) -> tuple[str, str]:
+        """(language, media type): what the answer depends on. ``?lang=`` first, as
+        drf-spectacular's view reads it, else the request's language."""
+        if request.GET.get("version"):
+            raise PortalError(errors.BAD_REQUEST, "version: this API has one version.", field="version")
         asked = request.GET.get("lang") if settings.USE_I18N else None
         if not asked:
-            return translation.get_language() or settings.LANGUAGE_CODE
+            return translation.get_language() or settings.LANGUAGE_CODE, request.accepted_media_type
         try:
-            return translation.get_supported_language_variant(asked)
+            return translation.get_supported_language_variant(asked), request.accepted_media_type
         except LookupError:
-            return None
-
-    def answer_key(self, request) -> tuple[str, str] | None:
-        language = self.language(request)
-        if language is None or request.GET.get("version"):
-            return None
-        return language, request.accepted_media_type
+            supported = ", ".join(code for code, _ in settings.LANGUAGES)
+            raise PortalError(errors.BAD_REQUEST, f"lang: one of {supported}.", field="lang") from None
