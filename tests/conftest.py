@@ -136,6 +136,16 @@ def live_api(merchant) -> ApiClient:
     return ApiClient(merchant.live_secret)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_test_broker():
+    """Tasks of this test process run eagerly, or go to the test broker while a test has real
+    workers (``processes.use_broker``): the app's one broker, set before any connection to it."""
+    from portal.celery import app
+    from tests import processes
+
+    app.conf.update(broker_url=processes.test_broker_url(), task_always_eager=True)
+
+
 @pytest.fixture(scope="session")
 def _celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     """The ``celery_worker`` of this test process: started by the first test that wants one (it
@@ -194,7 +204,6 @@ def celery_worker(transactional_db, _celery_worker_process):
     finally:
         try:
             processes.wait_idle(view, timeout=5)
-            processes.use_broker(app, worker.broker)  # a fresh pool: a test may have closed Celery's
             processes.stand_by(worker)
         except AssertionError:
             retire()

@@ -246,18 +246,13 @@ def start_worker(
 
 
 def use_broker(app, broker: str | None) -> None:
-    """Send tasks from this (test) process to ``broker``; None: back to eager execution."""
-    from kombu import pools
-
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    pools.reset()
-    if broker:
-        app.conf.update(broker_url=broker, task_always_eager=False)
-    else:
-        app.conf.update(broker_url=settings.CELERY_BROKER_URL, task_always_eager=True)
+    """Send tasks from this (test) process to ``broker``, the test broker; None: run them eagerly
+    again. Only Celery's eager switch changes, a setting read at each send: the app's broker is
+    the test broker from the session's start (``tests/conftest.py``), so its connections and
+    producers are never swapped for another broker's (Celery has no public way to drop them)."""
+    if broker is not None and broker != app.conf.broker_url:
+        raise ValueError(f"tasks go to the test broker ({app.conf.broker_url}), not {broker}")
+    app.conf.task_always_eager = broker is None
 
 
 def purge_broker() -> None:

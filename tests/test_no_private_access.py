@@ -1,10 +1,11 @@
 """No reaching into a library's private attributes (the house style; issue 17).
 
-Reads the project's Python code and lists every access to a ``_private`` name that the project
-does not define itself — ``obj._attr``, ``getattr(obj, "_attr")`` and ``from lib import _name``
-— so, by elimination, a private name of Django, DRF, redis-py, psycopg or another library.
-A private name the project defines (an attribute it sets, a function, a class, a module-level
-name) is the project's own business, wherever it is used.
+Reads the project's Python code (the product, benchmarks, scripts and the tests) and lists every
+access to a ``_private`` name that the project does not define itself — ``obj._attr``,
+``getattr(obj, "_attr")`` and ``from lib import _name`` — so, by elimination, a private name of
+Django, DRF, redis-py, psycopg, Celery or another library. A private name the project defines (an
+attribute it sets, a function, a class, a module-level name) is the project's own business,
+wherever it is used.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCANNED = ("portal", "payments", "simulators", "credit", "budgets", "bench", "scripts")
+SCANNED = ("portal", "payments", "simulators", "credit", "budgets", "bench", "scripts", "tests")
 PROJECT_PACKAGES = {
     "portal",
     "payments",
@@ -30,6 +31,9 @@ PROJECT_PACKAGES = {
 DOCUMENTED = {
     "_meta": "Django's Model _meta API (docs.djangoproject.com/en/5.2/ref/models/meta/)",
     "_state": "Django's Model._state: adding, db (docs.djangoproject.com/en/5.2/ref/models/instances/)",
+    "_default_manager": "Django's Model._default_manager (docs.djangoproject.com/en/5.2/topics/db/managers/)",
+    "_replace": "a named tuple's _replace, urlparse's results' too (docs.python.org/3/library/collections.html)",
+    "_exit": "os._exit, for a forked child (docs.python.org/3/library/os.html#os._exit)",
 }
 # (expression as written, attribute) → why it is allowed.
 ALLOWED = {

@@ -60,30 +60,6 @@ def lines(
     ]
 
 
-def _reset_celery_producers() -> None:
-    from kombu import pools
-
-    from portal.celery import app
-
-    pools.reset()
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture(autouse=True)
-def _fresh_celery_producers():
-    """Drop Celery's cached producer pool: one closed by an earlier worker test (``use_broker`` closes
-    the connection pool but not the producer pool) fails every later ``delay()``, eager or not."""
-    _reset_celery_producers()
-    yield
-
-
-@pytest.fixture
-def worker(celery_worker):
-    """The shared ``celery_worker``, then producers reset again once it is gone."""
-    yield celery_worker
-    _reset_celery_producers()
-
-
 def pytest_collection_modifyitems(session, config, items):
     """Run the budgets worker tests last: a transactional test flushes the database at its end, which
     drops the rows data migrations made (business categories) that other apps' tests expect."""

@@ -56,7 +56,7 @@ def wait_for(check, worker, seconds: float = 30):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_import_scan_notify_and_webhook_in_a_real_worker(worker, tmp_path, webhook_url):
+def test_import_scan_notify_and_webhook_in_a_real_worker(celery_worker, tmp_path, webhook_url):
     owner = make_user("owner@example.com")
     project, _ = services.project_upsert(
         name="svc", currency="USD", sub_accounts=["700"], tags=[], owners=[owner]
@@ -72,17 +72,17 @@ def test_import_scan_notify_and_webhook_in_a_real_worker(worker, tmp_path, webho
     with transaction.atomic():
         created = cost_import_create(path=str(tmp_path / "c.csv"))
         assert CostImport.objects.get(pk=created.pk).status == "queued"  # sent only after the commit
-    wait_for(lambda: CostImport.objects.get(pk=created.pk).status == "done", worker)
+    wait_for(lambda: CostImport.objects.get(pk=created.pk).status == "done", celery_worker)
     result = CostImport.objects.get(pk=created.pk)
     assert (result.rows_read, result.rows_rejected, result.progress_percent) == (144, 0, 100)
-    wait_for(lambda: Anomaly.objects.filter(notified_at__isnull=False).exists(), worker)
+    wait_for(lambda: Anomaly.objects.filter(notified_at__isnull=False).exists(), celery_worker)
     anomaly = Anomaly.objects.get()
     assert (anomaly.type, anomaly.start_date, anomaly.resource_id) == (
         "scaled_up_left",
         date(2025, 2, 15),
         "i-web",
     )
-    wait_for(lambda: Receiver.received, worker)
+    wait_for(lambda: Receiver.received, celery_worker)
     [payload] = Receiver.received  # one digest per project and scan, not one call per anomaly
     assert (payload["event"], payload["project"]) == ("budgets.digest", "svc")
     [item] = payload["anomalies"]
@@ -90,7 +90,7 @@ def test_import_scan_notify_and_webhook_in_a_real_worker(worker, tmp_path, webho
     assert payload["text"].startswith(
         "[svc] 1 new anomalies, 0 budget alerts\n- Scaled up and left since 2025-02-15"
     )
-    log = worker.log()
+    log = celery_worker.log()
     for name in ("budgets.import_costs", "budgets.scan_projects", "budgets.digest", "budgets.webhook"):
         assert name in log
     assert "owner@example.com" in log  # the e-mail went out (console backend of the worker)
@@ -98,7 +98,7 @@ def test_import_scan_notify_and_webhook_in_a_real_worker(worker, tmp_path, webho
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_daily_scan_in_a_real_worker(worker, tmp_path):
+def test_daily_scan_in_a_real_worker(celery_worker, tmp_path):
     project, _ = services.project_upsert(name="svc", currency="USD", sub_accounts=["700"], tags=[])
     services.project_budget_set(
         project=project, amount="1000", currency="USD", start_month="2025-01", months=12
@@ -114,7 +114,7 @@ def test_daily_scan_in_a_real_worker(worker, tmp_path):
     run_import(tmp_path / "c.csv")  # synchronous (the import command's way)
     BudgetAlert.objects.all().delete()
     scan_all.delay()
-    wait_for(lambda: BudgetAlert.objects.count() == 3, worker)
+    wait_for(lambda: BudgetAlert.objects.count() == 3, celery_worker)
     alerts = sorted(BudgetAlert.objects.values_list("kind", "threshold"))
     # 600 spent of 1,000 (60%): the 50% alert; exhausted in 2025-02, within 3 months: the overrun alert;
     # the forecast passes 100% of the plan.
@@ -122,5 +122,5 @@ def test_daily_scan_in_a_real_worker(worker, tmp_path):
     assert BudgetAlert.objects.get(kind="actual_percent").message.startswith(
         "Actual spend 600.00 USD reached 50%"
     )
-    assert "budgets.scan_all" in worker.log()
+    assert "budgets.scan_all" in celery_worker.log()
     assert Decimal(600) == sum(Decimal(1) * 30 for _ in range(20))
