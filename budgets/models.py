@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from portal.destinations import public_url
 from portal.ids import id_factory
 
 # Costs: FOCUS files carry up to ~15 decimals; 30 digits with 12 decimals holds 10^18.
@@ -29,7 +30,10 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, through="ProjectMember", related_name="budget_projects", blank=True
     )
     webhook_url = models.URLField(
-        max_length=500, blank=True, help_text="Generic JSON webhook (works with Slack incoming webhooks)."
+        max_length=500,
+        blank=True,
+        validators=[public_url],
+        help_text="Generic JSON webhook (works with Slack incoming webhooks): https, to a public address.",
     )
     alert_overrun_months = models.PositiveSmallIntegerField(
         default=3, help_text="Alert when the forecast exhausts the budget within this many months."

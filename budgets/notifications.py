@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from budgets.models import Anomaly, BudgetAlert, Project, ProjectMember
 from budgets.money import fmt, to_currency
-from portal.outbound import outbound_client
+from portal.destinations import DestinationRefused, guarded_client, staff_loopback
 
 logger = logging.getLogger(__name__)
 WEBHOOK_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
@@ -152,11 +152,18 @@ def deliver(*, kind: str, object_id: int) -> str:
 
 
 def post_webhook(*, url: str, payload: dict[str, Any]) -> int:
+    """POST the notification; its HTTP status, or 0 when the destination is refused (not a
+    public address: ``portal.destinations``, as for merchants' webhooks; not retried)."""
     try:
         # The finance team's own destination (Slack, Teams): through the outbound layer (its
-        # logs, tracing and TLS context), not the providers' allowlist.
-        with outbound_client(purpose="budgets-webhook", allowlist=False, timeout=WEBHOOK_TIMEOUT) as client:
+        # logs, tracing and TLS context), public addresses only, not the providers' allowlist.
+        with guarded_client(
+            purpose="budgets-webhook", loopback=staff_loopback(), timeout=WEBHOOK_TIMEOUT
+        ) as client:
             response = client.post(url, json=payload)
+    except DestinationRefused as exc:
+        logger.warning("the project webhook %s was not called: %s", url, exc.reason)
+        return 0
     except httpx.TransportError as exc:
         raise RetryableDeliveryError(str(exc)) from exc
     if response.status_code >= 500:

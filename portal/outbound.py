@@ -11,9 +11,10 @@ Every ``httpx.Client`` that leaves the process is built by ``outbound_client``:
   in the process too). A webhook refused at connection time counts as ``destination="webhook"``.
 * **An egress proxy**: provider clients honour ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``
   from the environment (httpx's ``trust_env``).
-* **Webhook deliveries** keep their own destination rules — public addresses only, checked
-  at connection time by ``payments.webhooks.outbound.GuardedTransport``, never through a
-  proxy from the environment — and pass ``allowlist=False``.
+* **Webhook deliveries**, and the channels staff set (budgets' notifications, security
+  alerts), keep their own destination rules — public addresses only, checked at connection
+  time by ``portal.destinations.GuardedTransport``, never through a proxy from the
+  environment — and pass ``allowlist=False``.
 * **TLS**: one context per process (``tls_context``), shared by every client: building one
   reads and parses every CA certificate (~30 ms of CPU), and httpx builds one per client
   unless given one.
@@ -151,20 +152,28 @@ def _security_event(destination: str, purpose: str) -> None:
     )
 
 
-def webhook_refused(host: str, *, reason: str) -> None:
-    """Count and log one webhook delivery refused at connection time (not a public address).
+def destination_refused(host: str, *, purpose: str, reason: str) -> None:
+    """Count and log one request refused at connection time (``portal.destinations``: not a
+    public address) — a merchant's webhook (``purpose="webhook"``), or a channel staff set.
 
-    The host is the merchant's input: it goes in the log line, not in the metric's label
-    (whose values must stay few), which is ``webhook`` for all of them.
+    The host is user input: it goes in the log line, not in the metric's label (whose values
+    must stay few), which is the purpose. A refused security-alert channel is reported on its
+    alert (``security.services.alert_deliver``), not as another security event, which would
+    raise the alert it cannot deliver.
     """
-    REFUSED.labels(destination="webhook").inc()
+    REFUSED.labels(destination=purpose).inc()
     logger.warning(
-        "outbound: refused webhook delivery to %s (%s)",
+        "outbound: refused %s to %s (%s)",
+        "webhook delivery" if purpose == "webhook" else f"{purpose} call",
         host[:253],
         reason,
         extra={"event.action": "outbound-refused", "destination.domain": host[:253]},
     )
-    _security_event(host, f"webhook ({reason})"[:60])
+    if purpose != SECURITY_ALERTS:
+        _security_event(host, f"{purpose} ({reason})"[:60])
+
+
+SECURITY_ALERTS = "security-alerts"  # the purpose of the security alerts' channel
 
 
 def _allowlist_hook(purpose: str):

@@ -545,8 +545,9 @@ WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=4 * 3
 WEBHOOK_RETRY_PERIOD_SECONDS = env.int("WEBHOOK_RETRY_PERIOD_SECONDS", default=3 * 86400)
 WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=60)
 WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
-# Test-mode webhooks may go to loopback (127/8, ::1: a receiver on the developer's machine);
-# never live mode, never private or link-local addresses (payments/webhooks/outbound.py).
+# Test-mode webhooks, and the budgets' and security alerts' channels, may go to loopback
+# (127/8, ::1: a receiver on the developer's machine); never live mode, never private or
+# link-local addresses (portal/destinations.py).
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=PORTAL_ENV in {"development", "test"})
 # Beat queues the sweep of due deliveries this often (the outbox's safety net behind on-commit sends).
 CELERY_BEAT_SCHEDULE["payments-webhooks-sweep"] = {

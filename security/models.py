@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from portal.destinations import public_url
+
 
 class Kind(models.TextChoices):
     LOGIN_FAILED = "login.failed", "Failed sign-in"
@@ -85,7 +87,9 @@ class AlertRule(models.Model):
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.WARNING)
     email_to = models.CharField(max_length=500, blank=True, help_text="Comma-separated addresses.")
     webhook_url = models.URLField(
-        blank=True, help_text="A JSON POST (Slack/Opsgenie-style incoming webhook)."
+        blank=True,
+        validators=[public_url],
+        help_text="A JSON POST (Slack/Opsgenie-style incoming webhook): https, to a public address.",
     )
     enabled = models.BooleanField(default=True)
 

@@ -14,9 +14,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from portal.destinations import DestinationRefused, guarded_client, staff_loopback
 from portal.logging import redact_pans
 from portal.middleware import current_client_address
-from portal.outbound import outbound_client
+from portal.outbound import SECURITY_ALERTS
 from portal.redis import get_redis
 from security import selectors
 from security.models import Alert, AlertRule, Kind, SecurityEvent, Severity
@@ -202,13 +203,17 @@ def alert_deliver(*, alert_id: int) -> Alert:
             problems.append(f"e-mail: {type(exc).__name__}")
     if rule.webhook_url:
         try:
-            # The operators' own destination (Slack, Opsgenie): through the outbound layer, not
-            # the providers' allowlist.
+            # The operators' own destination (Slack, Opsgenie): through the outbound layer,
+            # public addresses only, not the providers' allowlist.
             timeout = settings.SECURITY_ALERT_TIMEOUT
-            with outbound_client(purpose="security-alerts", allowlist=False, timeout=timeout) as client:
+            with guarded_client(
+                purpose=SECURITY_ALERTS, loopback=staff_loopback(), timeout=timeout
+            ) as client:
                 response = client.post(rule.webhook_url, json=_payload(alert))
             response.raise_for_status()
             sent += 1
+        except DestinationRefused as exc:
+            problems.append(f"webhook: {exc.reason}")
         except httpx.HTTPError as exc:
             problems.append(f"webhook: {type(exc).__name__}")
     if problems:

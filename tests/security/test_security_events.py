@@ -17,19 +17,11 @@ from portal.api.authentication import key_cache
 from portal.models import ApiKey
 from security import key_events, services
 from security.models import Alert, AlertRule, Kind, SecurityEvent
-from tests.receiver import Receiver
 from tests.support import ApiClient, make_merchant, make_user
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-operator-passphrase"
-
-
-@pytest.fixture
-def hook():
-    server = Receiver()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(autouse=True)
