@@ -42,6 +42,12 @@ def test_a_database_migrated_with_the_replaced_migrations_has_nothing_to_apply()
 def test_a_database_that_applied_part_of_a_chain_applies_the_rest_of_it(app, missing):
     squashed = _squashed()
     key = next(key for key in squashed if key[0] == app)
-    executor = _executor_after([*squashed, *squashed[key][-missing:]])
+    # Such a database has applied none of the app's migrations made after the squashed chain.
+    graph = MigrationExecutor(connection).loader.graph
+    (leaf,) = graph.leaf_nodes(app)
+    later = [
+        node for node in graph.forwards_plan(leaf) if node[0] == app and node not in (key, *squashed[key])
+    ]
+    executor = _executor_after([*squashed, *squashed[key][-missing:], *later])
     plan = [migration.name for migration, _ in executor.migration_plan(executor.loader.graph.leaf_nodes())]
-    assert plan == [name for _, name in squashed[key][-missing:]]
+    assert plan == [name for _, name in [*squashed[key][-missing:], *later]]

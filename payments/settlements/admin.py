@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from payments.settlements import services
+from payments.settlements import deposits, services
 from payments.settlements.models import PlatformStatement, Posting, Statement, StatementLine
 from payments.settlements.pages import statement_download
 from portal.admin_base import ReadOnlyAdmin, ReadOnlyInline
@@ -27,13 +27,16 @@ class StatementLineInline(ReadOnlyInline):
 class StatementAdmin(ReadOnlyAdmin):
     list_display = [
         "public_id", "merchant", "mode", "currency", "term_start", "term_end", "count", "total_amount",
-        "deposit_amount", "scheduled_deposit_date", "status_code", "fixed_at",
+        "deposit_amount", "scheduled_deposit_date", "status_code", "status_reason", "fixed_at",
     ]  # fmt: skip
     list_filter = ["mode", "status_code", "currency", "term_start", "fixed_at"]
     date_hierarchy = "fixed_at"  # the settlement runs: statements by the day a run fixed them
     search_fields = ["public_id", "merchant__name", "merchant__public_id"]
     inlines = [StatementLineInline]
-    actions = ["download_csv", "download_pdf", "mark_deposited"]
+    actions = [
+        "download_csv", "download_pdf", "mark_deposited",
+        "hold", "release", "payout_returned", "claim_failed", "claim_paid",
+    ]  # fmt: skip
 
     @admin.action(description="Download CSV (one statement)")
     def download_csv(self, request, queryset):
@@ -56,6 +59,54 @@ class StatementAdmin(ReadOnlyAdmin):
             for s in queryset.order_by("id")
         )
         self.message_user(request, f"{moved} statement(s) marked deposited.")
+
+    # The deposit's later life (``deposits``): fincode's DepositStatusCode 3004–3009.
+    @admin.action(description="Hold the deposit or claim (3004/3008)", permissions=["move"])
+    def hold(self, request, queryset):
+        return self._move(request, queryset, "hold", "held")
+
+    @admin.action(description="Release: pay or claim again (→ 3002/3006)", permissions=["move"])
+    def release(self, request, queryset):
+        return self._move(request, queryset, "release", "released")
+
+    @admin.action(description="The bank returned the payout (3005)", permissions=["move"])
+    def payout_returned(self, request, queryset):
+        return self._move(request, queryset, "payout_returned", "marked returned")
+
+    @admin.action(description="The claim failed (3007)", permissions=["move"])
+    def claim_failed(self, request, queryset):
+        return self._move(request, queryset, "claim_failed", "marked failed")
+
+    @admin.action(description="The merchant paid the claim (3009)", permissions=["move"])
+    def claim_paid(self, request, queryset):
+        return self._move(request, queryset, "claim_paid", "marked paid")
+
+    def has_move_permission(self, request) -> bool:
+        return request.user.has_perm("settlements.change_statement")
+
+    def _move(self, request, queryset, action: str, done: str):
+        """Apply ``action`` to each statement its state allows; the actions that need a reason
+        ask for it on a page of their own first."""
+        reason = request.POST.get("reason", "").strip()
+        if action in deposits.WITH_REASON and not reason:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": getattr(type(self), action).short_description,
+                "statements": queryset.order_by("id"),
+                "action": action,
+                "opts": self.model._meta,
+                "refused": "apply" in request.POST,
+            }
+            return render(request, "settlements/admin_reason.html", context)
+        moved = sum(
+            deposits.statement_move(statement=s, action=action, actor=request.user, reason=reason)
+            for s in queryset.order_by("id")
+        )
+        skipped = queryset.count() - moved
+        level = messages.SUCCESS if moved else messages.WARNING
+        note = f" ({skipped} not in a state that allows it)" if skipped else ""
+        self.message_user(request, f"{moved} statement(s) {done}{note}.", level)
+        return None
 
     def get_urls(self):
         own = [path("adjust/", self.admin_site.admin_view(self.adjust_view), name="settlements_adjust")]

@@ -38,6 +38,8 @@ class Kind(models.TextChoices):
     ADJUSTMENT = "adjustment", "Operator adjustment"
     STATEMENT_FIX = "statement_fix", "Statement fixed (taxes, bank transfer fee)"
     PAYOUT = "payout", "Deposit paid out"
+    PAYOUT_RETURNED = "payout_returned", "Deposit returned by the bank"
+    CLAIM_RECEIVED = "claim_received", "Claim paid by the merchant"
 
 
 class TradeType(models.IntegerChoices):
@@ -51,12 +53,18 @@ class TradeType(models.IntegerChoices):
 
 
 class DepositStatus(models.IntegerChoices):
-    """fincode's DepositStatusCode (the ones this portal uses)."""
+    """fincode's DepositStatusCode (the ones this portal uses; ``payments.settlements.deposits``
+    moves a fixed statement between them)."""
 
     OPEN = 3001, "Open term (amount not fixed)"
     FIXED = 3002, "Fixed"
     DEPOSITED = 3003, "Deposited"
+    HELD = 3004, "Deposit held"
+    DEPOSIT_ERROR = 3005, "Deposit failed (returned by the bank)"
     CLAIMING = 3006, "The merchant owes (negative)"
+    CLAIM_ERROR = 3007, "Claim failed"
+    CLAIM_HELD = 3008, "Claim held"
+    CLAIM_PAID = 3009, "Claim paid by the merchant"
     SETTLED_ZERO = 3011, "Settled at zero"
 
 
@@ -155,6 +163,10 @@ class Statement(models.Model):
     deposit_amount = models.BigIntegerField(default=0)
     fixed_at = models.DateTimeField(null=True, blank=True)
     deposited_at = models.DateTimeField(null=True, blank=True)
+    # Why the deposit or claim is held or failed (an operator's words); empty otherwise.
+    status_reason = models.CharField(max_length=200, blank=True, default="")
+    # Payouts made (a returned one is retried): numbers each payout's ledger posting.
+    payout_attempts = models.PositiveSmallIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from payments.settlements import ledger
+from payments.settlements import deposits, ledger
 from payments.settlements.ledger import Line
 from payments.settlements.models import (
     Account,
@@ -271,27 +271,24 @@ def settlement_run(*, today: date) -> list[Statement]:
 @transaction.atomic
 def statement_mark_deposited(*, statement: Statement, actor: str = "") -> bool:
     """A fixed statement's deposit was paid out: post the payout and mark it deposited (3003).
-    Conditional: only a FIXED statement moves; False when it was not (already deposited, zero, negative)."""
+    Conditional: only a FIXED statement moves; False when it was not (already deposited, held,
+    zero, negative). A payout after one the bank returned (``deposits``) is the next attempt,
+    posted under its own stage."""
     moved = Statement.objects.filter(pk=statement.pk, status_code=DepositStatus.FIXED).update(
-        status_code=DepositStatus.DEPOSITED, deposited_at=timezone.now(), updated=timezone.now()
+        status_code=DepositStatus.DEPOSITED,
+        deposited_at=timezone.now(),
+        payout_attempts=F("payout_attempts") + 1,
+        status_reason="",
+        updated=timezone.now(),
     )
     if not moved:
         return False
     statement.refresh_from_db()
-    ledger.post(
-        merchant_id=statement.merchant_id,
-        mode=statement.mode,
-        currency=statement.currency,
-        kind=Kind.PAYOUT,
-        lines=[
-            Line(statement.merchant_id, Account.MERCHANT_PAYABLE, debit=statement.deposit_amount),
-            Line(statement.merchant_id, Account.BANK, credit=statement.deposit_amount),
-        ],
-        at=timezone.now(),
-        reference=statement.public_id,
-        stage="payout",
-        actor=actor,
-    )
+    attempt = statement.payout_attempts
+    deposits.bank_post(
+        statement, kind=Kind.PAYOUT, amount=statement.deposit_amount, into_bank=False,
+        stage="payout" if attempt == 1 else f"payout-{attempt}", actor=actor,
+    )  # fmt: skip
     return True
 
 
