@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from payments.settlements import ledger
 from payments.settlements.ledger import Line
-from payments.settlements.models import Account, DepositStatus, Kind, Statement
+from payments.settlements.models import Account, DepositStatus, Kind, PlatformStatement, Statement
 from portal.models import User
 from portal.services.audit import audit_record
 
@@ -88,21 +88,28 @@ def statement_move(*, statement: Statement, action: str, actor: User | None, rea
 
 
 def bank_post(
-    statement: Statement, *, kind: str, amount: int, into_bank: bool, stage: str, actor: str, reason: str = ""
+    statement: Statement | PlatformStatement,
+    *,
+    owner: int,
+    kind: str,
+    amount: int,
+    into_bank: bool,
+    stage: str,
+    actor: str,
+    payable: str = Account.MERCHANT_PAYABLE,
+    reason: str = "",
 ) -> None:
-    """Money between the bank and the merchant's payable for ``statement``: out of the bank (a
-    payout) or into it (a payout given back, a claim paid); one posting per ``stage``."""
-    payable, bank = Account.MERCHANT_PAYABLE, Account.BANK
+    """Money between the bank and ``owner``'s ``payable`` (a merchant's, or a platform's fee
+    income) for ``statement``: out of the bank (a payout) or into it (a payout given back, a
+    claim paid); one posting per statement and ``stage``."""
+    bank = Account.BANK
     debit, credit = (bank, payable) if into_bank else (payable, bank)
     ledger.post(
-        merchant_id=statement.merchant_id,
+        merchant_id=owner,
         mode=statement.mode,
         currency=statement.currency,
         kind=kind,
-        lines=[
-            Line(statement.merchant_id, debit, debit=amount),
-            Line(statement.merchant_id, credit, credit=amount),
-        ],
+        lines=[Line(owner, debit, debit=amount), Line(owner, credit, credit=amount)],
         at=timezone.now(),
         reference=statement.public_id,
         stage=stage,
@@ -114,7 +121,7 @@ def bank_post(
 def _post_returned(statement: Statement, *, actor: User | None, reason: str) -> None:
     """The bank gave the payout back: the merchant is owed its deposit again."""
     bank_post(
-        statement, kind=Kind.PAYOUT_RETURNED, amount=statement.deposit_amount, into_bank=True,
+        statement, owner=statement.merchant_id, kind=Kind.PAYOUT_RETURNED, amount=statement.deposit_amount, into_bank=True,
         stage=f"returned-{statement.payout_attempts}", actor=_label(actor), reason=reason,
     )  # fmt: skip
 
@@ -122,6 +129,6 @@ def _post_returned(statement: Statement, *, actor: User | None, reason: str) -> 
 def _post_claim_paid(statement: Statement, *, actor: User | None) -> None:
     """The merchant paid what a negative statement claimed: its payable is back to zero."""
     bank_post(
-        statement, kind=Kind.CLAIM_RECEIVED, amount=-statement.deposit_amount, into_bank=True,
+        statement, owner=statement.merchant_id, kind=Kind.CLAIM_RECEIVED, amount=-statement.deposit_amount, into_bank=True,
         stage="claim-paid", actor=_label(actor),
     )  # fmt: skip

@@ -286,19 +286,42 @@ def statement_mark_deposited(*, statement: Statement, actor: str = "") -> bool:
     statement.refresh_from_db()
     attempt = statement.payout_attempts
     deposits.bank_post(
-        statement, kind=Kind.PAYOUT, amount=statement.deposit_amount, into_bank=False,
+        statement, owner=statement.merchant_id, kind=Kind.PAYOUT, amount=statement.deposit_amount, into_bank=False,
         stage="payout" if attempt == 1 else f"payout-{attempt}", actor=actor,
     )  # fmt: skip
     return True
 
 
+@transaction.atomic
+def platform_statement_mark_deposited(*, statement: PlatformStatement, actor: str = "") -> bool:
+    """A platform's fee income of one term was paid out (3003): moved from its platform payable
+    to the bank. Conditional, as a merchant's statement: only a FIXED one moves."""
+    moved = PlatformStatement.objects.filter(pk=statement.pk, status_code=DepositStatus.FIXED).update(
+        status_code=DepositStatus.DEPOSITED, deposited_at=timezone.now(), updated=timezone.now()
+    )
+    if not moved:
+        return False
+    statement.refresh_from_db()
+    deposits.bank_post(
+        statement, owner=statement.platform_id, payable=Account.PLATFORM_PAYABLE, kind=Kind.PAYOUT,
+        amount=statement.deposit_amount, into_bank=False, stage="payout", actor=actor,
+    )  # fmt: skip
+    return True
+
+
 def deposits_due(*, today: date) -> int:
-    """Mark deposited every fixed statement whose scheduled deposit date has come (the beat task)."""
+    """Pay out every fixed statement — a merchant's, a platform's fee income — whose scheduled
+    deposit date has come (the beat task). Held or returned deposits wait (``deposits``)."""
+    actor = "settlements.deposit_due"
     count = 0
     for statement in Statement.objects.filter(
         status_code=DepositStatus.FIXED, scheduled_deposit_date__lte=today
     ).order_by("id"):
-        count += statement_mark_deposited(statement=statement, actor="settlements.deposit_due")
+        count += statement_mark_deposited(statement=statement, actor=actor)
+    for income in PlatformStatement.objects.filter(
+        status_code=DepositStatus.FIXED, scheduled_deposit_date__lte=today
+    ).order_by("id"):
+        count += platform_statement_mark_deposited(statement=income, actor=actor)
     return count
 
 

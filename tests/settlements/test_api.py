@@ -9,9 +9,10 @@ import pytest
 
 from payments.settlements import ledger, services
 from payments.settlements.models import PlatformStatement, Statement
-from portal.models import Contract, Merchant, PlatformFee
+from portal.models import Contract
 from tests.payments.helpers import execute, register, token
-from tests.support import ApiClient, error_codes, make_merchant
+from tests.settlements.helpers import platform_and_tenant
+from tests.support import ApiClient, error_codes
 
 pytestmark = pytest.mark.django_db
 JST = ZoneInfo("Asia/Tokyo")
@@ -95,11 +96,7 @@ def test_accounts_list_retrieve_detail(api, live_api, merchant, other_merchant):
 
 
 def test_platform_sees_tenant_accounts_and_its_platform_fees():
-    platform = make_merchant(name="Mall", approved=True)
-    Merchant.objects.filter(pk=platform.merchant.pk).update(shop_type=Merchant.ShopType.PLATFORM)
-    tenant = make_merchant(name="Tenant", approved=True)
-    Merchant.objects.filter(pk=tenant.merchant.pk).update(shop_type="tenant", platform=platform.merchant)
-    PlatformFee.objects.create(merchant=platform.merchant, fee_class="vm", rate="2.500", fixed_fee=0)
+    platform, tenant = platform_and_tenant()
     Contract.objects.filter(merchant=tenant.merchant).update(fee_rate_bps=300, fixed_fee=0)
     tapi, papi = ApiClient(tenant.test_secret), ApiClient(platform.test_secret)
     payment = register(tapi, amount="10000", job_code="CAPTURE")

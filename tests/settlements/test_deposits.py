@@ -13,9 +13,11 @@ from django.db.models import Sum
 from django.test import Client
 
 from payments.settlements import deposits, ledger, services
-from payments.settlements.models import DepositStatus, Entry, Posting, Statement
+from payments.settlements.models import DepositStatus, Entry, PlatformStatement, Posting, Statement
 from portal.models import AuditEvent
-from tests.support import make_user
+from tests.payments.helpers import execute, register, token
+from tests.settlements.helpers import platform_and_tenant
+from tests.support import ApiClient, make_user
 
 JST = ZoneInfo("Asia/Tokyo")
 PAY_DAY = date(2027, 2, 28)  # on or after every statement's scheduled deposit date here
@@ -189,3 +191,26 @@ def test_the_deposit_run_and_a_hold_at_once_leave_one_outcome(merchant):
         assert (statement.status_code, payouts) == (DepositStatus.DEPOSITED, 1)
     else:
         assert (statement.status_code, payouts) == (DepositStatus.HELD, 0)
+
+
+@pytest.mark.django_db
+def test_a_platforms_fee_income_is_paid_out_on_its_date():
+    platform, tenant = platform_and_tenant()
+    tapi = ApiClient(tenant.test_secret)
+    payment = register(tapi, amount="10000", job_code="CAPTURE")
+    assert execute(tapi, payment, token(tapi)).status_code == 200
+    services.settlement_run(today=date(2100, 1, 1))
+    income = PlatformStatement.objects.get(platform=platform.merchant)
+    assert (income.status_code, income.deposit_amount) == (DepositStatus.FIXED, 275)  # fee 250 + tax 25
+    p = platform.merchant.pk
+    assert net(p, "platform_payable") == -275  # owed to the platform
+
+    assert services.deposits_due(today=income.scheduled_deposit_date) == 2  # the tenant's and the platform's
+    income.refresh_from_db()
+    assert income.status_code == DepositStatus.DEPOSITED and income.deposited_at is not None
+    assert net(p, "platform_payable") == 0 and net(p, "bank") == -275
+    assert services.platform_statement_mark_deposited(statement=income) is False  # once
+    assert (
+        ApiClient(platform.test_secret).call("GET", "/v1/platform_accounts?status=3003").json()["total_count"]
+        == 1
+    )
