@@ -214,9 +214,10 @@ def resolve(host: str, port: int) -> list[IPAddress]:
 class GuardedBackend(httpcore.SyncBackend):
     """httpcore's network backend, connecting only to checked addresses of the URL's host."""
 
-    def __init__(self, *, loopback: bool, purpose: str):
+    def __init__(self, *, loopback: bool, purpose: str, security_event: bool = True):
         self.loopback = loopback
         self.purpose = purpose
+        self.security_event = security_event
 
     def connect_tcp(
         self,
@@ -233,7 +234,9 @@ class GuardedBackend(httpcore.SyncBackend):
         if not addresses:
             raise httpcore.ConnectError("the host name did not resolve")
         if not all(address_allowed(ip, loopback=self.loopback) for ip in addresses):
-            destination_refused(host, purpose=self.purpose, reason=NOT_PUBLIC)
+            destination_refused(
+                host, purpose=self.purpose, reason=NOT_PUBLIC, security_event=self.security_event
+            )
             raise DestinationRefused(NOT_PUBLIC)
         failure: Exception | None = None
         for ip in addresses:
@@ -292,10 +295,10 @@ class GuardedTransport(httpx.BaseTransport):
     for the host whose certificate it verified.
     """
 
-    def __init__(self, *, loopback: bool, purpose: str):
+    def __init__(self, *, loopback: bool, purpose: str, security_event: bool = True):
         self._pool = httpcore.ConnectionPool(
             ssl_context=tls_context(),
-            network_backend=GuardedBackend(loopback=loopback, purpose=purpose),
+            network_backend=GuardedBackend(loopback=loopback, purpose=purpose, security_event=security_event),
             max_connections=20,
             max_keepalive_connections=10,
             keepalive_expiry=5.0,
@@ -329,15 +332,21 @@ class GuardedTransport(httpx.BaseTransport):
 
 
 def guarded_client(
-    *, purpose: str, loopback: bool, headers: dict[str, str] | None = None, timeout: float | None = None
+    *,
+    purpose: str,
+    loopback: bool,
+    headers: dict[str, str] | None = None,
+    timeout: float | None = None,
+    security_event: bool = True,
 ) -> httpx.Client:
     """A client of the outbound layer (``portal.outbound``: logs, tracing, the TLS context) that
     reaches public addresses only (loopback too when ``loopback``): no redirect followed, no
-    proxy from the environment; not the providers' host allowlist."""
+    proxy from the environment; not the providers' host allowlist. A refused destination is
+    logged, counted and — unless ``security_event`` is False — recorded as a security event."""
     return outbound_client(
         purpose=purpose,
         allowlist=False,
-        transport=GuardedTransport(loopback=loopback, purpose=purpose),
+        transport=GuardedTransport(loopback=loopback, purpose=purpose, security_event=security_event),
         follow_redirects=False,
         trust_env=False,
         headers=headers,

@@ -152,14 +152,13 @@ def _security_event(destination: str, purpose: str) -> None:
     )
 
 
-def destination_refused(host: str, *, purpose: str, reason: str) -> None:
+def destination_refused(host: str, *, purpose: str, reason: str, security_event: bool = True) -> None:
     """Count and log one request refused at connection time (``portal.destinations``: not a
-    public address) — a merchant's webhook (``purpose="webhook"``), or a channel staff set.
+    public address) — a merchant's webhook (``purpose="webhook"``), or a channel staff set —
+    and, unless ``security_event`` is False, record it as a security event.
 
     The host is user input: it goes in the log line, not in the metric's label (whose values
-    must stay few), which is the purpose. A refused security-alert channel is reported on its
-    alert (``security.services.alert_deliver``), not as another security event, which would
-    raise the alert it cannot deliver.
+    must stay few), which is the purpose.
     """
     REFUSED.labels(destination=purpose).inc()
     logger.warning(
@@ -169,11 +168,8 @@ def destination_refused(host: str, *, purpose: str, reason: str) -> None:
         reason,
         extra={"event.action": "outbound-refused", "destination.domain": host[:253]},
     )
-    if purpose != SECURITY_ALERTS:
+    if security_event:
         _security_event(host, f"{purpose} ({reason})"[:60])
-
-
-SECURITY_ALERTS = "security-alerts"  # the purpose of the security alerts' channel
 
 
 def _allowlist_hook(purpose: str):

@@ -17,7 +17,6 @@ from django.utils import timezone
 from portal.destinations import DestinationRefused, guarded_client, staff_loopback
 from portal.logging import redact_pans
 from portal.middleware import current_client_address
-from portal.outbound import SECURITY_ALERTS
 from portal.redis import get_redis
 from security import selectors
 from security.models import Alert, AlertRule, Kind, SecurityEvent, Severity
@@ -204,10 +203,11 @@ def alert_deliver(*, alert_id: int) -> Alert:
     if rule.webhook_url:
         try:
             # The operators' own destination (Slack, Opsgenie): through the outbound layer,
-            # public addresses only, not the providers' allowlist.
+            # public addresses only, not the providers' allowlist. A refused one fails this
+            # alert with its reason; as a security event it would raise the alert it cannot deliver.
             timeout = settings.SECURITY_ALERT_TIMEOUT
             with guarded_client(
-                purpose=SECURITY_ALERTS, loopback=staff_loopback(), timeout=timeout
+                purpose="security-alerts", loopback=staff_loopback(), timeout=timeout, security_event=False
             ) as client:
                 response = client.post(rule.webhook_url, json=_payload(alert))
             response.raise_for_status()

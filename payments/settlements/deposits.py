@@ -121,14 +121,25 @@ def bank_post(
 def _post_returned(statement: Statement, *, actor: User | None, reason: str) -> None:
     """The bank gave the payout back: the merchant is owed its deposit again."""
     bank_post(
-        statement, owner=statement.merchant_id, kind=Kind.PAYOUT_RETURNED, amount=statement.deposit_amount, into_bank=True,
-        stage=f"returned-{statement.payout_attempts}", actor=_label(actor), reason=reason,
-    )  # fmt: skip
+        statement,
+        owner=statement.merchant_id,
+        kind=Kind.PAYOUT_RETURNED,
+        amount=statement.deposit_amount,
+        into_bank=True,
+        stage=f"returned-{statement.payout_attempts}",
+        actor=_label(actor),
+        reason=reason,
+    )
 
 
 def _post_claim_paid(statement: Statement, *, actor: User | None) -> None:
     """The merchant paid what a negative statement claimed: its payable is back to zero."""
     bank_post(
-        statement, owner=statement.merchant_id, kind=Kind.CLAIM_RECEIVED, amount=-statement.deposit_amount, into_bank=True,
-        stage="claim-paid", actor=_label(actor),
-    )  # fmt: skip
+        statement,
+        owner=statement.merchant_id,
+        kind=Kind.CLAIM_RECEIVED,
+        amount=-statement.deposit_amount,
+        into_bank=True,
+        stage="claim-paid",
+        actor=_label(actor),
+    )

@@ -286,9 +286,14 @@ def statement_mark_deposited(*, statement: Statement, actor: str = "") -> bool:
     statement.refresh_from_db()
     attempt = statement.payout_attempts
     deposits.bank_post(
-        statement, owner=statement.merchant_id, kind=Kind.PAYOUT, amount=statement.deposit_amount, into_bank=False,
-        stage="payout" if attempt == 1 else f"payout-{attempt}", actor=actor,
-    )  # fmt: skip
+        statement,
+        owner=statement.merchant_id,
+        kind=Kind.PAYOUT,
+        amount=statement.deposit_amount,
+        into_bank=False,
+        stage="payout" if attempt == 1 else f"payout-{attempt}",
+        actor=actor,
+    )
     return True
 
 
@@ -303,9 +308,15 @@ def platform_statement_mark_deposited(*, statement: PlatformStatement, actor: st
         return False
     statement.refresh_from_db()
     deposits.bank_post(
-        statement, owner=statement.platform_id, payable=Account.PLATFORM_PAYABLE, kind=Kind.PAYOUT,
-        amount=statement.deposit_amount, into_bank=False, stage="payout", actor=actor,
-    )  # fmt: skip
+        statement,
+        owner=statement.platform_id,
+        payable=Account.PLATFORM_PAYABLE,
+        kind=Kind.PAYOUT,
+        amount=statement.deposit_amount,
+        into_bank=False,
+        stage="payout",
+        actor=actor,
+    )
     return True
 
 
