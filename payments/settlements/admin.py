@@ -98,11 +98,13 @@ class StatementAdmin(ReadOnlyAdmin):
                 "refused": "apply" in request.POST,
             }
             return render(request, "settlements/admin_reason.html", context)
+        # Read once: the changelist's queryset may filter by status, which the moves change.
+        statements = list(queryset.order_by("id"))
         moved = sum(
             deposits.statement_move(statement=s, action=action, actor=request.user, reason=reason)
-            for s in queryset.order_by("id")
+            for s in statements
         )
-        skipped = queryset.count() - moved
+        skipped = len(statements) - moved
         level = messages.SUCCESS if moved else messages.WARNING
         note = f" ({skipped} not in a state that allows it)" if skipped else ""
         self.message_user(request, f"{moved} statement(s) {done}{note}.", level)

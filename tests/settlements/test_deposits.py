@@ -159,6 +159,19 @@ def test_operators_hold_with_a_reason_page_in_the_admin(merchant):
     assert b'value="hold"' not in viewer.get(url).content  # no change permission on statements: no move
 
 
+@pytest.mark.django_db
+def test_a_move_from_a_list_filtered_by_status_counts_what_it_moved(merchant):
+    """The changelist filtered by the status the move leaves: the message counts the statements
+    selected, not the ones still matching the filter afterwards."""
+    statement = statement_of(merchant.merchant.pk, 900)
+    client = Client()
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    url = f"/admin/settlements/statement/?status_code__exact={DepositStatus.FIXED}"
+    data = {"action": "hold", "_selected_action": [statement.pk], "apply": "1", "reason": "review"}
+    page = client.post(url, data, follow=True)
+    assert b"1 statement(s) held." in page.content and b"not in a state" not in page.content
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_deposit_run_and_a_hold_at_once_leave_one_outcome(merchant):
     statement = statement_of(merchant.merchant.pk, 400)
